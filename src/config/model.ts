@@ -1,0 +1,93 @@
+/**
+ * The loaded, validated inputs the engine runs: inventory, plays, tasks. Everything carries the source
+ * position it came from so any later error (a template, a task failing on a host) can name file:line:col.
+ */
+
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type Vars = Record<string, unknown>;
+
+export interface InventoryHost {
+  name: string;
+  /** Variables from the inventory only (group vars by depth, then host vars), merged per Ansible's order. */
+  vars: Vars;
+  /** Every group the host belongs to, 'all' and ancestors included, sorted. */
+  groups: string[];
+  pos?: SourcePos;
+}
+
+export interface InventoryGroup {
+  name: string;
+  hosts: string[];
+  children: string[];
+  vars: Vars;
+  pos?: SourcePos;
+}
+
+export interface Inventory {
+  /** The file (or directory) it was loaded from. */
+  source: string;
+  hosts: Map<string, InventoryHost>;
+  groups: Map<string, InventoryGroup>;
+}
+
+export interface Task {
+  /** 'name:' or, when missing, '<module> <summary of args>'. */
+  name: string;
+  module: string;
+  /** Raw arguments; strings may hold templates, rendered per host at run time. */
+  args: unknown;
+  when: string[];
+  loop?: unknown;
+  loopVar: string;
+  register?: string;
+  notify: string[];
+  /** For handlers: the names it answers besides its own ('listen'). */
+  listen: string[];
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors: boolean;
+  changedWhen?: string | boolean;
+  failedWhen?: string | boolean;
+  noLog: boolean;
+  vars: Vars;
+  pos: SourcePos;
+  /** The role the task comes from (its templates/ and files/ are searched first). */
+  role?: RoleRef;
+}
+
+export interface RoleRef {
+  name: string;
+  dir: string;
+  defaults: Vars;
+  vars: Vars;
+}
+
+export interface Play {
+  name: string;
+  hosts: string;
+  vars: Vars;
+  /** vars_files loaded, in order. */
+  varsFiles: Vars[];
+  roles: RoleRef[];
+  /** Roles' tasks (in role order), then the play's own tasks. */
+  tasks: Task[];
+  handlers: Task[];
+  become: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  tags: string[];
+  pos: SourcePos;
+  /** Directory of the playbook: relative src/template paths outside roles resolve here. */
+  baseDir: string;
+}
+
+export interface Playbook {
+  file: string;
+  plays: Play[];
+}

@@ -1,0 +1,55 @@
+/**
+ * A module: one file per module under src/resources/, schema at the top, then read -> diff -> apply.
+ * `read` never changes the target; `diff` is pure; `apply` runs only in `up`, never in check mode.
+ */
+import type {Agent} from '../transport/types.js';
+import type {Task, Vars} from '../config/model.js';
+
+/** What the engine knows while it runs one task on one host. */
+export interface TaskContext {
+  host: string;
+  task: Task;
+  vars: Vars;
+  checkMode: boolean;
+  /** Render a template file (role templates/ first, then the playbook's dir) with the task's vars. */
+  renderTemplateFile(src: string): Promise<string>;
+  /** Resolve a control-side file (role files/ first, then the playbook's dir). */
+  resolveFile(src: string): string;
+}
+
+export interface Change {
+  /** One line: what would change ("content differs", "would install isc-dhcp-server"). */
+  summary: string;
+  /** Unified diff, when the change is to text (secrets already redacted by the engine). */
+  diff?: string;
+  /** What apply needs; opaque to the engine. */
+  plan: unknown;
+}
+
+export interface NoChange {
+  /** One line: why there is nothing to do ("already up to date"). */
+  ok: string;
+}
+
+export interface ApplyResult {
+  /** Values registered with `register:` (stdout, rc, …), merged with {changed}. */
+  result?: Record<string, unknown>;
+}
+
+export interface Resource<Args = any, Observed = any> {
+  /** The module's name in YAML. */
+  name: string;
+  /** JSON schema of the arguments; unknown keys rejected. */
+  schema: Record<string, unknown>;
+  /** A short alias key for free-form args (command: "echo hi" -> {cmd: "echo hi"}). */
+  freeForm?: string;
+  /** Control-side preparation after templating (render a template, hash a local file). Pure w.r.t. the target. */
+  prepare?(args: Args, ctx: TaskContext): Promise<Args>;
+  read(args: Args, agent: Agent, ctx: TaskContext): Promise<Observed>;
+  diff(args: Args, observed: Observed, ctx: TaskContext): Change | NoChange;
+  apply(change: Change, agent: Agent, ctx: TaskContext): Promise<ApplyResult | void>;
+}
+
+export function isChange(result: Change | NoChange): result is Change {
+  return (result as Change).plan !== undefined || (result as Change).summary !== undefined;
+}
