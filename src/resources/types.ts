@@ -27,8 +27,12 @@ export interface Change {
 }
 
 export interface NoChange {
-  /** One line: why there is nothing to do ("already up to date"). */
+  /** One line: why there is nothing to do ("already up to date"), or what debug says. */
   ok: string;
+  /** Values for `register:` (e.g. a read-only command's output). */
+  result?: Record<string, unknown>;
+  /** set_fact: variables the host gets from here on. */
+  facts?: Vars;
 }
 
 export interface ApplyResult {
@@ -51,5 +55,5 @@ export interface Resource<Args = any, Observed = any> {
 }
 
 export function isChange(result: Change | NoChange): result is Change {
-  return (result as Change).plan !== undefined || (result as Change).summary !== undefined;
+  return !('ok' in result);
 }

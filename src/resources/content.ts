@@ -1,0 +1,109 @@
+/**
+ * Whole-file content on the target, shared by copy, template, lineinfile and blockinfile:
+ * read (stat + content in one pipelined round trip), diff (content and attributes), apply (atomic write).
+ */
+import {createHash} from 'node:crypto';
+import {PxeError} from '../errors.js';
+import {contentDiff, stateText, unifiedDiff} from '../report/diff.js';
+import type {Agent, FileAttrs, StatResult} from '../transport/types.js';
+import type {Change, NoChange} from './types.js';
+import {attrDifferences, formatMode} from './attrs.js';
+
+/** Above this size the old content is not fetched for a diff; sha256 decides. */
+const FETCH_LIMIT = 256 * 1024;
+
+export interface ContentObserved {
+  stat: StatResult;
+  content: Buffer | null;
+}
+
+export interface ContentPlan {
+  path: string;
+  content: Buffer;
+  attrs: FileAttrs;
+  contentChanged: boolean;
+  backup?: boolean;
+  validate?: string[];
+}
+
+export const contentOptionsSchema = {
+  backup: {type: 'boolean', description: 'Keep the replaced file under /var/lib/pxeprov/backup/.'},
+  validate: {
+    type: 'string',
+    description: "Command that must accept the new file before it goes live; %s is the new file's path (e.g. 'dhcpd -t -cf %s').",
+  },
+} as const;
+
+export function sha256(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+export async function readContent(path: string, agent: Agent, fetch = true): Promise<ContentObserved> {
+  const [stats, content] = await Promise.all([
+    agent.stat([path], {sha256: true}),
+    fetch ? agent.readFile(path).catch(() => null) : Promise.resolve(null),
+  ]);
+  const stat = stats[0]!;
+  return {stat, content: stat.kind === 'file' ? content : null};
+}
+
+export function wantsFetch(size: number): boolean {
+  return size <= FETCH_LIMIT;
+}
+
+/** Split a validate command like Ansible's (whitespace, simple quotes) into argv. */
+export function validateArgv(validate: string | undefined): string[] | undefined {
+  if (validate === undefined) return undefined;
+  const argv = [...validate.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  if (!argv.some((arg) => arg.includes('%s'))) {
+    throw new PxeError('E_MODULE_ARGS', `validate '${validate}' does not contain %s`, {
+      hint: "name the file to check with %s, e.g. 'dhcpd -t -cf %s'",
+    });
+  }
+  return argv;
+}
+
+export function diffContent(
+  path: string,
+  wanted: Buffer,
+  attrs: FileAttrs,
+  observed: ContentObserved,
+  options: {backup?: boolean; validate?: string[]} = {},
+): Change | NoChange {
+  const {stat} = observed;
+  if (stat.kind !== 'absent' && stat.kind !== 'file') {
+    throw new PxeError('E_TASK', `${path} is a ${stat.kind}, not a file`, {
+      hint: 'remove it first (file: state=absent) or choose another path',
+    });
+  }
+  const wantedSha = sha256(wanted);
+  const contentChanged = stat.kind === 'absent' || stat.sha256 !== wantedSha;
+  const attrLines = stat.kind === 'absent' ? [] : attrDifferences(attrs, stat);
+  if (!contentChanged && attrLines.length === 0) return {ok: 'already up to date'};
+
+  const diffs: string[] = [];
+  if (contentChanged) diffs.push(contentDiff(path, observed.content, wanted, {before: stat.sha256, after: wantedSha}));
+  if (attrLines.length > 0) {
+    diffs.push(unifiedDiff(`${path} (attributes)`, stateText(attrState(stat)), stateText(attrState(stat, attrs))));
+  }
+  const summary =
+    stat.kind === 'absent' ? `create ${path}` : [contentChanged ? 'content differs' : '', ...attrLines].filter(Boolean).join(', ');
+  const plan: ContentPlan = {path, content: wanted, attrs, contentChanged, ...options};
+  return {summary, diff: diffs.join('\n'), plan};
+}
+
+function attrState(stat: StatResult, wanted: FileAttrs = {}): Record<string, string | undefined> {
+  return {
+    mode: formatMode(wanted.mode ?? stat.mode),
+    owner: wanted.owner ?? stat.owner,
+    group: wanted.group ?? stat.group,
+  };
+}
+
+export async function applyContent(plan: ContentPlan, agent: Agent): Promise<void> {
+  if (plan.contentChanged) {
+    await agent.writeFile(plan.path, plan.content, {...plan.attrs, backup: plan.backup, validate: plan.validate});
+  } else {
+    await agent.setAttrs(plan.path, plan.attrs);
+  }
+}

@@ -1,0 +1,89 @@
+/** debug, assert and set_fact: control-side modules that never touch the target. */
+import {evalCondition} from '../config/template.js';
+import {PxeError} from '../errors.js';
+import type {Resource, TaskContext} from './types.js';
+
+export interface DebugArgs {
+  msg?: unknown;
+  var?: string;
+}
+
+export const debug: Resource<DebugArgs, null> = {
+  name: 'debug',
+  freeForm: 'msg',
+  schema: {
+    type: 'object',
+    description: 'Print a message or a variable.',
+    properties: {
+      msg: {description: 'The message (any value).'},
+      var: {type: 'string', description: 'A variable name (or expression) to print.'},
+    },
+    additionalProperties: false,
+  },
+  async read() {
+    return null;
+  },
+  diff(args, _observed, ctx: TaskContext) {
+    const value = args.var === undefined ? args.msg ?? 'Hello world!' : {[args.var]: ctx.vars[args.var]};
+    return {ok: typeof value === 'string' ? value : JSON.stringify(value)};
+  },
+  async apply() {},
+};
+
+export interface AssertArgs {
+  that: string | string[];
+  fail_msg?: string;
+  msg?: string;
+  success_msg?: string;
+  quiet?: boolean;
+}
+
+export const assert: Resource<AssertArgs, null> = {
+  name: 'assert',
+  schema: {
+    type: 'object',
+    description: 'Fail the host unless every condition holds.',
+    properties: {
+      that: {type: ['string', 'array'], items: {type: 'string'}, description: 'Jinja2 conditions, like when:.'},
+      fail_msg: {type: 'string', description: 'The message when a condition is false.'},
+      msg: {type: 'string', description: 'Alias of fail_msg.'},
+      success_msg: {type: 'string', description: 'The message when all hold.'},
+      quiet: {type: 'boolean', description: 'Say less on success.'},
+    },
+    required: ['that'],
+    additionalProperties: false,
+  },
+  async read() {
+    return null;
+  },
+  diff(args, _observed, ctx: TaskContext) {
+    for (const condition of Array.isArray(args.that) ? args.that : [args.that]) {
+      if (!evalCondition(condition, ctx.vars, ctx.task.pos)) {
+        throw new PxeError('E_TASK', args.fail_msg ?? args.msg ?? `assertion failed: ${condition}`, {
+          where: {host: ctx.host, task: ctx.task.name},
+          expected: condition,
+        });
+      }
+    }
+    return {ok: args.success_msg ?? 'all assertions passed'};
+  },
+  async apply() {},
+};
+
+export const set_fact: Resource<Record<string, unknown>, null> = {
+  name: 'set_fact',
+  schema: {
+    type: 'object',
+    description: 'Set variables for this host from here on.',
+    propertyNames: {pattern: '^[A-Za-z_][A-Za-z0-9_]*$'},
+    additionalProperties: true,
+  },
+  async read() {
+    return null;
+  },
+  diff(args) {
+    const {cacheable: _cacheable, ...facts} = args;
+    return {ok: `set ${Object.keys(facts).join(', ')}`, facts};
+  },
+  async apply() {},
+};

@@ -1,0 +1,114 @@
+/** service: a systemd (or sysv-init) service started/stopped/restarted/reloaded and enabled or not. */
+import {PxeError} from '../errors.js';
+import {stateText, unifiedDiff} from '../report/diff.js';
+import type {Agent} from '../transport/types.js';
+import type {Resource, TaskContext} from './types.js';
+
+export interface ServiceArgs {
+  name: string;
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded';
+  enabled?: boolean;
+}
+
+export interface ServiceObserved {
+  init: 'systemd' | 'sysvinit' | 'other';
+  /** False when the unit/init script does not exist (yet). */
+  exists: boolean;
+  active: boolean;
+  enabled?: boolean;
+}
+
+interface ServicePlan {
+  name: string;
+  init: ServiceObserved['init'];
+  action?: 'start' | 'stop' | 'restart' | 'reload';
+  enable?: boolean;
+}
+
+/** `systemctl show -p LoadState -p ActiveState -p UnitFileState` output -> observed state. */
+export function parseSystemctlShow(stdout: string): Omit<ServiceObserved, 'init'> {
+  const props = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const unitFile = props.UnitFileState ?? '';
+  return {
+    exists: props.LoadState !== 'not-found' && props.LoadState !== undefined,
+    active: props.ActiveState === 'active' || props.ActiveState === 'reloading' || props.ActiveState === 'activating',
+    enabled: unitFile === '' || unitFile === 'static' || unitFile === 'generated' ? undefined : unitFile.startsWith('enabled'),
+  };
+}
+
+/** What to do; pure. */
+export function planService(args: ServiceArgs, observed: ServiceObserved): ServicePlan | undefined {
+  const plan: ServicePlan = {name: args.name, init: observed.init};
+  if (args.state === 'started' && !observed.active) plan.action = 'start';
+  if (args.state === 'stopped' && observed.active) plan.action = 'stop';
+  if (args.state === 'restarted') plan.action = 'restart';
+  if (args.state === 'reloaded') plan.action = observed.active ? 'reload' : 'start';
+  if (args.enabled !== undefined && args.enabled !== observed.enabled) plan.enable = args.enabled;
+  return plan.action || plan.enable !== undefined ? plan : undefined;
+}
+
+export const service: Resource<ServiceArgs, ServiceObserved> = {
+  name: 'service',
+  schema: {
+    type: 'object',
+    description: 'A service started, stopped, restarted or reloaded, and enabled at boot or not (systemd or sysv-init).',
+    properties: {
+      name: {type: 'string', pattern: '^[A-Za-z0-9@._:-]+$', description: 'The unit or init script name.'},
+      state: {enum: ['started', 'stopped', 'restarted', 'reloaded'], description: 'restarted and reloaded always act (use them in handlers).'},
+      enabled: {type: 'boolean', description: 'Start at boot.'},
+    },
+    required: ['name'],
+    additionalProperties: false,
+  },
+
+  async read(args, agent: Agent) {
+    const init = agent.facts.init;
+    if (init === 'systemd') {
+      const shown = await agent.exec(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'UnitFileState', '--', args.name]);
+      return {init, ...parseSystemctlShow(shown.stdout.toString())};
+    }
+    const [script, status, links] = await Promise.all([
+      agent.stat([`/etc/init.d/${args.name}`]),
+      agent.exec(['service', args.name, 'status']),
+      agent.exec(['find', '/etc/rc2.d', '-name', `S??${args.name}`]),
+    ]);
+    return {init, exists: script[0]!.kind !== 'absent', active: status.rc === 0, enabled: links.stdout.length > 0};
+  },
+
+  diff(args, observed, ctx: TaskContext) {
+    const plan = planService(args, observed);
+    if (!plan) return {ok: `${args.name} is ${observed.active ? 'running' : 'stopped'}${observed.enabled === undefined ? '' : observed.enabled ? ', enabled' : ', disabled'}`};
+    if (!observed.exists && !ctx.checkMode) {
+      throw new PxeError('E_TASK', `service ${args.name} does not exist`, {hint: 'install its package first (apt)'});
+    }
+    const before = {state: observed.exists ? (observed.active ? 'active' : 'inactive') : 'not installed', enabled: observed.enabled === undefined ? undefined : String(observed.enabled)};
+    const after = {
+      state: plan.action === 'stop' ? 'inactive' : plan.action ? `active (${plan.action})` : before.state,
+      enabled: plan.enable === undefined ? before.enabled : String(plan.enable),
+    };
+    const summary = [plan.action ? `would ${plan.action}` : '', plan.enable === undefined ? '' : plan.enable ? 'enable' : 'disable'].filter(Boolean).join(', ');
+    return {summary: observed.exists ? summary : `${summary} (not installed yet: an earlier task installs it)`, diff: unifiedDiff(`service ${args.name}`, stateText(before), stateText(after)), plan};
+  },
+
+  async apply(change, agent: Agent, ctx: TaskContext) {
+    const plan = change.plan as ServicePlan;
+    const commands: string[][] = [];
+    if (plan.init === 'systemd') {
+      if (plan.enable !== undefined) commands.push(['systemctl', plan.enable ? 'enable' : 'disable', '--', plan.name]);
+      if (plan.action) commands.push(['systemctl', plan.action, '--', plan.name]);
+    } else {
+      if (plan.enable !== undefined) commands.push(['update-rc.d', plan.name, plan.enable ? 'enable' : 'disable']);
+      if (plan.action) commands.push(['service', plan.name, plan.action]);
+    }
+    for (const argv of commands) {
+      const result = await agent.exec(argv, {timeout: 300});
+      if (result.rc !== 0) {
+        const detail = plan.init === 'systemd' ? (await agent.exec(['journalctl', '-u', plan.name, '-n', '8', '--no-pager'])).stdout.toString() : '';
+        throw new PxeError('E_TASK', `${argv.join(' ')} failed (exit ${result.rc})`, {
+          where: {host: ctx.host, task: ctx.task.name},
+          hint: (result.stderr.toString() + detail).trim().split('\n').slice(-8).join('\n        '),
+        });
+      }
+    }
+  },
+};
