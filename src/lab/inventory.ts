@@ -1,0 +1,42 @@
+import {mkdir, writeFile} from 'node:fs/promises';
+import {dirname} from 'node:path';
+import {stringify} from 'yaml';
+import {LAN, type LabNames} from './names.js';
+import {SSH_COMMON_ARGS} from './ssh.js';
+
+/** The inventory of one lab: Ansible's YAML format, so both pxeprov and Ansible can use it. */
+export function labInventory(n: LabNames): Record<string, unknown> {
+  return {
+    all: {
+      children: {
+        pxe_servers: {
+          hosts: {
+            lab: {
+              ansible_host: n.mgmtHostIp,
+              ansible_user: 'root',
+              ansible_ssh_private_key_file: n.keyFile,
+              ansible_ssh_common_args: SSH_COMMON_ARGS.join(' '),
+            },
+          },
+          vars: {
+            pxe_iface: n.pxeIface,
+            pxe_ip: LAN.serverIp,
+            pxe_subnet: LAN.subnet,
+            pxe_netmask: LAN.netmask,
+            pxe_dhcp_range_start: LAN.rangeStart,
+            pxe_dhcp_range_end: LAN.rangeEnd,
+            lab_prefix: n.prefix,
+            lab_client_netns: n.lanNetns,
+          },
+        },
+      },
+    },
+  };
+}
+
+export async function writeInventory(n: LabNames, path: string): Promise<void> {
+  const header = `# Written by \`pxeprov lab up --prefix ${n.prefix}\`: the local lab (docs/README-lab.md).\n` +
+    '# The lab host is disposable: its host key changes at each `lab up --fresh`, hence no known_hosts.\n';
+  await mkdir(dirname(path), {recursive: true});
+  await writeFile(path, header + stringify(labInventory(n)));
+}
