@@ -1,0 +1,143 @@
+/**
+ * JSON schemas of the inputs, used by ajv at load time and published under schemas/ for editors' YAML
+ * language servers (see emit-schemas.ts). Task schemas here cover the keywords; module arguments come
+ * from each module's own schema (src/resources).
+ */
+
+const SCHEMA_BASE = 'https://github.com/pxeprov/pxeprov/schemas';
+const text = (description: string) => ({type: 'string', description});
+const flag = (description: string) => ({type: ['boolean', 'string'], description});
+const strings = (description: string) => ({type: ['string', 'array'], items: {type: 'string'}, description});
+const mapping = (description: string) => ({type: ['object', 'null'], description});
+const condition = (description: string) => ({type: ['string', 'boolean', 'array'], items: {type: ['string', 'boolean']}, description});
+
+/** Ansible's connection variables, typed so a wrong type is caught at validate time. */
+export const connectionVars = {
+  ansible_host: text('Address to connect to (default: the inventory name).'),
+  ansible_port: {type: ['integer', 'string'], description: 'SSH port (default 22).'},
+  ansible_user: text('SSH user.'),
+  ansible_password: text('SSH password (redacted in output).'),
+  ansible_ssh_private_key_file: text('Private key file for SSH.'),
+  ansible_ssh_common_args: text('Extra OpenSSH options (-o Key=Value are honoured).'),
+  ansible_become: flag('Run tasks through sudo.'),
+  ansible_become_user: text('User to become (default root).'),
+  ansible_become_password: text('sudo password (redacted in output).'),
+  ansible_python_interpreter: text('Ignored by pxeprov (no Python on the target is needed).'),
+} as const;
+
+export const inventorySchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: `${SCHEMA_BASE}/inventory.schema.json`,
+  title: 'pxeprov inventory (Ansible YAML inventory format)',
+  type: ['object', 'null'],
+  additionalProperties: {$ref: '#/definitions/group'},
+  definitions: {
+    group: {
+      type: ['object', 'null'],
+      description: 'A group: its hosts, child groups and variables.',
+      properties: {
+        hosts: {type: ['object', 'null'], description: 'Host name (or range, web[01:20]) → its variables.', additionalProperties: {$ref: '#/definitions/hostVars'}},
+        children: {type: ['object', 'null'], description: 'Child groups by name.', additionalProperties: {$ref: '#/definitions/group'}},
+        vars: {$ref: '#/definitions/vars'},
+      },
+      additionalProperties: false,
+    },
+    hostVars: {type: ['object', 'null'], description: 'Variables of one host.', properties: connectionVars},
+    vars: {type: ['object', 'null'], description: 'Variables of every host of the group.', properties: connectionVars},
+  },
+} as const;
+
+/** Vars files: group_vars/*, host_vars/*, vars_files, role defaults and vars. */
+export const varsSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: `${SCHEMA_BASE}/vars.schema.json`,
+  title: 'pxeprov variables file',
+  type: ['object', 'null'],
+  properties: connectionVars,
+} as const;
+
+export const TASK_KEYWORDS = {
+  name: text('What the task does, shown in the output.'),
+  args: {type: 'object', description: "Module arguments (merged with the module key's own)."},
+  when: condition('Run only when this Jinja expression is true (a list: all must be true).'),
+  loop: {type: ['array', 'string'], description: 'Run once per item; the item is `item` (or loop_control.loop_var).'},
+  with_items: {type: ['array', 'string'], description: 'Old spelling of loop (lists are flattened one level).'},
+  loop_control: {
+    type: 'object',
+    properties: {loop_var: text('Name of the loop variable (default item).'), label: text('Shown instead of the item.')},
+    additionalProperties: false,
+  },
+  register: text('Save the result in this variable.'),
+  notify: strings('Handlers to run at the end of the play when this task changed something.'),
+  listen: strings('(handlers) Topics this handler answers besides its name.'),
+  tags: strings('Tags to select or skip the task with -t/--skip-tags.'),
+  become: flag('Run through sudo.'),
+  become_user: text('User to become.'),
+  ignore_errors: flag('Go on with the host when this task fails.'),
+  changed_when: condition('Override whether the task reports a change.'),
+  failed_when: condition('Override whether the task failed.'),
+  no_log: flag('Hide arguments and results (secrets).'),
+  vars: mapping('Variables of this task only.'),
+  block: {type: 'array', description: 'Tasks that share this entry’s when/become/tags/vars.'},
+  import_tasks: text('Include the tasks of this file (relative to the tasks/ dir or the playbook).'),
+  include_tasks: text('Same as import_tasks (a static file name).'),
+} as const;
+
+export const taskKeywordSchema = {type: 'object', properties: TASK_KEYWORDS} as const;
+
+export const roleEntrySchema = {
+  type: ['string', 'object'],
+  description: 'A role name, or {role, vars, tags, when}; other keys are role parameters (as in Ansible).',
+  properties: {
+    role: text('Role name (a directory under roles/).'),
+    name: text('Role name (same as role).'),
+    vars: mapping('Role parameters.'),
+    tags: strings('Tags added to every task of the role.'),
+    when: condition('Condition added to every task of the role.'),
+    become: flag('Run the role through sudo.'),
+  },
+} as const;
+
+const taskList = (description: string) => ({type: ['array', 'null'], description, items: {$ref: 'tasks.schema.json#/definitions/task'}});
+
+export const PLAY_KEYWORDS = {
+  name: text('What the play does.'),
+  hosts: {type: ['string', 'array'], items: {type: 'string'}, description: 'Host pattern: group, host, glob, a:b, a:&b, a:!b, ~regex.'},
+  vars: mapping('Play variables.'),
+  vars_files: {type: ['array', 'string', 'null'], items: {type: 'string'}, description: 'YAML files of variables, relative to the playbook.'},
+  roles: {type: ['array', 'null'], items: roleEntrySchema, description: 'Roles to apply, in order (their tasks run after pre_tasks).'},
+  pre_tasks: taskList('Tasks before the roles.'),
+  tasks: taskList('Tasks after the roles.'),
+  post_tasks: taskList('Tasks after tasks.'),
+  handlers: taskList('Tasks run once at the end of the play when notified.'),
+  become: flag('Run every task through sudo.'),
+  become_user: text('User to become.'),
+  gather_facts: flag('Gather facts first (default true).'),
+  tags: strings('Tags added to every task of the play.'),
+  import_playbook: text('Include the plays of another playbook (relative to this one).'),
+} as const;
+
+export const playSchema = {
+  type: 'object',
+  properties: PLAY_KEYWORDS,
+  additionalProperties: false,
+  if: {required: ['import_playbook']},
+  then: {maxProperties: 2},
+  else: {required: ['hosts']},
+} as const;
+
+/** The playbook as checked at load time (the task lists are checked task by task). */
+export const playbookShapeSchema = {
+  type: 'array',
+  items: {...playSchema, properties: {...PLAY_KEYWORDS, pre_tasks: {type: ['array', 'null']}, tasks: {type: ['array', 'null']}, post_tasks: {type: ['array', 'null']}, handlers: {type: ['array', 'null']}}},
+} as const;
+
+export const playbookSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: `${SCHEMA_BASE}/playbook.schema.json`,
+  title: 'pxeprov playbook (Ansible playbook format)',
+  type: 'array',
+  items: {...playSchema, properties: {...PLAY_KEYWORDS, pre_tasks: taskList('Tasks before the roles.'), tasks: taskList('Tasks after the roles.'), post_tasks: taskList('Tasks after tasks.'), handlers: taskList('Handlers.')}},
+} as const;
+
+export const taskListSchema = {type: ['array', 'null'], items: {type: 'object'}} as const;

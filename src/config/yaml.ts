@@ -1,0 +1,129 @@
+/**
+ * YAML with source positions. Parsed like Ansible's PyYAML (YAML 1.1: yes/no/on/off booleans, 0644 octal,
+ * `<<` merge keys) minus its traps: no sexagesimal ints (an unquoted MAC `52:54:00:12:34:56` stays a string),
+ * no timestamps, and `y`/`n` stay strings. Every error carries file:line:col.
+ */
+import {readFileSync} from 'node:fs';
+import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Tags} from 'yaml';
+import {PxeError, PxeErrors} from '../errors.js';
+import type {SourcePos} from './model.js';
+
+export interface YamlFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  value: unknown;
+}
+
+export type YamlPath = ReadonlyArray<string | number>;
+
+const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+function ansibleTags(tags: Tags): Tags {
+  return tags.flatMap((t): Tags => {
+    if (typeof t === 'string') return [t];
+    if (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp') return [];
+    if (t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return [t];
+    return [{...t, test: t.test.test('yes') ? PYYAML_TRUE : PYYAML_FALSE}];
+  });
+}
+
+const HINTS: Record<string, string> = {
+  DUPLICATE_KEY: 'a key may appear once per mapping; remove or rename one of them',
+  TAB_AS_INDENT: 'YAML indentation must use spaces, not tabs',
+  BAD_INDENT: 'check the indentation of this line against the lines above it',
+  MISSING_CHAR: "a quote or bracket is not closed; close it or quote the whole value",
+  BLOCK_AS_IMPLICIT_KEY: "a value containing ': ' must be quoted, or this line is indented too far",
+  MULTILINE_IMPLICIT_KEY: 'this line is probably indented too far (or a quote is not closed above)',
+  UNEXPECTED_TOKEN: 'check the indentation and the "- " / "key: " markers near here',
+  MULTIPLE_DOCS: 'keep one YAML document per file (remove the extra "---")',
+};
+
+export function posOf(lines: LineCounter, file: string, offset: number): SourcePos {
+  const {line, col} = lines.linePos(offset);
+  return {file, line, col};
+}
+
+/** Parse YAML text; every syntax error of the file at once as E_YAML_SYNTAX. */
+export function parseYaml(text: string, file: string): YamlFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
+  const errors = doc.errors.map((e) => {
+    const where = posOf(lines, file, e.pos[0]);
+    let message = e.message;
+    if (e.code === 'DUPLICATE_KEY') message = `duplicate key ${duplicateKeyName(text, e.pos[0])}`;
+    return new PxeError('E_YAML_SYNTAX', message, {where, expected: 'valid YAML', hint: HINTS[e.code]});
+  });
+  if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
+  if (errors.length) throw new PxeErrors(errors);
+  return {file, doc, lines, value: doc.toJS({maxAliasCount: 1000})};
+}
+
+function duplicateKeyName(text: string, offset: number): string {
+  const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim();
+  return key ? `'${key}'` : '';
+}
+
+/** `x: {{ v }}` parses as a flow mapping with a mapping as key: Ansible's classic "quote the template" error. */
+function unquotedTemplates(doc: Document.Parsed, lines: LineCounter, file: string): PxeError[] {
+  const errors: PxeError[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isMap(pair.key) && pair.key.flow && pair.key.range) {
+        errors.push(
+          new PxeError('E_YAML_SYNTAX', 'a value starting with "{{" is read as a YAML mapping', {
+            where: posOf(lines, file, pair.key.range[0] - 1),
+            expected: 'a quoted string',
+            hint: 'quote the whole value: key: "{{ var }}"',
+          }),
+        );
+        return visit.SKIP;
+      }
+      return undefined;
+    },
+  });
+  return errors;
+}
+
+export function readText(file: string, what = 'file'): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
+      where: {file},
+      cause,
+    });
+  }
+}
+
+export function loadYaml(file: string, what?: string): YamlFile {
+  return parseYaml(readText(file, what), file);
+}
+
+/** The node at `path`, or the deepest existing ancestor. `key: true` gives the key of the last map entry. */
+export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefined {
+  let node: unknown = y.doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return node;
+      if (key && i === path.length - 1) return pair.key as Node;
+      node = pair.value ?? pair.key;
+    } else if (isSeq(node) && typeof seg === 'number' || isSeq(node) && /^\d+$/.test(String(seg))) {
+      const item = (node as {items: unknown[]}).items[Number(seg)];
+      if (!item) return node as Node;
+      node = item;
+    } else {
+      return node as Node;
+    }
+  }
+  return node as Node;
+}
+
+export function posAt(y: YamlFile, path: YamlPath, key = false): SourcePos {
+  const node = nodeAt(y, path, key);
+  return posOf(y.lines, y.file, node?.range?.[0] ?? 0);
+}
