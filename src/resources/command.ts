@@ -70,6 +70,7 @@ function makeCommand(name: 'command' | 'shell'): Resource<CommandArgs, StatResul
   return {
     name,
     freeForm: 'cmd',
+    action: true,
     schema: commandSchema(shell),
 
     read(args, agent: Agent) {

@@ -47,6 +47,8 @@ export interface Resource<Args = any, Observed = any> {
   schema: Record<string, unknown>;
   /** A short alias key for free-form args (command: "echo hi" -> {cmd: "echo hi"}). */
   freeForm?: string;
+  /** Its change is an action, not a state (command, shell): not run in check mode and not drift. */
+  action?: boolean;
   /** Control-side preparation after templating (render a template, hash a local file). Pure w.r.t. the target. */
   prepare?(args: Args, ctx: TaskContext): Promise<Args>;
   read(args: Args, agent: Agent, ctx: TaskContext): Promise<Observed>;

@@ -1,0 +1,82 @@
+/**
+ * What the engine tells the world. Events flow one way, to a renderer (listr2, plain lines or JSON);
+ * the engine never prints. The RunReport is exactly what `--json` prints (schemas/report.schema.json).
+ */
+import type {SourcePos} from '../config/model.js';
+
+export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed';
+
+export interface ErrorReport {
+  code: string;
+  message: string;
+  hint?: string;
+  expected?: string;
+}
+
+export interface TaskOutcome {
+  host: string;
+  play: string;
+  task: string;
+  pos: SourcePos;
+  status: TaskStatus;
+  /** One line: what changed, would change, or why nothing did. */
+  summary: string;
+  /** Unified diff of what changed (or would change in check mode). */
+  diff?: string;
+  /** The loop item's label, for loops. */
+  item?: string;
+  handler: boolean;
+  /** A failure that ignore_errors turned into a warning. */
+  ignored?: boolean;
+  error?: ErrorReport;
+  ms: number;
+}
+
+export interface HostStats {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+}
+
+export interface HostReport {
+  host: string;
+  stats: HostStats;
+  tasks: TaskOutcome[];
+  /** Why the host failed or was unreachable. */
+  error?: ErrorReport;
+  ms: number;
+}
+
+export interface RunReport {
+  playbook: string;
+  inventory: string;
+  check: boolean;
+  /** In check mode: something differs from the playbook. */
+  drift: boolean;
+  hosts: HostReport[];
+  ms: number;
+}
+
+export type EngineEvent =
+  | {type: 'run-start'; playbook: string; hosts: string[]; check: boolean}
+  | {type: 'host-start'; host: string}
+  | {type: 'host-connected'; host: string; ms: number}
+  | {type: 'play-start'; host: string; play: string}
+  | {type: 'task-start'; host: string; play: string; task: string; handler: boolean}
+  | {type: 'task-done'; outcome: TaskOutcome}
+  | {type: 'host-done'; report: HostReport}
+  | {type: 'run-done'; report: RunReport};
+
+export type Emit = (event: EngineEvent) => void;
+
+export function emptyStats(): HostStats {
+  return {ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0};
+}
+
+/** 0 success / no drift; 1 a host failed; 2 drift found in check mode. */
+export function exitCodeOf(report: RunReport): number {
+  if (report.hosts.some((h) => h.stats.failed > 0 || h.stats.unreachable > 0)) return 1;
+  return report.check && report.drift ? 2 : 0;
+}

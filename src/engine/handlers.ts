@@ -1,0 +1,50 @@
+/**
+ * Notified handlers survive a failed run: the names are recorded on the target as soon as a change
+ * notifies them and cleared only after they ran, so a changed config is always followed by its restart.
+ */
+import type {Task} from '../config/model.js';
+import type {Agent} from '../transport/types.js';
+
+export const PENDING_HANDLERS = '/var/lib/pxeprov/pending-handlers.json';
+
+export async function readPending(agent: Agent): Promise<string[]> {
+  const content = await agent.readFile(PENDING_HANDLERS).catch(() => null);
+  if (!content) return [];
+  try {
+    const parsed = JSON.parse(content.toString()) as {handlers?: unknown};
+    return Array.isArray(parsed.handlers) ? parsed.handlers.filter((h): h is string => typeof h === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function writePending(agent: Agent, names: Iterable<string>): Promise<void> {
+  const handlers = [...new Set(names)].sort();
+  if (handlers.length === 0) {
+    await agent.remove(PENDING_HANDLERS);
+    return;
+  }
+  await agent.mkdir('/var/lib/pxeprov', {parents: true, mode: 0o700});
+  await agent.writeFile(PENDING_HANDLERS, JSON.stringify({handlers}) + '\n', {mode: 0o600});
+}
+
+/** The handlers to run, in definition order, for a set of notified names (a handler answers its name and its listen names). */
+export function handlersFor(handlers: Task[], notified: Set<string>): Task[] {
+  return handlers.filter((h) => notified.has(h.name) || h.listen.some((name) => notified.has(name)));
+}
+
+/** The notified names no handler of this play answers (a notify typo, or a handler of another play). */
+export function unanswered(handlers: Task[], notified: Iterable<string>): string[] {
+  const known = new Set(handlers.flatMap((h) => [h.name, ...h.listen]));
+  return [...notified].filter((name) => !known.has(name));
+}
+
+/** Tags: `always` runs unless skipped by name, `never` only when asked for. */
+export function selectedByTags(taskTags: string[], tags: string[], skipTags: string[]): boolean {
+  if (taskTags.some((t) => skipTags.includes(t)) || (skipTags.includes('all') && !taskTags.includes('always'))) return false;
+  if (tags.length === 0 || tags.includes('all')) return !taskTags.includes('never');
+  if (taskTags.includes('always')) return true;
+  if (tags.includes('tagged') && taskTags.length > 0) return true;
+  if (tags.includes('untagged') && taskTags.length === 0) return true;
+  return taskTags.some((t) => tags.includes(t));
+}

@@ -1,0 +1,150 @@
+/**
+ * One host through its plays: one connection, one agent; tasks read ahead (pipelined), diffed, applied;
+ * notified handlers at the end of each play.
+ */
+import {performance} from 'node:perf_hooks';
+import type {Inventory, Play, Task, Vars} from '../config/model.js';
+import {errorsOf} from '../errors.js';
+import type {Agent} from '../transport/types.js';
+import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
+import {emptyStats} from './events.js';
+import {factsToVars} from './facts-vars.js';
+import {handlersFor, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
+import {Lookahead} from './lookahead.js';
+import {Redactor, secretValues} from './redact.js';
+import type {HostScope} from './scope.js';
+import {finishTask, prepareTask, type Prepared} from './task-run.js';
+
+/** Opens the agent for a host (its connection vars already merged); readOnly in check mode. */
+export type OpenAgent = (host: string, vars: Vars, readOnly: boolean) => Promise<Agent>;
+
+export interface HostRunOptions {
+  host: string;
+  inventory: Inventory;
+  plays: Play[];
+  extraVars: Vars;
+  check: boolean;
+  tags: string[];
+  skipTags: string[];
+  emit: Emit;
+  open: OpenAgent;
+}
+
+export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
+  const known = errorsOf(error);
+  if (known) {
+    const first = known[0]!;
+    const message = known.length > 1 ? known.map((e) => e.message).join('; ') : first.message;
+    return {code: first.code, message: redactor?.text(message) ?? message, hint: redactor?.text(first.hint) ?? first.hint, expected: first.expected};
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {code: 'E_TASK', message: redactor?.text(message) ?? message};
+}
+
+export async function runHost(options: HostRunOptions): Promise<HostReport> {
+  const {host, emit} = options;
+  const started = performance.now();
+  const report: HostReport = {host, stats: emptyStats(), tasks: [], ms: 0};
+  const redactor = new Redactor();
+  const inventoryVars = {...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
+  redactor.add(secretValues(inventoryVars));
+  emit({type: 'host-start', host});
+
+  const agents = new Map<string, Promise<Agent>>();
+  const agentFor = (play: Play, task?: Task): Promise<Agent> => {
+    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become;
+    const becomeUser = task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
+    const key = become ? `become:${becomeUser}` : 'plain';
+    if (!agents.has(key)) {
+      const opened = options.open(host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
+      opened.catch(() => undefined);
+      agents.set(key, opened);
+    }
+    return agents.get(key)!;
+  };
+
+  const record = (outcome: TaskOutcome) => {
+    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff)};
+    report.tasks.push(clean);
+    if (clean.status === 'failed' && !clean.ignored) report.stats.failed++;
+    else if (clean.status === 'changed') report.stats.changed++;
+    else if (clean.status === 'skipped') report.stats.skipped++;
+    else report.stats.ok++;
+    emit({type: 'task-done', outcome: clean});
+  };
+
+  const hostFacts: Vars = {};
+  try {
+    for (const play of options.plays) {
+      const connectStarted = performance.now();
+      const agent = await agentFor(play).catch((error) => {
+        report.stats.unreachable = 1;
+        throw error;
+      });
+      if (play === options.plays[0]) emit({type: 'host-connected', host, ms: Math.round(performance.now() - connectStarted)});
+      emit({type: 'play-start', host, play: play.name});
+      const scope: HostScope = {host, inventory: options.inventory, play, factVars: play.gatherFacts ? factsToVars(agent.facts) : {}, hostFacts, extraVars: options.extraVars};
+      const failed = await runPlay(play, scope, agent, {...options, redactor, record, agentFor});
+      if (failed) break;
+    }
+  } catch (error) {
+    report.error = errorReport(error, redactor);
+    if (report.stats.unreachable === 0) report.stats.failed++;
+  } finally {
+    await Promise.all([...agents.values()].map((a) => a.then((agent) => agent.close(), () => undefined)));
+  }
+  report.ms = Math.round(performance.now() - started);
+  emit({type: 'host-done', report});
+  return report;
+}
+
+interface PlayRunContext extends HostRunOptions {
+  redactor: Redactor;
+  record(outcome: TaskOutcome): void;
+  agentFor(play: Play, task?: Task): Promise<Agent>;
+}
+
+/** Runs a play's tasks then its notified handlers; returns true when the host failed. */
+async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunContext): Promise<boolean> {
+  const tasks = play.tasks.filter((t) => selectedByTags([...t.tags, ...play.tags], run.tags, run.skipTags));
+  const pendingFromTarget = readPending(agent);
+  const notified = new Set<string>();
+  const prepare = (task: Task): Promise<Prepared> =>
+    run.agentFor(play, task).then(
+      (taskAgent) => prepareTask(task, scope, taskAgent, run.check, run.redactor),
+      (error) => ({task, items: [], error}),
+    );
+  const lookahead = new Lookahead(tasks, prepare);
+
+  for (let index = 0; index < tasks.length; index++) {
+    const task = tasks[index]!;
+    run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
+    const prepared = await lookahead.get(index);
+    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, redactor: run.redactor, record: run.record});
+    if (done.changedTarget || done.changedVars) lookahead.invalidate();
+    if (done.changed && task.notify.length > 0) {
+      const before = notified.size;
+      for (const name of task.notify) notified.add(name);
+      if (!run.check && notified.size > before) await writePending(agent, [...notified, ...(await pendingFromTarget)]);
+    }
+    if (done.failed) return true;
+  }
+
+  for (const name of await pendingFromTarget) notified.add(name);
+  const handlers = handlersFor(play.handlers, notified);
+  for (const handler of handlers) {
+    run.emit({type: 'task-start', host: scope.host, play: play.name, task: handler.name, handler: true});
+    if (run.check) {
+      run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'changed', summary: 'would run (notified)', handler: true, ms: 0});
+      continue;
+    }
+    const handlerAgent = await run.agentFor(play, handler);
+    const prepared = await prepareTask(handler, scope, handlerAgent, run.check, run.redactor);
+    const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record});
+    if (done.failed) return true;
+  }
+  if (!run.check && (notified.size > 0 || (await pendingFromTarget).length > 0)) {
+    await writePending(agent, unanswered(play.handlers, notified));
+  }
+  return false;
+}

@@ -1,0 +1,76 @@
+/** A playbook over many hosts: each host runs its plays on its own connection, --forks hosts at a time. */
+import {performance} from 'node:perf_hooks';
+import type {Inventory, Playbook, Vars} from '../config/model.js';
+import {selectHosts} from '../config/inventory.js';
+import type {Emit, HostReport, RunReport} from './events.js';
+import {runHost, type OpenAgent} from './host-run.js';
+
+export interface RunOptions {
+  inventory: Inventory;
+  playbook: Playbook;
+  /** --limit pattern. */
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Vars;
+  forks: number;
+  /** Check mode: read-only agents, read + diff only. */
+  check: boolean;
+  emit: Emit;
+  /** How to reach a host; the SSH transport unless a test injects another. */
+  open?: OpenAgent;
+}
+
+const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
+  const {connect, connectionSpecFromVars} = await import('../transport/index.js');
+  return connect(connectionSpecFromVars(host, vars), {readOnly});
+};
+
+export async function runPlaybook(options: RunOptions): Promise<RunReport> {
+  const started = performance.now();
+  const {inventory, playbook} = options;
+  const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : undefined;
+  const playsByHost = new Map<string, typeof playbook.plays>();
+  for (const play of playbook.plays) {
+    for (const host of selectHosts(inventory, play.hosts)) {
+      if (limited && !limited.has(host)) continue;
+      playsByHost.set(host, [...(playsByHost.get(host) ?? []), play]);
+    }
+  }
+  const hosts = [...playsByHost.keys()];
+  options.emit({type: 'run-start', playbook: playbook.file, hosts, check: options.check});
+
+  const reports: HostReport[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < hosts.length) {
+      const host = hosts[next++]!;
+      reports.push(
+        await runHost({
+          host,
+          inventory,
+          plays: playsByHost.get(host)!,
+          extraVars: options.extraVars,
+          check: options.check,
+          tags: options.tags,
+          skipTags: options.skipTags,
+          emit: options.emit,
+          open: options.open ?? openOverSsh,
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({length: Math.max(1, Math.min(options.forks, hosts.length))}, worker));
+
+  reports.sort((a, b) => hosts.indexOf(a.host) - hosts.indexOf(b.host));
+  const report: RunReport = {
+    playbook: playbook.file,
+    inventory: inventory.source,
+    check: options.check,
+    drift: options.check && reports.some((r) => r.stats.changed > 0),
+    hosts: reports,
+    ms: Math.round(performance.now() - started),
+  };
+  options.emit({type: 'run-done', report});
+  return report;
+}

@@ -1,0 +1,204 @@
+/** One task on one host: render -> when -> prepare -> read (prepareTask), then diff -> apply -> register (finishTask). */
+import {existsSync} from 'node:fs';
+import {isAbsolute, join} from 'node:path';
+import {performance} from 'node:perf_hooks';
+import type {Task, Vars} from '../config/model.js';
+import {checkSchema} from '../config/schema-check.js';
+import {evalCondition, renderTemplateFile, renderValue} from '../config/template.js';
+import {PxeError, PxeErrors} from '../errors.js';
+import {modules} from '../resources/index.js';
+import {isChange, type Resource, type TaskContext} from '../resources/types.js';
+import type {Agent} from '../transport/types.js';
+import type {TaskOutcome, TaskStatus} from './events.js';
+import {errorReport} from './host-run.js';
+import {Redactor, secretValues} from './redact.js';
+import {taskVars, type HostScope} from './scope.js';
+
+export interface PreparedItem {
+  label?: string;
+  vars: Vars;
+  skip?: string;
+  args?: unknown;
+  observed?: unknown;
+  error?: unknown;
+  ctx?: TaskContext;
+}
+
+export interface Prepared {
+  task: Task;
+  items: PreparedItem[];
+  error?: unknown;
+  ms?: number;
+}
+
+export interface TaskDone {
+  changed: boolean;
+  failed: boolean;
+  /** Something was applied: later reads are stale. */
+  changedTarget: boolean;
+  /** register / set_fact changed the variables: later renders are stale. */
+  changedVars: boolean;
+}
+
+const NO_LOG = 'the output has been hidden due to no_log: true';
+
+function moduleOf(task: Task): Resource {
+  const module = modules.get(task.module);
+  if (!module) throw new PxeError('E_UNKNOWN_MODULE', `unknown module '${task.module}'`, {where: task.pos});
+  return module;
+}
+
+/** Role templates/ (or files/) first, then the playbook's dir and its templates/ (or files/). */
+function lookup(task: Task, baseDir: string, kind: 'templates' | 'files', name: string): string {
+  if (isAbsolute(name)) return name;
+  const candidates = [task.role && join(task.role.dir, kind, name), join(baseDir, kind, name), join(baseDir, name)].filter((p): p is string => !!p);
+  return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+function itemLabel(item: unknown): string {
+  if (typeof item === 'string' || typeof item === 'number') return String(item);
+  const named = item as {name?: unknown} | null;
+  return typeof named?.name === 'string' ? named.name : JSON.stringify(item);
+}
+
+export async function prepareTask(task: Task, scope: HostScope, agent: Agent, check: boolean, redactor: Redactor): Promise<Prepared> {
+  const started = performance.now();
+  try {
+    const module = moduleOf(task);
+    const vars = taskVars(scope, task);
+    redactor.add(secretValues(vars));
+    const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
+    if (!Array.isArray(loopItems)) {
+      throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});
+    }
+    const items = await Promise.all(
+      loopItems.map(async (item): Promise<PreparedItem> => {
+        const itemVars = task.loop === undefined ? vars : {...vars, [task.loopVar]: item};
+        const label = task.loop === undefined ? undefined : itemLabel(item);
+        try {
+          for (const condition of task.when) {
+            if (!evalCondition(condition, itemVars, task.pos)) return {label, vars: itemVars, skip: `condition false: ${condition}`};
+          }
+          let args = renderValue(task.args, itemVars, task.pos);
+          if (typeof args === 'string' && module.freeForm) args = {[module.freeForm]: args};
+          const invalid = checkSchema(module.schema, args ?? {}, undefined, {code: 'E_MODULE_ARGS', what: `module '${module.name}'`});
+          if (invalid.length > 0) throw new PxeErrors(invalid);
+          const ctx: TaskContext = {
+            host: scope.host,
+            task,
+            vars: itemVars,
+            checkMode: check,
+            renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
+            resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
+          };
+          if (module.prepare) args = await module.prepare(args, ctx);
+          const observed = await module.read(args, agent, ctx);
+          return {label, vars: itemVars, args, observed, ctx};
+        } catch (error) {
+          return {label, vars: itemVars, error};
+        }
+      }),
+    );
+    return {task, items, ms: performance.now() - started};
+  } catch (error) {
+    return {task, items: [], error, ms: performance.now() - started};
+  }
+}
+
+interface FinishOptions {
+  check: boolean;
+  play: string;
+  handler: boolean;
+  redactor: Redactor;
+  record(outcome: TaskOutcome): void;
+}
+
+export async function finishTask(prepared: Prepared, scope: HostScope, agent: Agent, options: FinishOptions): Promise<TaskDone> {
+  const {task} = prepared;
+  const done: TaskDone = {changed: false, failed: false, changedTarget: false, changedVars: false};
+  const outcome = (status: TaskStatus, summary: string, extra: Partial<TaskOutcome> = {}, started = performance.now()): TaskOutcome => ({
+    host: scope.host,
+    play: options.play,
+    task: task.name,
+    pos: task.pos,
+    status,
+    summary: task.noLog && status !== 'skipped' ? NO_LOG : summary,
+    handler: options.handler,
+    ...extra,
+    ...(task.noLog ? {diff: undefined} : {}),
+    ms: Math.round(performance.now() - started + (prepared.ms ?? 0)),
+  });
+  const fail = (error: unknown, label?: string) => {
+    const report = errorReport(error, options.redactor);
+    const ignored = task.ignoreErrors || undefined;
+    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored}));
+    if (!ignored) done.failed = true;
+  };
+
+  if (prepared.error) {
+    fail(prepared.error);
+    return done;
+  }
+  const module = moduleOf(task);
+  const results: Record<string, unknown>[] = [];
+  for (const item of prepared.items) {
+    const started = performance.now();
+    if (item.skip) {
+      options.record(outcome('skipped', item.skip, {item: item.label}, started));
+      results.push({changed: false, skipped: true, skip_reason: item.skip});
+      continue;
+    }
+    if (item.error) {
+      fail(item.error, item.label);
+      results.push({changed: false, failed: true});
+      continue;
+    }
+    try {
+      const verdict = module.diff(item.args, item.observed, item.ctx!);
+      let status: TaskStatus;
+      let summary: string;
+      let diff: string | undefined;
+      let result: Record<string, unknown>;
+      if (!isChange(verdict)) {
+        [status, summary, result] = ['ok', verdict.ok, {changed: false, ...verdict.result}];
+        if (verdict.facts) {
+          Object.assign(scope.hostFacts, verdict.facts);
+          done.changedVars = true;
+        }
+      } else if (options.check) {
+        [status, summary, diff, result] = module.action ? ['skipped', `would ${verdict.summary} (not run in check mode)`, undefined, {changed: false, skipped: true}] : ['changed', verdict.summary, verdict.diff, {changed: true}];
+      } else {
+        const applied = await module.apply(verdict, agent, item.ctx!);
+        [status, summary, diff, result] = ['changed', verdict.summary, verdict.diff, {changed: true, ...(applied ? applied.result : {})}];
+      }
+      const judged = {...item.vars, ...(task.register ? {[task.register]: result} : {}), result};
+      const failed = task.failedWhen === undefined ? result.failed === true : evalCondition(task.failedWhen, judged, task.pos);
+      if (task.changedWhen !== undefined && !failed && status !== 'skipped') {
+        status = evalCondition(task.changedWhen, judged, task.pos) ? 'changed' : 'ok';
+        result.changed = status === 'changed';
+      }
+      result.failed = failed;
+      results.push(result);
+      if (failed) {
+        fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label);
+        continue;
+      }
+      if (status === 'changed') {
+        done.changed = true;
+        if (!options.check) done.changedTarget = true;
+      }
+      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label}, started));
+    } catch (error) {
+      results.push({changed: false, failed: true});
+      fail(error, item.label);
+    }
+  }
+  if (task.register) {
+    scope.hostFacts[task.register] =
+      task.loop === undefined
+        ? results[0] ?? {changed: false, skipped: true}
+        : {results, changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), skipped: results.every((r) => r.skipped)};
+    done.changedVars = true;
+  }
+  return done;
+}
