@@ -1,15 +1,18 @@
 /** Every module by the name it has in YAML. */
 import {apt} from './apt.js';
 import {blockinfile} from './blockinfile.js';
+import {bootloader} from './bootloader.js';
 import {command, shell} from './command.js';
 import {copy} from './copy.js';
-import {assert, debug, set_fact} from './debug.js';
+import {assert, debug, fail, set_fact} from './control.js';
 import {file} from './file.js';
 import {lineinfile} from './lineinfile.js';
+import {network} from './network/index.js';
 import {service} from './service.js';
+import {slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Resource} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, command, copy, debug, file, lineinfile, service, set_fact, shell, template];
+const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, fail, file, lineinfile, network, service, set_fact, shell, slurp, stat, template];
 
 export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));

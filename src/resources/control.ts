@@ -1,4 +1,4 @@
-/** debug, assert and set_fact: control-side modules that never touch the target. */
+/** debug, assert, fail and set_fact: control-side modules that never touch the target. */
 import {evalCondition} from '../config/template.js';
 import {PxeError} from '../errors.js';
 import type {Resource, TaskContext} from './types.js';
@@ -84,6 +84,24 @@ export const set_fact: Resource<Record<string, unknown>, null> = {
   diff(args) {
     const {cacheable: _cacheable, ...facts} = args;
     return {ok: `set ${Object.keys(facts).join(', ')}`, facts};
+  },
+  async apply() {},
+};
+
+export const fail: Resource<{msg?: string}, null> = {
+  name: 'fail',
+  freeForm: 'msg',
+  schema: {
+    type: 'object',
+    description: 'Fail the host with a message (use with when:).',
+    properties: {msg: {type: 'string', description: 'Why.'}},
+    additionalProperties: false,
+  },
+  async read() {
+    return null;
+  },
+  diff(args, _observed, ctx: TaskContext) {
+    throw new PxeError('E_TASK', args.msg ?? 'Failed as requested from task', {where: {host: ctx.host, task: ctx.task.name}});
   },
   async apply() {},
 };

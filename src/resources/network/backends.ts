@@ -1,0 +1,116 @@
+/**
+ * The three owners of an interface's configuration on Debian/Ubuntu, each as the files it needs and
+ * the commands that bring them live. Pure: rendering is tested with data.
+ */
+import {stringify} from 'yaml';
+
+export type BackendName = 'netplan' | 'ifupdown' | 'NetworkManager';
+
+export interface StaticAddress {
+  iface: string;
+  /** CIDR, e.g. 192.168.1.20/24. */
+  address: string;
+  gateway?: string;
+  dns: string[];
+}
+
+export interface WantedFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+
+export interface Backend {
+  name: BackendName;
+  files(want: StaticAddress): WantedFile[];
+  /** Commands that make the files live, in order. */
+  activate(want: StaticAddress): string[][];
+}
+
+export const netplan: Backend = {
+  name: 'netplan',
+  files: (want) => [
+    {
+      path: `/etc/netplan/60-pxeprov-${want.iface}.yaml`,
+      mode: 0o600,
+      content:
+        '# Managed by pxeprov: the static address of the PXE interface.\n' +
+        stringify({
+          network: {
+            version: 2,
+            ethernets: {
+              [want.iface]: {
+                dhcp4: false,
+                dhcp6: false,
+                addresses: [want.address],
+                ...(want.gateway ? {routes: [{to: 'default', via: want.gateway}]} : {}),
+                ...(want.dns.length ? {nameservers: {addresses: want.dns}} : {}),
+              },
+            },
+          },
+        }),
+    },
+  ],
+  activate: () => [['netplan', 'generate'], ['netplan', 'apply']],
+};
+
+export const IFUPDOWN_SOURCE = 'source /etc/network/interfaces.d/*';
+
+export const ifupdown: Backend = {
+  name: 'ifupdown',
+  files: (want) => [
+    {
+      path: `/etc/network/interfaces.d/pxeprov-${want.iface}`,
+      mode: 0o644,
+      content: [
+        '# Managed by pxeprov: the static address of the PXE interface.',
+        `auto ${want.iface}`,
+        `iface ${want.iface} inet static`,
+        `    address ${want.address}`,
+        ...(want.gateway ? [`    gateway ${want.gateway}`] : []),
+        ...(want.dns.length ? [`    dns-nameservers ${want.dns.join(' ')}`] : []),
+        '',
+      ].join('\n'),
+    },
+  ],
+  activate: (want) => [['ifdown', '--force', want.iface], ['ifup', want.iface]],
+};
+
+export const networkManager: Backend = {
+  name: 'NetworkManager',
+  files: (want) => [
+    {
+      path: `/etc/NetworkManager/system-connections/pxeprov-${want.iface}.nmconnection`,
+      mode: 0o600,
+      content: [
+        '# Managed by pxeprov: the static address of the PXE interface.',
+        '[connection]',
+        `id=pxeprov-${want.iface}`,
+        'type=ethernet',
+        `interface-name=${want.iface}`,
+        'autoconnect=true',
+        '',
+        '[ipv4]',
+        'method=manual',
+        `address1=${want.address}${want.gateway ? `,${want.gateway}` : ''}`,
+        ...(want.dns.length ? [`dns=${want.dns.join(';')};`] : []),
+        '',
+        '[ipv6]',
+        'method=ignore',
+        '',
+      ].join('\n'),
+    },
+  ],
+  activate: (want) => [['nmcli', 'connection', 'reload'], ['nmcli', 'connection', 'up', `pxeprov-${want.iface}`]],
+};
+
+/** With ifupdown owning the interface, NetworkManager is told to leave it alone so the two do not fight. */
+export function nmUnmanagedFile(iface: string): WantedFile {
+  return {
+    path: `/etc/NetworkManager/conf.d/pxeprov-unmanaged-${iface}.conf`,
+    mode: 0o644,
+    content: `# Managed by pxeprov: ifupdown owns ${iface}.\n[keyfile]\nunmanaged-devices=interface-name:${iface}\n`,
+  };
+}
+
+export const backends: Record<BackendName, Backend> = {netplan, ifupdown, NetworkManager: networkManager};
