@@ -4,7 +4,6 @@
  * `a:&b` and exclusions `a:!b` (applied after the unions, as Ansible does).
  */
 import {PxeError, PxeErrors} from '../errors.js';
-import {hostsOfGroup} from './inventory.js';
 import type {Inventory} from './model.js';
 import {didYouMean} from './suggest.js';
 
@@ -26,6 +25,12 @@ export function splitPattern(pattern: string | string[]): string[] {
   }
   terms.push(current);
   return terms.map((t) => t.trim()).filter(Boolean);
+}
+
+/** All hosts of a group, its descendants' included, in inventory order. */
+export function hostsOfGroup(inventory: Inventory, group: string): string[] {
+  if (group === 'all') return [...inventory.hosts.keys()];
+  return [...inventory.hosts.values()].filter((h) => h.groups.includes(group)).map((h) => h.name);
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -10,6 +10,8 @@ import {emptyRaw, rawGroup, type RawInventory} from './inventory-raw.js';
 import {readYamlInventory} from './inventory-yaml.js';
 import type {Inventory, InventoryGroup, InventoryHost, SourcePos, Vars} from './model.js';
 import {loadVarsDir} from './vars-dirs.js';
+
+export {selectHosts, hostsOfGroup} from './host-pattern.js';
 import {parseYaml, readText} from './yaml.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
@@ -142,10 +144,4 @@ function checkCycles(raw: RawInventory, errors: PxeError[]): void {
     state.set(name, 'done');
   };
   for (const name of raw.groups.keys()) visit(name, raw.groups.get(name)!.pos);
-}
-
-/** All hosts of a group, its descendants' included, in inventory order. */
-export function hostsOfGroup(inventory: Inventory, group: string): string[] {
-  if (group === 'all') return [...inventory.hosts.keys()];
-  return [...inventory.hosts.values()].filter((h) => h.groups.includes(group)).map((h) => h.name);
 }

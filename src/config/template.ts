@@ -1,0 +1,308 @@
+/**
+ * Templates: nunjucks configured like Ansible's Jinja2. Undefined variables are errors that name the
+ * variable and where the template is; variables whose values are templates resolve lazily (only when used,
+ * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
+ */
+import {readFileSync, statSync} from 'node:fs';
+import {dirname, isAbsolute, join} from 'node:path';
+import nunjucks from 'nunjucks';
+import {PxeError, type Where} from '../errors.js';
+import type {SourcePos, Vars} from './model.js';
+import {installFilters, pyStr} from './template-filters.js';
+
+interface Frame {
+  variables: Record<string, unknown>;
+}
+/** The parts of nunjucks its typings leave out (stable since 3.0). */
+interface Internals {
+  runtime: {
+    Frame: new () => Frame;
+    suppressValue(value: unknown, autoescape: boolean): string;
+    ensureDefined(value: unknown, line: number, col: number): unknown;
+  };
+  parser: {parse(src: string): AstNode};
+}
+interface AstNode {
+  typename: string;
+  fields: string[];
+  value?: unknown;
+  lineno: number;
+  [field: string]: unknown;
+}
+type Render = {render(ctx: object, frame: Frame): string};
+
+const nj = nunjucks as unknown as Internals & typeof nunjucks;
+const TEMPLATE = /\{\{|\{%/;
+const SINGLE_EXPRESSION = /^\{\{-?\s*([\s\S]*?)\s*-?\}\}$/;
+/** Names nunjucks looks up through the frame before its globals or Jinja constants. */
+const NOT_VARIABLES = new Set(['True', 'False', 'None', 'loop', 'caller', 'varargs', 'kwargs']);
+
+let env: nunjucks.Environment | undefined;
+const compiled = new Map<string, Render>();
+/** The value of the expression being evaluated, set by the `__capture` filter (rendering is synchronous). */
+let captured: unknown;
+
+function environment(): nunjucks.Environment {
+  if (env) return env;
+  nunjucks.installJinjaCompat();
+  // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
+  const suppress = nj.runtime.suppressValue;
+  nj.runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
+  // Only undefined is an error when printed; none prints None.
+  const ensureDefined = nj.runtime.ensureDefined;
+  nj.runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
+  const loader = {
+    getSource: (name: string) => ({src: readFileSync(name, 'utf8'), path: name, noCache: true}),
+    isRelative: (name: string) => !isAbsolute(name),
+    resolve: (parent: string, name: string) => join(dirname(parent), name),
+  };
+  // Ansible's defaults: trim_blocks true, lstrip_blocks false, the final newline kept. dev keeps the cause
+  // of an error (a nested variable's PxeError) instead of a bare message.
+  env = new nunjucks.Environment(loader, {autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false, dev: true});
+  installFilters(env);
+  env.addFilter('__capture', (value: unknown) => {
+    captured = value;
+    return '';
+  });
+  return env;
+}
+
+function template(src: string, path?: string): Render {
+  const key = path ? `file:${path}` : src;
+  let t = compiled.get(key);
+  if (!t) {
+    t = new nunjucks.Template(src, environment(), path, true) as unknown as Render;
+    compiled.set(key, t);
+  }
+  return t;
+}
+
+export function hasTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return TEMPLATE.test(value);
+  if (Array.isArray(value)) return value.some(hasTemplate);
+  if (value && typeof value === 'object') return Object.values(value).some(hasTemplate);
+  return false;
+}
+
+/** One render in flight: the names it looked up and did not find. */
+interface Tracker {
+  missing: string[];
+}
+const trackers: Tracker[] = [];
+
+/**
+ * The variables as nunjucks sees them: a frame whose values are rendered on first use (a variable's
+ * value may itself be a template, as in Ansible), with loops caught.
+ */
+class Scope {
+  private readonly cache = new Map<string, unknown>();
+  private readonly resolving = new Set<string>();
+  readonly frame: Frame;
+
+  constructor(private readonly vars: Vars, private readonly where: Where) {
+    this.frame = new nj.runtime.Frame();
+    const globals = (environment() as unknown as {globals: Record<string, unknown>}).globals;
+    this.frame.variables = new Proxy({} as Record<string, unknown>, {
+      get: (_t, name) => {
+        if (typeof name !== 'string') return undefined;
+        if (!Object.hasOwn(this.vars, name)) {
+          if (!NOT_VARIABLES.has(name) && !(name in globals)) trackers.at(-1)?.missing.push(name);
+          return undefined;
+        }
+        return this.resolve(name);
+      },
+    });
+  }
+
+  private resolve(name: string): unknown {
+    if (this.cache.has(name)) return this.cache.get(name);
+    const raw = this.vars[name];
+    if (!hasTemplate(raw)) return raw;
+    if (this.resolving.has(name)) {
+      throw new PxeError('E_TEMPLATE', `variable '${name}' refers to itself (${[...this.resolving, name].join(' → ')})`, {
+        where: this.where,
+        hint: 'a variable cannot be defined from its own value; use another name',
+      });
+    }
+    this.resolving.add(name);
+    try {
+      const value = renderIn(raw, this, this.where, name);
+      this.cache.set(name, value);
+      return value;
+    } finally {
+      this.resolving.delete(name);
+    }
+  }
+}
+
+function renderIn(value: unknown, scope: Scope, where: Where, varName?: string): unknown {
+  if (typeof value === 'string') {
+    if (!TEMPLATE.test(value)) return value;
+    const single = SINGLE_EXPRESSION.exec(value);
+    if (single && !single[1]!.includes('}}') && !single[1]!.includes('{{')) return evaluate(single[1]!, value, scope, where, varName);
+    return run(value, undefined, scope, where, varName);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderIn(v, scope, where, varName));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderIn(v, scope, where, varName)]));
+  return value;
+}
+
+/** A bare expression's native value (Ansible's native types for `key: "{{ expr }}"`). */
+function evaluate(expr: string, source: string, scope: Scope, where: Where, varName?: string): unknown {
+  captured = undefined;
+  run(`{{ (${expr}) | __capture }}`, undefined, scope, where, varName, source);
+  const value = captured;
+  if (value === undefined) throw undefinedError(`'${expr.trim()}'`, source, where, 1, varName);
+  return value;
+}
+
+/** Render text; every undefined variable not guarded by `default` or `is defined` is an error. */
+function run(src: string, path: string | undefined, scope: Scope, where: Where, varName?: string, shown = src): string {
+  const tracker: Tracker = {missing: []};
+  trackers.push(tracker);
+  try {
+    const out = template(src, path).render({}, scope.frame);
+    const unguarded = tracker.missing.find((n) => !guardedNames(src).has(n));
+    if (unguarded) throw undefinedError(`'${unguarded}'`, shown, where, lineOf(src, unguarded), varName, path);
+    return out;
+  } catch (e) {
+    // nunjucks wraps what a filter or a nested variable threw; a PxeError (nested template) stands as is.
+    for (let cause: unknown = e; cause; cause = (cause as {cause?: unknown}).cause) if (cause instanceof PxeError) throw cause;
+    throw templateError(e as Error, src, shown, where, tracker, varName, path);
+  } finally {
+    trackers.pop();
+  }
+}
+
+function undefinedName(tracker: Tracker, expr: string): string {
+  const name = tracker.missing.at(-1);
+  return name ? `'${name}'` : `'${expr.trim()}'`;
+}
+
+function undefinedError(name: string, source: string, where: Where, line: number, varName?: string, path?: string): PxeError {
+  const inVar = (varName ? ` (in the value of variable '${varName}')` : '') + (!path && line > 1 ? ` (line ${line} of the template)` : '');
+  return new PxeError('E_TEMPLATE', `${name} is undefined${inVar}`, {
+    where: path ? {...where, file: path, line, col: undefined} : where,
+    expected: `${name} to be defined in the inventory, group_vars, the play, the role defaults or -e`,
+    hint: path ? undefined : `in template string ${JSON.stringify(source.length > 80 ? source.slice(0, 77) + '...' : source)}; use "| default(...)" to make it optional`,
+  });
+}
+
+function templateError(e: Error, src: string, shown: string, where: Where, tracker: Tracker, varName?: string, path?: string): PxeError {
+  const m = /\[Line (\d+), Column (\d+)\]\s*\n\s*([\s\S]*)$/.exec(e.message);
+  const line = m ? Number(m[1]) : 1;
+  const message = (m ? m[3]! : e.message).replace(/^\(unknown path\)\s*/, '').replace(/^Error: /, '').trim();
+  if (message.startsWith('attempted to output null or undefined value')) {
+    const text = src.split('\n')[line - 1] ?? '';
+    const expr = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/.exec(text.slice(Math.max(0, Number(m?.[2] ?? 1) - 1)))?.[1] ?? text;
+    return undefinedError(undefinedName(tracker, expr), shown, where, line, varName, path);
+  }
+  return new PxeError('E_TEMPLATE', `template error: ${message}${varName ? ` (in the value of variable '${varName}')` : ''}`, {
+    where: path ? {...where, file: path, line, col: undefined} : where,
+    expected: 'a valid Jinja2 template',
+    hint: path ? undefined : `in template string ${JSON.stringify(shown.length > 80 ? shown.slice(0, 77) + '...' : shown)}`,
+    cause: e,
+  });
+}
+
+const guards = new Map<string, Set<string>>();
+const GUARD_FILTERS = new Set(['default', 'd']);
+const GUARD_TESTS = new Set(['defined', 'undefined']);
+
+/** Variables that the template itself checks (`x is defined`, `x | default(…)`): undefined is fine there. */
+function guardedNames(src: string): Set<string> {
+  let names = guards.get(src);
+  if (names) return names;
+  names = new Set();
+  const root = (n: AstNode | undefined): string | undefined =>
+    !n ? undefined : n.typename === 'Symbol' ? String(n.value) : n.typename === 'LookupVal' ? root(n.target as AstNode) : n.typename === 'Group' ? root((n.children as AstNode[])[0]) : undefined;
+  const walk = (n: unknown): void => {
+    if (!n || typeof n !== 'object') return;
+    const node = n as AstNode;
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (node.typename === 'Filter' && GUARD_FILTERS.has(String((node.name as AstNode).value))) {
+      const first = ((node.args as AstNode).children as AstNode[])[0];
+      const name = root(first);
+      if (name) names!.add(name);
+    }
+    if (node.typename === 'Is') {
+      const test = node.right as AstNode;
+      const testName = test.typename === 'FunCall' ? (test.name as AstNode).value : test.value;
+      const name = root(node.left as AstNode);
+      if (name && GUARD_TESTS.has(String(testName))) names!.add(name);
+    }
+    for (const f of node.fields ?? []) walk(node[f]);
+    if (node.children) walk(node.children);
+  };
+  try {
+    walk(nj.parser.parse(src));
+  } catch {
+    // a syntax error is reported by the render itself
+  }
+  guards.set(src, names);
+  return names;
+}
+
+function lineOf(src: string, name: string): number {
+  const i = src.search(new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+  return i < 0 ? 1 : src.slice(0, i).split('\n').length;
+}
+
+/** Render one string to a string. */
+export function renderString(text: string, vars: Vars, where: Where | SourcePos = {}): string {
+  if (!TEMPLATE.test(text)) return text;
+  return run(text, undefined, new Scope(vars, where), where);
+}
+
+/**
+ * Render a value deeply (lists, mappings). A string that is exactly `{{ expr }}` becomes the expression's
+ * native value (a list stays a list), as in Ansible.
+ */
+export function renderValue<T = unknown>(value: T, vars: Vars, where: Where | SourcePos = {}): unknown {
+  if (!hasTemplate(value)) return value;
+  return renderIn(value, new Scope(vars, where), where);
+}
+
+/** Render a template file (Ansible's `template` module); errors name the file and line. */
+export async function renderTemplateFile(path: string, vars: Vars): Promise<string> {
+  let src: string;
+  try {
+    src = readFileSync(path, 'utf8');
+  } catch {
+    throw new PxeError('E_FILE_NOT_FOUND', `template ${path} does not exist`, {where: {file: path}, hint: "a role's templates live in roles/<role>/templates/"});
+  }
+  const key = `file:${path}`;
+  const mtime = statSync(path).mtimeMs;
+  const known = mtimes.get(key);
+  if (known !== mtime) compiled.delete(key);
+  mtimes.set(key, mtime);
+  return run(src, path, new Scope(vars, {file: path}), {file: path});
+}
+const mtimes = new Map<string, number>();
+
+/** Python truthiness, which Jinja conditions use: empty lists, mappings and strings are false. */
+export function truthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value && typeof value === 'object') return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+/** Evaluate a `when:` / `changed_when:` / `failed_when:` condition (a bare Jinja expression, or a boolean). */
+export function evalCondition(condition: string | boolean, vars: Vars, where: Where | SourcePos = {}): boolean {
+  if (typeof condition === 'boolean') return condition;
+  const expr = SINGLE_EXPRESSION.exec(condition.trim())?.[1] ?? condition;
+  const scope = new Scope(vars, where);
+  captured = undefined;
+  run(`{{ (${expr}) | __capture }}`, undefined, scope, where, undefined, condition);
+  return truthy(captured);
+}
+
+/** Check a template's syntax without rendering it (for `validate`). */
+export function checkTemplateSyntax(text: string, where: Where): PxeError | undefined {
+  try {
+    template(text, where.file && !where.line ? where.file : undefined);
+    return undefined;
+  } catch (e) {
+    return templateError(e as Error, text, text, where, {missing: []}, undefined, where.file && !where.line ? where.file : undefined);
+  }
+}
