@@ -7,12 +7,13 @@ import {copy} from './copy.js';
 import {assert, debug, fail, set_fact} from './control.js';
 import {file} from './file.js';
 import {lineinfile} from './lineinfile.js';
+import {media} from './media/index.js';
 import {network} from './network/index.js';
 import {service} from './service.js';
 import {slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Resource} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, fail, file, lineinfile, network, service, set_fact, shell, slurp, stat, template];
+const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, fail, file, lineinfile, media, network, service, set_fact, shell, slurp, stat, template];
 
 export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));

@@ -1,0 +1,215 @@
+/**
+ * media: an install ISO's content as a tree under /srv/install/<name>, its kernel and initrd under the
+ * TFTP root, and a per-file sha256 manifest under /var/lib/pxeprov/media. An unchanged ISO costs one
+ * round trip; an updated one copies only the files that differ (into a hard-linked copy of the old
+ * tree), and the new tree and boot files replace the old ones by atomic symlink swaps, so a client
+ * booting during the update never sees a mix.
+ */
+import {createReadStream} from 'node:fs';
+import {posix} from 'node:path';
+import {PxeError} from '../../errors.js';
+import {stateText, unifiedDiff} from '../../report/diff.js';
+import type {Agent, StatResult} from '../../transport/types.js';
+import type {Resource, TaskContext} from '../types.js';
+import {manifestDelta, openLocalIso, type LocalIso, type Manifest} from './iso.js';
+
+export interface MediaArgs {
+  name: string;
+  iso: string;
+  /** The ISO is already on the target at `iso`. */
+  remote?: boolean;
+  root?: string;
+  tftp_root?: string;
+  kernel?: string;
+  initrd?: string;
+  local?: LocalIso;
+}
+
+interface TargetManifest extends Manifest {
+  tree: string;
+  boot: string;
+  /** For a remote ISO: its size and mtime when it was extracted. */
+  source?: string;
+}
+
+interface Layout {
+  link: string;
+  bootLink: string;
+  manifestPath: string;
+  treesDir: string;
+  bootsDir: string;
+}
+
+interface Observed {
+  manifest: TargetManifest | null;
+  stats: Map<string, StatResult>;
+  layout: Layout;
+}
+
+interface MediaPlan {
+  args: MediaArgs;
+  layout: Layout;
+  old: TargetManifest | null;
+  id: string;
+  copy: string[];
+  remove: string[];
+}
+
+const STATE_DIR = '/var/lib/pxeprov/media';
+
+function layout(args: MediaArgs): Layout {
+  const root = args.root ?? '/srv/install';
+  const tftp = args.tftp_root ?? '/var/lib/tftpboot';
+  return {
+    link: posix.join(root, args.name),
+    bootLink: posix.join(tftp, args.name),
+    manifestPath: posix.join(STATE_DIR, `${args.name}.json`),
+    treesDir: posix.join(root, '.pxeprov-trees'),
+    bootsDir: posix.join(tftp, '.pxeprov-boot'),
+  };
+}
+
+const kernelOf = (args: MediaArgs) => args.kernel ?? 'images/pxeboot/vmlinuz';
+const initrdOf = (args: MediaArgs) => args.initrd ?? 'images/pxeboot/initrd.img';
+
+function requireBootFiles(args: MediaArgs, files: Record<string, unknown>, what: string): void {
+  const missing = [kernelOf(args), initrdOf(args)].filter((path) => !(path in files));
+  if (missing.length === 0) return;
+  const found = Object.keys(files).filter((p) => /(^|\/)(vmlinuz|linux|initrd(\.img|\.gz|\.lz)?)$/.test(p));
+  throw new PxeError('E_VARS', `${what} has no ${missing.join(' or ')}`, {
+    expected: 'the kernel and initrd paths inside the ISO (media kernel:/initrd:)',
+    hint: found.length ? `the ISO has: ${found.join(', ')}` : 'this ISO has no kernel or initrd at all: is it a network-install ISO?',
+  });
+}
+
+export const media: Resource<MediaArgs, Observed> = {
+  name: 'media',
+  schema: {
+    type: 'object',
+    description: 'Extract an install ISO into /srv/install/<name> with its kernel and initrd in the TFTP root.',
+    properties: {
+      name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'The tree name: /srv/install/<name>, <tftp_root>/<name>/.'},
+      iso: {type: 'string', description: 'The ISO on the control machine (or on the target with remote: true).'},
+      remote: {type: 'boolean', description: 'iso is a path on the target (extracted there with bsdtar).'},
+      root: {type: 'string', description: 'Where trees live (default /srv/install).'},
+      tftp_root: {type: 'string', description: 'The TFTP root (default /var/lib/tftpboot).'},
+      kernel: {type: 'string', description: 'The kernel inside the ISO (default images/pxeboot/vmlinuz).'},
+      initrd: {type: 'string', description: 'The initrd inside the ISO (default images/pxeboot/initrd.img).'},
+    },
+    required: ['name', 'iso'],
+    additionalProperties: false,
+  },
+
+  async prepare(args: MediaArgs, ctx: TaskContext) {
+    if (args.remote) return args;
+    const local = await openLocalIso(ctx.resolveFile(args.iso));
+    requireBootFiles(args, local.manifest.files, `ISO ${args.iso}`);
+    return {...args, local};
+  },
+
+  async read(args, agent: Agent) {
+    const where = layout(args);
+    const [content, stats] = await Promise.all([
+      agent.readFile(where.manifestPath),
+      agent.stat([where.link, where.bootLink, ...(args.remote ? [args.iso] : [])]),
+    ]);
+    const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
+    const more = manifest ? await agent.stat([manifest.tree, posix.join(manifest.boot, posix.basename(kernelOf(args))), posix.join(manifest.boot, posix.basename(initrdOf(args)))], {sha256: true}) : [];
+    return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where};
+  },
+
+  diff(args, observed) {
+    const {manifest: old, stats, layout: where} = observed;
+    let id: string;
+    if (args.remote) {
+      const iso = stats.get(args.iso)!;
+      if (iso.kind !== 'file') throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
+      id = `remote:${iso.size}:${iso.mtime}`;
+    } else {
+      id = args.local!.manifest.iso.sha256;
+    }
+    const sameIso = old !== null && (args.remote ? old.source === id : old.iso.sha256 === id);
+    const healthy =
+      old !== null &&
+      stats.get(old.tree)?.kind === 'directory' &&
+      stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
+      stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
+      [kernelOf(args), initrdOf(args)].every((p) => stats.get(posix.join(old.boot, posix.basename(p)))?.sha256 === old.files[p]?.sha256);
+    if (sameIso && healthy) return {ok: `${args.name} is up to date (${Object.keys(old.files).length} files)`};
+
+    const {copy, remove} = args.remote ? {copy: [], remove: []} : manifestDelta(sameIso ? null : old, args.local!.manifest);
+    const bytes = copy.reduce((sum, p) => sum + args.local!.manifest.files[p]!.size, 0);
+    const summary = args.remote
+      ? `extract ${args.iso} on the target into ${where.link}`
+      : `copy ${copy.length} of ${Object.keys(args.local!.manifest.files).length} files (${(bytes / 1e6).toFixed(1)} MB)${remove.length ? `, remove ${remove.length}` : ''}, swap ${where.link} and ${where.bootLink}`;
+    const listing = (manifest: Manifest | null, paths: string[]) => paths.map((p) => (manifest?.files[p] ? stateText({[p]: manifest.files[p]!.sha256}) : '')).join('');
+    const diff = args.remote
+      ? unifiedDiff(`${where.link} (media)`, stateText({iso: old?.source ?? 'none'}), stateText({iso: id}))
+      : unifiedDiff(`${where.link} (media)`, listing(old, [...copy, ...remove]), listing(args.local!.manifest, copy));
+    const plan: MediaPlan = {args, layout: where, old, id, copy, remove};
+    return {summary, diff, plan};
+  },
+
+  async apply(change, agent: Agent, ctx: TaskContext) {
+    const plan = change.plan as MediaPlan;
+    const {args, layout: where} = plan;
+    const tag = (args.remote ? plan.id.replace(/[^0-9a-z]/gi, '') : plan.id).slice(-12);
+    const tree = posix.join(where.treesDir, `${args.name}-${tag}`);
+    const boot = posix.join(where.bootsDir, `${args.name}-${tag}`);
+    const run = async (argv: string[]) => {
+      const result = await agent.exec(argv, {timeout: 3600});
+      if (result.rc !== 0) throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
+    };
+    const staging = `${tree}.tmp`;
+    const bootStaging = `${boot}.tmp`;
+    await run(['rm', '-rf', '--', staging, bootStaging]);
+    await Promise.all([agent.mkdir(where.treesDir, {parents: true}), agent.mkdir(where.bootsDir, {parents: true}), agent.mkdir(STATE_DIR, {parents: true})]);
+
+    let manifest: Manifest;
+    if (args.remote) {
+      await agent.mkdir(staging, {mode: 0o755});
+      await run(['bsdtar', '-x', '-f', args.iso, '-C', staging]);
+      await run(['chmod', '-R', 'u+rwX,go+rX', '--', staging]);
+      const entries = await agent.hashTree(staging);
+      manifest = {iso: {sha256: plan.id, size: 0}, files: Object.fromEntries(entries.filter((e) => e.kind === 'file').map((e) => [e.path, {sha256: e.sha256!, size: e.size}]))};
+      try {
+        requireBootFiles(args, manifest.files, `ISO ${args.iso}`);
+      } catch (error) {
+        await run(['rm', '-rf', '--', staging]);
+        throw error;
+      }
+      await agent.mkdir(bootStaging, {mode: 0o755});
+      for (const path of [kernelOf(args), initrdOf(args)]) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, posix.basename(path))]);
+    } else {
+      const local = args.local!;
+      manifest = local.manifest;
+      // Unchanged files are hard links into the old tree; changed ones are replaced by rename, never written in place.
+      const base = plan.old && plan.old.tree !== tree ? plan.old.tree : undefined;
+      if (base && (await agent.stat([base]))[0]!.kind === 'directory') await run(['cp', '-al', '--', base, staging]);
+      else await agent.mkdir(staging, {mode: 0o755});
+      await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
+      const dirs = [...new Set(plan.copy.map((p) => posix.dirname(p)).filter((d) => d !== '.'))].sort();
+      for (const dir of dirs) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
+      const upload = (from: string, to: string) => {
+        const file = manifest.files[from]!;
+        return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256});
+      };
+      for (const path of plan.copy) await upload(path, posix.join(staging, path));
+      await agent.mkdir(bootStaging, {mode: 0o755});
+      for (const path of [kernelOf(args), initrdOf(args)]) await upload(path, posix.join(bootStaging, posix.basename(path)));
+    }
+
+    await run(['rm', '-rf', '--', tree, boot]);
+    await run(['mv', '-T', '--', staging, tree]);
+    await run(['mv', '-T', '--', bootStaging, boot]);
+    await agent.symlink(posix.relative(posix.dirname(where.link), tree), where.link);
+    await agent.symlink(posix.relative(posix.dirname(where.bootLink), boot), where.bootLink);
+    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {})};
+    await agent.writeFile(where.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
+    // Keep the previous generation for clients still reading it; older ones go.
+    const keep = new Set([tree, boot, plan.old?.tree, plan.old?.boot]);
+    const listed = await agent.exec(['find', where.treesDir, where.bootsDir, '-mindepth', '1', '-maxdepth', '1', '-name', `${args.name}-${'?'.repeat(12)}`]);
+    const stale = listed.stdout.toString().split('\n').filter((p) => p && !keep.has(p));
+    if (stale.length) await run(['rm', '-rf', '--', ...stale]);
+  },
+};
