@@ -11,7 +11,8 @@ const BUSYBOX = '/bin/busybox';
 
 /**
  * /init of the test ISO: prints the version marker, loads the NIC modules, DHCP (udhcpc), fetches the
- * kickstart named by ks= or inst.ks= over HTTP, prints its sha256, powers off. Markers go to the
+ * kickstart named by ks= or inst.ks= over HTTP, prints its sha256, powers off. (Debian's static
+ * busybox wget crashes with -T, hence `timeout`.) Markers go to the
  * console and, when the kernel's console is not the serial port, to ttyS0 too, so the lab always sees them.
  */
 export function initScript(version: number, modules: string[]): string {
@@ -46,7 +47,7 @@ else
 fi
 if [ -z "$ks" ]; then
   say "PXEPROV-FAIL no ks= or inst.ks= on the kernel command line"
-elif wget -q -T 10 -O /tmp/ks.cfg "$ks"; then
+elif timeout 20 wget -q -O /tmp/ks.cfg "$ks"; then
   say "PXEPROV-KS sha256=$(sha256sum /tmp/ks.cfg | cut -d ' ' -f 1) url=$ks"
 else
   say "PXEPROV-FAIL cannot fetch kickstart $ks"

@@ -25,7 +25,7 @@ export async function ensureKey(n: LabNames): Promise<void> {
 /** Runs a shell command line on the lab host as root; throws E_LAB on a non-zero exit unless allowFail. */
 export function runInLabHost(
   command: string,
-  options: {prefix?: string; input?: string; allowFail?: boolean; timeoutMs?: number} = {},
+  options: {prefix?: string; input?: string | Buffer; allowFail?: boolean; timeoutMs?: number} = {},
 ): Promise<RunResult> {
   return run(sshArgv(labNames(options.prefix), [command]), options);
 }

@@ -1,0 +1,135 @@
+import {spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {copyFile, mkdir, writeFile} from 'node:fs/promises';
+import {join} from 'node:path';
+import {labNames, type LabNames} from './names.js';
+import {run} from './exec.js';
+import {netnsExists} from './network.js';
+import {addLine, finished, type Timeline} from './timeline.js';
+import {PxeError} from '../errors.js';
+
+export interface BootOptions {
+  prefix?: string;
+  uefi?: boolean;
+  secureBoot?: boolean;
+  /** UEFI: boot with the firmware's own PXE (no iPXE option ROM on the NIC). */
+  firmwarePxe?: boolean;
+  mac?: string;
+  timeoutSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface BootResult extends Timeline {
+  ok: boolean;
+  verdict: string;
+  mode: 'bios' | 'uefi' | 'uefi-secure-boot';
+  mac: string;
+  seconds: number;
+  consoleLog: string;
+}
+
+const OVMF = '/usr/share/OVMF';
+
+export function randomMac(): string {
+  // 52:54:00 is QEMU's prefix; the rest random, so parallel clients and pxelinux 01-MAC files differ.
+  return ['52', '54', '00', ...[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): Promise<string[]> {
+  const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-vga', 'none',
+    '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-boot', 'n',
+    '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`];
+  if (!o.uefi) {
+    // SeaBIOS's sercon copies the BIOS text console (its own, iPXE's and pxelinux's) to COM1 (0x3f8).
+    const sercon = join(dir, 'sercon-port');
+    await writeFile(sercon, Buffer.from([0xf8, 0x03]));
+    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `e1000,netdev=n0,mac=${mac}`];
+  }
+  const vars = join(dir, 'OVMF_VARS.fd');
+  await copyFile(join(OVMF, o.secureBoot ? 'OVMF_VARS_4M.ms.fd' : 'OVMF_VARS_4M.fd'), vars);
+  const code = join(OVMF, o.secureBoot ? 'OVMF_CODE_4M.ms.fd' : 'OVMF_CODE_4M.fd');
+  const machine = o.secureBoot ? ['-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on'] : ['-machine', 'q35'];
+  return [...argv, ...machine,
+    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+    '-device', `virtio-net-pci,netdev=n0,mac=${mac}${o.firmwarePxe ? ',romfile=' : ''}`];
+}
+
+/**
+ * Powers on a QEMU PXE client on the lab LAN, follows its serial console into a timeline, and always
+ * ends QEMU (at the kickstart marker, a failure, the timeout, or Ctrl-C) and removes its tap.
+ */
+export async function bootClient(options: BootOptions = {}): Promise<BootResult> {
+  const n = labNames(options.prefix);
+  if (!netnsExists(n.lanNetns)) throw new PxeError('E_LAB', `no lab LAN namespace ${n.lanNetns}`, {hint: 'run `pxeprov lab up` first'});
+  const mac = options.mac ?? randomMac();
+  const timeoutMs = (options.timeoutSeconds ?? 90) * 1000;
+  const mode = !options.uefi ? 'bios' : options.secureBoot ? 'uefi-secure-boot' : 'uefi';
+  const tap = await addTap(n);
+  const dir = join(n.stateDir, 'clients', tap);
+  await mkdir(dir, {recursive: true});
+  const consoleLog = join(dir, 'console.log');
+  const argv = await qemuArgv(options, tap, mac, dir);
+  const timeline: Timeline = {steps: []};
+  const lines: string[] = [];
+  const started = Date.now();
+  const child = spawn('ip', ['netns', 'exec', n.lanNetns, ...argv], {stdio: ['ignore', 'pipe', 'pipe']});
+  const stop = () => child.kill('SIGKILL');
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const outcome = await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve(`timed out after ${timeoutMs / 1000} s`), timeoutMs);
+      let partial = '';
+      const onData = (chunk: Buffer) => {
+        const at = (Date.now() - started) / 1000;
+        const parts = (partial + chunk.toString('latin1')).split('\n');
+        partial = parts.pop()!;
+        // Firmware redraws lines with \r; a prompt may wait without a newline: look at the partial line too.
+        for (const raw of [...parts, partial]) {
+          for (const piece of raw.split('\r')) addLine(timeline, piece, at);
+        }
+        for (const line of parts) {
+          lines.push(`[${at.toFixed(1).padStart(5)}] ${line.replace(/\r/g, '')}`);
+          options.log?.(line);
+        }
+        if (finished(timeline)) {
+          clearTimeout(timer);
+          resolve('finished');
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => lines.push(`[qemu] ${chunk.toString().trim()}`));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(`QEMU exited (${code})`);
+      });
+    });
+    const ok = timeline.ksSha256 !== undefined;
+    const verdict = ok
+      ? `booted: kickstart fetched (sha256 ${timeline.ksSha256!.slice(0, 12)}…) from test ISO version ${timeline.isoVersion ?? '?'}`
+      : `did not boot: ${timeline.failure ?? outcome}; last step ${timeline.steps.at(-1)?.step ?? 'none'}`;
+    return {ok, verdict, mode, mac, seconds: (Date.now() - started) / 1000, consoleLog, ...timeline};
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
+    await writeFile(consoleLog, `${lines.join('\n')}\n`);
+    await run(['ip', '-n', n.lanNetns, 'link', 'delete', tap], {allowFail: true});
+  }
+}
+
+/** A new tap on the LAN bridge, named prefix-tapK with the first free K. */
+async function addTap(n: LabNames): Promise<string> {
+  const {stdout} = await run(['ip', '-n', n.lanNetns, '-o', 'link', 'show']);
+  for (let k = 0; k < 100; k++) {
+    const tap = `${n.tapPrefix}${k}`;
+    if (stdout.includes(` ${tap}:`) || stdout.includes(` ${tap}@`)) continue;
+    await run(['ip', '-n', n.lanNetns, 'tuntap', 'add', 'dev', tap, 'mode', 'tap']);
+    await run(['ip', '-n', n.lanNetns, 'link', 'set', tap, 'master', n.bridge, 'up']);
+    return tap;
+  }
+  throw new PxeError('E_LAB', `no free tap name ${n.tapPrefix}0..99 in ${n.lanNetns}`);
+}

@@ -1,0 +1,75 @@
+/**
+ * Reads a PXE client's serial console (SeaBIOS + iPXE + pxelinux, or OVMF + shim/GRUB, then the test
+ * ISO's initrd) into a timeline. Pure: lines and their times in, steps and a verdict out.
+ */
+
+export type StepName = 'firmware' | 'dhcp' | 'bootfile' | 'menu' | 'kernel' | 'initrd' | 'ip' | 'kickstart';
+
+export interface Step {
+  step: StepName;
+  /** Seconds since QEMU started. */
+  at: number;
+  line: string;
+}
+
+export interface Timeline {
+  steps: Step[];
+  /** PXEPROV-TEST-ISO version=N seen on the console. */
+  isoVersion?: number;
+  ksSha256?: string;
+  /** The first line that shows the boot cannot go on. */
+  failure?: string;
+}
+
+const STEPS: Array<[StepName, RegExp]> = [
+  ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start PXE over IPv4/],
+  ['dhcp', /Configuring \(net\d.*\bok\b|^net\d: \d+\.\d+\.\d+\.\d+\/|Station IP address is/],
+  ['bootfile', /tftp:\/\/\S+\.\.\. ok|NBP file downloaded successfully|^PXELINUX \d|Welcome to GRUB|^GNU GRUB/],
+  ['menu', /^PXELINUX \d|boot: |GNU GRUB +version|Booting `/],
+  ['kernel', /Loading \S*vmlinuz|Linux version \d|EFI stub: |Decompressing Linux/],
+  ['initrd', /Loading \S*initrd|Unpacking initramfs|PXEPROV-TEST-ISO version=/],
+  ['ip', /PXEPROV-DHCP /],
+  ['kickstart', /PXEPROV-KS sha256=/],
+];
+
+const FAILURES = [
+  /PXEPROV-FAIL .*/,
+  /No more network devices/,
+  /PXE-E\d\d.*/,
+  /Access Denied/,
+  /Kernel panic.*/,
+  /Could not (?:find|load) kernel image.*/,
+  /error: .*/,
+  /Boot Failed\..*/,
+  /No bootable device.*/,
+];
+
+/** Removes terminal escapes and carriage returns that firmware consoles emit. */
+export function cleanLine(raw: string): string {
+  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '').replace(/\r/g, '').trim();
+}
+
+/** Adds one console line to the timeline; a step is recorded once, at its first line. */
+export function addLine(timeline: Timeline, raw: string, at: number): void {
+  const line = cleanLine(raw);
+  if (!line) return;
+  for (const [step, re] of STEPS) {
+    if (re.test(line) && !timeline.steps.some((s) => s.step === step)) timeline.steps.push({step, at, line});
+  }
+  const version = /PXEPROV-TEST-ISO version=(\d+)/.exec(line);
+  if (version) timeline.isoVersion = Number(version[1]);
+  const ks = /PXEPROV-KS sha256=([0-9a-f]{64})/.exec(line);
+  if (ks) timeline.ksSha256 = ks[1];
+  if (!timeline.failure && FAILURES.some((re) => re.test(line))) timeline.failure = line;
+}
+
+export function timelineOf(lines: Array<{line: string; at: number}>): Timeline {
+  const timeline: Timeline = {steps: []};
+  for (const {line, at} of lines) addLine(timeline, line, at);
+  return timeline;
+}
+
+/** The boot is over: the kickstart was fetched, the initrd gave up, or the firmware did. */
+export function finished(timeline: Timeline): boolean {
+  return timeline.ksSha256 !== undefined || timeline.failure !== undefined;
+}
