@@ -30,6 +30,27 @@ export interface HostRunOptions {
   open: OpenAgent;
 }
 
+/**
+ * Input errors (exit-3 class) found while preparing the whole play. An undefined variable counts only
+ * when no earlier task could define it (register, set_fact).
+ */
+function inputErrors(tasks: Task[], prepared: Prepared[]): {task: Task; error: unknown}[] {
+  const found: {task: Task; error: unknown}[] = [];
+  let definesVars = false;
+  tasks.forEach((task, index) => {
+    const {error, items} = prepared[index]!;
+    for (const candidate of [error, ...items.map((i) => i.error)]) {
+      const known = errorsOf(candidate)?.[0];
+      if (known && known.exit === 3 && !(known.code === 'E_TEMPLATE' && definesVars)) {
+        found.push({task, error: candidate});
+        break;
+      }
+    }
+    definesVars ||= task.register !== undefined || task.module === 'set_fact';
+  });
+  return found;
+}
+
 export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
   const known = errorsOf(error);
   if (known) {
@@ -115,6 +136,14 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       (error) => ({task, items: [], error}),
     );
   const lookahead = new Lookahead(tasks, prepare);
+  if (!run.check) {
+    // Bad input (a missing ISO, a subnet that does not hold the address) fails before anything changes.
+    const invalid = inputErrors(tasks, await lookahead.all());
+    for (const {task, error} of invalid) {
+      run.record({host: scope.host, play: play.name, task: task.name, pos: task.pos, status: 'failed', summary: errorReport(error, run.redactor).message, error: errorReport(error, run.redactor), handler: false, ms: 0});
+    }
+    if (invalid.length > 0) return true;
+  }
 
   for (let index = 0; index < tasks.length; index++) {
     const task = tasks[index]!;

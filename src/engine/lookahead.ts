@@ -25,6 +25,14 @@ export class Lookahead<T, R> {
     return result;
   }
 
+  /** Every item's result, preparing those not yet under way (they stay for get()). */
+  all(): Promise<R[]> {
+    this.items.forEach((item, index) => {
+      if (!this.pending.has(index)) this.pending.set(index, this.prepare(item));
+    });
+    return Promise.all(this.items.map((_, index) => this.pending.get(index)!));
+  }
+
   invalidate(): void {
     this.pending.clear();
   }

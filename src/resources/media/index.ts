@@ -113,6 +113,9 @@ export const media: Resource<MediaArgs, Observed> = {
       agent.readFile(where.manifestPath),
       agent.stat([where.link, where.bootLink, ...(args.remote ? [args.iso] : [])]),
     ]);
+    if (args.remote && stats[2]!.kind !== 'file') {
+      throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
+    }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
     const more = manifest ? await agent.stat([manifest.tree, posix.join(manifest.boot, posix.basename(kernelOf(args))), posix.join(manifest.boot, posix.basename(initrdOf(args)))], {sha256: true}) : [];
     return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where};
@@ -123,7 +126,6 @@ export const media: Resource<MediaArgs, Observed> = {
     let id: string;
     if (args.remote) {
       const iso = stats.get(args.iso)!;
-      if (iso.kind !== 'file') throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
       id = `remote:${iso.size}:${iso.mtime}`;
     } else {
       id = args.local!.manifest.iso.sha256;
