@@ -1,0 +1,265 @@
+/**
+ * The Agent over one AgentChannel: each method is one request (stat calls made in the same tick are
+ * merged into one), arguments are checked here, replies parsed by the pure parsers.
+ */
+import {createHash} from 'node:crypto';
+import type {Readable} from 'node:stream';
+import {PxeError} from '../errors.js';
+import type {AgentChannel, Reply} from './channel.js';
+import type {SshConnection} from './connection.js';
+import {parseFacts} from './facts.js';
+import {parseStat, parseTree} from './payloads.js';
+import type {
+  Agent,
+  ExecOptions,
+  ExecResult,
+  Facts,
+  FileAttrs,
+  StatResult,
+  TreeEntry,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
+
+interface StatCall {
+  paths: string[];
+  resolve(results: StatResult[]): void;
+  reject(error: Error): void;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.:-]*$/;
+
+export class AgentClient implements Agent {
+  facts!: Facts;
+  private readonly statQueues = new Map<boolean, StatCall[]>();
+
+  constructor(
+    readonly host: string,
+    readonly readOnly: boolean,
+    private readonly channel: AgentChannel,
+    private readonly connection: SshConnection,
+    private readonly requestTimeoutMs: number,
+  ) {}
+
+  private error(code: 'E_REMOTE', message: string): PxeError {
+    return new PxeError(code, message, {where: {host: this.host}});
+  }
+
+  private absolute(path: string, op: string): string {
+    if (!path.startsWith('/') || path.includes('\0')) throw this.error('E_REMOTE', `${op} ${path}: paths must be absolute and free of NUL bytes`);
+    return path;
+  }
+
+  private mode(attrs: FileAttrs): string {
+    return attrs.mode === undefined ? '' : attrs.mode.toString(8);
+  }
+
+  async gatherFacts(packages: string[] = []): Promise<Facts> {
+    const bad = packages.find((p) => !PACKAGE_NAME.test(p));
+    if (bad !== undefined) throw this.error('E_REMOTE', `gatherFacts: ${JSON.stringify(bad)} is not a package name`);
+    const reply = await this.channel.request('facts', packages, {what: 'facts'});
+    this.facts = parseFacts(reply.payload, packages);
+    return this.facts;
+  }
+
+  stat(paths: string[], options: {sha256?: boolean} = {}): Promise<StatResult[]> {
+    paths.forEach((p) => this.absolute(p, 'stat'));
+    if (paths.length === 0) return Promise.resolve([]);
+    const sha = options.sha256 === true;
+    return new Promise((resolve, reject) => {
+      let queue = this.statQueues.get(sha);
+      if (!queue) {
+        queue = [];
+        this.statQueues.set(sha, queue);
+        setImmediate(() => this.flushStats(sha));
+      }
+      queue.push({paths, resolve, reject});
+    });
+  }
+
+  /** One request for every stat call of this tick: pipelined reads cost one agent round trip. */
+  private async flushStats(sha: boolean): Promise<void> {
+    const calls = this.statQueues.get(sha) ?? [];
+    this.statQueues.delete(sha);
+    const all = calls.flatMap((c) => c.paths);
+    const what = all.length === 1 ? all[0]! : `${all[0]} (+${all.length - 1} paths)`;
+    try {
+      const reply = await this.channel.request('stat', [sha ? 's' : 'n', ...all], {what});
+      let results: StatResult[];
+      try {
+        results = parseStat(all, reply.payload, sha);
+      } catch (error) {
+        throw this.error('E_REMOTE', `stat ${what}: ${(error as Error).message}`);
+      }
+      let off = 0;
+      for (const call of calls) {
+        call.resolve(results.slice(off, off + call.paths.length));
+        off += call.paths.length;
+      }
+    } catch (error) {
+      for (const call of calls) call.reject(error as Error);
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | null> {
+    const reply = await this.channel.request('read', [this.absolute(path, 'readFile')], {what: path});
+    return reply.parts.get('d') ?? (reply.payload.toString() === 'absent' ? null : Buffer.alloc(0));
+  }
+
+  async download(path: string, into: NodeJS.WritableStream): Promise<void> {
+    const raw = this.channel.channel;
+    const reply = await this.channel.request('read', [this.absolute(path, 'download')], {
+      what: path,
+      onPart: (_tag, chunk) => {
+        if (!into.write(chunk)) {
+          raw.pause();
+          into.once('drain', () => raw.resume());
+        }
+      },
+    });
+    if (reply.payload.toString() === 'absent') throw this.error('E_REMOTE', `download ${path}: no such file`);
+    await new Promise<void>((resolve, reject) => {
+      into.once('error', reject);
+      into.end(() => resolve());
+    });
+  }
+
+  private writeArgs(path: string, size: number, options: WriteOptions): string[] {
+    return [
+      this.absolute(path, 'write'),
+      String(size),
+      this.mode(options),
+      options.owner ?? '',
+      options.group ?? '',
+      options.backup ? '1' : '0',
+      ...(options.validate ?? []),
+    ];
+  }
+
+  private writeResult(reply: Reply): WriteResult {
+    const [changed, ...backup] = reply.payload.toString('utf8').split(' ');
+    const result: WriteResult = {changed: changed === '1'};
+    if (backup.join(' ')) result.backup = backup.join(' ');
+    return result;
+  }
+
+  async writeFile(path: string, content: Buffer | string, options: WriteOptions = {}): Promise<WriteResult> {
+    const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const sha = createHash('sha256').update(body).digest('hex');
+    const reply = await this.channel.request('write', this.writeArgs(path, body.length, options), {what: path, body, trailer: `c ${sha}`});
+    return this.writeResult(reply);
+  }
+
+  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string} = {}): Promise<WriteResult> {
+    let localError: Error | undefined;
+    const reply = this.channel.request('write', this.writeArgs(path, size, options), {
+      what: path,
+      bodyLength: size,
+      stream: async (write) => {
+        const hash = createHash('sha256');
+        let sent = 0;
+        try {
+          for await (const data of content) {
+            const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
+            const take = chunk.subarray(0, size - sent);
+            if (take.length) {
+              hash.update(take);
+              sent += take.length;
+              await write(take);
+            }
+            if (take.length < chunk.length) throw new Error(`the local stream holds more than ${size} bytes`);
+          }
+          if (sent < size) throw new Error(`the local stream ended after ${sent} of ${size} bytes`);
+        } catch (error) {
+          localError = error as Error;
+          // The agent waits for exactly `size` bytes: pad, then tell it to throw them away.
+          for (let left = size - sent; left > 0; left -= Math.min(left, 65536)) await write(Buffer.alloc(Math.min(left, 65536)));
+          return 'a';
+        }
+        const digest = hash.digest('hex');
+        if (options.sha256 !== undefined && options.sha256 !== digest) {
+          localError = new Error(`the content's sha256 is ${digest}, not the expected ${options.sha256}`);
+          return 'a';
+        }
+        return `c ${digest}`;
+      },
+    });
+    try {
+      return this.writeResult(await reply);
+    } catch (error) {
+      if (localError) throw new PxeError('E_REMOTE', `upload ${path}: ${localError.message}`, {where: {host: this.host}, cause: localError});
+      throw error;
+    }
+  }
+
+  async setAttrs(path: string, attrs: FileAttrs): Promise<void> {
+    await this.channel.request('attrs', [this.absolute(path, 'setAttrs'), this.mode(attrs), attrs.owner ?? '', attrs.group ?? ''], {what: path});
+  }
+
+  async mkdir(path: string, options: FileAttrs & {parents?: boolean} = {}): Promise<void> {
+    const args = [this.absolute(path, 'mkdir'), options.parents ? '1' : '0', this.mode(options), options.owner ?? '', options.group ?? ''];
+    await this.channel.request('mkdir', args, {what: path});
+  }
+
+  async remove(path: string, options: {recursive?: boolean} = {}): Promise<void> {
+    await this.channel.request('rm', [this.absolute(path, 'remove'), options.recursive ? '1' : '0'], {what: path});
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    if (!target || target.includes('\0')) throw this.error('E_REMOTE', `symlink ${path}: bad target`);
+    await this.channel.request('link', [target, this.absolute(path, 'symlink')], {what: path});
+  }
+
+  async replaceTree(from: string, to: string): Promise<void> {
+    await this.channel.request('swap', [this.absolute(from, 'replaceTree'), this.absolute(to, 'replaceTree')], {what: to});
+  }
+
+  async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (argv.length === 0) throw this.error('E_REMOTE', 'exec: empty argv');
+    const env = Object.entries(options.env ?? {});
+    const badEnv = env.find(([k]) => !ENV_NAME.test(k));
+    if (badEnv) throw this.error('E_REMOTE', `exec ${argv[0]}: bad environment variable name ${JSON.stringify(badEnv[0])}`);
+    const timeoutS = options.timeout ?? this.requestTimeoutMs / 1000;
+    const body = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
+    const started = Date.now();
+    const reply = await this.channel.request('exec', [String(Math.ceil(timeoutS)), options.cwd ?? '', String(env.length), ...env.map(([k, v]) => `${k}=${v}`), ...argv], {
+      what: argv[0]!,
+      body,
+      timeoutMs: (timeoutS + 10) * 1000,
+    });
+    const rc = Number(reply.payload.toString());
+    const result = {rc, stdout: reply.parts.get('o') ?? Buffer.alloc(0), stderr: reply.parts.get('e') ?? Buffer.alloc(0)};
+    // timeout(1) exits 124 (busybox: 143/137) when it had to stop the command.
+    if ([124, 137, 143].includes(rc) && Date.now() - started >= timeoutS * 1000 - 50) {
+      throw new PxeError('E_TIMEOUT', `exec ${argv[0]} on ${this.host} timed out after ${timeoutS}s`, {where: {host: this.host}});
+    }
+    return result;
+  }
+
+  async hashTree(dir: string): Promise<TreeEntry[]> {
+    const root = this.absolute(dir, 'hashTree').replace(/(.)\/+$/, '$1');
+    const reply = await this.channel.request('tree', [root], {what: root});
+    if (reply.payload.toString() === 'absent') return [];
+    try {
+      return parseTree(root, reply.payload);
+    } catch (error) {
+      throw this.error('E_REMOTE', `hashTree ${dir}: ${(error as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.channel.isDead) {
+      this.connection.end();
+      return;
+    }
+    this.channel.closing = true;
+    const closed = new Promise<void>((resolve) => {
+      this.connection.client.once('close', () => resolve());
+      setTimeout(resolve, 2000).unref();
+    });
+    this.channel.channel.end();
+    this.connection.end();
+    await closed;
+  }
+}

@@ -1,0 +1,30 @@
+/** A private key's passphrase: env PXEPROV_KEY_PASSPHRASE, else asked on the terminal (never echoed). */
+import {createInterface} from 'node:readline';
+
+const asked = new Map<string, Promise<string | undefined>>();
+
+export function keyPassphrase(keyFile: string): Promise<string | undefined> {
+  const fromEnv = process.env.PXEPROV_KEY_PASSPHRASE;
+  if (fromEnv !== undefined) return Promise.resolve(fromEnv);
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return Promise.resolve(undefined);
+  let answer = asked.get(keyFile);
+  if (!answer) {
+    answer = promptHidden(`Passphrase for ${keyFile}: `);
+    asked.set(keyFile, answer);
+  }
+  return answer;
+}
+
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({input: process.stdin, output: process.stderr, terminal: true});
+    process.stderr.write(question);
+    // Mute the echo of what is typed: readline writes it through _writeToOutput.
+    (rl as unknown as {_writeToOutput: (s: string) => void})._writeToOutput = () => {};
+    rl.question('', (value) => {
+      rl.close();
+      process.stderr.write('\n');
+      resolve(value);
+    });
+  });
+}
