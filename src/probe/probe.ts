@@ -1,0 +1,211 @@
+import {randomUUID} from 'node:crypto';
+import {readFile} from 'node:fs/promises';
+import {posix} from 'node:path';
+import {run} from '../lab/exec.js';
+import {PxeError} from '../errors.js';
+import {discover} from './dhcp-client.js';
+import {bootTarget, isProxyOffer, type Arch, type DhcpReply} from './dhcp.js';
+import {TftpError, tftpGet} from './tftp-client.js';
+import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames, type PxelinuxConfig} from './pxelinux.js';
+import {defaultEntry, grubConfigNames, grubTftpPath, parseGrubCfg, type GrubConfig} from './grub.js';
+
+export interface ProbeOptions {
+  iface: string;
+  arch?: Arch;
+  mac?: string;
+  uuid?: string;
+  /** Seconds to collect DHCP offers. */
+  wait?: number;
+  /** Directory of grub.cfg on the TFTP server (default: grub, as Debian's signed grubnetx64). */
+  grubDir?: string;
+}
+
+export interface ProbeStep {
+  step: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface OfferSummary {
+  serverId?: string;
+  address: string;
+  nextServer: string;
+  file: string;
+  tftpServerName?: string;
+  bootfileName?: string;
+  proxy: boolean;
+  options: Record<number, string>;
+}
+
+export interface ProbeReport {
+  ok: boolean;
+  iface: string;
+  arch: Arch;
+  mac: string;
+  uuid: string;
+  offers: OfferSummary[];
+  warnings: string[];
+  steps: ProbeStep[];
+  /** Config files asked for, in order, and the one that answered. */
+  configTried: string[];
+  configMatched?: string;
+  /** What a client boots without a keypress. */
+  boots?: {label: string; kernel?: string; initrds: string[]; args: string};
+  failedStep?: string;
+}
+
+const PXELINUX = /(^|\/)(l?pxelinux\.0|syslinux(64)?\.efi)$/i;
+const SHIM_OR_GRUB = /(^|\/)(shim\w*\.efi|bootx64\.efi|grub\w*\.efi)$/i;
+
+/** Checks a PXE server from the outside as a client on `iface` would meet it; never keeps a lease. */
+export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
+  const arch = options.arch ?? 'bios';
+  const mac = (options.mac ?? (await ifaceMac(options.iface))).toLowerCase();
+  const report: ProbeReport = {
+    ok: false, iface: options.iface, arch, mac, uuid: options.uuid ?? randomUUID(), offers: [], warnings: [], steps: [], configTried: [],
+  };
+  const step = (name: string, ok: boolean, detail: string) => {
+    report.steps.push({step: name, ok, detail});
+    if (!ok && !report.failedStep) report.failedStep = name;
+    return ok;
+  };
+  try {
+    await checkRoute(options.iface);
+    step('interface', true, `${options.iface} ${mac}`);
+    const offers = await discover({mac, arch, uuid: report.uuid, waitMs: (options.wait ?? 3) * 1000});
+    report.offers = offers.map(summary);
+    const leases = offers.filter((o) => !isProxyOffer(o));
+    const servers = new Set(leases.map((o) => o.serverId ?? o.siaddr));
+    if (servers.size > 1) report.warnings.push(`${servers.size} DHCP servers answered (${[...servers].join(', ')}): a rogue or a second server on this LAN`);
+    const lease = leases[0];
+    if (!step('dhcp', lease !== undefined, lease ? `offer of ${lease.yiaddr} from ${lease.serverId ?? lease.siaddr}` : 'no DHCP offer')) return report;
+    const target = [lease!, ...offers.filter(isProxyOffer)].map(bootTarget).find((t) => t.file && t.server);
+    if (!step('boot-file-offered', target !== undefined, target ? `${target.server}:${target.file}` : 'no offer names a boot file and next-server')) return report;
+    const {server, file} = target as {server: string; file: string};
+    if (!(await fetchStep(step, 'boot-file', server, file, false))) return report;
+    const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
+    const ids = {uuid: report.uuid, mac, ip: lease!.yiaddr};
+    if (PXELINUX.test(file)) await checkPxelinux(report, step, server, dir, ids);
+    else if (SHIM_OR_GRUB.test(file)) await checkGrub(report, step, server, dir, file, options.grubDir ?? 'grub', ids);
+    else step('config', true, `${file} is neither pxelinux nor shim/GRUB: its config is not checked`);
+    report.ok = report.failedStep === undefined;
+    return report;
+  } catch (error) {
+    if (error instanceof PxeError) step(error.code === 'E_PROBE' ? 'interface' : 'probe', false, error.message);
+    else step('probe', false, (error as Error).message);
+    return report;
+  }
+}
+
+type StepFn = (name: string, ok: boolean, detail: string) => boolean;
+
+async function fetchStep(step: StepFn, name: string, server: string, path: string, headOnly: boolean): Promise<Buffer | undefined> {
+  if (/^https?:\/\//.test(path)) return (await httpCheck(step, name, path)) ? Buffer.alloc(0) : undefined;
+  try {
+    const r = await tftpGet(server, path, {headOnly});
+    const size = r.tsize ?? r.data.length;
+    step(name, true, `tftp://${server}/${path} (${size} bytes)`);
+    return r.data;
+  } catch (error) {
+    step(name, false, `tftp://${server}/${path}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function httpCheck(step: StepFn, name: string, url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, {method: 'HEAD', signal: AbortSignal.timeout(5000)});
+    return step(name, res.ok, `${url}: HTTP ${res.status}`);
+  } catch (error) {
+    return step(name, false, `${url}: ${(error as Error).message}`);
+  }
+}
+
+/** Tries names in order; the first that exists wins. A server error other than "not found" fails. */
+async function firstConfig(report: ProbeReport, server: string, names: string[]): Promise<{name: string; text: string} | undefined> {
+  for (const name of names) {
+    report.configTried.push(name);
+    try {
+      const r = await tftpGet(server, name);
+      report.configMatched = name;
+      return {name, text: r.data.toString('utf8')};
+    } catch (error) {
+      if (error instanceof TftpError && error.code === 1) continue;
+      throw new PxeError('E_PROBE', `TFTP ${name}: ${(error as Error).message}`);
+    }
+  }
+  return undefined;
+}
+
+async function checkPxelinux(report: ProbeReport, step: StepFn, server: string, dir: string, ids: {uuid: string; mac: string; ip: string}) {
+  const at = (p: string) => (/^https?:\/\//.test(p) ? p : p.startsWith('::') ? p.slice(2).replace(/^\/+/, '') : p.startsWith('/') ? p.slice(1) : posix.join(dir, p));
+  const found = await firstConfig(report, server, pxelinuxConfigNames(ids).map((n) => posix.join(dir, n)));
+  if (!step('config', found !== undefined, found ? `${found.name} (after ${report.configTried.length - 1} misses)` : `none of ${report.configTried.length} pxelinux.cfg names exists`)) return;
+  const config: PxelinuxConfig = parsePxelinux(found!.text);
+  for (const include of [...config.includes]) {
+    const data = await fetchStep(step, `include ${include}`, server, at(include), false);
+    if (data) mergeInclude(config, parsePxelinux(data.toString('utf8')));
+  }
+  const boot = defaultLabel(config);
+  if (!step('labels', boot !== undefined, boot ? `${config.labels.length} label(s), default ${boot.name}` : 'no LABEL in the config')) return;
+  report.boots = {label: boot!.name, kernel: boot!.kernel, initrds: boot!.initrds, args: boot!.append};
+  if (boot!.localboot) report.warnings.push(`the default label ${boot!.name} boots the local disk`);
+  const checked = new Set<string>();
+  for (const label of config.labels) {
+    for (const [kind, path] of [['kernel', label.kernel], ...label.initrds.map((i) => ['initrd', i])] as Array<[string, string | undefined]>) {
+      if (!path || checked.has(path)) continue;
+      checked.add(path);
+      await fetchStep(step, `${kind} ${path} (label ${label.name})`, server, at(path), true);
+    }
+  }
+}
+
+async function checkGrub(
+  report: ProbeReport, step: StepFn, server: string, dir: string, file: string, grubDir: string, ids: {uuid: string; mac: string; ip: string},
+) {
+  if (!/grub/i.test(posix.basename(file))) {
+    // shim chain-loads grubx64.efi from its own directory.
+    if (!(await fetchStep(step, 'grub', server, posix.join(dir, 'grubx64.efi'), true))) return;
+  }
+  const found = await firstConfig(report, server, grubConfigNames(grubDir, ids));
+  if (!step('config', found !== undefined, found ? found.name : `no grub.cfg under ${grubDir}/ (use --grub-dir for another path)`)) return;
+  const config: GrubConfig = parseGrubCfg(found!.text);
+  const boot = defaultEntry(config);
+  if (!step('entries', boot !== undefined, boot ? `${config.entries.length} menuentry, default "${boot.title}"` : 'no menuentry in grub.cfg')) return;
+  report.boots = {label: boot!.title, kernel: boot!.linux, initrds: boot!.initrds, args: boot!.args};
+  if (/^\s*(linuxefi|initrdefi)\b/m.test(found!.text)) report.warnings.push('linuxefi/initrdefi: GRUB 2.06 and later have no such commands; use linux/initrd');
+  const checked = new Set<string>();
+  for (const entry of config.entries) {
+    for (const [kind, path] of [['kernel', entry.linux], ...entry.initrds.map((i) => ['initrd', i])] as Array<[string, string | undefined]>) {
+      if (!path || checked.has(path)) continue;
+      checked.add(path);
+      const http = /^\(https?,([^)]+)\)(.*)$/.exec(path);
+      const target = http ? `http://${http[1]}${http[2]}` : grubTftpPath(path);
+      await fetchStep(step, `${kind} ${path} (entry "${entry.title}")`, server, target, true);
+    }
+  }
+}
+
+function summary(o: DhcpReply): OfferSummary {
+  return {
+    serverId: o.serverId, address: o.yiaddr, nextServer: o.siaddr, file: o.file, tftpServerName: o.tftpServerName,
+    bootfileName: o.bootfileName, proxy: isProxyOffer(o), options: o.options,
+  };
+}
+
+async function ifaceMac(iface: string): Promise<string> {
+  return (await readFile(`/sys/class/net/${iface}/address`, 'utf8').catch(() => {
+    throw new PxeError('E_PROBE', `no interface ${iface} in this network namespace`, {hint: 'name an interface of `ip link`, or pass --netns'});
+  })).trim();
+}
+
+/** The DHCPDISCOVER goes to 255.255.255.255: make sure that route leaves through the probed interface. */
+async function checkRoute(iface: string): Promise<void> {
+  const {stdout} = await run(['ip', '-4', 'route', 'get', '255.255.255.255'], {allowFail: true});
+  const dev = /\bdev (\S+)/.exec(stdout)?.[1];
+  if (dev !== iface) {
+    throw new PxeError('E_PROBE', `broadcasts leave through ${dev ?? 'no interface'}, not ${iface}`, {
+      hint: `run the probe in a namespace whose broadcast route is ${iface} (--netns), or add: ip route add 255.255.255.255/32 dev ${iface}`,
+    });
+  }
+}
