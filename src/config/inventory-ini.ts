@@ -14,13 +14,13 @@ interface Token {
   col: number;
 }
 
-/** Split like Python's shlex with comments=True: whitespace-separated, quotes group, `#` starts a comment. */
-export function splitIniLine(line: string): Token[] {
+/** Split like Python's shlex: whitespace-separated, quotes group, `#` starts a comment (with `comments`). */
+export function splitIniLine(line: string, comments = true): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < line.length) {
     while (i < line.length && /\s/.test(line[i]!)) i++;
-    if (i >= line.length || line[i] === '#') break;
+    if (i >= line.length || (comments && line[i] === '#')) break;
     const col = i + 1;
     let text = '';
     let quoted = false;

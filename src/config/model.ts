@@ -66,6 +66,8 @@ export interface RoleRef {
   dir: string;
   defaults: Vars;
   vars: Vars;
+  /** Role parameters ({role: x, vars: {…}} or extra keys of the entry): above task vars, as in Ansible. */
+  params?: Vars;
 }
 
 export interface Play {
@@ -75,7 +77,7 @@ export interface Play {
   /** vars_files loaded, in order. */
   varsFiles: Vars[];
   roles: RoleRef[];
-  /** Roles' tasks (in role order), then the play's own tasks. */
+  /** pre_tasks, the roles' tasks (in role order), tasks, post_tasks. Task tags include inherited ones (play, role, block). */
   tasks: Task[];
   handlers: Task[];
   become: boolean;

@@ -8,6 +8,7 @@ import {dirname, isAbsolute, join} from 'node:path';
 import nunjucks from 'nunjucks';
 import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
+import {isLazy} from './lazy.js';
 import {installFilters, pyStr} from './template-filters.js';
 
 interface Frame {
@@ -80,7 +81,7 @@ function template(src: string, path?: string): Render {
 export function hasTemplate(value: unknown): boolean {
   if (typeof value === 'string') return TEMPLATE.test(value);
   if (Array.isArray(value)) return value.some(hasTemplate);
-  if (value && typeof value === 'object') return Object.values(value).some(hasTemplate);
+  if (value && typeof value === 'object' && !isLazy(value)) return Object.values(value).some(hasTemplate);
   return false;
 }
 

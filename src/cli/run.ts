@@ -1,0 +1,62 @@
+/**
+ * How every command ends: the result on stdout (text or --json), errors through formatError on stderr
+ * (or as JSON on stdout with --json), and the exit code. A user mistake (a PxeError) never shows a stack
+ * trace unless -vvv or PXEPROV_DEBUG=1.
+ */
+import type {Command} from '@oclif/core';
+import {errorsOf, formatError, type PxeError} from '../errors.js';
+import {collapseVerbose, verbosity} from './flags.js';
+
+export interface Output {
+  json: boolean;
+  verbose: number;
+}
+
+export function debugEnabled(verbose: number): boolean {
+  return verbose >= 3 || process.env.PXEPROV_DEBUG === '1';
+}
+
+/** Parse a command's flags with counted -v. */
+export async function parseCommand<T extends Command, R extends {flags: {json?: boolean}}>(
+  cmd: T,
+  parse: (argv: string[]) => Promise<R>,
+): Promise<R & {output: Output}> {
+  const argv = (cmd as unknown as {argv: string[]}).argv;
+  const parsed = await parse(collapseVerbose(argv));
+  return {...parsed, output: {json: Boolean(parsed.flags.json), verbose: verbosity(argv)}};
+}
+
+export function printErrors(errors: PxeError[], output: Output): void {
+  if (output.json) {
+    process.stdout.write(JSON.stringify({ok: false, errors: errors.map((e) => e.toJSON())}, null, 2) + '\n');
+  } else {
+    process.stderr.write(errors.map(formatError).join('\n') + '\n');
+    if (errors.length > 1) process.stderr.write(`${errors.length} errors\n`);
+  }
+  if (debugEnabled(output.verbose)) for (const e of errors) process.stderr.write(`${e.stack}\n${e.cause ? `cause: ${(e.cause as Error).stack ?? e.cause}\n` : ''}`);
+}
+
+/**
+ * Run the core of a command: `print` the result (skipped with --json, which prints it as is), or print the
+ * errors and set the exit code they carry (3 for invalid input). Anything else is a bug: one line, plus the
+ * stack when debugging.
+ */
+export async function runAndReport<T>(output: Output, core: () => Promise<T> | T, print: (result: T) => void | Promise<void>): Promise<T | undefined> {
+  try {
+    const result = await core();
+    if (output.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else await print(result);
+    return result;
+  } catch (e) {
+    const errors = errorsOf(e);
+    if (!errors) {
+      process.stderr.write(`internal error: ${(e as Error)?.message ?? e}\n`);
+      process.stderr.write(debugEnabled(output.verbose) ? `${(e as Error)?.stack}\n` : 'run again with -vvv or PXEPROV_DEBUG=1 for the stack trace, and report it\n');
+      process.exitCode = 1;
+      return undefined;
+    }
+    printErrors(errors, output);
+    process.exitCode = Math.max(...errors.map((x) => x.exit));
+    return undefined;
+  }
+}

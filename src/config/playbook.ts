@@ -1,0 +1,154 @@
+/**
+ * loadPlaybook: an Ansible playbook (a list of plays, import_playbook included) with its vars_files and
+ * roles, every task's module arguments checked. All errors of all files are reported together.
+ */
+import {dirname, isAbsolute, join, resolve} from 'node:path';
+import {PxeError, PxeErrors} from '../errors.js';
+import type {Play, Playbook, RoleRef, Task, Vars} from './model.js';
+import {loadRole, rolesPath} from './roles.js';
+import {checkSchema} from './schema-check.js';
+import {playbookShapeSchema} from './schemas.js';
+import {didYouMean} from './suggest.js';
+import {emptyInherited, readTasks, type Inherited} from './tasks.js';
+import {toBool} from './template-filters.js';
+import {hasTemplate, renderString} from './template.js';
+import {loadVarsFile} from './vars-dirs.js';
+import {loadYaml, posAt, type YamlFile} from './yaml.js';
+
+export interface LoadPlaybookOptions {
+  /** -e values: vars_files names may be templates of them. */
+  extraVars?: Vars;
+}
+
+type RawPlay = Record<string, unknown>;
+
+export function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): Playbook {
+  const errors: PxeError[] = [];
+  const plays = readPlaybook(file, options, errors, 0);
+  if (errors.length) throw new PxeErrors(errors);
+  return {file, plays};
+}
+
+function collect<T>(errors: PxeError[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof PxeErrors) errors.push(...e.errors);
+    else if (e instanceof PxeError) errors.push(e);
+    else throw e;
+    return undefined;
+  }
+}
+
+function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeError[], depth: number): Play[] {
+  const y = collect(errors, () => loadYaml(file, 'playbook'));
+  if (!y) return [];
+  const problems = checkSchema(playbookShapeSchema, y.value, y);
+  if (problems.length) {
+    errors.push(...problems);
+    return [];
+  }
+  const baseDir = resolve(dirname(file));
+  return (y.value as RawPlay[]).flatMap((raw, i) => {
+    if (typeof raw.import_playbook === 'string') {
+      if (depth > 10) {
+        errors.push(new PxeError('E_SCHEMA', 'import_playbook nests too deep (a playbook imports itself?)', {where: posAt(y, [i])}));
+        return [];
+      }
+      const child = isAbsolute(raw.import_playbook) ? raw.import_playbook : join(dirname(file), raw.import_playbook);
+      return readPlaybook(child, options, errors, depth + 1);
+    }
+    return [readPlay(y, i, raw, baseDir, options, errors)];
+  });
+}
+
+function strings(v: unknown): string[] {
+  return v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[]): Play {
+  const pos = posAt(y, [i]);
+  const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
+  const vars = (raw.vars ?? {}) as Vars;
+  const tags = strings(raw.tags);
+  const become = raw.become === undefined ? false : toBool(raw.become);
+  const inherited: Inherited = {...emptyInherited(), tags};
+
+  const varsFiles = (Array.isArray(raw.vars_files) ? raw.vars_files : raw.vars_files ? [raw.vars_files] : []).map((name: unknown, j: number) => {
+    const where = posAt(y, [i, 'vars_files', ...(Array.isArray(raw.vars_files) ? [j] : [])]);
+    const rendered = collect(errors, () => (hasTemplate(name) ? renderString(String(name), {...vars, ...options.extraVars, playbook_dir: baseDir}, where) : String(name)));
+    if (rendered === undefined) return {};
+    const path = isAbsolute(rendered) ? rendered : join(baseDir, rendered);
+    const before = errors.length;
+    const loaded = loadVarsFile(path, errors, 'vars_file');
+    for (let k = before; k < errors.length; k++) {
+      const e = errors[k]!;
+      if (e.code === 'E_FILE_NOT_FOUND') errors[k] = new PxeError('E_FILE_NOT_FOUND', `vars_file ${rendered} does not exist (looked for ${path})`, {where, expected: 'a YAML file of variables', hint: 'vars_files are relative to the playbook'});
+    }
+    return loaded;
+  });
+
+  const searchPath = rolesPath(baseDir);
+  const roles: RoleRef[] = [];
+  const roleTasks: Task[] = [];
+  const roleHandlers: Task[] = [];
+  (Array.isArray(raw.roles) ? raw.roles : []).forEach((entry: unknown, j: number) => {
+    const where = posAt(y, [i, 'roles', j]);
+    const e = (typeof entry === 'string' ? {role: entry} : entry) as Record<string, unknown>;
+    const name = (e.role ?? e.name) as string | undefined;
+    if (!name) {
+      errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
+      return;
+    }
+    const {role: _r, name: _n, vars: roleVars, tags: roleTags, when, become: roleBecome, ...extra} = e;
+    const params = {...extra, ...(roleVars as Vars | undefined)};
+    const roleInherited: Inherited = {
+      ...inherited,
+      tags: [...new Set([...tags, ...strings(roleTags)])],
+      when: when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String),
+      become: roleBecome === undefined ? undefined : toBool(roleBecome),
+    };
+    const role = loadRole(name, params, roleInherited, searchPath, baseDir, where, errors);
+    if (!role) return;
+    roles.push(role.ref);
+    roleTasks.push(...role.tasks);
+    roleHandlers.push(...role.handlers);
+  });
+
+  const section = (key: string) => readTasks({y, dir: baseDir, inherited}, [i, key], raw[key], errors);
+  const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
+  const handlers = [...roleHandlers, ...section('handlers')];
+  checkNotify(tasks, handlers, errors);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : hosts,
+    hosts,
+    vars,
+    varsFiles,
+    roles,
+    tasks,
+    handlers,
+    become,
+    becomeUser: raw.become_user as string | undefined,
+    gatherFacts: raw.gather_facts === undefined ? true : toBool(raw.gather_facts),
+    tags,
+    pos,
+    baseDir,
+  };
+}
+
+/** A notify naming no handler fails at run time in Ansible; here at load time, with the nearest names. */
+function checkNotify(tasks: Task[], handlers: Task[], errors: PxeError[]): void {
+  const names = new Set(handlers.flatMap((h) => [h.name, ...h.listen]));
+  for (const task of [...tasks, ...handlers]) {
+    for (const target of task.notify) {
+      if (names.has(target) || hasTemplate(target)) continue;
+      errors.push(
+        new PxeError('E_SCHEMA', `notify: no handler is named '${target}'`, {
+          where: task.pos,
+          expected: names.size ? `one of: ${[...names].join(', ')}` : 'a handler of the play or of its roles',
+          hint: didYouMean(target, names),
+        }),
+      );
+    }
+  }
+}

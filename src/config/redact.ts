@@ -1,0 +1,17 @@
+/** Secrets never printed: variables named like password/secret/token/key (but not *_file paths) show as ********. */
+import type {Vars} from './model.js';
+
+export const REDACTED = '********';
+const SECRET = /(^|_)(pass|passwd|password|passphrase|secret|token|key|apikey|credentials?)(_|$)/i;
+
+export function isSecretName(name: string): boolean {
+  return SECRET.test(name) && !/_(file|path|dir)$/i.test(name);
+}
+
+export function redactVars(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactVars);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Vars).map(([k, v]) => [k, isSecretName(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactVars(v)]));
+  }
+  return value;
+}

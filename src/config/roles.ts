@@ -1,0 +1,84 @@
+/**
+ * Roles as data: roles/<name>/{defaults,vars,tasks,handlers}/main.yaml (or main.yml), templates/, files/.
+ * Searched in <playbook dir>/roles, <playbook dir>/../roles, then the roles shipped with pxeprov.
+ */
+import {existsSync, readdirSync, statSync} from 'node:fs';
+import {dirname, isAbsolute, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {PxeError, PxeErrors} from '../errors.js';
+import type {RoleRef, SourcePos, Task, Vars} from './model.js';
+import {readTasks, type Inherited} from './tasks.js';
+import {loadVarsFile} from './vars-dirs.js';
+import {loadYaml} from './yaml.js';
+
+/** The package root: two levels up from src/config (tsx) or dist/config (built). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function rolesPath(playbookDir: string): string[] {
+  return [join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')].map((p) => resolve(p)).filter((p, i, all) => all.indexOf(p) === i);
+}
+
+export interface LoadedRole {
+  ref: RoleRef;
+  tasks: Task[];
+  handlers: Task[];
+}
+
+function isDir(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/** roles/<name>/<sub>/main.yaml or main.yml, if any. */
+function mainFile(dir: string, sub: string): string | undefined {
+  return ['main.yaml', 'main.yml'].map((f) => join(dir, sub, f)).find((f) => existsSync(f));
+}
+
+export function findRole(name: string, searchPath: string[], baseDir: string): string | undefined {
+  if (name.includes('/') || isAbsolute(name)) {
+    const dir = resolve(baseDir, name);
+    return isDir(dir) ? dir : undefined;
+  }
+  return searchPath.map((p) => join(p, name)).find(isDir);
+}
+
+export function loadRole(name: string, params: Vars, inherited: Inherited, searchPath: string[], baseDir: string, where: SourcePos, errors: PxeError[]): LoadedRole | undefined {
+  const dir = findRole(name, searchPath, baseDir);
+  if (!dir) {
+    const known = searchPath.flatMap((p) => (isDir(p) ? listDirs(p) : []));
+    errors.push(
+      new PxeError('E_UNKNOWN_ROLE', `role '${name}' not found`, {
+        where,
+        expected: `a directory ${name}/ under one of: ${searchPath.join(', ')}`,
+        hint: known.length ? `known roles: ${known.join(', ')}` : 'create roles/<name>/tasks/main.yaml beside the playbook',
+      }),
+    );
+    return undefined;
+  }
+  const varsOf = (sub: string): Vars => {
+    const file = mainFile(dir, sub);
+    return file ? loadVarsFile(file, errors, `role ${sub} file`) : {};
+  };
+  const ref: RoleRef = {name, dir, defaults: varsOf('defaults'), vars: varsOf('vars'), params};
+  const tasksOf = (sub: string): Task[] => {
+    const file = mainFile(dir, sub);
+    if (!file) return [];
+    try {
+      const y = loadYaml(file, `role ${sub} file`);
+      return readTasks({y, role: ref, dir: join(dir, sub), inherited}, [], y.value, errors);
+    } catch (e) {
+      if (e instanceof PxeErrors) errors.push(...e.errors);
+      else if (e instanceof PxeError) errors.push(e);
+      else throw e;
+      return [];
+    }
+  };
+  return {ref, tasks: tasksOf('tasks'), handlers: tasksOf('handlers')};
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => isDir(join(dir, n)));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Task lists (a play's tasks/handlers, a role's tasks/main.yaml): keywords, the one module key and its
+ * arguments checked against the module's schema; `block:` and `import_tasks:` flattened with what they
+ * pass down (when, tags, become, vars).
+ */
+import {dirname, isAbsolute, join} from 'node:path';
+import {PxeError, PxeErrors} from '../errors.js';
+import {modules} from '../resources/index.js';
+import type {Resource} from '../resources/types.js';
+import type {RoleRef, Task, Vars} from './model.js';
+import {checkSchema} from './schema-check.js';
+import {TASK_KEYWORDS, taskKeywordSchema} from './schemas.js';
+import {didYouMean, nearest} from './suggest.js';
+import {toBool} from './template-filters.js';
+import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
+
+/** What a block, an import or a role passes down to its tasks. */
+export interface Inherited {
+  when: string[];
+  tags: string[];
+  become?: boolean;
+  becomeUser?: string;
+  vars: Vars;
+  ignoreErrors?: boolean;
+  noLog?: boolean;
+}
+
+export interface TaskSource {
+  y: YamlFile;
+  role?: RoleRef;
+  /** Where import_tasks looks: the role's tasks/ dir, or the including file's dir. */
+  dir: string;
+  inherited: Inherited;
+  /** import_tasks depth, to stop an import loop. */
+  depth?: number;
+}
+
+/** Ansible keywords pxeprov does not run: named as such instead of "unknown module". */
+const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'rescue', 'always', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_role', 'import_role', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
+const BLOCK_KEYS = new Set(['name', 'block', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
+const PREFIXES = /^ansible\.(builtin|legacy)\./;
+
+export const emptyInherited = (): Inherited => ({when: [], tags: [], vars: {}});
+
+export function moduleNamed(key: string): Resource | undefined {
+  return modules.get(key.replace(PREFIXES, ''));
+}
+
+const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [String(v)]);
+const conditions = (v: unknown): string[] => (v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String));
+const condition = (v: unknown): string | boolean | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  const all = conditions(v);
+  return all.length === 1 ? all[0] : all.map((c) => `(${c})`).join(' and ');
+};
+const optBool = (v: unknown): boolean | undefined => (v === undefined || v === null ? undefined : toBool(v));
+
+/** Read the task list at `path` of `src.y`; errors are collected, not thrown. */
+export function readTasks(src: TaskSource, path: YamlPath, value: unknown, errors: PxeError[]): Task[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) {
+    errors.push(new PxeError('E_SCHEMA', 'a task list must be a list', {where: posAt(src.y, path), expected: 'a list of tasks (- name: …)'}));
+    return [];
+  }
+  return value.flatMap((item, i) => readTask(src, [...path, i], item, errors));
+}
+
+function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeError[]): Task[] {
+  const where = posAt(src.y, path);
+  if (!item || typeof item !== 'object' || Array.isArray(item)) {
+    errors.push(new PxeError('E_SCHEMA', 'a task must be a mapping', {where, expected: 'name: …, <module>: {…}'}));
+    return [];
+  }
+  const t = item as Record<string, unknown>;
+  const problems = checkSchema(taskKeywordSchema, t, src.y, {base: path});
+  if (problems.length) {
+    errors.push(...problems);
+    return [];
+  }
+  const inherited = inherit(src.inherited, t);
+  if ('block' in t) return readBlock(src, path, t, inherited, errors);
+  if ('import_tasks' in t || 'include_tasks' in t) return importTasks(src, path, t, inherited, errors);
+  const module = findModule(src.y, path, t, errors);
+  if (!module) return [];
+  const {key, resource} = module;
+  const args = moduleArgs(resource, t[key], t.args);
+  const argErrors = checkSchema(resource.schema, args, src.y, {base: [...path, key], code: 'E_MODULE_ARGS', what: `module '${resource.name}'`, templates: true});
+  if (argErrors.length) {
+    errors.push(...argErrors);
+    return [];
+  }
+  const loopControl = (t.loop_control ?? {}) as {loop_var?: string};
+  return [
+    {
+      name: typeof t.name === 'string' ? t.name : defaultName(resource.name, args),
+      module: resource.name,
+      args,
+      when: inherited.when,
+      loop: t.loop ?? withItems(t.with_items),
+      loopVar: loopControl.loop_var ?? 'item',
+      register: t.register as string | undefined,
+      notify: list(t.notify),
+      listen: list(t.listen),
+      tags: inherited.tags,
+      become: inherited.become,
+      becomeUser: inherited.becomeUser,
+      ignoreErrors: inherited.ignoreErrors ?? false,
+      changedWhen: condition(t.changed_when),
+      failedWhen: condition(t.failed_when),
+      noLog: inherited.noLog ?? false,
+      vars: inherited.vars,
+      pos: where,
+      role: src.role,
+    },
+  ];
+}
+
+function inherit(parent: Inherited, t: Record<string, unknown>): Inherited {
+  return {
+    when: [...parent.when, ...conditions(t.when)],
+    tags: [...new Set([...parent.tags, ...list(t.tags)])],
+    become: optBool(t.become) ?? parent.become,
+    becomeUser: (t.become_user as string | undefined) ?? parent.becomeUser,
+    vars: {...parent.vars, ...(t.vars as Vars | undefined)},
+    ignoreErrors: optBool(t.ignore_errors) ?? parent.ignoreErrors,
+    noLog: optBool(t.no_log) ?? parent.noLog,
+  };
+}
+
+/** with_items flattens one level (Ansible's flatten(1)); a template string is flattened by the engine. */
+function withItems(v: unknown): unknown {
+  return Array.isArray(v) ? v.flat(1) : v;
+}
+
+function readBlock(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+  for (const key of Object.keys(t).filter((k) => !BLOCK_KEYS.has(k))) {
+    errors.push(
+      new PxeError('E_SCHEMA', key === 'rescue' || key === 'always' ? `block '${key}:' is not supported by pxeprov` : `'${key}' is not allowed on a block`, {
+        where: posAt(src.y, [...path, key], true),
+        expected: `one of: ${[...BLOCK_KEYS].join(', ')}`,
+        hint: key === 'rescue' || key === 'always' ? 'use ignore_errors and failed_when on the tasks instead' : undefined,
+      }),
+    );
+  }
+  return readTasks({...src, inherited}, [...path, 'block'], t.block, errors);
+}
+
+function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+  const key = 'import_tasks' in t ? 'import_tasks' : 'include_tasks';
+  const name = String(t[key]);
+  const where = posAt(src.y, [...path, key]);
+  if ((src.depth ?? 0) > 20) {
+    errors.push(new PxeError('E_SCHEMA', `${key} nests too deep (a file imports itself?): ${name}`, {where}));
+    return [];
+  }
+  const file = isAbsolute(name) ? name : join(src.dir, name);
+  let y: YamlFile;
+  try {
+    y = loadYaml(file, 'tasks file');
+  } catch (e) {
+    if (e instanceof PxeErrors) errors.push(...e.errors);
+    else if (e instanceof PxeError) errors.push(new PxeError(e.code, e.message, {where, hint: `${key} is relative to ${src.dir}`}));
+    else throw e;
+    return [];
+  }
+  return readTasks({y, role: src.role, dir: dirname(file), inherited, depth: (src.depth ?? 0) + 1}, [], y.value, errors);
+}
+
+function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, errors: PxeError[]): {key: string; resource: Resource} | undefined {
+  const keywords = Object.keys(TASK_KEYWORDS);
+  const others = Object.keys(t).filter((k) => !(k in TASK_KEYWORDS));
+  const found = others.filter((k) => moduleNamed(k));
+  const names = [...modules.keys()];
+  for (const key of others.filter((k) => !moduleNamed(k))) {
+    const where = posAt(y, [...path, key], true);
+    if (UNSUPPORTED.includes(key)) {
+      errors.push(new PxeError('E_SCHEMA', `task keyword '${key}' is not supported by pxeprov`, {where, expected: `one of: ${keywords.join(', ')}`}));
+    } else if (found.length || nearest(key, keywords, 1).length) {
+      errors.push(new PxeError('E_SCHEMA', `unknown task keyword '${key}'`, {where, expected: `one of: ${keywords.join(', ')}`, hint: didYouMean(key, [...keywords, ...names])}));
+    } else {
+      errors.push(new PxeError('E_UNKNOWN_MODULE', `unknown module '${key}'`, {where, expected: `one of: ${names.join(', ')}`, hint: didYouMean(key.replace(PREFIXES, ''), names)}));
+    }
+  }
+  if (found.length > 1) {
+    errors.push(
+      new PxeError('E_UNKNOWN_MODULE', `a task has one module, this one has ${found.length}: ${found.join(', ')}`, {
+        where: posAt(y, [...path, found[1]!], true),
+        expected: 'one module key per task',
+        hint: `split it into one task per module, or check the indentation of '${found[1]}'`,
+      }),
+    );
+    return undefined;
+  }
+  if (found.length === 0) {
+    if (others.length === 0) {
+      errors.push(new PxeError('E_UNKNOWN_MODULE', 'this task names no module', {where: posAt(y, path), expected: `one of: ${names.join(', ')}`, hint: 'a task is name: … plus one module key, e.g. apt: {name: nginx}'}));
+    }
+    return undefined;
+  }
+  return {key: found[0]!, resource: moduleNamed(found[0]!)!};
+}
+
+/** `command: echo hi` → {cmd: 'echo hi'}; `apt: name=x state=present` → {name: 'x', state: 'present'}; plus `args:`. */
+function moduleArgs(resource: Resource, value: unknown, extra: unknown): unknown {
+  let args: unknown = value ?? {};
+  if (typeof value === 'string' || typeof value === 'number') {
+    args = resource.freeForm ? {[resource.freeForm]: String(value)} : keyValues(String(value));
+  }
+  return extra && typeof args === 'object' && !Array.isArray(args) ? {...(args as object), ...(extra as object)} : args;
+}
+
+function keyValues(text: string): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/(\w+)=("[^"]*"|'[^']*'|\S+)/g)) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  return Object.keys(out).length ? out : text;
+}
+
+function defaultName(module: string, args: unknown): string {
+  if (!args || typeof args !== 'object') return module;
+  const summary = Object.entries(args)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return summary.length > 60 ? `${module} ${summary.slice(0, 57)}...` : `${module} ${summary}`.trim();
+}
