@@ -21,6 +21,7 @@ pxp_mode=${2-rw}
 pxp_state=/var/lib/pxeprov
 pxp_curtmp=
 pxp_tmp=
+pxp_bseq=0
 
 # Remove the temp file of a write in progress and our scratch dir, whatever ends the agent.
 pxp_cleanup() {
@@ -256,7 +257,8 @@ pxp_op_write() {
   pxp_bk=
   if [ "$pxp_wb" = 1 ] && [ -f "$pxp_p" ]; then
     pxp_bdir=$pxp_state/backup$pxp_p
-    pxp_bk=$pxp_bdir/$(date +%Y%m%dT%H%M%S).$$
+    pxp_bseq=$((pxp_bseq + 1))
+    pxp_bk=$pxp_bdir/$(date +%Y%m%dT%H%M%S).$$.$((1000000 + pxp_bseq))
     if ! { mkdir -p -- "$pxp_bdir" && cp -p -- "$pxp_p" "$pxp_bk"; } 2>"$pxp_tmp/err"; then
       rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "cannot back up the old file" "$pxp_tmp/err"; return
     fi

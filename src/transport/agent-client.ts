@@ -64,10 +64,10 @@ export class AgentClient implements Agent {
   }
 
   stat(paths: string[], options: {sha256?: boolean} = {}): Promise<StatResult[]> {
-    paths.forEach((p) => this.absolute(p, 'stat'));
-    if (paths.length === 0) return Promise.resolve([]);
     const sha = options.sha256 === true;
     return new Promise((resolve, reject) => {
+      paths.forEach((p) => this.absolute(p, 'stat'));
+      if (paths.length === 0) return resolve([]);
       let queue = this.statQueues.get(sha);
       if (!queue) {
         queue = [];

@@ -1,0 +1,292 @@
+/**
+ * Every agent operation under dash, bash --posix and busybox sh (busybox's own applets then replace
+ * coreutils: head, stat, sha256sum...), against a real sshd on 127.0.0.1. The target is this machine,
+ * so results are checked against the local file system.
+ */
+import assert from 'node:assert/strict';
+import {createHash} from 'node:crypto';
+import {existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {PassThrough, Readable} from 'node:stream';
+import {after, before, describe, it} from 'node:test';
+import {execFileSync} from 'node:child_process';
+import {PxeError} from '../../src/errors.js';
+import {connect} from '../../src/transport/index.js';
+import type {Agent} from '../../src/transport/index.js';
+import {startSshd} from '../helpers/sshd.js';
+import type {TestSshd} from '../helpers/sshd.js';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const ALL_BYTES = Buffer.from(Array.from({length: 512}, (_, i) => i % 256));
+
+function isPxe(code: string) {
+  return (e: unknown) => e instanceof PxeError && e.code === code && e.where.host === 'testhost';
+}
+
+function tempsIn(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.includes('.pxeprov-tmp.'));
+}
+
+let sshd: TestSshd;
+before(async () => {
+  sshd = await startSshd();
+});
+after(async () => {
+  await sshd.stop();
+});
+
+for (const [shell, shellName] of [
+  ['/bin/dash', 'dash'],
+  ['bash --posix', 'bash'],
+  ['busybox sh', 'busybox'],
+] as const) {
+  describe(`agent under ${shell}`, () => {
+    let agent: Agent;
+    let root: string;
+    before(async () => {
+      root = mkdtempSync(join(sshd.dir, `root-${shellName}-`));
+      agent = await connect(sshd.spec({shell}), {gatherPackages: ['openssh-server', 'no-such-package-pxeprov']});
+    });
+    after(async () => {
+      await agent.close();
+    });
+
+    it('gathers facts in the start-up round trip', () => {
+      const f = agent.facts;
+      assert.equal(f.shell, shellName);
+      assert.equal(f.user, 'root');
+      assert.equal(f.uid, 0);
+      assert.equal(f.sshAddress, '127.0.0.1');
+      assert.equal(f.sshIface, 'lo');
+      assert.ok(f.os.id && f.kernel && f.arch && f.hostname);
+      assert.equal(f.packages['openssh-server']?.status, 'install ok installed');
+      assert.deepEqual(f.packages['no-such-package-pxeprov'], {name: 'no-such-package-pxeprov'});
+      assert.ok(f.diskFree['/']! > 0);
+      assert.ok(f.interfaces.some((i) => i.name === 'lo' && i.ipv4.includes('127.0.0.1/8') && i.up));
+    });
+
+    it('stats files, directories, links, fifos and absent paths, with sha256', async () => {
+      const file = join(root, 'stat file');
+      writeFileSync(file, ALL_BYTES, {mode: 0o640});
+      symlinkSync('stat file', join(root, 'link'));
+      execFileSync('mkfifo', [join(root, 'fifo')]);
+      const [f, d, l, o, a] = await agent.stat([file, root, join(root, 'link'), join(root, 'fifo'), join(root, 'nope')], {sha256: true});
+      const st = statSync(file);
+      assert.deepEqual(f, {path: file, kind: 'file', mode: 0o640, uid: 0, gid: 0, owner: 'root', group: 'root', size: 512, mtime: Math.floor(st.mtimeMs / 1000), sha256: sha(ALL_BYTES)});
+      assert.equal(d!.kind, 'directory');
+      assert.equal(l!.kind, 'link');
+      assert.equal(l!.target, 'stat file');
+      assert.equal(l!.sha256, undefined);
+      assert.equal(o!.kind, 'other');
+      assert.deepEqual(a, {path: join(root, 'nope'), kind: 'absent'});
+      const [plain] = await agent.stat([file]);
+      assert.equal(plain!.sha256, undefined);
+    });
+
+    it('merges pipelined stat calls and returns each its own results', async () => {
+      const paths = Array.from({length: 50}, (_, i) => join(root, `p${i}`));
+      paths.forEach((p, i) => i % 2 && writeFileSync(p, String(i)));
+      const results = await Promise.all(paths.map((p) => agent.stat([p], {sha256: true})));
+      results.forEach(([r], i) => {
+        assert.equal(r!.path, paths[i]);
+        assert.equal(r!.kind, i % 2 ? 'file' : 'absent');
+        if (i % 2) assert.equal(r!.sha256, sha(String(i)));
+      });
+    });
+
+    it('reads files byte for byte; null when absent', async () => {
+      const file = join(root, 'read');
+      writeFileSync(file, ALL_BYTES);
+      writeFileSync(join(root, 'empty'), '');
+      assert.deepEqual(await agent.readFile(file), ALL_BYTES);
+      assert.deepEqual(await agent.readFile(join(root, 'empty')), Buffer.alloc(0));
+      assert.equal(await agent.readFile(join(root, 'nope')), null);
+      await assert.rejects(agent.readFile(root), isPxe('E_REMOTE'));
+    });
+
+    it('writes atomically, and leaves an identical file untouched (mtime included)', async () => {
+      const file = join(root, 'write me');
+      assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o600}), {changed: true});
+      assert.deepEqual(readFileSync(file), ALL_BYTES);
+      assert.deepEqual(await agent.readFile(file), ALL_BYTES);
+      assert.equal(statSync(file).mode & 0o7777, 0o600);
+      utimesSync(file, 1_000_000, 1_000_000);
+      assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o600}), {changed: false});
+      assert.equal(statSync(file).mtimeMs, 1_000_000_000);
+      assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o644, owner: 'nobody', group: 'nogroup'}), {changed: true});
+      const st = statSync(file);
+      assert.equal(st.mtimeMs, 1_000_000_000, 'attributes alone do not rewrite the content');
+      assert.equal(st.mode & 0o7777, 0o644);
+      assert.equal(st.uid, Number(execFileSync('id', ['-u', 'nobody'], {encoding: 'utf8'})));
+      assert.deepEqual(await agent.writeFile(file, 'new'), {changed: true});
+      assert.equal(statSync(file).mode & 0o7777, 0o644, 'a replaced file keeps its attributes');
+      assert.equal(statSync(file).uid, st.uid);
+      assert.equal((await agent.readFile(file))!.toString(), 'new');
+      assert.deepEqual(await agent.writeFile(join(root, 'empty-new'), ''), {changed: true});
+      assert.deepEqual(await agent.readFile(join(root, 'empty-new')), Buffer.alloc(0));
+      assert.deepEqual(tempsIn(root), []);
+    });
+
+    it('runs the validate command on the temp file; a refusal keeps the old file', async () => {
+      const file = join(root, 'validated.conf');
+      writeFileSync(file, 'good\n');
+      const check = ['sh', '-c', 'grep -q good "$1" || { echo "line 1: bad config in $1" >&2; exit 1; }', 'check', '%s'];
+      await assert.rejects(agent.writeFile(file, 'bad\n', {validate: check}), (e: unknown) => isPxe('E_CONFIG_CHECK')(e) && /line 1: bad config/.test((e as Error).message));
+      assert.equal(readFileSync(file, 'utf8'), 'good\n');
+      assert.deepEqual(tempsIn(root), []);
+      assert.deepEqual(await agent.writeFile(file, 'good too\n', {validate: check}), {changed: true});
+      assert.equal((await agent.readFile(file))!.toString(), 'good too\n');
+    });
+
+    it('backs up replaced files with bounded retention', async () => {
+      const file = join(root, 'backed.conf');
+      const dir = `/var/lib/pxeprov/backup${file}`;
+      for (let i = 0; i < 7; i++) {
+        const r = await agent.writeFile(file, `version ${i}\n`, {backup: true});
+        if (i === 0) assert.equal(r.backup, undefined);
+        else {
+          assert.equal(readFileSync(r.backup!, 'utf8'), `version ${i - 1}\n`);
+          assert.ok(r.backup!.startsWith(`${dir}/`));
+        }
+      }
+      assert.ok(readdirSync(dir).length <= 5);
+      rmSync(`/var/lib/pxeprov/backup${root}`, {recursive: true, force: true});
+    });
+
+    it('removes stale temp files of killed runs on the next write of that name', async () => {
+      const file = join(root, 'stale');
+      writeFileSync(join(root, '.stale.pxeprov-tmp.999999999'), 'partial');
+      writeFileSync(join(root, '.other.pxeprov-tmp.999999999'), 'not mine');
+      await agent.writeFile(file, 'x');
+      assert.deepEqual(tempsIn(root), ['.other.pxeprov-tmp.999999999']);
+      rmSync(join(root, '.other.pxeprov-tmp.999999999'));
+    });
+
+    it('uploads and downloads streams, verifying sha256', async () => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 7);
+      for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 256;
+      const file = join(root, 'big.iso');
+      const chunks = () => Readable.from((function* () { for (let i = 0; i < big.length; i += 100_000) yield big.subarray(i, i + 100_000); })());
+      assert.deepEqual(await agent.upload(file, chunks(), big.length, {sha256: sha(big)}), {changed: true});
+      assert.equal(sha(readFileSync(file)), sha(big));
+      const sink = new PassThrough();
+      const got: Buffer[] = [];
+      sink.on('data', (c: Buffer) => got.push(c));
+      await agent.download(file, sink);
+      assert.equal(sha(Buffer.concat(got)), sha(big));
+      await assert.rejects(agent.upload(file, Readable.from([Buffer.from('short')]), 10), /ended after 5 of 10/);
+      await assert.rejects(agent.upload(file, Readable.from([Buffer.from('other')]), 5, {sha256: sha('x')}), /expected/);
+      assert.equal(sha(readFileSync(file)), sha(big));
+      assert.deepEqual(tempsIn(root), []);
+      await assert.rejects(agent.download(join(root, 'nope'), new PassThrough()), isPxe('E_REMOTE'));
+    });
+
+    it('sets attributes, makes directories, removes, and links atomically', async () => {
+      const dir = join(root, 'a/b/c');
+      await agent.mkdir(dir, {parents: true, mode: 0o750});
+      assert.equal(statSync(dir).mode & 0o7777, 0o750);
+      await agent.mkdir(dir, {mode: 0o750});
+      await assert.rejects(agent.mkdir(join(root, 'x/y')), isPxe('E_REMOTE'));
+      await agent.setAttrs(dir, {mode: 0o700, owner: 'nobody'});
+      assert.equal(statSync(dir).mode & 0o7777, 0o700);
+      await agent.symlink('a/b', join(root, 'ln'));
+      assert.equal(readlinkSync(join(root, 'ln')), 'a/b');
+      await agent.symlink('a/b', join(root, 'ln'));
+      await agent.symlink('a', join(root, 'ln'));
+      assert.equal(readlinkSync(join(root, 'ln')), 'a', 'a link to a directory is replaced, not entered');
+      assert.ok(!existsSync(join(root, 'a/a')));
+      await agent.remove(join(root, 'ln'));
+      assert.ok(!existsSync(join(root, 'ln')));
+      await assert.rejects(agent.remove(join(root, 'a')), isPxe('E_REMOTE'));
+      await agent.remove(join(root, 'a'), {recursive: true});
+      assert.ok(!existsSync(join(root, 'a')));
+      await agent.remove(join(root, 'a'));
+      await assert.rejects(agent.setAttrs(join(root, 'nope'), {mode: 0o600}), isPxe('E_REMOTE'));
+    });
+
+    it('replaces a tree by renames and removes the old one', async () => {
+      const to = join(root, 'tree');
+      for (const [i, name] of ['new1', 'new2'].entries()) {
+        const from = join(root, name);
+        mkdirSync(join(from, 'sub'), {recursive: true});
+        writeFileSync(join(from, 'sub/f'), name);
+        await agent.replaceTree(from, to);
+        assert.equal(readFileSync(join(to, 'sub/f'), 'utf8'), name, `round ${i}`);
+        assert.ok(!existsSync(from));
+      }
+      assert.deepEqual(readdirSync(root).filter((n) => n.includes('pxeprov-old')), []);
+    });
+
+    it('execs argv with stdin, env and cwd; binary stdout; rc', async () => {
+      const r = await agent.exec(['sh', '-c', 'printf "%s|%s|" "$FOO" "$(pwd)"; cat; echo oops >&2; exit 7', 'x'], {
+        stdin: ALL_BYTES,
+        env: {FOO: "it's $(not) run"},
+        cwd: root,
+      });
+      assert.equal(r.rc, 7);
+      assert.deepEqual(r.stdout, Buffer.concat([Buffer.from(`it's $(not) run|${root}|`), ALL_BYTES]));
+      assert.equal(r.stderr.toString(), 'oops\n');
+      const args = ['-n', '$(id)', '`id`', "'", '"', 'a\nb', '*', ''];
+      const echo = await agent.exec(['printf', '%s\\0', ...args]);
+      assert.deepEqual(echo.stdout.toString().split('\0').slice(0, -1), args);
+      assert.equal((await agent.exec(['false'])).rc, 1);
+      assert.equal((await agent.exec(['/no/such/command'])).rc, 127);
+    });
+
+    it('fails an exec that outlives its timeout with E_TIMEOUT, and goes on', async () => {
+      await assert.rejects(agent.exec(['sleep', '30'], {timeout: 1}), isPxe('E_TIMEOUT'));
+      assert.equal((await agent.exec(['true'])).rc, 0);
+    });
+
+    it('hashes a tree: sorted entries, modes, sizes, sha256, link targets', async () => {
+      const dir = join(root, 'media');
+      mkdirSync(join(dir, 'b/c'), {recursive: true});
+      writeFileSync(join(dir, 'b/c/initrd'), ALL_BYTES);
+      writeFileSync(join(dir, 'a file'), 'x', {mode: 0o600});
+      writeFileSync(join(dir, 'new\nline'), '');
+      symlinkSync('b/c/initrd', join(dir, 'link'));
+      assert.deepEqual(await agent.hashTree(`${dir}/`), [
+        {path: 'a file', kind: 'file', mode: 0o600, size: 1, sha256: sha('x')},
+        {path: 'b', kind: 'directory', mode: 0o755, size: lstatSync(join(dir, 'b')).size},
+        {path: 'b/c', kind: 'directory', mode: 0o755, size: lstatSync(join(dir, 'b/c')).size},
+        {path: 'b/c/initrd', kind: 'file', mode: 0o644, size: 512, sha256: sha(ALL_BYTES)},
+        {path: 'link', kind: 'link', mode: 0o777, size: 10, target: 'b/c/initrd'},
+        {path: 'new\nline', kind: 'file', mode: 0o644, size: 0, sha256: sha('')},
+      ]);
+      assert.deepEqual(await agent.hashTree(join(root, 'nope')), []);
+    });
+
+    it('refuses relative paths before sending anything', async () => {
+      await assert.rejects(agent.stat(['etc/passwd']), isPxe('E_REMOTE'));
+      await assert.rejects(agent.writeFile('x', 'y'), isPxe('E_REMOTE'));
+    });
+  });
+}
+
+describe('read-only agent (check mode)', () => {
+  it('refuses every write in the agent itself and keeps serving reads', async () => {
+    const root = mkdtempSync(join(sshd.dir, 'ro-'));
+    const file = join(root, 'f');
+    writeFileSync(file, 'old');
+    const agent = await connect(sshd.spec({shell: '/bin/dash'}), {readOnly: true});
+    try {
+      assert.equal(agent.readOnly, true);
+      const writes: Array<() => Promise<unknown>> = [
+        () => agent.writeFile(file, 'new content'),
+        () => agent.upload(file, Readable.from([Buffer.from('streamed')]), 8),
+        () => agent.setAttrs(file, {mode: 0o600}),
+        () => agent.mkdir(join(root, 'd')),
+        () => agent.remove(file),
+        () => agent.symlink('f', join(root, 'l')),
+        () => agent.replaceTree(root, join(root, 'x')),
+      ];
+      for (const write of writes) await assert.rejects(write(), isPxe('E_READ_ONLY'));
+      assert.equal(readFileSync(file, 'utf8'), 'old');
+      assert.deepEqual(readdirSync(root), ['f']);
+      assert.equal((await agent.readFile(file))!.toString(), 'old');
+      assert.equal((await agent.stat([file]))[0]!.size, 3);
+    } finally {
+      await agent.close();
+    }
+  });
+});
