@@ -1,22 +1,62 @@
 /**
- * ajv errors → PxeErrors pointing at the YAML node. One ajv instance for the process, compiled on first
- * use (ajv is the heaviest import of `validate`, so `--help` never loads it).
+ * ajv errors → PxeErrors pointing at the YAML node. Compiling a schema with ajv costs milliseconds each
+ * and a cold `validate` compiles a dozen, so compiled validators are cached on disk as ajv standalone code
+ * (keyed by a hash of the schema, the options and ajv's version); ajv itself loads only on a cache miss.
  */
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv';
+import {createHash} from 'node:crypto';
+import {mkdirSync, renameSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import type {Ajv, ErrorObject, ValidateFunction} from 'ajv';
 import {PxeError, type ErrorCode} from '../errors.js';
 import {didYouMean} from './suggest.js';
 import {posAt, type YamlFile, type YamlPath} from './yaml.js';
 
+const require = createRequire(import.meta.url);
+const AJV_OPTIONS = {allErrors: true, strict: false, verbose: true, validateFormats: false, code: {source: true, optimize: false}};
+const CACHE_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pxeprov', 'validators');
+
 let ajv: Ajv | undefined;
+let ajvVersion: string | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-export function compile(schema: object): ValidateFunction {
-  ajv ??= new Ajv({allErrors: true, strict: false, verbose: true, validateFormats: false});
-  let fn = compiled.get(schema);
-  if (!fn) {
-    fn = ajv.compile(schema);
-    compiled.set(schema, fn);
+function cacheFile(schema: object): string {
+  ajvVersion ??= (require('ajv/package.json') as {version: string}).version;
+  const hash = createHash('sha256').update(JSON.stringify([ajvVersion, AJV_OPTIONS, schema])).digest('hex').slice(0, 24);
+  return join(CACHE_DIR, `${hash}.cjs`);
+}
+
+function compileFresh(schema: object, file: string): ValidateFunction {
+  if (!ajv) {
+    const {Ajv: AjvClass} = require('ajv') as typeof import('ajv');
+    ajv = new AjvClass(AJV_OPTIONS);
   }
+  const fn = ajv.compile(schema);
+  try {
+    const standalone = (require('ajv/dist/standalone/index.js') as {default: (a: Ajv, f: ValidateFunction) => string}).default;
+    // The generated code requires ajv's runtime helpers: point them at this install of ajv.
+    const code = standalone(ajv, fn).replace(/require\("(ajv\/dist\/[^"]+)"\)/g, (_m, p: string) => `require(${JSON.stringify(require.resolve(p))})`);
+    mkdirSync(CACHE_DIR, {recursive: true});
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, code);
+    renameSync(tmp, file);
+  } catch {
+    // no cache (read-only home): compile every time
+  }
+  return fn;
+}
+
+export function compile(schema: object): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (fn) return fn;
+  const file = cacheFile(schema);
+  try {
+    fn = require(file) as ValidateFunction;
+  } catch {
+    fn = compileFresh(schema, file);
+  }
+  compiled.set(schema, fn);
   return fn;
 }
 

@@ -26,6 +26,8 @@ export interface TaskOutcome {
   /** The loop item's label, for loops. */
   item?: string;
   handler: boolean;
+  /** Shown in every output mode (a warn task). */
+  warning?: boolean;
   /** A failure that ignore_errors turned into a warning. */
   ignored?: boolean;
   error?: ErrorReport;

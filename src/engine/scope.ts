@@ -5,6 +5,18 @@
  */
 import type {Inventory, Play, Task, Vars} from '../config/model.js';
 
+/** Ansible's `omit`: a module argument that renders to it is left out. */
+export const OMIT = '__pxeprov_omit_placeholder__';
+
+/** Drops every mapping key whose value is `omit`. */
+export function withoutOmitted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(withoutOmitted);
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== OMIT).map(([k, v]) => [k, withoutOmitted(v)]));
+  }
+  return value;
+}
+
 export interface HostScope {
   host: string;
   inventory: Inventory;
@@ -36,6 +48,7 @@ export function taskVars(scope: HostScope, task: Task, loopVars: Vars = {}): Var
     groups: Object.fromEntries([...inventory.groups.values()].map((g) => [g.name, groupHosts(inventory, g.name)])),
     hostvars: Object.fromEntries([...inventory.hosts.values()].map((h) => [h.name, h.vars])),
     playbook_dir: play.baseDir,
+    omit: OMIT,
     ...(task.role ? {role_name: task.role.name, role_path: task.role.dir} : {}),
   };
 }

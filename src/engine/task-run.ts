@@ -12,7 +12,7 @@ import type {Agent} from '../transport/types.js';
 import type {TaskOutcome, TaskStatus} from './events.js';
 import {errorReport} from './host-run.js';
 import {Redactor, secretValues} from './redact.js';
-import {taskVars, type HostScope} from './scope.js';
+import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
 export interface PreparedItem {
   label?: string;
@@ -79,7 +79,7 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, ch
           for (const condition of task.when) {
             if (!evalCondition(condition, itemVars, task.pos)) return {label, vars: itemVars, skip: `condition false: ${condition}`};
           }
-          let args = renderValue(task.args, itemVars, task.pos);
+          let args = withoutOmitted(renderValue(task.args, itemVars, task.pos));
           if (typeof args === 'string' && module.freeForm) args = {[module.freeForm]: args};
           const invalid = checkSchema(module.schema, args ?? {}, undefined, {code: 'E_MODULE_ARGS', what: `module '${module.name}'`});
           if (invalid.length > 0) throw new PxeErrors(invalid);
@@ -159,6 +159,7 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       let summary: string;
       let diff: string | undefined;
       let result: Record<string, unknown>;
+      const warning = !isChange(verdict) && verdict.warning ? true : undefined;
       if (!isChange(verdict)) {
         [status, summary, result] = ['ok', verdict.ok, {changed: false, ...verdict.result}];
         if (verdict.facts) {
@@ -187,7 +188,7 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
         done.changed = true;
         if (!options.check) done.changedTarget = true;
       }
-      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label}, started));
+      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label, warning}, started));
     } catch (error) {
       results.push({changed: false, failed: true});
       fail(error, item.label);

@@ -42,7 +42,7 @@ export function listrRenderer(options: RenderOptions): Renderer {
         break;
       case 'task-done': {
         const {outcome} = event;
-        if (outcome.status === 'changed' || outcome.status === 'failed' || options.verbose > 0) after.push(outcomeLine(outcome, check, options.color));
+        if (outcome.status === 'changed' || outcome.status === 'failed' || outcome.warning || options.verbose > 0) after.push(outcomeLine(outcome, check, options.color));
         if (outcome.diff && options.diff) after.push(colorDiff(outcome.diff.replace(/\n$/, ''), options.color));
         break;
       }

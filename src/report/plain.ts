@@ -21,7 +21,7 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
         break;
       case 'task-done': {
         const {outcome} = event;
-        if (outcome.status === 'changed' || outcome.status === 'failed' || options.verbose > 0) {
+        if (outcome.status === 'changed' || outcome.status === 'failed' || outcome.warning || options.verbose > 0) {
           options.write(outcomeLine(outcome, check, options.color) + '\n');
         }
         if (outcome.diff && options.diff) options.write(colorDiff(outcome.diff, options.color).replace(/\n?$/, '\n'));

@@ -13,6 +13,7 @@ const STATUS_STYLE: Record<TaskOutcome['status'], Color> = {ok: 'green', changed
 /** `changed: [host] task (item) - summary`, the way Ansible users read it. */
 export function outcomeLine(outcome: TaskOutcome, check: boolean, color: boolean): string {
   const style = paint(color);
+  if (outcome.warning) return `${style('magenta', `[WARNING] [${outcome.host}]`)} ${outcome.summary}`;
   const word = outcome.status === 'changed' && check ? 'would change' : outcome.status === 'failed' && outcome.ignored ? 'failed (ignored)' : outcome.status;
   const item = outcome.item === undefined ? '' : ` (item=${outcome.item})`;
   const handler = outcome.handler ? 'HANDLER ' : '';

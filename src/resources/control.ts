@@ -1,4 +1,4 @@
-/** debug, assert, fail and set_fact: control-side modules that never touch the target. */
+/** debug, warn, assert, fail and set_fact: control-side modules that never touch the target. */
 import {evalCondition} from '../config/template.js';
 import {PxeError} from '../errors.js';
 import type {Resource, TaskContext} from './types.js';
@@ -102,6 +102,25 @@ export const fail: Resource<{msg?: string}, null> = {
   },
   diff(args, _observed, ctx: TaskContext) {
     throw new PxeError('E_TASK', args.msg ?? 'Failed as requested from task', {where: {host: ctx.host, task: ctx.task.name}});
+  },
+  async apply() {},
+};
+
+export const warn: Resource<{msg: string}, null> = {
+  name: 'warn',
+  freeForm: 'msg',
+  schema: {
+    type: 'object',
+    description: 'Show a warning in every output mode (also without -v and in check), without failing.',
+    properties: {msg: {type: 'string', description: 'What the user must know.'}},
+    required: ['msg'],
+    additionalProperties: false,
+  },
+  async read() {
+    return null;
+  },
+  diff(args) {
+    return {ok: args.msg, warning: true};
   },
   async apply() {},
 };

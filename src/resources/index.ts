@@ -4,7 +4,8 @@ import {blockinfile} from './blockinfile.js';
 import {bootloader} from './bootloader.js';
 import {command, shell} from './command.js';
 import {copy} from './copy.js';
-import {assert, debug, fail, set_fact} from './control.js';
+import {dhcpGuard} from './dhcp-guard.js';
+import {assert, debug, fail, set_fact, warn} from './control.js';
 import {file} from './file.js';
 import {lineinfile} from './lineinfile.js';
 import {media} from './media/index.js';
@@ -14,6 +15,6 @@ import {slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Resource} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, fail, file, lineinfile, media, network, service, set_fact, shell, slurp, stat, template];
+const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, lineinfile, media, network, service, set_fact, shell, slurp, stat, template, warn];
 
 export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));

@@ -33,6 +33,8 @@ export interface NoChange {
   result?: Record<string, unknown>;
   /** set_fact: variables the host gets from here on. */
   facts?: Vars;
+  /** Shown even without -v: something the user must know (e.g. the kernel has no nfsd). */
+  warning?: boolean;
 }
 
 export interface ApplyResult {

@@ -71,6 +71,8 @@ function layout(args: MediaArgs): Layout {
 
 const kernelOf = (args: MediaArgs) => args.kernel ?? 'images/pxeboot/vmlinuz';
 const initrdOf = (args: MediaArgs) => args.initrd ?? 'images/pxeboot/initrd.img';
+/** Whatever the ISO calls them, boot menus find them as <tftp_root>/<name>/vmlinuz and initrd.img. */
+const BOOT_NAMES = ['vmlinuz', 'initrd.img'] as const;
 
 function requireBootFiles(args: MediaArgs, files: Record<string, unknown>, what: string): void {
   const missing = [kernelOf(args), initrdOf(args)].filter((path) => !(path in files));
@@ -86,7 +88,7 @@ export const media: Resource<MediaArgs, Observed> = {
   name: 'media',
   schema: {
     type: 'object',
-    description: 'Extract an install ISO into /srv/install/<name> with its kernel and initrd in the TFTP root.',
+    description: 'Extract an install ISO into /srv/install/<name>, its kernel and initrd as <tftp_root>/<name>/vmlinuz and initrd.img.',
     properties: {
       name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'The tree name: /srv/install/<name>, <tftp_root>/<name>/.'},
       iso: {type: 'string', description: 'The ISO on the control machine (or on the target with remote: true).'},
@@ -117,7 +119,7 @@ export const media: Resource<MediaArgs, Observed> = {
       throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
     }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
-    const more = manifest ? await agent.stat([manifest.tree, posix.join(manifest.boot, posix.basename(kernelOf(args))), posix.join(manifest.boot, posix.basename(initrdOf(args)))], {sha256: true}) : [];
+    const more = manifest ? await agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: true}) : [];
     return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where};
   },
 
@@ -136,7 +138,7 @@ export const media: Resource<MediaArgs, Observed> = {
       stats.get(old.tree)?.kind === 'directory' &&
       stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
       stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
-      [kernelOf(args), initrdOf(args)].every((p) => stats.get(posix.join(old.boot, posix.basename(p)))?.sha256 === old.files[p]?.sha256);
+      [kernelOf(args), initrdOf(args)].every((p, i) => stats.get(posix.join(old.boot, BOOT_NAMES[i]!))?.sha256 === old.files[p]?.sha256);
     if (sameIso && healthy) return {ok: `${args.name} is up to date (${Object.keys(old.files).length} files)`};
 
     const {copy, remove} = args.remote ? {copy: [], remove: []} : manifestDelta(sameIso ? null : old, args.local!.manifest);
@@ -181,7 +183,7 @@ export const media: Resource<MediaArgs, Observed> = {
         throw error;
       }
       await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const path of [kernelOf(args), initrdOf(args)]) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, posix.basename(path))]);
+      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
     } else {
       const local = args.local!;
       manifest = local.manifest;
@@ -198,7 +200,7 @@ export const media: Resource<MediaArgs, Observed> = {
       };
       for (const path of plan.copy) await upload(path, posix.join(staging, path));
       await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const path of [kernelOf(args), initrdOf(args)]) await upload(path, posix.join(bootStaging, posix.basename(path)));
+      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
     }
 
     await run(['rm', '-rf', '--', tree, boot]);

@@ -1,0 +1,91 @@
+/**
+ * dhcp_guard: before pxeprov first enables a DHCP server on an interface, look for another DHCP server
+ * on that segment (nmap's broadcast DHCPDISCOVER, which never requests a lease) and refuse if one answers:
+ * a rogue DHCP server can take a whole office network down.
+ */
+import {PxeError} from '../errors.js';
+import type {Agent} from '../transport/types.js';
+import type {Resource, TaskContext} from './types.js';
+
+export interface DhcpGuardArgs {
+  iface: string;
+  force?: boolean;
+  /** Seconds to wait for offers. */
+  timeout?: number;
+}
+
+export interface Offer {
+  server: string;
+  offered?: string;
+}
+
+interface Observed {
+  /** pxeprov's own server already serves this interface: nothing to look for. */
+  ours: boolean;
+  nmap: boolean;
+  offers: Offer[];
+}
+
+const DEFAULTS = '/etc/default/isc-dhcp-server';
+const CONFIG = '/etc/dhcp/dhcpd.conf';
+const MARK = 'Managed by pxeprov';
+
+/** nmap --script broadcast-dhcp-discover output -> offers. */
+export function parseDiscover(stdout: string): Offer[] {
+  const offers: Offer[] = [];
+  for (const block of stdout.split(/Response \d+ of \d+:/).slice(1)) {
+    const server = /Server Identifier: (\S+)/.exec(block)?.[1];
+    if (server) offers.push({server, offered: /IP Offered: (\S+)/.exec(block)?.[1]});
+  }
+  return offers;
+}
+
+/** The interfaces isc-dhcp-server is told to serve in /etc/default/isc-dhcp-server. */
+export function servedInterfaces(defaults: string): string[] {
+  const line = /^INTERFACESv4="([^"]*)"/m.exec(defaults);
+  return line ? line[1]!.split(/\s+/).filter(Boolean) : [];
+}
+
+export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
+  name: 'dhcp_guard',
+  schema: {
+    type: 'object',
+    description: 'Refuse to enable a DHCP server on an interface where another one already answers.',
+    properties: {
+      iface: {type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,15}$', description: 'The interface the DHCP server is for.'},
+      force: {type: 'boolean', description: 'Skip the check.'},
+      timeout: {type: 'integer', minimum: 1, maximum: 60, description: 'Seconds to wait for offers (default 3).'},
+    },
+    required: ['iface'],
+    additionalProperties: false,
+  },
+
+  async read(args, agent: Agent) {
+    if (args.force) return {ours: false, nmap: false, offers: []};
+    const [defaults, config, nmap] = await Promise.all([agent.readFile(DEFAULTS), agent.readFile(CONFIG), agent.stat(['/usr/bin/nmap'])]);
+    const ours = (config?.toString().includes(MARK) ?? false) && servedInterfaces(defaults?.toString() ?? '').includes(args.iface);
+    if (ours || nmap[0]!.kind === 'absent') return {ours, nmap: nmap[0]!.kind !== 'absent', offers: []};
+    const timeout = args.timeout ?? 3;
+    const scan = await agent.exec(['nmap', '-e', args.iface, '--script', 'broadcast-dhcp-discover', '--script-args', `broadcast-dhcp-discover.timeout=${timeout}s`], {timeout: timeout + 30});
+    return {ours, nmap: true, offers: parseDiscover(scan.stdout.toString())};
+  },
+
+  diff(args, observed, ctx: TaskContext) {
+    if (args.force) return {ok: 'check skipped (dhcp_force)'};
+    if (observed.ours) return {ok: `pxeprov's DHCP server already serves ${args.iface}`};
+    if (!observed.nmap) {
+      if (ctx.checkMode) return {ok: 'would look for other DHCP servers once nmap is installed'};
+      throw new PxeError('E_TASK', 'nmap is needed to look for other DHCP servers', {hint: 'the common role installs it; or set dhcp_force: true'});
+    }
+    if (observed.offers.length > 0) {
+      const servers = observed.offers.map((o) => `${o.server}${o.offered ? ` (offered ${o.offered})` : ''}`).join(', ');
+      throw new PxeError('E_TASK', `another DHCP server answers on ${args.iface}: ${servers}`, {
+        where: {host: ctx.host, task: ctx.task.name},
+        hint: 'use dhcp_mode: proxy to add PXE beside it, or set dhcp_force: true if you are sure',
+      });
+    }
+    return {ok: `no other DHCP server answers on ${args.iface}`};
+  },
+
+  async apply() {},
+};
