@@ -11,6 +11,7 @@ import {emptyStats} from './events.js';
 import {factsToVars} from './facts-vars.js';
 import {handlersFor, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
 import {Lookahead} from './lookahead.js';
+import {modules} from '../resources/index.js';
 import {Redactor, secretValues} from './redact.js';
 import type {HostScope} from './scope.js';
 import {finishTask, prepareTask, type Prepared} from './task-run.js';
@@ -135,7 +136,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       (taskAgent) => prepareTask(task, scope, taskAgent, run.check, run.redactor),
       (error) => ({task, items: [], error}),
     );
-  const lookahead = new Lookahead(tasks, prepare);
+  const lookahead = new Lookahead(tasks, prepare, (task) => !modules.get(task.module)?.slowRead);
   if (!run.check) {
     // Bad input (a missing ISO, a subnet that does not hold the address) fails before anything changes.
     const invalid = inputErrors(tasks, await lookahead.all());

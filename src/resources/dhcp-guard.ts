@@ -48,6 +48,7 @@ export function servedInterfaces(defaults: string): string[] {
 
 export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
   name: 'dhcp_guard',
+  slowRead: true,
   schema: {
     type: 'object',
     description: 'Refuse to enable a DHCP server on an interface where another one already answers.',

@@ -51,6 +51,8 @@ export interface Resource<Args = any, Observed = any> {
   freeForm?: string;
   /** Its change is an action, not a state (command, shell): not run in check mode and not drift. */
   action?: boolean;
+  /** Its read is slow (a network scan): read in its turn only, never ahead. */
+  slowRead?: boolean;
   /** Control-side preparation after templating (render a template, hash a local file). Pure w.r.t. the target. */
   prepare?(args: Args, ctx: TaskContext): Promise<Args>;
   read(args: Args, agent: Agent, ctx: TaskContext): Promise<Observed>;

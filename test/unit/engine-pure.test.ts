@@ -38,16 +38,24 @@ describe('handlers', () => {
 });
 
 describe('lookahead', () => {
-  it('prepares a window at once and re-prepares after invalidate', async () => {
+  it('prepares a sliding window at once and re-prepares after invalidate', async () => {
     const calls: number[] = [];
-    const ahead = new Lookahead([0, 1, 2, 3], async (n) => (calls.push(n), n * 10), 3);
+    const ahead = new Lookahead([0, 1, 2, 3], async (n) => (calls.push(n), n * 10), () => true, 3);
     assert.equal(await ahead.get(0), 0);
     assert.deepEqual(calls, [0, 1, 2]);
     assert.equal(await ahead.get(1), 10);
-    assert.deepEqual(calls, [0, 1, 2]);
+    assert.deepEqual(calls, [0, 1, 2, 3]);
     ahead.invalidate();
     assert.equal(await ahead.get(2), 20);
-    assert.deepEqual(calls, [0, 1, 2, 2, 3]);
+    assert.deepEqual(calls, [0, 1, 2, 3, 2, 3]);
+  });
+  it('reads slow items only in their turn', async () => {
+    const calls: number[] = [];
+    const ahead = new Lookahead([0, 1, 2], async (n) => (calls.push(n), n), (n) => n !== 1);
+    await ahead.get(0);
+    assert.deepEqual(calls, [0, 2]);
+    await ahead.get(1);
+    assert.deepEqual(calls, [0, 2, 1]);
   });
 });
 
