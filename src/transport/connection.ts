@@ -124,7 +124,8 @@ async function connectOne(spec: ConnectionSpec, target: Target, sock?: Duplex): 
   const client = new Client();
   return new Promise((resolve, reject) => {
     client.once('ready', () => resolve(client));
-    client.once('error', (error) => {
+    // ssh2 can emit more than one error (a timeout, then the lost socket): keep listening.
+    client.on('error', (error) => {
       client.end();
       reject(rejected ?? connectError(target, error));
     });
