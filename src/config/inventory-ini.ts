@@ -66,7 +66,7 @@ type Section = {group: string; kind: 'hosts' | 'vars' | 'children'};
 export function readIniInventory(text: string, file: string, raw: RawInventory): void {
   const errors: PxeError[] = [];
   const groupVars: Array<{group: string; key: string; value: unknown; where: SourcePos}> = [];
-  let section: Section = {group: 'ungrouped', kind: 'hosts'};
+  let section: Section & {where?: SourcePos} = {group: 'ungrouped', kind: 'hosts'};
   text.split(/\r?\n/).forEach((line, index) => {
     const where = (col = 1): SourcePos => ({file, line: index + 1, col});
     const fail = (message: string, col: number, expected: string, hint?: string) =>
@@ -79,7 +79,7 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
       if (!m) return fail(`bad section header '${trimmed}'`, col, '[group], [group:vars] or [group:children]', 'a group name has no spaces or brackets');
       const kind = (m[2] ?? 'hosts') as Section['kind'];
       if (!['hosts', 'vars', 'children'].includes(kind)) return fail(`unknown section kind ':${m[2]}'`, col, ':vars or :children', `did you mean [${m[1]}:vars] or [${m[1]}:children]?`);
-      section = {group: m[1]!, kind};
+      section = {group: m[1]!, kind, where: where(col)};
       if (kind !== 'vars') rawGroup(raw, m[1]!, where(col));
       return;
     }
@@ -93,7 +93,7 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
     if (section.kind === 'vars') {
       const eq = trimmed.indexOf('=');
       if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got '${trimmed}'`, col, 'key=value');
-      groupVars.push({group: section.group, key: trimmed.slice(0, eq).trim(), value: iniValue(trimmed.slice(eq + 1).trim()), where: where(col)});
+      groupVars.push({group: section.group, key: trimmed.slice(0, eq).trim(), value: iniValue(trimmed.slice(eq + 1).trim()), where: section.where!});
       return;
     }
     if (section.kind === 'children') {

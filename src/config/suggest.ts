@@ -7,7 +7,8 @@ export function nearest(name: string, candidates: Iterable<string>, max = 3): st
   const scored: Array<[string, number]> = [];
   for (const c of new Set(candidates)) {
     const d = distance(name.toLowerCase(), c.toLowerCase());
-    if (d <= limit || c.toLowerCase().startsWith(name.toLowerCase())) scored.push([c, d]);
+    const [a, b] = [name.toLowerCase(), c.toLowerCase()];
+    if (d <= limit || b.startsWith(a) || (b.length >= 4 && a.startsWith(b))) scored.push([c, d]);
   }
   return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([c]) => c);
 }

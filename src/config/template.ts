@@ -190,9 +190,10 @@ function undefinedError(name: string, source: string, where: Where, line: number
 }
 
 function templateError(e: Error, src: string, shown: string, where: Where, tracker: Tracker, varName?: string, path?: string): PxeError {
-  const m = /\[Line (\d+), Column (\d+)\]\s*\n\s*([\s\S]*)$/.exec(e.message);
+  // nunjucks' message: "(path) [Line N, Column M]\n  message" (the position only when known).
+  const m = /\[Line (\d+), Column (\d+)\]/.exec(e.message);
   const line = m ? Number(m[1]) : 1;
-  const message = (m ? m[3]! : e.message).replace(/^\(unknown path\)\s*/, '').replace(/^Error: /, '').trim();
+  const message = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
   if (message.startsWith('attempted to output null or undefined value')) {
     const text = src.split('\n')[line - 1] ?? '';
     const expr = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/.exec(text.slice(Math.max(0, Number(m?.[2] ?? 1) - 1)))?.[1] ?? text;

@@ -30,7 +30,6 @@ function ansibleTags(tags: Tags): Tags {
 }
 
 const HINTS: Record<string, string> = {
-  DUPLICATE_KEY: 'a key may appear once per mapping; remove or rename one of them',
   TAB_AS_INDENT: 'YAML indentation must use spaces, not tabs',
   BAD_INDENT: 'check the indentation of this line against the lines above it',
   MISSING_CHAR: "a quote or bracket is not closed; close it or quote the whole value",
@@ -49,20 +48,40 @@ export function posOf(lines: LineCounter, file: string, offset: number): SourceP
 export function parseYaml(text: string, file: string): YamlFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
-  const errors = doc.errors.map((e) => {
-    const where = posOf(lines, file, e.pos[0]);
-    let message = e.message;
-    if (e.code === 'DUPLICATE_KEY') message = `duplicate key ${duplicateKeyName(text, e.pos[0])}`;
-    return new PxeError('E_YAML_SYNTAX', message, {where, expected: 'valid YAML', hint: HINTS[e.code]});
-  });
+  const errors = doc.errors
+    .filter((e) => e.code !== 'DUPLICATE_KEY')
+    .map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
+  if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
   return {file, doc, lines, value: doc.toJS({maxAliasCount: 1000})};
 }
 
-function duplicateKeyName(text: string, offset: number): string {
-  const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim();
-  return key ? `'${key}'` : '';
+/** Each repeated key at its own position, naming the line of the first one. */
+function duplicateKeys(doc: Document.Parsed, lines: LineCounter, file: string): PxeError[] {
+  const errors: PxeError[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || !pair.key.range) continue;
+        const name = String(pair.key.value);
+        const first = seen.get(name);
+        if (first === undefined) {
+          seen.set(name, pair.key.range[0]);
+          continue;
+        }
+        errors.push(
+          new PxeError('E_YAML_SYNTAX', `duplicate key '${name}'`, {
+            where: posOf(lines, file, pair.key.range[0]),
+            expected: 'each key once per mapping',
+            hint: `'${name}' is already set at line ${lines.linePos(first).line}; remove or rename one of them`,
+          }),
+        );
+      }
+    },
+  });
+  return errors;
 }
 
 /** `x: {{ v }}` parses as a flow mapping with a mapping as key: Ansible's classic "quote the template" error. */
