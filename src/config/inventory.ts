@@ -15,7 +15,8 @@ export {selectHosts, hostsOfGroup} from './host-pattern.js';
 import {parseYaml, readText} from './yaml.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
-const SKIP_IN_DIR = /(^\.|~$|\.(orig|bak|cfg|retry|swp|md|txt|py|sh)$|^(group_vars|host_vars)$)/;
+/** Ansible's INVENTORY_IGNORE_EXTS (.ini included: in a directory, Ansible takes it for a config file). */
+const SKIP_IN_DIR = /(^\.|~$|\.(pyc|pyo|swp|bak|rpm|md|txt|rst|orig|ini|cfg|retry)$|^(group_vars|host_vars)$)/;
 
 export interface LoadInventoryOptions {
   /** More group_vars/ host_vars/ parents (the playbook's dir): they win over the inventory's own. */

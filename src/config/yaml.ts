@@ -112,6 +112,8 @@ export function readText(file: string, what = 'file'): string {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
       where: {file},
+      expected: `a readable ${what} at this path`,
+      hint: what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined,
       cause,
     });
   }
