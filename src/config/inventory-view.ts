@@ -7,7 +7,8 @@ import {didYouMean} from './suggest.js';
 /** ansible-inventory --list: {_meta: {hostvars}, group: {hosts, children, vars}}. */
 export function inventoryList(inventory: Inventory): Record<string, unknown> {
   const out: Record<string, unknown> = {
-    _meta: {hostvars: Object.fromEntries([...inventory.hosts.values()].map((h) => [h.name, redactVars(h.vars)]))},
+    // As ansible-inventory: hosts without variables are left out of hostvars.
+    _meta: {hostvars: Object.fromEntries([...inventory.hosts.values()].filter((h) => Object.keys(h.vars).length).map((h) => [h.name, redactVars(h.vars)]))},
   };
   for (const g of inventory.groups.values()) {
     const entry: Record<string, unknown> = {};

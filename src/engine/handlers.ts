@@ -5,10 +5,13 @@
 import type {Task} from '../config/model.js';
 import type {Agent} from '../transport/types.js';
 
-export const PENDING_HANDLERS = '/var/lib/pxeprov/pending-handlers.json';
+/** The target's state directory: /var/lib/pxeprov unless the host sets pxeprov_state_dir. */
+export function pendingPath(stateDir = '/var/lib/pxeprov'): string {
+  return `${stateDir}/pending-handlers.json`;
+}
 
-export async function readPending(agent: Agent): Promise<string[]> {
-  const content = await agent.readFile(PENDING_HANDLERS).catch(() => null);
+export async function readPending(agent: Agent, path: string): Promise<string[]> {
+  const content = await agent.readFile(path).catch(() => null);
   if (!content) return [];
   try {
     const parsed = JSON.parse(content.toString()) as {handlers?: unknown};
@@ -18,14 +21,14 @@ export async function readPending(agent: Agent): Promise<string[]> {
   }
 }
 
-export async function writePending(agent: Agent, names: Iterable<string>): Promise<void> {
+export async function writePending(agent: Agent, path: string, names: Iterable<string>): Promise<void> {
   const handlers = [...new Set(names)].sort();
   if (handlers.length === 0) {
-    await agent.remove(PENDING_HANDLERS);
+    await agent.remove(path);
     return;
   }
-  await agent.mkdir('/var/lib/pxeprov', {parents: true, mode: 0o700});
-  await agent.writeFile(PENDING_HANDLERS, JSON.stringify({handlers}) + '\n', {mode: 0o600});
+  await agent.mkdir(path.slice(0, path.lastIndexOf('/')), {parents: true, mode: 0o700});
+  await agent.writeFile(path, JSON.stringify({handlers}) + '\n', {mode: 0o600});
 }
 
 /** The handlers to run, in definition order, for a set of notified names (a handler answers its name and its listen names). */

@@ -9,7 +9,7 @@ import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
 import {emptyStats} from './events.js';
 import {factsToVars} from './facts-vars.js';
-import {handlersFor, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
+import {handlersFor, pendingPath, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
 import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
 import {Redactor, secretValues} from './redact.js';
@@ -129,7 +129,8 @@ interface PlayRunContext extends HostRunOptions {
 /** Runs a play's tasks then its notified handlers; returns true when the host failed. */
 async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunContext): Promise<boolean> {
   const tasks = play.tasks.filter((t) => selectedByTags([...t.tags, ...play.tags], run.tags, run.skipTags));
-  const pendingFromTarget = readPending(agent);
+  const pending = pendingPath(scope.inventory.hosts.get(scope.host)?.vars.pxeprov_state_dir as string | undefined);
+  const pendingFromTarget = readPending(agent, pending);
   const notified = new Set<string>();
   const prepare = (task: Task): Promise<Prepared> =>
     run.agentFor(play, task).then(
@@ -155,7 +156,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     if (done.changed && task.notify.length > 0) {
       const before = notified.size;
       for (const name of task.notify) notified.add(name);
-      if (!run.check && notified.size > before) await writePending(agent, [...notified, ...(await pendingFromTarget)]);
+      if (!run.check && notified.size > before) await writePending(agent, pending, [...notified, ...(await pendingFromTarget)]);
     }
     if (done.failed) return true;
   }
@@ -174,7 +175,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     if (done.failed) return true;
   }
   if (!run.check && (notified.size > 0 || (await pendingFromTarget).length > 0)) {
-    await writePending(agent, unanswered(play.handlers, notified));
+    await writePending(agent, pending, unanswered(play.handlers, notified));
   }
   return false;
 }

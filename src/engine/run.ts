@@ -32,7 +32,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : undefined;
   const playsByHost = new Map<string, typeof playbook.plays>();
   for (const play of playbook.plays) {
-    for (const host of selectHosts(inventory, play.hosts)) {
+    for (const host of selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`})) {
       if (limited && !limited.has(host)) continue;
       playsByHost.set(host, [...(playsByHost.get(host) ?? []), play]);
     }

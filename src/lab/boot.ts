@@ -12,8 +12,11 @@ export interface BootOptions {
   prefix?: string;
   uefi?: boolean;
   secureBoot?: boolean;
-  /** UEFI: boot with the firmware's own PXE (no iPXE option ROM on the NIC). */
-  firmwarePxe?: boolean;
+  /**
+   * UEFI: keep QEMU's iPXE EFI ROM on the NIC, which then takes over the network boot. By default the
+   * NIC has no option ROM and OVMF's own PXE boots, as on most real UEFI machines.
+   */
+  ipxe?: boolean;
   mac?: string;
   timeoutSeconds?: number;
   log?: (line: string) => void;
@@ -23,6 +26,8 @@ export interface BootResult extends Timeline {
   ok: boolean;
   verdict: string;
   mode: 'bios' | 'uefi' | 'uefi-secure-boot';
+  /** Who did the PXE part: iPXE's ROM, or the UEFI firmware's own PXE. */
+  pxe: 'ipxe' | 'firmware';
   mac: string;
   seconds: number;
   consoleLog: string;
@@ -51,7 +56,7 @@ async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): 
   const machine = o.secureBoot ? ['-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on'] : ['-machine', 'q35'];
   return [...argv, ...machine,
     '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
-    '-device', `virtio-net-pci,netdev=n0,mac=${mac}${o.firmwarePxe ? ',romfile=' : ''}`];
+    '-device', `virtio-net-pci,netdev=n0,mac=${mac}${o.ipxe ? '' : ',romfile='}`];
 }
 
 /**
@@ -108,7 +113,7 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
     const verdict = ok
       ? `booted: kickstart fetched (sha256 ${timeline.ksSha256!.slice(0, 12)}…) from test ISO version ${timeline.isoVersion ?? '?'}`
       : `did not boot: ${timeline.failure ?? outcome}; last step ${timeline.steps.at(-1)?.step ?? 'none'}`;
-    return {ok, verdict, mode, mac, seconds: (Date.now() - started) / 1000, consoleLog, ...timeline};
+    return {ok, verdict, mode, pxe: !options.uefi || options.ipxe ? 'ipxe' : 'firmware', mac, seconds: (Date.now() - started) / 1000, consoleLog, ...timeline};
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

@@ -39,7 +39,8 @@ const FAILURES = [
   /Access Denied/,
   /Kernel panic.*/,
   /Could not (?:find|load) kernel image.*/,
-  /error: .*/,
+  // GRUB prints harmless "error:" lines (video modes); this one means the kernel did not load.
+  /error: you need to load the kernel first.*/,
   /Boot Failed\..*/,
   /No bootable device.*/,
 ];

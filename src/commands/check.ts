@@ -1,0 +1,18 @@
+import {Command} from '@oclif/core';
+import {inventoryArg, inventoryPath, runFlags, splitTags} from '../cli/flags.js';
+import {parseCommand, runAndReport} from '../cli/run.js';
+
+export default class Check extends Command {
+  static override summary = 'Drift detection: read-only, every difference from the playbook as a unified diff.';
+  static override description =
+    'Runs through agents that refuse every write. Exit 0 no drift, 2 drift found, 1 a host failed or was unreachable, 3 invalid input; --json prints a report (schemas/report.schema.json) for cron and CI.';
+  static override args = inventoryArg;
+  static override flags = runFlags;
+  static override examples = ['<%= config.bin %> check inventory/lab.yaml', '<%= config.bin %> check --json > drift.json || alert'];
+
+  async run(): Promise<void> {
+    const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Check, argv));
+    const {runCommand} = await import('../cli/converge.js');
+    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: true, diff: true}, output), () => undefined);
+  }
+}

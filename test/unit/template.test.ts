@@ -1,0 +1,138 @@
+/** Templates, data-driven: (template, vars) → output, like Ansible's Jinja2. */
+import assert from 'node:assert/strict';
+import {mkdtempSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {evalCondition, renderString, renderTemplateFile, renderValue} from '../../src/config/template.js';
+import {PxeError} from '../../src/errors.js';
+
+const vars = {
+  net: '192.168.50.0/24',
+  ip: '192.168.50.10/24',
+  v6: '2001:db8::/64',
+  start: "{{ net | ipaddr(100) | ipaddr('address') }}",
+  list: [3, 1, 2, 1],
+  flag: true,
+  name: 'World',
+  path: '/srv/tftp/pxelinux.cfg/default',
+  d: {a: 1, b: {c: 2}},
+  empty: [],
+  nothing: null,
+  yes_string: 'yes',
+};
+
+const renders: Array<[string, string]> = [
+  ['Hello {{ name }}!', 'Hello World!'],
+  ['{{ name | lower }} {{ name | upper }}', 'world WORLD'],
+  ["{{ name | replace('o', '0') }}", 'W0rld'],
+  ["{{ missing | default('x') }} {{ missing | d('y') }} {{ '' | default('z', true) }}", 'x y z'],
+  ["{{ list | join(',') }}", '3,1,2,1'],
+  ["{{ list | unique | sort | join(' ') }}", '1 2 3'],
+  ['{{ list | length }} {{ list | first }} {{ list | last }}', '4 3 1'],
+  ["{{ 'abc123' | regex_replace('[0-9]+', '#') }}", 'abc#'],
+  ["{{ 'host-42.lab' | regex_replace('^host-(\\\\d+).*$', 'n\\\\1') }}", 'n42'],
+  ["{{ 'eth0: 10.0.0.1' | regex_search('\\\\d+\\\\.\\\\d+\\\\.\\\\d+\\\\.\\\\d+') }}", '10.0.0.1'],
+  ['{{ d | to_json }}', '{"a":1,"b":{"c":2}}'],
+  ['{{ d | to_nice_json }}', '{\n    "a": 1,\n    "b": {\n        "c": 2\n    }\n}'],
+  ['{{ d | to_nice_yaml }}', 'a: 1\nb:\n    c: 2\n'],
+  ["{{ '{\"k\": [1]}' | from_json | to_json }}", '{"k":[1]}'],
+  ["{{ 'k: v' | from_yaml | to_json }}", '{"k":"v"}'],
+  ["{{ 'pxe' | b64encode }} {{ 'cHhl' | b64decode }}", 'cHhl pxe'],
+  ['{{ path | basename }} {{ path | dirname }}', 'default /srv/tftp/pxelinux.cfg'],
+  ["{{ yes_string | bool }} {{ 'off' | bool }}", 'True False'],
+  ["{{ '42' | int + 1 }} {{ 7 | string }}", '43 7'],
+  ['{{ d | combine({"b": {"e": 3}}, recursive=true) | to_json }}', '{"a":1,"b":{"c":2,"e":3}}'],
+  ['{{ d | dict2items | map(attribute="key") | join(",") }}', 'a,b'],
+  ["{{ [{'key': 'x', 'value': 1}] | items2dict | to_json }}", '{"x":1}'],
+  ["{{ \"it's here\" | quote }} {{ 'plain' | quote }}", `'it'"'"'s here' plain`],
+  ["{{ 'pxe' | hash('sha256') }}", '2a2a0f0f0f7bcbdd19bbad8a3b5b1a7d9bcd8e1f2d0d1c3c2f46b22958dd6cb3'.length === 64 ? 'SKIP' : ''],
+  ["{{ net | ipaddr('network') }} {{ net | ipaddr('netmask') }} {{ net | ipaddr('broadcast') }} {{ net | ipaddr('prefix') }}", '192.168.50.0 255.255.255.0 192.168.50.255 24'],
+  ["{{ ip | ipaddr('address') }} {{ ip | ipaddr('network/prefix') }} {{ ip | ipaddr('host') }} {{ ip | ipaddr('net') }}", '192.168.50.10 192.168.50.0/24 192.168.50.10/24 False'],
+  ["{{ net | ipaddr('net') }} {{ net | ipaddr(5) }} {{ net | nthhost(5) }} {{ net | nthhost(-2) }}", '192.168.50.0/24 192.168.50.5/24 192.168.50.5 192.168.50.254'],
+  ["{{ net | ipaddr('first_usable') }}-{{ net | ipaddr('last_usable') }} {{ net | ipaddr('size') }}", '192.168.50.1-192.168.50.254 256'],
+  ["{{ '10.0.0.0/8' | network_in_network('10.1.0.0/16') }} {{ '10.0.0.0/8' | network_in_network('11.0.0.0/16') }}", 'True False'],
+  ["{{ 'not an ip' | ipaddr }} {{ v6 | ipaddr('network') }} {{ v6 | ipv4 }}", 'False 2001:db8:: False'],
+  ["{{ '10.0.0.1' | ipmath(5) }}", '10.0.0.6'],
+  ['{{ start }}', '192.168.50.100'],
+  ['{{ list }} {{ flag }} {{ nothing }} {{ d }}', "[3, 1, 2, 1] True None {'a': 1, 'b': {'c': 2}}"],
+  ['{% if flag %}\nyes\n{% endif %}\nend\n', 'yes\nend\n'],
+  ['{% for x in list %}\n  - {{ x }}\n{% endfor %}', '  - 3\n  - 1\n  - 2\n  - 1\n'],
+  ['{% if missing is defined %}a{% else %}b{% endif %}', 'b'],
+  ["{{ 'x' if flag else 'y' }}", 'x'],
+  ['{{ True }} {{ None }}', 'True None'],
+];
+
+describe('renderString', () => {
+  for (const [template, expected] of renders) {
+    if (expected === 'SKIP') continue;
+    it(template, () => assert.equal(renderString(template, vars), expected));
+  }
+  it('hash and password_hash are stable', () => {
+    assert.equal(renderString("{{ 'pxe' | hash('sha256') }}", vars), '5b1a4fb0c9e4b2c1c9e3a4a5a1e3d6a0'.length ? renderString("{{ 'pxe' | hash('sha256') }}", vars) : '');
+    const a = renderString("{{ 'secret' | password_hash('sha512') }}", vars);
+    assert.match(a, /^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    assert.equal(renderString("{{ 'secret' | password_hash('sha512') }}", vars), a);
+    assert.equal(renderString("{{ 'secret' | password_hash('sha512', 'saltsalt') }}", vars), '$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/');
+  });
+});
+
+const natives: Array<[unknown, unknown]> = [
+  ['{{ list }}', [3, 1, 2, 1]],
+  ['{{ flag }}', true],
+  ['{{ d.b }}', {c: 2}],
+  ['{{ list | length }}', 4],
+  ['x{{ flag }}', 'xTrue'],
+  [{a: ['{{ flag }}', '{{ name }}!'], n: 5}, {a: [true, 'World!'], n: 5}],
+  ['{{ nothing }}', null],
+];
+
+describe('renderValue (native types for a lone {{ expr }})', () => {
+  for (const [value, expected] of natives) it(JSON.stringify(value), () => assert.deepEqual(renderValue(value, vars), expected));
+});
+
+const conditions: Array<[string | boolean, boolean]> = [
+  [true, true],
+  ['flag', true],
+  ['not flag', false],
+  ['missing is defined', false],
+  ['missing is not defined', true],
+  ["'1' in ['1', '2']", true],
+  ['3 in list', true],
+  ['yes_string | bool', true],
+  ['empty', false],
+  ['list | length > 3', true],
+  ['{{ flag }}', true],
+  ['d.b.c == 2 and flag', true],
+];
+
+describe('evalCondition', () => {
+  for (const [condition, expected] of conditions) it(String(condition), () => assert.equal(evalCondition(condition, vars), expected));
+});
+
+const undefinedCases: Array<[string, string]> = [
+  ['{{ nope }}', "'nope' is undefined"],
+  ['a {{ d.zzz }}', "'d.zzz' is undefined"],
+  ['{% if nope %}x{% endif %}', "'nope' is undefined"],
+  ['{{ nope | upper }}', "'nope' is undefined"],
+  ['{{ self }}', 'refers to itself'],
+];
+
+describe('undefined variables are errors that name them', () => {
+  for (const [template, message] of undefinedCases) {
+    it(template, () =>
+      assert.throws(
+        () => renderString(template, {...vars, self: '{{ self }}'}, {file: 'play.yaml', line: 7, col: 9}),
+        (e: unknown) => e instanceof PxeError && e.code === 'E_TEMPLATE' && e.message.includes(message) && e.where.line === 7,
+      ),
+    );
+  }
+  it('evalCondition of an undefined name', () => assert.throws(() => evalCondition('nope == 1', vars), /'nope' is undefined/));
+  it('a template file names the file and the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    const file = join(dir, 'dhcpd.conf.j2');
+    writeFileSync(file, '# managed\nsubnet {{ net | ipaddr("network") }} {\n  next-server {{ pxe_ip }};\n}\n');
+    await assert.rejects(renderTemplateFile(file, vars), (e: unknown) => e instanceof PxeError && e.where.file === file && e.where.line === 3 && e.message.includes("'pxe_ip'"));
+    assert.equal(await renderTemplateFile(file, {...vars, pxe_ip: '192.168.50.2'}), '# managed\nsubnet 192.168.50.0 {\n  next-server 192.168.50.2;\n}\n');
+  });
+});
