@@ -16,6 +16,7 @@ export default class Probe extends Command {
     uuid: Flags.string({description: 'Client UUID (option 97) (default: random).', helpValue: 'UUID'}),
     netns: Flags.string({description: 'Run inside this network namespace (the lab: pxl-lan with --iface pxl-br).', helpValue: 'NS'}),
     wait: Flags.integer({description: 'Seconds to collect DHCP offers.', default: 3, min: 1}),
+    'allow-default-route': Flags.boolean({description: 'Probe even when IF carries the default route (refused by default: that is an uplink).'}),
     'grub-dir': Flags.string({description: 'UEFI: directory of grub.cfg on the TFTP server.', default: 'grub', helpValue: 'DIR'}),
     ...outputFlags,
   };
@@ -23,7 +24,7 @@ export default class Probe extends Command {
 
   async run(): Promise<void> {
     const {flags, output} = await parseCommand(this, (argv) => this.parse(Probe, argv));
-    const options = {iface: flags.iface, arch: flags.arch as 'bios' | 'uefi', mac: flags.mac, uuid: flags.uuid, wait: flags.wait, grubDir: flags['grub-dir']};
+    const options = {iface: flags.iface, arch: flags.arch as 'bios' | 'uefi', mac: flags.mac, uuid: flags.uuid, wait: flags.wait, grubDir: flags['grub-dir'], allowDefaultRoute: flags['allow-default-route']};
     const report = await runAndReport(output, () => (flags.netns ? probeInNetns(flags.netns, options) : runProbe(options)), (r) => console.log(formatProbe(r)));
     if (report && !report.ok) process.exitCode = 1;
   }

@@ -18,6 +18,8 @@ export interface ProbeOptions {
   wait?: number;
   /** Directory of grub.cfg on the TFTP server (default: grub, as Debian's signed grubnetx64). */
   grubDir?: string;
+  /** Probe even though iface carries the default route (usually an uplink, not a PXE LAN). */
+  allowDefaultRoute?: boolean;
 }
 
 export interface ProbeStep {
@@ -70,7 +72,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     return ok;
   };
   try {
-    await checkRoute(options.iface);
+    await checkRoute(options.iface, options.allowDefaultRoute ?? false);
     step('interface', true, `${options.iface} ${mac}`);
     const offers = await discover({mac, arch, uuid: report.uuid, waitMs: (options.wait ?? 3) * 1000});
     report.offers = offers.map(summary);
@@ -199,8 +201,18 @@ async function ifaceMac(iface: string): Promise<string> {
   })).trim();
 }
 
-/** The DHCPDISCOVER goes to 255.255.255.255: make sure that route leaves through the probed interface. */
-async function checkRoute(iface: string): Promise<void> {
+/**
+ * The DHCPDISCOVER goes to 255.255.255.255: make sure that route leaves through the probed interface,
+ * and refuse the default-route interface (an uplink: a DHCP client has no business there) unless asked.
+ */
+async function checkRoute(iface: string, allowDefaultRoute: boolean): Promise<void> {
+  const defaults = (await run(['ip', '-4', 'route', 'show', 'default'], {allowFail: true})).stdout;
+  const uplinks = [...defaults.matchAll(/\bdev (\S+)/g)].map((m) => m[1]);
+  if (!allowDefaultRoute && uplinks.includes(iface)) {
+    throw new PxeError('E_PROBE', `${iface} carries this namespace's default route: refusing to send DHCP there`, {
+      hint: 'probe the interface of the PXE LAN (in the lab: --netns pxl-lan --iface pxl-br), or pass --allow-default-route',
+    });
+  }
   const {stdout} = await run(['ip', '-4', 'route', 'get', '255.255.255.255'], {allowFail: true});
   const dev = /\bdev (\S+)/.exec(stdout)?.[1];
   if (dev !== iface) {
