@@ -1,0 +1,121 @@
+import {describe, it} from 'node:test';
+import assert from 'node:assert/strict';
+import {mirrorFromSources} from '../../src/lab/mirror.js';
+import {labNames, mgmtOctet} from '../../src/lab/names.js';
+import {loadOrder, modinfoDepends} from '../../src/lab/modules.js';
+import {splitRule} from '../../src/lab/network.js';
+import {labInventory} from '../../src/lab/inventory.js';
+import {cleanLine, finished, timelineOf} from '../../src/lab/timeline.js';
+import {initScript} from '../../src/lab/initrd.js';
+import {treeinfo} from '../../src/lab/make-iso.js';
+
+describe('apt sources', () => {
+  it('reads the mirror of a suite from deb822 stanzas', () => {
+    const text = `Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n` +
+      `Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n`;
+    assert.equal(mirrorFromSources([text], 'bookworm'), 'http://mirror.example/debian');
+    assert.equal(mirrorFromSources([text], 'trixie'), undefined);
+  });
+  it('reads one-line sources.list entries with options, and skips disabled stanzas', () => {
+    assert.equal(mirrorFromSources(['# x\ndeb [arch=amd64] http://m.example/debian bookworm main\n'], 'bookworm'), 'http://m.example/debian');
+    assert.equal(mirrorFromSources(['Enabled: no\nTypes: deb\nURIs: http://a/\nSuites: bookworm\n'], 'bookworm'), undefined);
+  });
+});
+
+describe('lab names', () => {
+  it('carry the prefix in every root-namespace name and stay within 15 characters', () => {
+    const n = labNames('lab2abcd');
+    for (const name of [n.srvNetns, n.lanNetns, n.mgmtRoot, n.bridge, n.lanPort, `${n.tapPrefix}99`]) {
+      assert.ok(name.startsWith('lab2abcd'), name);
+      assert.ok(name.length <= 15, name);
+    }
+  });
+  it('give two prefixes different management subnets, in 10.213.0.0/16', () => {
+    assert.notEqual(labNames('pxl').mgmtSubnet, labNames('pxt').mgmtSubnet);
+    assert.equal(mgmtOctet('pxl') % 4, 0);
+    assert.match(labNames('pxl').mgmtHostIp, /^10\.213\.\d+\.2$/);
+  });
+  it('refuse a prefix that would make bad interface names', () => {
+    assert.throws(() => labNames('Bad-Prefix'), /invalid lab prefix/);
+    assert.throws(() => labNames('toolongprefix'), /invalid lab prefix/);
+  });
+});
+
+describe('kernel modules', () => {
+  it('reads depends= from a .modinfo section', () => {
+    const ko = Buffer.from('\x7fELF....\0license=GPL\0depends=net_failover,virtio-ring\0retpoline=Y\0');
+    assert.deepEqual(modinfoDepends(ko), ['net_failover', 'virtio_ring']);
+    assert.deepEqual(modinfoDepends(Buffer.from('\0depends=\0')), []);
+  });
+  it('orders modules after their dependencies', () => {
+    const deps: Record<string, string[]> = {virtio_net: ['net_failover', 'virtio'], net_failover: ['failover'], virtio: [], failover: [], e1000: []};
+    assert.deepEqual(loadOrder(['e1000', 'virtio_net'], (n) => deps[n]!), ['e1000', 'failover', 'net_failover', 'virtio', 'virtio_net']);
+    assert.throws(() => loadOrder(['a'], (n) => (n === 'a' ? ['b'] : ['a'])), /cycle/);
+  });
+});
+
+describe('iptables and inventory', () => {
+  it('splits an iptables -S line with a quoted comment', () => {
+    assert.deepEqual(splitRule('-D FORWARD -i pxl-mgmt -m comment --comment "pxl lab" -j ACCEPT'),
+      ['-D', 'FORWARD', '-i', 'pxl-mgmt', '-m', 'comment', '--comment', 'pxl lab', '-j', 'ACCEPT']);
+  });
+  it('writes an Ansible inventory with the connection and PXE variables', () => {
+    const inv = labInventory(labNames('pxl')) as {all: {children: {pxe_servers: {hosts: {lab: Record<string, string>}; vars: Record<string, string>}}}};
+    const group = inv.all.children.pxe_servers;
+    assert.equal(group.hosts.lab.ansible_user, 'root');
+    assert.match(group.hosts.lab.ansible_ssh_common_args!, /StrictHostKeyChecking=no/);
+    assert.equal(group.vars.pxe_iface, 'pxe0');
+    assert.equal(group.vars.pxe_subnet, '192.168.77.0/24');
+  });
+});
+
+describe('boot timeline', () => {
+  const bios = [
+    [0.1, '\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)'],
+    [2.2, 'net0: 52:54:00:87:ef:35 using 82540em on 0000:00:02.0 (open)'],
+    [18.3, 'Configuring (net0 52:54:00:87:ef:35).................. ok'],
+    [18.3, 'tftp://192.168.77.1/pxelinux.0... ok'],
+    [18.4, 'PXELINUX 6.04 PXE 20200816 Copyright (C) 1994-2015 H. Peter Anvin et al'],
+    [24.2, '\x1bc\x1b[?7l\x1b[2JPXEPROV-TEST-ISO version=2'],
+    [27.8, 'PXEPROV-DHCP iface=eth0 ip=192.168.77.101'],
+    [28.0, `PXEPROV-KS sha256=${'ab'.repeat(32)} url=http://192.168.77.1/ks.cfg`],
+  ] as const;
+  it('finds each step once, the ISO version and the kickstart hash', () => {
+    const t = timelineOf(bios.map(([at, line]) => ({at, line})));
+    assert.deepEqual(t.steps.map((s) => s.step), ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart']);
+    assert.equal(t.isoVersion, 2);
+    assert.equal(t.ksSha256, 'ab'.repeat(32));
+    assert.equal(finished(t), true);
+  });
+  it('reads OVMF and GRUB lines, and stops at a fatal one but not at a harmless GRUB error', () => {
+    const t = timelineOf([
+      {at: 7.7, line: '  Station IP address is 192.168.77.108'},
+      {at: 8.5, line: '  NBP file downloaded successfully.'},
+      {at: 16, line: '\x1b[02;24HGNU GRUB  version 2.06-13+deb12u2'},
+      {at: 17, line: 'Loading /centos/vmlinuz'},
+      {at: 19.2, line: 'error: no suitable video mode found.'},
+    ]);
+    assert.deepEqual(t.steps.map((s) => s.step), ['dhcp', 'bootfile', 'menu', 'kernel']);
+    assert.equal(finished(t), false);
+    const denied = timelineOf([{at: 9, line: 'Verification failed: (0x1A) Security Violation'}, {at: 9.1, line: 'Access Denied'}]);
+    assert.equal(denied.failure, 'Access Denied');
+  });
+  it('cleans terminal escapes', () => {
+    assert.equal(cleanLine('\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!\r'), 'Welcome to GRUB!');
+  });
+});
+
+describe('test ISO', () => {
+  it('has an init that prints the version, loads modules in order and fetches ks= or inst.ks=', () => {
+    const init = initScript(3, ['failover', 'virtio_net']);
+    assert.match(init, /PXEPROV-TEST-ISO version=3/);
+    assert.match(init, /for m in failover virtio_net; do insmod/);
+    assert.match(init, /inst\.ks=\*\)/);
+    assert.match(init, /PXEPROV-KS sha256=/);
+    assert.match(init, /poweroff -f/);
+  });
+  it('describes a CentOS-shaped tree', () => {
+    assert.match(treeinfo(2), /\[images-x86_64\]\nkernel = images\/pxeboot\/vmlinuz\ninitrd = images\/pxeboot\/initrd.img/);
+    assert.match(treeinfo(2), /\[general\][^[]*version = 2/);
+  });
+});
