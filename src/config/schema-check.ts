@@ -1,48 +1,33 @@
 /**
- * ajv errors → PxeErrors pointing at the YAML node. Compiling a schema with ajv costs milliseconds each
- * and a cold `validate` compiles a dozen, so compiled validators are cached on disk as ajv standalone code
- * (keyed by a hash of the schema, the options and ajv's version); ajv itself loads only on a cache miss.
+ * ajv errors → PxeErrors pointing at the YAML node. Compiling a schema costs milliseconds and a cold
+ * `validate` needs a dozen, so compiled validators are cached (cache.ts) as ajv standalone code keyed by
+ * the schema, the options and ajv's version; ajv itself loads only on a cache miss.
  */
-import {createHash} from 'node:crypto';
-import {mkdirSync, renameSync, writeFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {homedir} from 'node:os';
-import {join} from 'node:path';
 import type {Ajv, ErrorObject, ValidateFunction} from 'ajv';
 import {PxeError, type ErrorCode} from '../errors.js';
+import {cacheEnabled, cacheKey, cachePath, cacheWrite} from './cache.js';
 import {didYouMean} from './suggest.js';
 import {posAt, type YamlFile, type YamlPath} from './yaml.js';
 
 const require = createRequire(import.meta.url);
 const AJV_OPTIONS = {allErrors: true, strict: false, verbose: true, validateFormats: false, code: {source: true, optimize: false}};
-const CACHE_DIR = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pxeprov', 'validators');
 
 let ajv: Ajv | undefined;
 let ajvVersion: string | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
 
-function cacheFile(schema: object): string {
-  ajvVersion ??= (require('ajv/package.json') as {version: string}).version;
-  const hash = createHash('sha256').update(JSON.stringify([ajvVersion, AJV_OPTIONS, schema])).digest('hex').slice(0, 24);
-  return join(CACHE_DIR, `${hash}.cjs`);
-}
-
-function compileFresh(schema: object, file: string): ValidateFunction {
+function compileFresh(schema: object, key: string): ValidateFunction {
   if (!ajv) {
     const {Ajv: AjvClass} = require('ajv') as typeof import('ajv');
     ajv = new AjvClass(AJV_OPTIONS);
   }
   const fn = ajv.compile(schema);
-  try {
+  if (cacheEnabled()) {
     const standalone = (require('ajv/dist/standalone/index.js') as {default: (a: Ajv, f: ValidateFunction) => string}).default;
     // The generated code requires ajv's runtime helpers: point them at this install of ajv.
     const code = standalone(ajv, fn).replace(/require\("(ajv\/dist\/[^"]+)"\)/g, (_m, p: string) => `require(${JSON.stringify(require.resolve(p))})`);
-    mkdirSync(CACHE_DIR, {recursive: true});
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, file);
-  } catch {
-    // no cache (read-only home): compile every time
+    cacheWrite('validators', key, code, '.cjs');
   }
   return fn;
 }
@@ -50,11 +35,13 @@ function compileFresh(schema: object, file: string): ValidateFunction {
 export function compile(schema: object): ValidateFunction {
   let fn = compiled.get(schema);
   if (fn) return fn;
-  const file = cacheFile(schema);
+  ajvVersion ??= (require('ajv/package.json') as {version: string}).version;
+  const key = cacheKey(ajvVersion, AJV_OPTIONS, schema);
   try {
-    fn = require(file) as ValidateFunction;
+    if (!cacheEnabled()) throw new Error('no cache');
+    fn = require(cachePath('validators', key, '.cjs')) as ValidateFunction;
   } catch {
-    fn = compileFresh(schema, file);
+    fn = compileFresh(schema, key);
   }
   compiled.set(schema, fn);
   return fn;

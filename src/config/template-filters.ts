@@ -4,13 +4,15 @@
  */
 import {createHash} from 'node:crypto';
 import {readFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {posix} from 'node:path';
 import type nunjucks from 'nunjucks';
 import {encrypt} from 'unixcrypt';
-import {parse as parseYamlText, stringify as yamlStringify} from 'yaml';
 import {ipFilters, ipTests} from './template-ip.js';
 
 type Fn = (...args: any[]) => unknown;
+const require = createRequire(import.meta.url);
+const yaml = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
 
 /** nunjucks passes `f(a, b=1)` keyword arguments as a last object tagged __keywords. */
 export function splitKwargs(args: unknown[]): [unknown[], Record<string, unknown>] {
@@ -116,10 +118,10 @@ const filters: Record<string, Fn> = {
   regex_escape: (value: unknown) => String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
   to_json: (value: unknown) => JSON.stringify(value),
   to_nice_json: (value: unknown, ...rest: unknown[]) => JSON.stringify(sortedKeys(value), null, Number(splitKwargs(rest)[1].indent ?? 4)),
-  to_yaml: (value: unknown) => yamlStringify(value, {collectionStyle: 'flow'}),
-  to_nice_yaml: (value: unknown, ...rest: unknown[]) => yamlStringify(value, {indent: Number(splitKwargs(rest)[1].indent ?? 4)}),
+  to_yaml: (value: unknown) => yaml().stringify(value, {collectionStyle: 'flow'}),
+  to_nice_yaml: (value: unknown, ...rest: unknown[]) => yaml().stringify(value, {indent: Number(splitKwargs(rest)[1].indent ?? 4)}),
   from_json: (value: unknown) => JSON.parse(String(value)),
-  from_yaml: (value: unknown) => parseYamlText(String(value)),
+  from_yaml: (value: unknown) => yaml().parse(String(value)),
   b64encode: (value: unknown) => Buffer.from(String(value), 'utf8').toString('base64'),
   b64decode: (value: unknown) => Buffer.from(String(value), 'base64').toString('utf8'),
   basename: (value: unknown) => posix.basename(String(value)),

@@ -4,8 +4,9 @@
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
 import {readFileSync, statSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {dirname, isAbsolute, join} from 'node:path';
-import nunjucks from 'nunjucks';
+import type nunjucks from 'nunjucks';
 import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
 import {isLazy} from './lazy.js';
@@ -32,7 +33,10 @@ interface AstNode {
 }
 type Render = {render(ctx: object, frame: Frame): string};
 
-const nj = nunjucks as unknown as Internals & typeof nunjucks;
+const require = createRequire(import.meta.url);
+/** nunjucks loads on the first render: loading a playbook with no templates to expand does not need it. */
+let njLib: (Internals & typeof nunjucks) | undefined;
+const nj = (): Internals & typeof nunjucks => (njLib ??= require('nunjucks') as Internals & typeof nunjucks);
 const TEMPLATE = /\{\{|\{%/;
 const SINGLE_EXPRESSION = /^\{\{-?\s*([\s\S]*?)\s*-?\}\}$/;
 /** Names nunjucks looks up through the frame before its globals or Jinja constants. */
@@ -45,13 +49,13 @@ let captured: unknown;
 
 function environment(): nunjucks.Environment {
   if (env) return env;
-  nunjucks.installJinjaCompat();
+  nj().installJinjaCompat();
   // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
-  const suppress = nj.runtime.suppressValue;
-  nj.runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
+  const suppress = nj().runtime.suppressValue;
+  nj().runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
   // Only undefined is an error when printed; none prints None.
-  const ensureDefined = nj.runtime.ensureDefined;
-  nj.runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
+  const ensureDefined = nj().runtime.ensureDefined;
+  nj().runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
   const loader = {
     getSource: (name: string) => ({src: readFileSync(name, 'utf8'), path: name, noCache: true}),
     isRelative: (name: string) => !isAbsolute(name),
@@ -59,7 +63,7 @@ function environment(): nunjucks.Environment {
   };
   // Ansible's defaults: trim_blocks true, lstrip_blocks false, the final newline kept. dev keeps the cause
   // of an error (a nested variable's PxeError) instead of a bare message.
-  env = new nunjucks.Environment(loader, {autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false, dev: true});
+  env = new (nj().Environment)(loader, {autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false, dev: true});
   installFilters(env);
   env.addFilter('__capture', (value: unknown) => {
     captured = value;
@@ -72,7 +76,7 @@ function template(src: string, path?: string): Render {
   const key = path ? `file:${path}` : src;
   let t = compiled.get(key);
   if (!t) {
-    t = new nunjucks.Template(src, environment(), path, true) as unknown as Render;
+    t = new (nj().Template)(src, environment(), path, true) as unknown as Render;
     compiled.set(key, t);
   }
   return t;
@@ -101,7 +105,8 @@ class Scope {
   readonly frame: Frame;
 
   constructor(private readonly vars: Vars, private readonly where: Where) {
-    this.frame = new nj.runtime.Frame();
+    const {Frame: FrameClass} = nj().runtime;
+    this.frame = new FrameClass();
     const globals = (environment() as unknown as {globals: Record<string, unknown>}).globals;
     this.frame.variables = new Proxy({} as Record<string, unknown>, {
       get: (_t, name) => {
@@ -237,7 +242,7 @@ function guardedNames(src: string): Set<string> {
     if (node.children) walk(node.children);
   };
   try {
-    walk(nj.parser.parse(src));
+    walk(nj().parser.parse(src));
   } catch {
     // a syntax error is reported by the render itself
   }
@@ -299,12 +304,15 @@ export function evalCondition(condition: string | boolean, vars: Vars, where: Wh
   return truthy(captured);
 }
 
-/** Check a template's syntax without rendering it (for `validate`). */
+/** Check a template's syntax without rendering it (for `validate`): parse only, cheaper than compiling. */
 export function checkTemplateSyntax(text: string, where: Where): PxeError | undefined {
+  environment();
   try {
-    template(text, where.file && !where.line ? where.file : undefined);
+    nj().parser.parse(text);
     return undefined;
   } catch (e) {
-    return templateError(e as Error, text, text, where, {missing: []}, undefined, where.file && !where.line ? where.file : undefined);
+    const line = (e as {lineno?: number}).lineno;
+    const err = new Error(line ? `[Line ${line}, Column 1] ${(e as Error).message}` : (e as Error).message);
+    return templateError(err, text, text, where, {missing: []}, undefined, where.file && !where.line ? where.file : undefined);
   }
 }

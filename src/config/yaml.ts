@@ -4,15 +4,32 @@
  * no timestamps, and `y`/`n` stay strings. Every error carries file:line:col.
  */
 import {readFileSync} from 'node:fs';
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Tags} from 'yaml';
+import {createRequire} from 'node:module';
+import type {Document, LineCounter, Node, Tags} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
+import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
 
-export interface YamlFile {
-  file: string;
-  doc: Document.Parsed;
-  lines: LineCounter;
-  value: unknown;
+const require = createRequire(import.meta.url);
+/** The yaml library loads on first use: a validate whose files are all cached never needs it. */
+const lib = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
+const PARSER_VERSION = 1;
+
+/** A parsed file; the document with positions is built only when an error needs a position. */
+export class YamlFile {
+  private parsed?: {doc: Document.Parsed; lines: LineCounter};
+
+  constructor(readonly file: string, readonly text: string, readonly value: unknown, parsed?: {doc: Document.Parsed; lines: LineCounter}) {
+    this.parsed = parsed;
+  }
+
+  get doc(): Document.Parsed {
+    return (this.parsed ??= parse(this.text)).doc;
+  }
+
+  get lines(): LineCounter {
+    return (this.parsed ??= parse(this.text)).lines;
+  }
 }
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -44,27 +61,48 @@ export function posOf(lines: LineCounter, file: string, offset: number): SourceP
   return {file, line, col};
 }
 
+function parse(text: string): {doc: Document.Parsed; lines: LineCounter} {
+  const lines = new (lib().LineCounter)();
+  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
+  return {doc, lines};
+}
+
+/** JSON keeps the value exactly (no NaN/Infinity, dates or binary): only then is it cached. */
+function jsonExact(value: unknown): string | undefined {
+  let exact = true;
+  const text = JSON.stringify(value, (_k, v: unknown) => {
+    if ((typeof v === 'number' && !Number.isFinite(v)) || v instanceof Uint8Array || v instanceof Date || v instanceof Map || v instanceof Set) exact = false;
+    return v;
+  });
+  return exact ? text : undefined;
+}
+
 /** Parse YAML text; every syntax error of the file at once as E_YAML_SYNTAX. */
 export function parseYaml(text: string, file: string): YamlFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
+  const key = cacheKey(PARSER_VERSION, text);
+  const cached = cacheRead('yaml', key);
+  if (cached !== undefined) return new YamlFile(file, text, JSON.parse(cached));
+  const {doc, lines} = parse(text);
   const errors = doc.errors
     .filter((e) => e.code !== 'DUPLICATE_KEY')
     .map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
   if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
-  return {file, doc, lines, value: doc.toJS({maxAliasCount: 1000})};
+  const value = doc.toJS({maxAliasCount: 1000});
+  const json = jsonExact(value);
+  if (json !== undefined) cacheWrite('yaml', key, json);
+  return new YamlFile(file, text, value, {doc, lines});
 }
 
 /** Each repeated key at its own position, naming the line of the first one. */
 function duplicateKeys(doc: Document.Parsed, lines: LineCounter, file: string): PxeError[] {
   const errors: PxeError[] = [];
-  visit(doc, {
+  lib().visit(doc, {
     Map(_key, map) {
       const seen = new Map<string, number>();
       for (const pair of map.items) {
-        if (!isScalar(pair.key) || !pair.key.range) continue;
+        if (!lib().isScalar(pair.key) || !pair.key.range) continue;
         const name = String(pair.key.value);
         const first = seen.get(name);
         if (first === undefined) {
@@ -87,6 +125,7 @@ function duplicateKeys(doc: Document.Parsed, lines: LineCounter, file: string): 
 /** `x: {{ v }}` parses as a flow mapping with a mapping as key: Ansible's classic "quote the template" error. */
 function unquotedTemplates(doc: Document.Parsed, lines: LineCounter, file: string): PxeError[] {
   const errors: PxeError[] = [];
+  const {isMap, visit} = lib();
   visit(doc, {
     Pair(_key, pair) {
       if (isMap(pair.key) && pair.key.flow && pair.key.range) {
@@ -125,6 +164,7 @@ export function loadYaml(file: string, what?: string): YamlFile {
 
 /** The node at `path`, or the deepest existing ancestor. `key: true` gives the key of the last map entry. */
 export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefined {
+  const {isMap, isPair, isScalar, isSeq} = lib();
   let node: unknown = y.doc.contents;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
