@@ -212,7 +212,8 @@ function moduleArgs(resource: Resource, value: unknown, extra: unknown): unknown
 
 function keyValues(text: string): Record<string, string> | string {
   const out: Record<string, string> = {};
-  for (const m of text.matchAll(/(\w+)=("[^"]*"|'[^']*'|\S+)/g)) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  // A value runs to the next space outside quotes and {{ … }}.
+  for (const m of text.matchAll(/(\w+)=((?:"[^"]*"|'[^']*'|\{\{[\s\S]*?\}\}|\S)+)/g)) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
   return Object.keys(out).length ? out : text;
 }
 

@@ -1,0 +1,57 @@
+/**
+ * Publish the input schemas as JSON files for editors' YAML language servers (schemas/*.schema.json):
+ * inventory, playbook, tasks (keywords plus every module's arguments, by plain and ansible.builtin. name)
+ * and vars. The lead wires it as `npm run schemas`: node dist/config/emit-schemas.js [DIR].
+ */
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {modules} from '../resources/index.js';
+import {PACKAGE_ROOT} from './roles.js';
+import {inventorySchema, playbookSchema, TASK_KEYWORDS, varsSchema} from './schemas.js';
+
+const SCHEMA_BASE = 'https://github.com/pxeprov/pxeprov/schemas';
+
+/** The task schema: keywords, one module key (plain or ansible.builtin.) with that module's arguments. */
+export function tasksSchema(): Record<string, unknown> {
+  const moduleProps: Record<string, unknown> = {};
+  for (const [name, module] of modules) {
+    const args = module.freeForm ? {anyOf: [{type: 'string', description: `Free-form: the ${module.freeForm}.`}, module.schema]} : {anyOf: [module.schema, {type: 'null'}]};
+    moduleProps[name] = args;
+    moduleProps[`ansible.builtin.${name}`] = args;
+  }
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: `${SCHEMA_BASE}/tasks.schema.json`,
+    title: 'pxeprov task list (a role’s tasks/main.yaml or handlers/main.yaml)',
+    type: 'array',
+    items: {$ref: '#/definitions/task'},
+    definitions: {
+      task: {
+        type: 'object',
+        properties: {...TASK_KEYWORDS, block: {type: 'array', items: {$ref: '#/definitions/task'}}, ...moduleProps},
+        additionalProperties: false,
+      },
+    },
+  };
+}
+
+/** Write every schema into `dir`; returns the files written. */
+export function emitSchemas(dir = join(PACKAGE_ROOT, 'schemas')): string[] {
+  mkdirSync(dir, {recursive: true});
+  const files: Record<string, unknown> = {
+    'inventory.schema.json': inventorySchema,
+    'playbook.schema.json': playbookSchema,
+    'tasks.schema.json': tasksSchema(),
+    'vars.schema.json': varsSchema,
+  };
+  return Object.entries(files).map(([name, schema]) => {
+    const file = join(dir, name);
+    writeFileSync(file, JSON.stringify(schema, null, 2) + '\n');
+    return file;
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const file of emitSchemas(process.argv[2])) process.stdout.write(`${file}\n`);
+}

@@ -1,0 +1,101 @@
+/** Playbooks, roles, variables precedence, -e and YAML semantics. */
+import assert from 'node:assert/strict';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {parseExtraVars} from '../../src/config/extra-vars.js';
+import {loadInventory} from '../../src/config/inventory.js';
+import {loadPlaybook} from '../../src/config/playbook.js';
+import {renderValue} from '../../src/config/template.js';
+import {hostVars} from '../../src/config/vars.js';
+import {parseYaml} from '../../src/config/yaml.js';
+import {PxeErrors} from '../../src/errors.js';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures');
+
+const yamlValues: Array<[string, unknown]> = [
+  ['v: yes', true],
+  ['v: off', false],
+  ['v: y', 'y'],
+  ['v: 0644', 420],
+  ['v: 52:54:00:12:34:56', '52:54:00:12:34:56'],
+  ['v: 2024-01-02', '2024-01-02'],
+  ['v: 12:30', '12:30'],
+  ["v: '0644'", '0644'],
+  ['base: &b {x: 1}\nv:\n  <<: *b\n  y: 2', {x: 1, y: 2}],
+];
+
+describe('YAML is read like Ansible (YAML 1.1) minus its traps', () => {
+  for (const [text, value] of yamlValues) it(text, () => assert.deepEqual((parseYaml(text, 't.yaml').value as {v: unknown}).v, value));
+});
+
+const extraVars: Array<[string[], Record<string, unknown>]> = [
+  [['a=1 b="two words" c=\'x y\''], {a: '1', b: 'two words', c: 'x y'}],
+  [['{"n": 1, "l": [1, 2]}'], {n: 1, l: [1, 2]}],
+  [['{n: 1}'], {n: 1}],
+  [['a=1', 'a=2 b=3', '{"b": 4}'], {a: '2', b: 4}],
+  [['url=http://x/?a=b#frag'], {url: 'http://x/?a=b#frag'}],
+  [[`@${join(FIXTURES, 'playbook-features/vars/site.yaml')}`], {level: 'vars_file', from_vars_file: 'v'}],
+];
+const badExtraVars = ['novalue', '{"a": ', '[1, 2]', '@/nonexistent.yaml', '9x=1', "a='open"];
+
+describe('-e / --extra-vars', () => {
+  for (const [values, vars] of extraVars) it(values.join(' | '), () => assert.deepEqual(parseExtraVars(values), vars));
+  for (const value of badExtraVars) {
+    it(`${value} is E_EXTRA_VARS`, () => assert.throws(() => parseExtraVars([value]), (e: unknown) => e instanceof PxeErrors && e.errors[0]!.code === 'E_EXTRA_VARS' && !!e.errors[0]!.hint));
+  }
+});
+
+describe('playbook loading', () => {
+  const playbook = loadPlaybook(join(FIXTURES, 'playbook-features/site.yaml'));
+  const play = playbook.plays[0]!;
+  const byName = (name: string) => play.tasks.find((t) => t.name === name)!;
+
+  it('orders pre_tasks, roles, tasks', () =>
+    assert.deepEqual(play.tasks.map((t) => t.module), ['command', 'template', 'file', 'service', 'debug', 'debug', 'apt']));
+  it('maps free-form args to the module key', () => assert.deepEqual(byName('free-form command').args, {cmd: 'echo hi'}));
+  it('strips ansible.builtin. and merges args:', () => assert.deepEqual(byName('fqcn and args').args, {path: '/tmp/x', state: 'directory'}));
+  it('accepts a template where a boolean is expected', () => assert.deepEqual(byName('a templated boolean is fine until run time').args, {name: 'nginx', enabled: '{{ enable_nginx }}'}));
+  it('parses old-style key=value args and flattens with_items', () => {
+    const t = byName('old-style with_items and k=v args');
+    assert.deepEqual(t.args, {name: '{{ item }}', state: 'present'});
+    assert.deepEqual(t.loop, ['a', 'b', 'c']);
+  });
+  it('blocks and imports pass down when, tags and become', () => {
+    const [inBlock, imported] = play.tasks.filter((t) => t.module === 'debug');
+    assert.deepEqual(inBlock!.when, ["level == 'play'"]);
+    assert.deepEqual(imported!.when, ["level == 'play'", '{{ from_play == "p" }}']);
+    assert.equal(imported!.become, false);
+    assert.deepEqual(imported!.tags, ['blocktag']);
+  });
+  it('roles: params, tags, handlers with listen, role dir', () => {
+    const t = byName('web config');
+    assert.equal(t.role?.name, 'web');
+    assert.deepEqual(t.role?.params, {web_port: 8080});
+    assert.deepEqual(t.tags, ['webtag']);
+    assert.deepEqual(play.handlers.map((h) => [h.name, h.listen]), [['restart web', ['web changed']]]);
+    assert.equal(play.become, true);
+  });
+
+  it('variable precedence', () => {
+    const inventory = loadInventory(join(FIXTURES, 'bad/_shared/inventory.yaml'));
+    const task = byName('web config');
+    const vars = (extra = {}) => hostVars(play, 'pxe1', inventory, extra, {os_family: 'Debian'}, {task, runtime: {registered: 1}});
+    const v = vars();
+    assert.equal(v.level, 'task');
+    assert.equal(v.web_port, 8080, 'role params win over role defaults');
+    assert.equal(v.web_default, 'd');
+    assert.equal(v.from_vars_file, 'v');
+    assert.equal(v.ansible_host, '10.0.0.2');
+    assert.equal(v.ansible_os_family, 'Debian');
+    assert.deepEqual(v.ansible_facts, {os_family: 'Debian'});
+    assert.equal(v.registered, 1);
+    assert.equal(v.inventory_hostname, 'pxe1');
+    assert.deepEqual(v.group_names, ['pxe']);
+    assert.deepEqual((v.groups as Record<string, string[]>).pxe, ['pxe1']);
+    assert.equal(v.role_path, task.role!.dir);
+    assert.equal(vars({level: 'extra'}).level, 'extra');
+    assert.equal(renderValue('{{ hostvars.pxe1.ansible_host }}', v), '10.0.0.2');
+    const playLevel = hostVars(play, 'pxe1', inventory, {});
+    assert.equal(playLevel.level, 'role_vars', 'role vars > vars_files > play vars without a task');
+  });
+});
