@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {labNames, STATE_ROOT, type LabNames} from './names.js';
 import {run} from './exec.js';
 import {ensureBase} from './rootfs.js';
-import {ensureNetwork, netnsExists, readIpForward, removeNetwork, writeIpForward} from './network.js';
+import {ensureNetwork, netnsExists, readIpForward, removeNetwork, removeSrvNetns, writeIpForward} from './network.js';
 import {isMounted, mountRoot, personalize, startNspawn, stopNspawn, unmountRoot, wipeHost} from './host.js';
 import {ensureKey, sshArgv, waitForSsh} from './ssh.js';
 import {writeInventory} from './inventory.js';
@@ -44,6 +44,8 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
     log('throwing the lab host away');
     await stopNspawn(state?.pid, n);
     await wipeHost(n);
+    // Addresses, routes and sysctls of the host live in its namespace, not its files: start that anew too.
+    await removeSrvNetns(n);
   }
   if (!existsSync(IP_FORWARD_SAVED)) await writeFile(IP_FORWARD_SAVED, await readIpForward());
   log('network namespaces, links, bridge, NAT');

@@ -90,20 +90,28 @@ export function splitRule(line: string): string[] {
   return args;
 }
 
-/** Kills what still runs in the namespaces, then deletes them (their links go with them). */
-export async function removeNetwork(n: LabNames): Promise<void> {
-  for (const ns of [n.lanNetns, n.srvNetns]) {
-    if (!netnsExists(ns)) continue;
-    const {stdout} = await run(['ip', 'netns', 'pids', ns], {allowFail: true});
-    for (const pid of stdout.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // already gone
-      }
+/** Kills what still runs in a namespace, then deletes it (its links, and their veth peers, go with it). */
+async function removeNetns(ns: string): Promise<void> {
+  if (!netnsExists(ns)) return;
+  const {stdout} = await run(['ip', 'netns', 'pids', ns], {allowFail: true});
+  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // already gone
     }
-    await ip('netns', 'delete', ns);
   }
+  await ip('netns', 'delete', ns);
+}
+
+/** The lab host's namespace only (for --fresh): its veths' peers, pxl-mgmt and pxl-srvp, go too. */
+export async function removeSrvNetns(n: LabNames): Promise<void> {
+  await removeNetns(n.srvNetns);
+}
+
+export async function removeNetwork(n: LabNames): Promise<void> {
+  await removeNetns(n.lanNetns);
+  await removeNetns(n.srvNetns);
   if (await linkExists(undefined, n.mgmtRoot)) await ip('link', 'delete', n.mgmtRoot);
   await removeNat(n);
 }
