@@ -11,6 +11,7 @@ import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
 import {isLazy} from './lazy.js';
 import {installFilters, pyStr} from './template-filters.js';
+import {installJinjaSemantics} from './jinja-semantics.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -50,17 +51,7 @@ let captured: unknown;
 function environment(): nunjucks.Environment {
   if (env) return env;
   nj().installJinjaCompat();
-  // Jinja adds lists ([a] + [b] is [a, b]); JavaScript's + would join them into a string.
-  type Emitter = {compile(node: unknown, frame: unknown): void; _emit(code: string): void};
-  const {compiler, runtime} = nj() as unknown as {compiler: {Compiler: {prototype: Record<string, unknown>}}; runtime: Record<string, unknown>};
-  runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
-  compiler.Compiler.prototype.compileAdd = function (this: Emitter, node: {left: unknown; right: unknown}, frame: unknown) {
-    this._emit('runtime.jinjaAdd(');
-    this.compile(node.left, frame);
-    this._emit(', ');
-    this.compile(node.right, frame);
-    this._emit(')');
-  };
+  installJinjaSemantics(nj());
   // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
   const suppress = nj().runtime.suppressValue;
   nj().runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);

@@ -25,14 +25,17 @@ interface ServicePlan {
   enable?: boolean;
 }
 
-/** `systemctl show -p LoadState -p ActiveState -p UnitFileState` output -> observed state. */
-export function parseSystemctlShow(stdout: string): Omit<ServiceObserved, 'init'> {
-  const props = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const unitFile = props.UnitFileState ?? '';
+/**
+ * `systemctl show -p LoadState -p ActiveState` and `systemctl is-enabled` output -> observed state.
+ * is-enabled, unlike UnitFileState, also answers for sysv init scripts (tftpd-hpa, isc-dhcp-server).
+ */
+export function parseSystemctlShow(show: string, isEnabled: string): Omit<ServiceObserved, 'init'> {
+  const props = Object.fromEntries(show.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const state = isEnabled.trim().split('\n').pop() ?? '';
   return {
     exists: props.LoadState !== 'not-found' && props.LoadState !== undefined,
     active: props.ActiveState === 'active' || props.ActiveState === 'reloading' || props.ActiveState === 'activating',
-    enabled: unitFile === '' || unitFile === 'static' || unitFile === 'generated' ? undefined : unitFile.startsWith('enabled'),
+    enabled: ['enabled', 'enabled-runtime', 'alias'].includes(state) ? true : ['disabled', 'masked', 'masked-runtime'].includes(state) ? false : undefined,
   };
 }
 
@@ -64,8 +67,11 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
   async read(args, agent: Agent) {
     const init = agent.facts.init;
     if (init === 'systemd') {
-      const shown = await agent.exec(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState', '-p', 'UnitFileState', '--', args.name]);
-      return {init, ...parseSystemctlShow(shown.stdout.toString())};
+      const [shown, enabled] = await Promise.all([
+        agent.exec(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState', '--', args.name]),
+        agent.exec(['systemctl', 'is-enabled', '--', args.name]),
+      ]);
+      return {init, ...parseSystemctlShow(shown.stdout.toString(), enabled.stdout.toString())};
     }
     const [script, status, links] = await Promise.all([
       agent.stat([`/etc/init.d/${args.name}`]),
@@ -86,7 +92,7 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
       state: plan.action === 'stop' ? 'inactive' : plan.action ? `active (${plan.action})` : before.state,
       enabled: plan.enable === undefined ? before.enabled : String(plan.enable),
     };
-    const summary = [plan.action ? `would ${plan.action}` : '', plan.enable === undefined ? '' : plan.enable ? 'enable' : 'disable'].filter(Boolean).join(', ');
+    const summary = [plan.action ?? '', plan.enable === undefined ? '' : plan.enable ? 'enable' : 'disable'].filter(Boolean).join(', ');
     return {summary: observed.exists ? summary : `${summary} (not installed yet: an earlier task installs it)`, diff: unifiedDiff(`service ${args.name}`, stateText(before), stateText(after)), plan};
   },
 

@@ -38,9 +38,12 @@ describe('apt', () => {
 
 describe('service', () => {
   it('parses systemctl show', () => {
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n'), {exists: true, active: true, enabled: true});
-    assert.deepEqual(parseSystemctlShow('LoadState=not-found\nActiveState=inactive\nUnitFileState=\n'), {exists: false, active: false, enabled: undefined});
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=failed\nUnitFileState=disabled\n'), {exists: true, active: false, enabled: false});
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'enabled\n'), {exists: true, active: true, enabled: true});
+    assert.deepEqual(parseSystemctlShow('LoadState=not-found\nActiveState=inactive\n', ''), {exists: false, active: false, enabled: undefined});
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=failed\n', 'disabled\n'), {exists: true, active: false, enabled: false});
+    const sysv = 'tftpd-hpa.service is not a native service, redirecting to systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install is-enabled tftpd-hpa\nenabled\n';
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', sysv), {exists: true, active: true, enabled: true});
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'static\n'), {exists: true, active: true, enabled: undefined});
   });
   const running: ServiceObserved = {init: 'systemd', exists: true, active: true, enabled: true};
   const stopped: ServiceObserved = {init: 'systemd', exists: true, active: false, enabled: false};

@@ -1,0 +1,87 @@
+/**
+ * Where nunjucks compiles Jinja expressions to plain JavaScript, Ansible users would get JavaScript's
+ * answers: `[] ` and `{}` are true, `[a] + [b]` is the string "a,b", `x or y` returns [] for an empty x.
+ * These patches of the compiler give Jinja's (Python's) answers instead.
+ */
+
+type Node = {left: unknown; right: unknown; cond: unknown; body: unknown; else_: unknown; target: unknown};
+type Emitter = {
+  compile(node: unknown, frame: unknown): void;
+  _emit(code: string): void;
+  _compileExpression(node: unknown, frame: unknown): void;
+};
+type Method = (this: Emitter, node: Node, frame: unknown, async?: boolean) => void;
+
+/** Python's truth: empty strings, lists and mappings, 0, None and undefined are false. */
+export function jinjaTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (value instanceof Map || value instanceof Set) return value.size > 0;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  return Boolean(value);
+}
+
+export function installJinjaSemantics(nunjucks: unknown): void {
+  const {compiler, runtime} = nunjucks as {compiler: {Compiler: {prototype: Record<string, Method>}}; runtime: Record<string, unknown>};
+  const proto = compiler.Compiler.prototype;
+  if (runtime.jinjaTruthy) return;
+  runtime.jinjaTruthy = jinjaTruthy;
+  runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  runtime.jinjaOr = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? a : b());
+  runtime.jinjaAnd = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? b() : a);
+
+  const call = (name: string, ...parts: (unknown | string)[]): Method =>
+    function (node, frame) {
+      this._emit(`runtime.${name}(`);
+      parts.forEach((part, i) => {
+        if (i > 0) this._emit(', ');
+        if (typeof part === 'string') this._emit(part);
+        else this.compile((node as unknown as Record<string, unknown>)[(part as {field: string}).field], frame);
+      });
+      this._emit(')');
+    };
+  const field = (name: string) => ({field: name});
+
+  proto.compileAdd = call('jinjaAdd', field('left'), field('right'));
+  // The right side of `or` / `and` is evaluated only when needed: `x is defined and x.y` must not fail.
+  proto.compileOr = function (node, frame) {
+    this._emit('runtime.jinjaOr(');
+    this.compile(node.left, frame);
+    this._emit(', function() { return ');
+    this.compile(node.right, frame);
+    this._emit('; })');
+  };
+  proto.compileAnd = function (node, frame) {
+    this._emit('runtime.jinjaAnd(');
+    this.compile(node.left, frame);
+    this._emit(', function() { return ');
+    this.compile(node.right, frame);
+    this._emit('; })');
+  };
+  proto.compileNot = function (node, frame) {
+    this._emit('!runtime.jinjaTruthy(');
+    this.compile(node.target, frame);
+    this._emit(')');
+  };
+  proto.compileInlineIf = function (node, frame) {
+    this._emit('(runtime.jinjaTruthy(');
+    this.compile(node.cond, frame);
+    this._emit(') ? ');
+    this.compile(node.body, frame);
+    this._emit(' : ');
+    if (node.else_ !== null) this.compile(node.else_, frame);
+    else this._emit('""');
+    this._emit(')');
+  };
+  // {% if %}: only its condition goes through Python's truth.
+  const compileIf = proto.compileIf!;
+  proto.compileIf = function (node, frame, async) {
+    const compileExpression = this._compileExpression;
+    this._compileExpression = function (cond, f) {
+      this._compileExpression = compileExpression;
+      this._emit('runtime.jinjaTruthy(');
+      compileExpression.call(this, cond, f);
+      this._emit(')');
+    };
+    compileIf.call(this, node, frame, async);
+  };
+}
