@@ -53,14 +53,15 @@ if [ "${#pxp_s}" = 2 ]; then pxp_bytelen=1; else pxp_bytelen=0; fi
 pxp_shell=$(readlink /proc/$$/exe 2>/dev/null) || pxp_shell=sh
 pxp_shell=${pxp_shell##*/}
 
-# Copy exactly $1 bytes from stdin (the request stream) to stdout.
+# Copy exactly $1 bytes from stdin (the request stream) to stdout; false if the output failed.
 pxp_read_exact() {
+  if [ "$1" = 0 ]; then return 0; fi
   case $pxp_exact in
     head) head -c "$1" ;;
     ddfull)
       pxp_q=$(($1 / 65536)); pxp_m=$(($1 % 65536))
-      if [ "$pxp_q" -gt 0 ]; then dd bs=65536 count="$pxp_q" iflag=fullblock 2>/dev/null; fi
-      if [ "$pxp_m" -gt 0 ]; then dd bs="$pxp_m" count=1 iflag=fullblock 2>/dev/null; fi ;;
+      { [ "$pxp_q" = 0 ] || dd bs=65536 count="$pxp_q" iflag=fullblock 2>/dev/null; } &&
+      { [ "$pxp_m" = 0 ] || dd bs="$pxp_m" count=1 iflag=fullblock 2>/dev/null; } ;;
     *) dd bs=1 count="$1" 2>/dev/null ;;
   esac
 }
@@ -83,6 +84,7 @@ pxp_reply_str() {
 
 # pxp_reply_file TAG FILE
 pxp_reply_file() {
+  if [ ! -s "$2" ]; then pxp_frame "$1" 0; return; fi
   pxp_frame "$1" "$(pxp_size "$2")"
   cat -- "$2"
 }
@@ -136,43 +138,38 @@ pxp_attrs() {
   return 0
 }
 
-# pxp_attrs_match PATH MODE OWNER GROUP: true when PATH already has the wanted attributes.
+# pxp_attrs_match "MODE UID GID USER GROUP" (current) MODE OWNER GROUP (wanted, empty = any).
 pxp_attrs_match() {
-  pxp_cur=$(stat -c '%a %u %g %U %G' -- "$1") || return 1
-  set -- "$2" "$3" "$4" $pxp_cur
+  set -- "$2" "$3" "$4" $1
   if [ -n "$1" ] && [ "$1" != "$4" ]; then return 1; fi
   if [ -n "$2" ] && [ "$2" != "$5" ] && [ "$2" != "$7" ]; then return 1; fi
   if [ -n "$3" ] && [ "$3" != "$6" ] && [ "$3" != "$8" ]; then return 1; fi
   return 0
 }
 
-# stat FLAG PATH...: FLAG s = also sha256 of regular files. Payload: sections
-# kinds (one letter a/f/d/l/o per path), stat lines of the non-absent paths, link targets
-# (NUL-terminated), sha256sum records of the regular files.
+# stat FLAG PATH...: FLAG s = also sha256 of regular files. Payload: sections kinds (one letter
+# a/f/d/l/o per path), stat lines of the non-absent paths in order, link targets (NUL-terminated),
+# sha256sum records of the regular files. No xargs: busybox xargs corrupts arguments when it runs
+# an applet in-process; the client keeps a request's paths well under ARG_MAX.
 pxp_op_stat() {
   pxp_flag=$1; shift
+  stat -c '%f %u %g %s %Y %U %G' -- "$@" >"$pxp_tmp/stats" 2>/dev/null
   pxp_kinds=
-  {
-    for pxp_p do
-      if [ -L "$pxp_p" ]; then pxp_k=l
-        pxp_t=$(readlink -- "$pxp_p"; echo x); pxp_t=${pxp_t%?x}
-        command printf '%s\0' "$pxp_t" >&5
-      elif [ -f "$pxp_p" ]; then pxp_k=f; command printf '%s\0' "$pxp_p" >&4
-      elif [ -d "$pxp_p" ]; then pxp_k=d
-      elif [ -e "$pxp_p" ]; then pxp_k=o
-      else pxp_k=a; fi
-      if [ $pxp_k != a ]; then command printf '%s\0' "$pxp_p" >&3; fi
-      pxp_kinds=$pxp_kinds$pxp_k
-    done
-  } 3>"$pxp_tmp/list" 4>"$pxp_tmp/files" 5>"$pxp_tmp/links"
+  # Rotate "$@" so that it ends up holding the regular files only.
+  for pxp_p do
+    shift
+    if [ -L "$pxp_p" ]; then pxp_k=l
+      pxp_t=$(readlink -- "$pxp_p"; echo x); pxp_t=${pxp_t%?x}
+      command printf '%s\0' "$pxp_t" >&5
+    elif [ -f "$pxp_p" ]; then pxp_k=f; set -- "$@" "$pxp_p"
+    elif [ -d "$pxp_p" ]; then pxp_k=d
+    elif [ -e "$pxp_p" ]; then pxp_k=o
+    else pxp_k=a; fi
+    pxp_kinds=$pxp_kinds$pxp_k
+  done 5>"$pxp_tmp/links"
   command printf %s "$pxp_kinds" >"$pxp_tmp/kinds"
-  : >"$pxp_tmp/stats"; : >"$pxp_tmp/shas"
-  if [ -s "$pxp_tmp/list" ]; then
-    xargs -0 stat -c '%f %u %g %s %Y %U %G' -- <"$pxp_tmp/list" >"$pxp_tmp/stats" 2>"$pxp_tmp/err"
-  fi
-  if [ "$pxp_flag" = s ] && [ -s "$pxp_tmp/files" ]; then
-    xargs -0 sha256sum -- <"$pxp_tmp/files" >"$pxp_tmp/shas" 2>>"$pxp_tmp/err"
-  fi
+  : >"$pxp_tmp/shas"
+  if [ "$pxp_flag" = s ] && [ $# -gt 0 ]; then sha256sum -- "$@" >"$pxp_tmp/shas" 2>/dev/null; fi
   for pxp_f in kinds stats links shas; do pxp_sect "$pxp_tmp/$pxp_f"; done >"$pxp_tmp/out"
   pxp_reply_file K "$pxp_tmp/out"
 }
@@ -188,58 +185,79 @@ pxp_op_read() {
   pxp_before=$(stat -L -c '%s %Y' -- "$1") || { pxp_err E_REMOTE "cannot stat"; return; }
   pxp_n=${pxp_before%% *}
   pxp_frame d "$pxp_n"
-  # Exactly N bytes even if the file shrinks meanwhile; the re-stat below then reports it.
-  cat -- "$1" /dev/zero 2>/dev/null | head -c "$pxp_n"
+  # Exactly N bytes even if the file shrinks meanwhile (zero-padded); the re-stat below reports it.
+  if [ "$pxp_n" -le 1048576 ]; then
+    if [ "$pxp_n" -gt 0 ]; then dd if="$1" bs="$pxp_n" count=1 conv=sync 2>/dev/null; fi
+  else
+    cat -- "$1" /dev/zero 2>/dev/null | head -c "$pxp_n"
+  fi
   if [ "$(stat -L -c '%s %Y' -- "$1" 2>/dev/null)" != "$pxp_before" ]; then
     pxp_err E_REMOTE "the file changed while it was read"
   else pxp_ok; fi
 }
 
-# write PATH SIZE MODE OWNER GROUP BACKUP [VALIDATE ARGV...]; body = content, then trailer line.
+# The content is already there: only attributes may need a change.
+pxp_write_same() {
+  if pxp_attrs_match "${pxp_old#* }" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 0; return; fi
+  if pxp_attrs "$pxp_p" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 1; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+}
+
+# write PATH SIZE MODE OWNER GROUP BACKUP SHA256-OR-EMPTY [VALIDATE ARGV...]; body = content, then
+# the trailer line "c SHA256" (commit) or "a" (abort).
 pxp_op_write() {
-  pxp_p=$1 pxp_n=$2 pxp_wm=$3 pxp_wo=$4 pxp_wg=$5 pxp_wb=$6
-  shift 6
+  pxp_p=$1 pxp_n=$2 pxp_wm=$3 pxp_wo=$4 pxp_wg=$5 pxp_wb=$6 pxp_pre=$7
+  shift 7
   pxp_split_path "$pxp_p"
   if [ ! -d "$pxp_d" ]; then pxp_err E_REMOTE "no such directory: $pxp_d"; return; fi
   if [ -d "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_err E_REMOTE "is a directory"; return; fi
+  # The replaced file: "size mode uid gid user group", or empty.
+  pxp_old=
+  if [ -f "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_old=$(stat -c '%s %a %u %g %U %G' -- "$pxp_p"); fi
+  # Content known up front and already there: no temp file at all (the directory is not touched either).
+  if [ -n "$pxp_pre" ] && [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_p" && [ "$pxp_r" = "$pxp_pre" ]; then
+    pxp_read_exact "$pxp_n" >/dev/null
+    pxp_body_left=0
+    IFS= read -r pxp_trailer || exit 0
+    pxp_trailer_left=0
+    if [ "$pxp_trailer" != "c $pxp_pre" ]; then pxp_err E_REMOTE "upload aborted by the client"; return; fi
+    pxp_write_same
+    return
+  fi
   pxp_stale "$pxp_d" "$pxp_b"
   pxp_t="$pxp_d/.$pxp_b.pxeprov-tmp.$$"
   pxp_curtmp=$pxp_t
   : >"$pxp_t" 2>"$pxp_tmp/err" || { pxp_curtmp=; pxp_err E_REMOTE "cannot create a temp file" "$pxp_tmp/err"; return; }
-  pxp_read_exact "$pxp_n" >"$pxp_t"
-  pxp_body_left=0
-  # A short temp file means EOF (client gone) or a failed write (disk full): the stream is lost.
-  if [ "$(pxp_size "$pxp_t")" != "$pxp_n" ]; then
+  # A failed copy (disk full) leaves the stream out of step: report and end the agent.
+  if ! pxp_read_exact "$pxp_n" >"$pxp_t"; then
     pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_t (disk full?)"
     exit 91
   fi
+  pxp_body_left=0
+  # No trailer means EOF: the client is gone mid-upload (the EXIT trap removes the temp file).
   IFS= read -r pxp_trailer || exit 0
   pxp_trailer_left=0
   case $pxp_trailer in
     'c '*) pxp_want=${pxp_trailer#c } ;;
     *) rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "upload aborted by the client"; return ;;
   esac
-  pxp_sha "$pxp_t"; pxp_got=$pxp_r
-  if [ "$pxp_got" != "$pxp_want" ]; then
-    rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "sha256 mismatch after transfer ($pxp_got)"; return
-  fi
-  pxp_same=0
-  if [ -f "$pxp_p" ] && [ ! -L "$pxp_p" ] && [ "$(pxp_size "$pxp_p")" = "$pxp_n" ] && pxp_sha "$pxp_p" && [ "$pxp_r" = "$pxp_got" ]; then
-    pxp_same=1
-  fi
-  if [ $pxp_same = 1 ]; then
+  if [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_p" && [ "$pxp_r" = "$pxp_want" ]; then
     rm -f -- "$pxp_t"; pxp_curtmp=
-    if pxp_attrs_match "$pxp_p" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 0; return; fi
-    if pxp_attrs "$pxp_p" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 1; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+    pxp_write_same
     return
+  fi
+  pxp_sha "$pxp_t"
+  if [ "$pxp_r" != "$pxp_want" ]; then
+    rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "sha256 mismatch after transfer ($pxp_r)"; return
   fi
   dd if=/dev/null of="$pxp_t" conv=notrunc,fsync 2>/dev/null
   # Keep the replaced file's attributes unless new ones are asked for.
-  if [ -f "$pxp_p" ] && [ ! -L "$pxp_p" ]; then
-    pxp_old=$(stat -c '%a %u %g' -- "$pxp_p")
-    chmod -- "${pxp_old%% *}" "$pxp_t"
-    pxp_old=${pxp_old#* }
-    chown -- "${pxp_old% *}:${pxp_old#* }" "$pxp_t" 2>/dev/null
+  if [ -n "$pxp_old" ]; then
+    pxp_r=${pxp_old#* }
+    pxp_om=${pxp_r%% *}; pxp_r=${pxp_r#* }
+    pxp_ou=${pxp_r%% *}; pxp_r=${pxp_r#* }
+    pxp_og=${pxp_r%% *}
+    if [ -z "$pxp_wm" ]; then chmod -- "$pxp_om" "$pxp_t"; fi
+    if [ -z "$pxp_wo$pxp_wg" ]; then chown -- "$pxp_ou:$pxp_og" "$pxp_t" 2>/dev/null; fi
   fi
   if ! pxp_attrs "$pxp_t" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then
     rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; return
@@ -332,7 +350,7 @@ pxp_op_exec() {
   shift 3
   pxp_read_exact "$pxp_blen" >"$pxp_tmp/in"
   pxp_body_left=0
-  if [ "$pxp_to" -gt 0 ] && command -v timeout >/dev/null 2>&1; then pxp_tp="timeout -k 5 $pxp_to"; else pxp_tp=; fi
+  if [ "$pxp_to" != 0 ] && command -v timeout >/dev/null 2>&1; then pxp_tp="timeout -k 5 $pxp_to"; else pxp_tp=; fi
   (
     if [ -n "$pxp_cwd" ]; then cd -- "$pxp_cwd" || exit 126; fi
     while [ "$pxp_ne" -gt 0 ]; do export "$1"; shift; pxp_ne=$((pxp_ne - 1)); done
@@ -346,18 +364,16 @@ pxp_op_exec() {
 
 # tree DIR: sections: entries (NUL-terminated), their stat lines, regular files (NUL), their
 # sha256sum records, link names and targets (NUL pairs). K "absent" when DIR is not a directory.
+# Each find -exec batch writes its names (fd 3) and their records (stdout) together, in one order.
 pxp_op_tree() {
   if [ ! -d "$1" ]; then pxp_ok absent; return; fi
-  : >"$pxp_tmp/stats"; : >"$pxp_tmp/shas"; : >"$pxp_tmp/links"; : >"$pxp_tmp/err"
-  find "$1" -mindepth 1 -print0 >"$pxp_tmp/list" 2>>"$pxp_tmp/err"
-  find "$1" -mindepth 1 -type f -print0 >"$pxp_tmp/files" 2>>"$pxp_tmp/err"
-  find "$1" -mindepth 1 -type l -print0 >"$pxp_tmp/lnames" 2>>"$pxp_tmp/err"
-  if [ -s "$pxp_tmp/list" ]; then xargs -0 stat -c '%f %s' -- <"$pxp_tmp/list" >"$pxp_tmp/stats" 2>>"$pxp_tmp/err"; fi
-  if [ -s "$pxp_tmp/files" ]; then xargs -0 sha256sum -- <"$pxp_tmp/files" >"$pxp_tmp/shas" 2>>"$pxp_tmp/err"; fi
-  if [ -s "$pxp_tmp/lnames" ]; then
-    xargs -0 sh -c 'for f do t=$(readlink -- "$f"; echo x); printf "%s\0%s\0" "$f" "${t%?x}"; done' sh \
-      <"$pxp_tmp/lnames" >"$pxp_tmp/links" 2>>"$pxp_tmp/err"
-  fi
+  : >"$pxp_tmp/err"
+  find "$1" -mindepth 1 -exec sh -c 'printf "%s\0" "$@" >&3; stat -c "%f %s" -- "$@"' sh {} + \
+    3>"$pxp_tmp/list" >"$pxp_tmp/stats" 2>>"$pxp_tmp/err"
+  find "$1" -mindepth 1 -type f -exec sh -c 'printf "%s\0" "$@" >&3; sha256sum -- "$@"' sh {} + \
+    3>"$pxp_tmp/files" >"$pxp_tmp/shas" 2>>"$pxp_tmp/err"
+  find "$1" -mindepth 1 -type l -exec sh -c 'for f do t=$(readlink -- "$f"; echo x); printf "%s\0%s\0" "$f" "${t%?x}"; done' sh {} + \
+    >"$pxp_tmp/links" 2>>"$pxp_tmp/err"
   if [ -s "$pxp_tmp/err" ]; then pxp_err E_REMOTE "cannot hash the tree" "$pxp_tmp/err"; return; fi
   for pxp_f in list stats files shas links; do pxp_sect "$pxp_tmp/$pxp_f"; done >"$pxp_tmp/out"
   pxp_reply_file K "$pxp_tmp/out"

@@ -27,6 +27,9 @@ interface StatCall {
   reject(error: Error): void;
 }
 
+// The agent passes a stat request's paths as one argv: stay far below ARG_MAX (2 MiB on Linux).
+const STAT_CHUNK_PATHS = 2000;
+const STAT_CHUNK_BYTES = 256 * 1024;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.:-]*$/;
 
@@ -39,7 +42,6 @@ export class AgentClient implements Agent {
     readonly readOnly: boolean,
     private readonly channel: AgentChannel,
     private readonly connection: SshConnection,
-    private readonly requestTimeoutMs: number,
   ) {}
 
   private error(code: 'E_REMOTE', message: string): PxeError {
@@ -78,20 +80,22 @@ export class AgentClient implements Agent {
     });
   }
 
-  /** One request for every stat call of this tick: pipelined reads cost one agent round trip. */
+  /** One request for every stat call of this tick (in chunks that keep the agent's argv small). */
   private async flushStats(sha: boolean): Promise<void> {
     const calls = this.statQueues.get(sha) ?? [];
     this.statQueues.delete(sha);
-    const all = calls.flatMap((c) => c.paths);
-    const what = all.length === 1 ? all[0]! : `${all[0]} (+${all.length - 1} paths)`;
-    try {
-      const reply = await this.channel.request('stat', [sha ? 's' : 'n', ...all], {what});
-      let results: StatResult[];
-      try {
-        results = parseStat(all, reply.payload, sha);
-      } catch (error) {
-        throw this.error('E_REMOTE', `stat ${what}: ${(error as Error).message}`);
+    const chunks: string[][] = [[]];
+    let bytes = 0;
+    for (const path of calls.flatMap((c) => c.paths)) {
+      if (chunks.at(-1)!.length >= STAT_CHUNK_PATHS || bytes + path.length > STAT_CHUNK_BYTES) {
+        chunks.push([]);
+        bytes = 0;
       }
+      chunks.at(-1)!.push(path);
+      bytes += path.length + 1;
+    }
+    try {
+      const results = (await Promise.all(chunks.map((paths) => this.statChunk(paths, sha)))).flat();
       let off = 0;
       for (const call of calls) {
         call.resolve(results.slice(off, off + call.paths.length));
@@ -99,6 +103,16 @@ export class AgentClient implements Agent {
       }
     } catch (error) {
       for (const call of calls) call.reject(error as Error);
+    }
+  }
+
+  private async statChunk(paths: string[], sha: boolean): Promise<StatResult[]> {
+    const what = paths.length === 1 ? paths[0]! : `${paths[0]} (+${paths.length - 1} paths)`;
+    const reply = await this.channel.request('stat', [sha ? 's' : 'n', ...paths], {what});
+    try {
+      return parseStat(paths, reply.payload, sha);
+    } catch (error) {
+      throw this.error('E_REMOTE', `stat ${what}: ${(error as Error).message}`);
     }
   }
 
@@ -125,7 +139,7 @@ export class AgentClient implements Agent {
     });
   }
 
-  private writeArgs(path: string, size: number, options: WriteOptions): string[] {
+  private writeArgs(path: string, size: number, options: WriteOptions, sha256 = ''): string[] {
     return [
       this.absolute(path, 'write'),
       String(size),
@@ -133,6 +147,7 @@ export class AgentClient implements Agent {
       options.owner ?? '',
       options.group ?? '',
       options.backup ? '1' : '0',
+      sha256,
       ...(options.validate ?? []),
     ];
   }
@@ -147,13 +162,13 @@ export class AgentClient implements Agent {
   async writeFile(path: string, content: Buffer | string, options: WriteOptions = {}): Promise<WriteResult> {
     const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const sha = createHash('sha256').update(body).digest('hex');
-    const reply = await this.channel.request('write', this.writeArgs(path, body.length, options), {what: path, body, trailer: `c ${sha}`});
+    const reply = await this.channel.request('write', this.writeArgs(path, body.length, options, sha), {what: path, body, trailer: `c ${sha}`});
     return this.writeResult(reply);
   }
 
   async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string} = {}): Promise<WriteResult> {
     let localError: Error | undefined;
-    const reply = this.channel.request('write', this.writeArgs(path, size, options), {
+    const reply = this.channel.request('write', this.writeArgs(path, size, options, options.sha256), {
       what: path,
       bodyLength: size,
       stream: async (write) => {
@@ -220,18 +235,20 @@ export class AgentClient implements Agent {
     const env = Object.entries(options.env ?? {});
     const badEnv = env.find(([k]) => !ENV_NAME.test(k));
     if (badEnv) throw this.error('E_REMOTE', `exec ${argv[0]}: bad environment variable name ${JSON.stringify(badEnv[0])}`);
-    const timeoutS = options.timeout ?? this.requestTimeoutMs / 1000;
+    // With its own timeout the agent runs the command under timeout(1); otherwise the request's idle
+    // timeout applies (and, stuck, costs the connection).
+    const timeoutS = options.timeout === undefined ? 0 : Math.max(1, Math.ceil(options.timeout));
     const body = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
     const started = Date.now();
-    const reply = await this.channel.request('exec', [String(Math.ceil(timeoutS)), options.cwd ?? '', String(env.length), ...env.map(([k, v]) => `${k}=${v}`), ...argv], {
+    const reply = await this.channel.request('exec', [String(timeoutS), options.cwd ?? '', String(env.length), ...env.map(([k, v]) => `${k}=${v}`), ...argv], {
       what: argv[0]!,
       body,
-      timeoutMs: (timeoutS + 10) * 1000,
+      timeoutMs: timeoutS ? (timeoutS + 10) * 1000 : undefined,
     });
     const rc = Number(reply.payload.toString());
     const result = {rc, stdout: reply.parts.get('o') ?? Buffer.alloc(0), stderr: reply.parts.get('e') ?? Buffer.alloc(0)};
     // timeout(1) exits 124 (busybox: 143/137) when it had to stop the command.
-    if ([124, 137, 143].includes(rc) && Date.now() - started >= timeoutS * 1000 - 50) {
+    if (timeoutS && [124, 137, 143].includes(rc) && Date.now() - started >= timeoutS * 1000 - 50) {
       throw new PxeError('E_TIMEOUT', `exec ${argv[0]} on ${this.host} timed out after ${timeoutS}s`, {where: {host: this.host}});
     }
     return result;

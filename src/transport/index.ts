@@ -40,7 +40,7 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions = {}
     channel.channel.on('close', () => lost('the agent channel closed'));
     ssh.client.on('close', () => lost('connection closed'));
     ssh.client.on('error', (error) => lost(error.message));
-    const agent = new AgentClient(spec.name, readOnly, channel, ssh, requestMs);
+    const agent = new AgentClient(spec.name, readOnly, channel, ssh);
     await agent.gatherFacts(options.gatherPackages);
     return agent;
   } catch (error) {

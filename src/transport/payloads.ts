@@ -64,6 +64,7 @@ export function parseStat(paths: string[], payload: Buffer, withSha: boolean): S
   if (kindText.length !== paths.length) throw new Error('stat: one kind per path expected');
   const lines = stats.toString('utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length !== [...kindText].filter((k) => k !== 'a').length) throw new Error('a path changed while it was read');
   const targets = splitNul(links);
   const files = paths.filter((_, i) => kindText[i] === 'f');
   const hashes = withSha ? parseShaRecords(shas, files.map(pathToBytes)) : [];

@@ -1,5 +1,5 @@
 /**
- * Fuzz: 1200 generated file names (spaces, quotes, $(), backticks, newlines, leading dashes, globs,
+ * Fuzz: 1000 generated file names (spaces, quotes, $(), backticks, newlines, leading dashes, globs,
  * backslashes, invalid UTF-8) with random binary contents (NUL bytes included), written through the
  * agent in one pipelined burst, then read back byte for byte: by the agent and by the local file system.
  */
@@ -59,8 +59,8 @@ after(async () => {
 });
 
 for (const [shell, count] of [
-  ['/bin/dash', 1200],
-  ['busybox sh', 300],
+  ['/bin/dash', 1000],
+  ['busybox sh', 400],
 ] as const) {
   describe(`fuzz under ${shell}`, () => {
     let agent: Agent;
@@ -91,8 +91,10 @@ for (const [shell, count] of [
         assert.equal(s!.size, files[i]!.content.length);
         assert.equal(s!.sha256, sha(files[i]!.content));
       });
-      const contents = await Promise.all(paths.map((p) => agent.readFile(p)));
-      contents.forEach((c, i) => assert.ok(c!.equals(files[i]!.content), `content of ${paths[i]}`));
+      // Whole contents for a sample (sha256 above covers every file).
+      const sample = paths.map((p, i) => [p, i] as const).filter(([, i]) => i % 5 === 0);
+      const contents = await Promise.all(sample.map(([p]) => agent.readFile(p)));
+      contents.forEach((c, k) => assert.ok(c!.equals(files[sample[k]![1]]!.content), `content of ${sample[k]![0]}`));
       const tree = await agent.hashTree(root);
       assert.deepEqual(
         tree.map((e) => [pathToBytes(e.path).toString('hex'), e.sha256]).sort(),
