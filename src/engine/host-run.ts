@@ -14,7 +14,7 @@ import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
 import {Redactor, secretValues} from './redact.js';
 import type {HostScope} from './scope.js';
-import {finishTask, prepareTask, type Prepared} from './task-run.js';
+import {finishTask, prepareTask, type Prepared, type ReadCache} from './task-run.js';
 
 /** Opens the agent for a host (its connection vars already merged); readOnly in check mode. */
 export type OpenAgent = (host: string, vars: Vars, readOnly: boolean) => Promise<Agent>;
@@ -132,9 +132,10 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   const pending = pendingPath(scope.inventory.hosts.get(scope.host)?.vars.pxeprov_state_dir as string | undefined);
   const pendingFromTarget = readPending(agent, pending);
   const notified = new Set<string>();
+  const reads: ReadCache = new Map();
   const prepare = (task: Task): Promise<Prepared> =>
     run.agentFor(play, task).then(
-      (taskAgent) => prepareTask(task, scope, taskAgent, run.check, run.redactor),
+      (taskAgent) => prepareTask(task, scope, taskAgent, run.check, run.redactor, reads),
       (error) => ({task, items: [], error}),
     );
   const lookahead = new Lookahead(tasks, prepare, (task) => !modules.get(task.module)?.slowRead);
@@ -152,6 +153,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
     const prepared = await lookahead.get(index);
     const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, redactor: run.redactor, record: run.record});
+    if (done.changedTarget) reads.clear();
     if (done.changedTarget || done.changedVars) lookahead.invalidate();
     if (done.changed && task.notify.length > 0) {
       const before = notified.size;

@@ -61,7 +61,13 @@ function itemLabel(item: unknown): string {
   return typeof named?.name === 'string' ? named.name : JSON.stringify(item);
 }
 
-export async function prepareTask(task: Task, scope: HostScope, agent: Agent, check: boolean, redactor: Redactor): Promise<Prepared> {
+/**
+ * Reads by module and rendered arguments. A read stays valid while nothing is applied, so re-rendering
+ * after a register or set_fact reuses the reads whose arguments did not change.
+ */
+export type ReadCache = Map<string, Promise<unknown>>;
+
+export async function prepareTask(task: Task, scope: HostScope, agent: Agent, check: boolean, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
   const started = performance.now();
   try {
     const module = moduleOf(task);
@@ -91,8 +97,14 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, ch
             renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
             resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
           };
+          const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
           if (module.prepare) args = await module.prepare(args, ctx);
-          const observed = await module.read(args, agent, ctx);
+          let read = reads?.get(key);
+          if (!read) {
+            read = module.read(args, agent, ctx);
+            reads?.set(key, read);
+          }
+          const observed = await read;
           return {label, vars: itemVars, args, observed, ctx};
         } catch (error) {
           return {label, vars: itemVars, error};
