@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import {readFile, writeFile} from 'node:fs/promises';
 import {LAN, type LabNames} from './names.js';
 import {run, succeeds} from './exec.js';
+import {ensureRouterAdvertiser} from './router-adv.js';
 
 /*
  * Layout (names for prefix pxl):
@@ -11,6 +12,7 @@ import {run, succeeds} from './exec.js';
  *                             pxe0 (up, no address) ────────── pxl-srvp ─┐
  *                                                               pxl-br 192.168.77.250/24 (bridge; the probe)
  *                                                               pxl-tapK ─┘ (one per QEMU client)
+ *                                                               + an IPv6 RA responder (router-adv.ts)
  *
  * The only way out is MASQUERADE of the management /30, for the lab host's apt.
  */
@@ -50,6 +52,7 @@ export async function ensureNetwork(n: LabNames): Promise<void> {
   }
   await ipIn(n.lanNetns, 'link', 'set', n.lanPort, 'master', n.bridge, 'up');
   await ipIn(n.srvNetns, 'link', 'set', n.pxeIface, 'up');
+  await ensureRouterAdvertiser(n);
   await ensureNat(n);
 }
 
