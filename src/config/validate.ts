@@ -6,6 +6,7 @@
 import {existsSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
+import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
@@ -103,6 +104,11 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
     ];
   }
   if (task.module !== 'template') return [];
-  const problem = checkTemplateSyntax(readText(found, 'template'), {file: found});
+  // A template whose text parsed before is not parsed again (nor nunjucks loaded for it).
+  const text = readText(found, 'template');
+  const key = cacheKey('template-syntax', text);
+  if (cacheRead('templates', key) !== undefined) return [];
+  const problem = checkTemplateSyntax(text, {file: found});
+  if (!problem) cacheWrite('templates', key, 'ok');
   return problem ? [problem] : [];
 }

@@ -13,14 +13,28 @@ import type {SourcePos} from './model.js';
 const require = createRequire(import.meta.url);
 /** The yaml library loads on first use: a validate whose files are all cached never needs it. */
 const lib = (): typeof import('yaml') => require('yaml') as typeof import('yaml');
-const PARSER_VERSION = 1;
+const PARSER_VERSION = 2;
+
+/** Path (segments joined by NUL) → [line, col] of the node, plus [line, col] of its key in a mapping. */
+type PosIndex = Record<string, number[]>;
 
 /** A parsed file; the document with positions is built only when an error needs a position. */
 export class YamlFile {
   private parsed?: {doc: Document.Parsed; lines: LineCounter};
 
-  constructor(readonly file: string, readonly text: string, readonly value: unknown, parsed?: {doc: Document.Parsed; lines: LineCounter}) {
+  constructor(
+    readonly file: string,
+    readonly text: string,
+    readonly value: unknown,
+    parsed?: {doc: Document.Parsed; lines: LineCounter},
+    /** Positions from the cache: a task's position does not need the parser. */
+    readonly index?: PosIndex,
+  ) {
     this.parsed = parsed;
+  }
+
+  get isParsed(): boolean {
+    return this.parsed !== undefined;
   }
 
   get doc(): Document.Parsed {
@@ -81,7 +95,10 @@ function jsonExact(value: unknown): string | undefined {
 export function parseYaml(text: string, file: string): YamlFile {
   const key = cacheKey(PARSER_VERSION, text);
   const cached = cacheRead('yaml', key);
-  if (cached !== undefined) return new YamlFile(file, text, JSON.parse(cached));
+  if (cached !== undefined) {
+    const {value, index} = JSON.parse(cached) as {value: unknown; index: PosIndex};
+    return new YamlFile(file, text, value, undefined, index);
+  }
   const {doc, lines} = parse(text);
   const errors = doc.errors
     .filter((e) => e.code !== 'DUPLICATE_KEY')
@@ -91,7 +108,7 @@ export function parseYaml(text: string, file: string): YamlFile {
   if (errors.length) throw new PxeErrors(errors);
   const value = doc.toJS({maxAliasCount: 1000});
   const json = jsonExact(value);
-  if (json !== undefined) cacheWrite('yaml', key, json);
+  if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
 }
 
@@ -184,7 +201,41 @@ export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefin
   return node as Node;
 }
 
+function positionIndex(doc: Document.Parsed, lines: LineCounter): PosIndex {
+  const {isMap, isPair, isScalar, isSeq} = lib();
+  const index: PosIndex = {};
+  const at = (offset: number) => {
+    const {line, col} = lines.linePos(offset);
+    return [line, col];
+  };
+  const walk = (node: unknown, path: string[], keyOffset?: number): void => {
+    const range = (node as Node | undefined)?.range;
+    if (!range) return;
+    index[path.join('\u0000')] = keyOffset === undefined ? at(range[0]) : [...at(range[0]), ...at(keyOffset)];
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isPair(pair) || !isScalar(pair.key) || !pair.key.range) continue;
+        const child = [...path, String(pair.key.value)];
+        if (pair.value) walk(pair.value, child, pair.key.range[0]);
+        else index[child.join('\u0000')] = [...at(pair.key.range[0]), ...at(pair.key.range[0])];
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...path, String(i)]));
+    }
+  };
+  walk(doc.contents, []);
+  return index;
+}
+
 export function posAt(y: YamlFile, path: YamlPath, key = false): SourcePos {
+  if (y.index && !y.isParsed) {
+    for (let n = path.length; n >= 0; n--) {
+      const hit = y.index[path.slice(0, n).map(String).join('\u0000')];
+      if (!hit) continue;
+      const [line, col] = key && n === path.length && hit.length === 4 ? hit.slice(2) : hit;
+      return {file: y.file, line: line!, col: col!};
+    }
+  }
   const node = nodeAt(y, path, key);
   return posOf(y.lines, y.file, node?.range?.[0] ?? 0);
 }
