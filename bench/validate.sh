@@ -1,42 +1,42 @@
 #!/bin/sh
-# pxeprov validate vs ansible-playbook --syntax-check, cold processes, median of N runs (default 10),
-# plus `pxeprov --help`. Run from anywhere after `npm run build`: sh bench/validate.sh [RUNS]
-# The playbook under bench/ansible/ uses only modules both tools have, so each reads the same files.
+# pxeprov validate vs ansible-playbook --syntax-check, cold processes, median of N runs (default 10), plus
+# `pxeprov --help`. Prints wall-clock and CPU (user+sys) medians: on a shared machine CPU time is the steadier
+# measure. Needs GNU time (/usr/bin/time) and a build (npm run build). Usage: sh bench/validate.sh [RUNS]
+# The playbook under bench/ansible/ uses only modules both tools have, so both read the same files.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${1:-10}
 PXEPROV=./bin/run.js
 INV=bench/ansible/inventory.yaml
 PLAY=bench/ansible/site.yaml
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
 
-# median_ms CMD...: run CMD $RUNS times (output discarded), print the median wall time in ms.
-median_ms() {
+# measure CMD...: run CMD $RUNS times, print "WALL_MS CPU_MS" medians.
+measure() {
+  : >"$OUT"
   i=0
-  times=''
   while [ "$i" -lt "$RUNS" ]; do
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    end=$(date +%s%N)
-    times="$times $(( (end - start) / 1000000 ))"
+    /usr/bin/time -a -o "$OUT" -f '%e %U %S' "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
     i=$((i + 1))
   done
-  echo $times | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'
+  wall=$(awk '{print int($1 * 1000)}' "$OUT" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  cpu=$(awk '{print int(($2 + $3) * 1000)}' "$OUT" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$wall $cpu"
 }
 
-# One warm-up each: fills the page cache and pxeprov's compiled-schema cache, as on any second run.
+# One warm-up each: the page cache, and pxeprov's cache of parsed files (~/.cache/pxeprov) as on any later run.
 $PXEPROV validate "$INV" -p "$PLAY" >/dev/null
 ansible-playbook --syntax-check -i "$INV" "$PLAY" >/dev/null 2>&1
 
-node0=$(median_ms node -e 0)
-px=$(median_ms $PXEPROV validate "$INV" -p "$PLAY")
-an=$(median_ms ansible-playbook --syntax-check -i "$INV" "$PLAY")
-help=$(median_ms $PXEPROV --help)
-echo "runs: $RUNS (median, ms)"
-echo "node -e 0                               $node0"
-echo "pxeprov validate (74 tasks, 9 roles)     $px"
-echo "ansible-playbook --syntax-check          $an"
-echo "pxeprov --help                           $help"
-awk -v a="$an" -v p="$px" 'BEGIN {printf "ratio ansible / pxeprov validate        %.2fx\n", a / p}'
+row() { printf '%-44s %6s %6s\n' "$1" "$2" "$3"; }
+set -- $(measure node -e 0); row 'node -e 0' "$1" "$2"
+set -- $(measure $PXEPROV validate "$INV" -p "$PLAY"); pw=$1; pc=$2; row 'pxeprov validate (74 tasks, 9 roles)' "$1" "$2"
+set -- $(measure ansible-playbook --syntax-check -i "$INV" "$PLAY"); aw=$1; ac=$2; row 'ansible-playbook --syntax-check (same files)' "$1" "$2"
+set -- $(measure env PXEPROV_CACHE=0 $PXEPROV validate "$INV" -p "$PLAY"); row 'pxeprov validate, cache off (PXEPROV_CACHE=0)' "$1" "$2"
+set -- $(measure $PXEPROV --help); row 'pxeprov --help' "$1" "$2"
 if [ -f playbooks/pxe-server.yaml ] && [ -f inventory/example.yaml ] && $PXEPROV validate inventory/example.yaml >/dev/null 2>&1; then
-  echo "pxeprov validate playbooks/pxe-server.yaml $(median_ms $PXEPROV validate inventory/example.yaml)"
+  set -- $(measure $PXEPROV validate inventory/example.yaml); row 'pxeprov validate playbooks/pxe-server.yaml' "$1" "$2"
 fi
+awk -v aw="$aw" -v pw="$pw" -v ac="$ac" -v pc="$pc" 'BEGIN {printf "ratio ansible / pxeprov: wall %.2fx, cpu %.2fx\n", aw / pw, ac / pc}'
+echo "(medians of $RUNS runs, ms: wall, cpu; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
