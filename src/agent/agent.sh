@@ -119,13 +119,13 @@ pxp_split_path() {
 
 # Remove leftovers of killed runs: .NAME.pxeprov-tmp.PID whose PID is gone.
 pxp_stale() {
-  for pxp_f in "$1/.$2.pxeprov-tmp."*; do
-    if [ ! -e "$pxp_f" ] && [ ! -L "$pxp_f" ]; then continue; fi
-    pxp_p=${pxp_f##*.}
-    if [ "$pxp_p" = "$$" ]; then continue; fi
-    case $pxp_p in *[!0-9]*|'') continue ;; esac
-    if kill -0 "$pxp_p" 2>/dev/null; then continue; fi
-    rm -rf -- "$pxp_f"
+  for pxp_sf in "$1/.$2.pxeprov-tmp."*; do
+    if [ ! -e "$pxp_sf" ] && [ ! -L "$pxp_sf" ]; then continue; fi
+    pxp_spid=${pxp_sf##*.}
+    if [ "$pxp_spid" = "$$" ]; then continue; fi
+    case $pxp_spid in *[!0-9]*|'') continue ;; esac
+    if kill -0 "$pxp_spid" 2>/dev/null; then continue; fi
+    rm -rf -- "$pxp_sf"
   done
 }
 

@@ -9,6 +9,8 @@ export type TaskStatus = 'ok' | 'changed' | 'skipped' | 'failed';
 export interface ErrorReport {
   code: string;
   message: string;
+  /** file:line:col the error points at (a template line, a YAML node), when it has one. */
+  at?: string;
   hint?: string;
   expected?: string;
 }

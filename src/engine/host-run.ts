@@ -57,7 +57,8 @@ export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
   if (known) {
     const first = known[0]!;
     const message = known.length > 1 ? known.map((e) => e.message).join('; ') : first.message;
-    return {code: first.code, message: redactor?.text(message) ?? message, hint: redactor?.text(first.hint) ?? first.hint, expected: first.expected};
+    const at = first.where.file ? [first.where.file, first.where.line, first.where.col].filter((p) => p !== undefined).join(':') : undefined;
+    return {code: first.code, message: redactor?.text(message) ?? message, at, hint: redactor?.text(first.hint) ?? first.hint, expected: redactor?.text(first.expected) ?? first.expected};
   }
   const message = error instanceof Error ? error.message : String(error);
   return {code: 'E_TASK', message: redactor?.text(message) ?? message};

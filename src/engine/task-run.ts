@@ -96,6 +96,7 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, ch
             checkMode: check,
             renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
             resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
+            resolveTemplate: (src) => lookup(task, scope.play.baseDir, 'templates', src),
           };
           const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
           if (module.prepare) args = await module.prepare(args, ctx);

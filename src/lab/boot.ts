@@ -48,7 +48,7 @@ async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): 
     // SeaBIOS's sercon copies the BIOS text console (its own, iPXE's and pxelinux's) to COM1 (0x3f8).
     const sercon = join(dir, 'sercon-port');
     await writeFile(sercon, Buffer.from([0xf8, 0x03]));
-    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `e1000,netdev=n0,mac=${mac}`];
+    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `${process.env.NIC ?? 'e1000'},netdev=n0,mac=${mac}`];
   }
   const vars = join(dir, 'OVMF_VARS.fd');
   await copyFile(join(OVMF, o.secureBoot ? 'OVMF_VARS_4M.ms.fd' : 'OVMF_VARS_4M.fd'), vars);

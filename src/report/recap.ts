@@ -17,7 +17,16 @@ export function outcomeLine(outcome: TaskOutcome, check: boolean, color: boolean
   const word = outcome.status === 'changed' && check ? 'would change' : outcome.status === 'failed' && outcome.ignored ? 'failed (ignored)' : outcome.status;
   const item = outcome.item === undefined ? '' : ` (item=${outcome.item})`;
   const handler = outcome.handler ? 'HANDLER ' : '';
-  return `${style(STATUS_STYLE[outcome.status], `${word}: [${outcome.host}]`)} ${handler}${outcome.task}${item} - ${outcome.summary}`;
+  const line = `${style(STATUS_STYLE[outcome.status], `${word}: [${outcome.host}]`)} ${handler}${outcome.task}${item} - ${outcome.summary}`;
+  const error = outcome.error;
+  if (!error) return line;
+  const details = [
+    `  error[${error.code}] in task "${outcome.task}" (${outcome.pos.file}:${outcome.pos.line})`,
+    error.at ? `  at: ${error.at}` : '',
+    error.expected ? `  expected: ${error.expected}` : '',
+    error.hint ? `  hint: ${error.hint}` : '',
+  ];
+  return [line, ...details.filter(Boolean)].join('\n');
 }
 
 export function colorDiff(diff: string, color: boolean): string {

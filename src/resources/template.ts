@@ -1,5 +1,7 @@
 /** template: render a nunjucks (Jinja2-style) template from the role's templates/ and write it. */
+import {readFileSync} from 'node:fs';
 import type {Agent} from '../transport/types.js';
+import {explainRefusal} from './config-check.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
 import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
 import type {Resource, TaskContext} from './types.js';
@@ -10,6 +12,12 @@ export interface TemplateArgs extends AttrArgs {
   backup?: boolean;
   validate?: string;
   rendered?: Buffer;
+  /** The template file, for naming its line when a check refuses the result. */
+  templatePath?: string;
+}
+
+interface TemplatePlan extends ContentPlan {
+  templatePath: string;
 }
 
 export const template: Resource<TemplateArgs, ContentObserved> = {
@@ -28,7 +36,7 @@ export const template: Resource<TemplateArgs, ContentObserved> = {
   },
 
   async prepare(args: TemplateArgs, ctx: TaskContext) {
-    return {...args, rendered: Buffer.from(await ctx.renderTemplateFile(args.src))};
+    return {...args, rendered: Buffer.from(await ctx.renderTemplateFile(args.src)), templatePath: ctx.resolveTemplate(args.src)};
   },
 
   read(args: TemplateArgs, agent: Agent) {
@@ -36,10 +44,16 @@ export const template: Resource<TemplateArgs, ContentObserved> = {
   },
 
   diff(args, observed) {
-    return diffContent(args.dest, args.rendered!, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    const change = diffContent(args.dest, args.rendered!, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    return 'plan' in change ? {...change, plan: {...(change.plan as ContentPlan), templatePath: args.templatePath!}} : change;
   },
 
   async apply(change, agent) {
-    await applyContent(change.plan as ContentPlan, agent);
+    const plan = change.plan as TemplatePlan;
+    try {
+      await applyContent(plan, agent);
+    } catch (error) {
+      explainRefusal(error, plan.path, plan.templatePath, readFileSync(plan.templatePath, 'utf8'), plan.content.toString());
+    }
   },
 };

@@ -13,6 +13,8 @@ export interface TaskContext {
   checkMode: boolean;
   /** Render a template file (role templates/ first, then the playbook's dir) with the task's vars. */
   renderTemplateFile(src: string): Promise<string>;
+  /** Where a template file is found (role templates/ first, then the playbook's dir). */
+  resolveTemplate(src: string): string;
   /** Resolve a control-side file (role files/ first, then the playbook's dir). */
   resolveFile(src: string): string;
 }

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import type {PxeError} from '../../src/errors.js';
+import {planBootFiles} from '../../src/resources/bootloader.js';
+import {checkerMessage, templateLineOf} from '../../src/resources/config-check.js';
+import {parseDiscover, servedInterfaces} from '../../src/resources/dhcp-guard.js';
+import {manifestDelta, type Manifest} from '../../src/resources/media/iso.js';
+import {ifupdown, netplan, networkManager, nmUnmanagedFile} from '../../src/resources/network/backends.js';
+import {chooseBackend, interfacesWithSource, parseIpAddr} from '../../src/resources/network/index.js';
+import type {Facts, StatResult} from '../../src/transport/types.js';
+
+const want = {iface: 'eth1', address: '192.168.1.20/24', gateway: '192.168.1.1', dns: ['192.168.1.1', '9.9.9.9']};
+
+describe('network backends', () => {
+  it('netplan: a 0600 file for the interface, dhcp off', () => {
+    const [file] = netplan.files(want);
+    assert.equal(file!.path, '/etc/netplan/60-pxeprov-eth1.yaml');
+    assert.equal(file!.mode, 0o600);
+    assert.match(file!.content, /eth1:\n\s+dhcp4: false\n\s+dhcp6: false\n\s+addresses:\n\s+- 192\.168\.1\.20\/24\n\s+routes:\n\s+- to: default\n\s+via: 192\.168\.1\.1/);
+    assert.deepEqual(netplan.activate(want), [['netplan', 'generate'], ['netplan', 'apply']]);
+  });
+  it('ifupdown: a stanza in interfaces.d', () => {
+    const [file] = ifupdown.files({...want, gateway: undefined, dns: []});
+    assert.equal(file!.path, '/etc/network/interfaces.d/pxeprov-eth1');
+    assert.equal(file!.content, '# Managed by pxeprov: the static address of the PXE interface.\nauto eth1\niface eth1 inet static\n    address 192.168.1.20/24\n');
+    assert.deepEqual(ifupdown.activate(want), [['ifdown', '--force', 'eth1'], ['ifup', 'eth1']]);
+  });
+  it('NetworkManager: a keyfile profile, brought up by name', () => {
+    const [file] = networkManager.files(want);
+    assert.equal(file!.path, '/etc/NetworkManager/system-connections/pxeprov-eth1.nmconnection');
+    assert.match(file!.content, /\[ipv4\]\nmethod=manual\naddress1=192\.168\.1\.20\/24,192\.168\.1\.1\ndns=192\.168\.1\.1;9\.9\.9\.9;/);
+    assert.deepEqual(networkManager.activate(want).at(-1), ['nmcli', 'connection', 'up', 'pxeprov-eth1']);
+  });
+  it('NetworkManager leaves an ifupdown interface alone', () => {
+    assert.match(nmUnmanagedFile('eth1').content, /unmanaged-devices=interface-name:eth1/);
+  });
+  it('adds the interfaces.d source line once, refuses a stanza of the main file', () => {
+    assert.equal(interfacesWithSource('auto lo\niface lo inet loopback\n', 'eth1'), 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n');
+    assert.equal(interfacesWithSource('source-directory /etc/network/interfaces.d\n', 'eth1'), 'source-directory /etc/network/interfaces.d\n');
+    assert.equal(interfacesWithSource(null, 'eth1'), 'source /etc/network/interfaces.d/*\n');
+    assert.throws(() => interfacesWithSource('iface eth1 inet dhcp\n', 'eth1'), /already configures eth1/);
+  });
+  it('parses ip addr output', () => {
+    assert.deepEqual(parseIpAddr('3: eth1    inet 192.168.1.20/24 brd 192.168.1.255 scope global eth1\\       valid_lft forever\n3: eth1    inet 10.0.0.1/8 scope global eth1\n'), ['192.168.1.20/24', '10.0.0.1/8']);
+  });
+  const facts = (manager: Facts['interfaces'][number]['manager']) => ({interfaces: [{name: 'eth1', ipv4: [], ipv6: [], up: true, manager}]}) as unknown as Facts;
+  const tools = (netplanTool: boolean, ifup: boolean, nm: boolean) => ({netplan: netplanTool, ifupdown: ifup, NetworkManager: nm});
+  const cases: [string, string, Parameters<typeof chooseBackend>[1], string][] = [
+    ['the owner wins', 'auto', {facts: facts('NetworkManager'), tools: tools(true, true, true), nmRunning: true}, 'NetworkManager'],
+    ['netplan when nothing owns it', 'auto', {facts: facts('none'), tools: tools(true, true, false), nmRunning: false}, 'netplan'],
+    ['NetworkManager when it runs', 'auto', {facts: facts('none'), tools: tools(false, true, true), nmRunning: true}, 'NetworkManager'],
+    ['ifupdown otherwise', 'auto', {facts: facts('none'), tools: tools(false, true, true), nmRunning: false}, 'ifupdown'],
+    ['an explicit backend', 'ifupdown', {facts: facts('netplan'), tools: tools(true, false, false), nmRunning: false}, 'ifupdown'],
+  ];
+  for (const [name, backend, observed, expected] of cases) {
+    it(`backend: ${name}`, () => assert.equal(chooseBackend({iface: 'eth1', address: '1.2.3.4/24', backend: backend as 'auto'}, observed), expected));
+  }
+  it('no backend at all is a clear error', () => {
+    assert.throws(() => chooseBackend({iface: 'eth1', address: '1.2.3.4/24'}, {facts: facts('none'), tools: tools(false, false, false), nmRunning: false}), (e: PxeError) => /no netplan/.test(e.message) && /install ifupdown/.test(e.hint!));
+  });
+});
+
+describe('bootloader', () => {
+  const file = (path: string, sha256: string): [string, StatResult] => [path, {path, kind: 'file', sha256}];
+  const stats = new Map([file('/usr/lib/PXELINUX/pxelinux.0', 'aa'), file('/usr/lib/syslinux/modules/bios/ldlinux.c32', 'bb'), file('/tftp/ldlinux.c32', 'bb')]);
+  it('copies what differs from the first existing candidate', () => {
+    const {copies} = planBootFiles({dest: '/tftp', files: ['pxelinux.0', 'ldlinux.c32']}, stats, false);
+    assert.deepEqual(copies, [{from: '/usr/lib/PXELINUX/pxelinux.0', to: '/tftp/pxelinux.0', name: 'pxelinux.0'}]);
+  });
+  it('skips an optional file the host lacks, fails for a required one (but not in check mode)', () => {
+    assert.deepEqual(planBootFiles({dest: '/tftp', files: [{name: 'memtest', optional: true}]}, stats, false).copies, []);
+    assert.throws(() => planBootFiles({dest: '/tftp', files: ['syslinux.efi']}, stats, false), (e: PxeError) => /not on the host/.test(e.message) && /install the package/.test(e.hint!));
+    assert.deepEqual(planBootFiles({dest: '/tftp', files: ['syslinux.efi']}, stats, true).pending, ['syslinux.efi']);
+  });
+});
+
+describe('media manifests', () => {
+  const manifest = (files: Record<string, string>): Manifest => ({iso: {sha256: 'x', size: 1}, files: Object.fromEntries(Object.entries(files).map(([p, sha256]) => [p, {sha256, size: 1}]))});
+  it('copies every file the first time', () => assert.deepEqual(manifestDelta(null, manifest({a: '1', b: '2'})), {copy: ['a', 'b'], remove: []}));
+  it('copies only what changed, removes what is gone', () => {
+    assert.deepEqual(manifestDelta(manifest({a: '1', b: '2', c: '3'}), manifest({a: '1', b: '9', d: '4'})), {copy: ['b', 'd'], remove: ['c']});
+  });
+});
+
+describe('dhcp guard', () => {
+  it('reads nmap broadcast-dhcp-discover offers', () => {
+    const out = `Pre-scan script results:\n| broadcast-dhcp-discover: \n|   Response 1 of 2: \n|     Interface: eth1\n|     IP Offered: 192.168.1.57\n|     DHCP Message Type: DHCPOFFER\n|     Server Identifier: 192.168.1.1\n|   Response 2 of 2: \n|     IP Offered: 192.168.1.201\n|     Server Identifier: 192.168.1.250\n`;
+    assert.deepEqual(parseDiscover(out), [{server: '192.168.1.1', offered: '192.168.1.57'}, {server: '192.168.1.250', offered: '192.168.1.201'}]);
+    assert.deepEqual(parseDiscover('Nmap done: 0 IP addresses'), []);
+  });
+  it('knows which interfaces isc-dhcp-server serves', () => {
+    assert.deepEqual(servedInterfaces('INTERFACESv4="eth1 eth2"\nINTERFACESv6=""\n'), ['eth1', 'eth2']);
+    assert.deepEqual(servedInterfaces('INTERFACESv4=""\n'), []);
+  });
+});
+
+describe('a refused config names its template line', () => {
+  const template = 'default-lease-time {{ lease }};\nsubnet {{ net }} netmask {{ mask }} {\n  next-server {{ ip }};\n}\n';
+  it('finds the template line of a rendered line', () => {
+    assert.equal(templateLineOf(template, '  next-server ;'), 3);
+    assert.equal(templateLineOf(template, 'default-lease-time six hundred;'), 1);
+    assert.equal(templateLineOf(template, 'nothing like it'), undefined);
+  });
+  it('keeps the daemon lines that matter', () => {
+    const output = 'Internet Systems Consortium DHCP Server 4.4.3-P1\nCopyright 2004-2022 Internet Systems Consortium.\n/etc/dhcp/dhcpd.conf line 8: expecting number.\ndefault-lease-time six\n Configuration file errors encountered -- exiting\n\nIf you think you have received this message due to a bug rather\n';
+    assert.deepEqual(checkerMessage(output), {text: '/etc/dhcp/dhcpd.conf line 8: expecting number.', line: 8});
+  });
+});

@@ -1,0 +1,87 @@
+/** The PXE roles' templates rendered with the roles' defaults and an inventory's variables. */
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {loadPlaybook} from '../../src/config/playbook.js';
+import {renderTemplateFile} from '../../src/config/template.js';
+
+const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
+const roleDir = (name: string) => play.roles.find((r) => r.name === name)!.dir;
+const inventory = {
+  inventory_hostname: 'pxe01',
+  pxe_iface: 'eth1',
+  pxe_ip: '192.168.1.20',
+  pxe_subnet: '192.168.1.0/24',
+  media_isos: [{name: 'centos7', iso: 'c7.iso'}],
+  pxe_profiles: [
+    {name: 'ks', label: 'CentOS 7 kickstart', media: 'centos7', kind: 'kickstart'},
+    {name: 'noble', label: 'Ubuntu autoinstall', media: 'noble', kind: 'autoinstall'},
+    {name: 'bookworm', label: 'Debian preseed', media: 'bookworm', kind: 'preseed', text: true},
+  ],
+  dhcp_hosts: [{name: 'node01', mac: '90:E6:BA:1F:C5:EF', ip: '192.168.1.101', profile: 'ks'}],
+  ks_root_password: 'rootroot',
+  memtest_file: {stat: {exists: true}},
+};
+const vars = (extra: Record<string, unknown> = {}) => ({...Object.assign({}, ...play.roles.map((r) => r.defaults)), ...inventory, ...extra});
+const render = (role: string, template: string, extra: Record<string, unknown> = {}): Promise<string> => renderTemplateFile(`${roleDir(role)}/templates/${template}`, vars(extra));
+
+describe('PXE role templates', () => {
+  it('pxelinux menu: every profile, local boot, memtest, IPAPPEND 2', async () => {
+    const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: null});
+    assert.match(menu, /^DEFAULT menu\.c32$/m);
+    assert.match(menu, /^ONTIMEOUT local$/m);
+    assert.match(menu, /LABEL ks\n {2}MENU LABEL CentOS 7 kickstart\n {2}KERNEL \/centos7\/vmlinuz\n {2}APPEND initrd=\/centos7\/initrd\.img inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}IPAPPEND 2/);
+    assert.match(menu, /ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\//, 'not quoted for pxelinux');
+    assert.doesNotMatch(menu, /"ds=/);
+    assert.match(menu, /url=http:\/\/192\.168\.1\.20\/preseed\/bookworm\.cfg interface=auto inst\.text/);
+    assert.match(menu, /LABEL local\n {2}MENU LABEL Boot from the local disk\n {2}LOCALBOOT 0/);
+    assert.match(menu, /LABEL memtest/);
+  });
+  it('a per-host pxelinux file boots its profile with its own kickstart', async () => {
+    const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: inventory.dhcp_hosts[0]});
+    assert.match(menu, /^ONTIMEOUT ks$/m);
+    assert.match(menu, /inst\.ks=http:\/\/192\.168\.1\.20\/ks\/hosts\/node01\.cfg/);
+    assert.doesNotMatch(menu, /LABEL noble/);
+  });
+  it('GRUB menu: the same entries, linux/initrd (no linuxefi), ds=nocloud quoted', async () => {
+    const grub = await render('syslinux', 'grub.cfg.j2', {host: null});
+    assert.match(grub, /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}initrd \/centos7\/initrd\.img\n\}/);
+    assert.match(grub, /"ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\/"/);
+    assert.doesNotMatch(grub, /linuxefi|initrdefi/);
+    assert.match(grub, /^set timeout=10$/m);
+  });
+  it('kickstart: the seed settings, the password hashed, never in clear', async () => {
+    const ks = await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'});
+    assert.match(ks, /^auth --enableshadow --passalgo=sha512$/m);
+    assert.match(ks, /^network --bootproto=dhcp --device=bootif --onboot=yes --ipv6=auto$/m);
+    assert.match(ks, /^url --url=http:\/\/192\.168\.1\.20\/centos7$/m);
+    assert.match(ks, /^rootpw --iscrypted \$6\$[^$]+\$[A-Za-z0-9./]{86}$/m);
+    assert.doesNotMatch(ks, /rootroot/);
+    assert.match(ks, /^timezone Asia\/Shanghai --isUtc$/m);
+    assert.match(ks, /^%packages\n@\^minimal\n@core\n%end$/m);
+    assert.equal(ks, await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'}), 'the hash is stable: re-renders are idempotent');
+  });
+  it('kickstart per host names the host; NFS as the install source', async () => {
+    const ks = await render('kickstart', 'ks.cfg.j2', {host: inventory.dhcp_hosts[0], pxe_install_source: 'nfs'});
+    assert.match(ks, /--hostname=node01/);
+    assert.match(ks, /^nfs --server=192\.168\.1\.20 --dir=\/srv\/install\/centos7$/m);
+  });
+  it('dhcpd.conf: the subnet, range, next-server, loaders by option 93, reservations', async () => {
+    const conf = await render('dhcp', 'dhcpd.conf.j2');
+    assert.match(conf, /^subnet 192\.168\.1\.0 netmask 255\.255\.255\.0 \{$/m);
+    assert.match(conf, /^ {2}range 192\.168\.1\.100 192\.168\.1\.200;$/m);
+    assert.match(conf, /^ {2}next-server 192\.168\.1\.20;$/m);
+    assert.match(conf, /if option architecture-type = 00:07 or option architecture-type = 00:09 \{\n {4}filename "bootx64\.efi";\n {2}\} else \{\n {4}filename "pxelinux\.0";/);
+    assert.match(conf, /host node01 \{\n {2}hardware ethernet 90:e6:ba:1f:c5:ef;\n {2}fixed-address 192\.168\.1\.101;/);
+    assert.doesNotMatch(conf, /option routers|domain-name-servers/, 'no router and no DNS unless set');
+    assert.match(conf, /option ipxe\.no-pxedhcp 1;/);
+  });
+  it('proxyDHCP: dnsmasq answers only the PXE part', async () => {
+    const conf = await render('dhcp', 'dnsmasq-proxy.conf.j2');
+    assert.match(conf, /^port=0$/m);
+    assert.match(conf, /^dhcp-range=192\.168\.1\.0,proxy,255\.255\.255\.0$/m);
+    assert.match(conf, /^pxe-service=tag:!efi64,x86PC,"Network install",pxelinux,192\.168\.1\.20$/m);
+  });
+  it('tftpd-hpa binds the PXE address with --secure', async () => {
+    assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure"/);
+  });
+});
