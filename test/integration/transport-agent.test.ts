@@ -158,6 +158,7 @@ for (const [shell, shellName] of [
       writeFileSync(join(root, '.stale.pxeprov-tmp.999999999'), 'partial');
       writeFileSync(join(root, '.other.pxeprov-tmp.999999999'), 'not mine');
       await agent.writeFile(file, 'x');
+      assert.equal((await agent.readFile(file))!.toString(), 'x');
       assert.deepEqual(tempsIn(root), ['.other.pxeprov-tmp.999999999']);
       rmSync(join(root, '.other.pxeprov-tmp.999999999'));
     });
