@@ -38,12 +38,13 @@ try {
   await labUp({prefix: PREFIX, inventory});
   await time('lab up --fresh', RUNS, async () => void (await labUp({prefix: PREFIX, fresh: true, inventory})));
   await setupTestPxeServer(PREFIX, (await makeIso(1, join(dir, 'test-1.iso'))).path);
-  const boot = (uefi: boolean) => async () => {
-    const r = await bootClient({prefix: PREFIX, uefi, timeoutSeconds: 120});
+  const boot = (uefi: boolean, nic?: 'virtio') => async () => {
+    const r = await bootClient({prefix: PREFIX, uefi, nic, timeoutSeconds: 120});
     if (!r.ok) throw new Error(r.verdict);
     return r.steps.find((s) => s.step === 'kickstart')!.at;
   };
-  await time('BIOS client, power-on to kickstart', RUNS, boot(false));
+  await time('BIOS client (e1000), power-on to kickstart', RUNS, boot(false));
+  await time('BIOS client (virtio-net), power-on to kickstart', RUNS, boot(false, 'virtio'));
   await time('UEFI client, power-on to kickstart', RUNS, boot(true));
 } finally {
   await labDown({prefix: PREFIX});

@@ -18,6 +18,8 @@ export interface BootOptions {
    */
   ipxe?: boolean;
   mac?: string;
+  /** BIOS client's NIC (and so iPXE ROM): e1000, QEMU's default, or virtio (faster under TCG). UEFI uses virtio. */
+  nic?: 'e1000' | 'virtio';
   timeoutSeconds?: number;
   log?: (line: string) => void;
 }
@@ -48,7 +50,7 @@ async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): 
     // SeaBIOS's sercon copies the BIOS text console (its own, iPXE's and pxelinux's) to COM1 (0x3f8).
     const sercon = join(dir, 'sercon-port');
     await writeFile(sercon, Buffer.from([0xf8, 0x03]));
-    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `${process.env.NIC ?? 'e1000'},netdev=n0,mac=${mac}`];
+    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `${o.nic === 'virtio' ? 'virtio-net-pci' : 'e1000'},netdev=n0,mac=${mac}`];
   }
   const vars = join(dir, 'OVMF_VARS.fd');
   await copyFile(join(OVMF, o.secureBoot ? 'OVMF_VARS_4M.ms.fd' : 'OVMF_VARS_4M.fd'), vars);

@@ -14,6 +14,7 @@ export default class LabBoot extends Command {
     uefi: Flags.boolean({description: 'Boot with UEFI firmware (OVMF) instead of BIOS.'}),
     'secure-boot': Flags.boolean({description: 'UEFI with Secure Boot enforced (Microsoft keys enrolled); implies --uefi.'}),
     ipxe: Flags.boolean({description: "UEFI through QEMU's iPXE EFI ROM instead of the firmware's own PXE; implies --uefi."}),
+    nic: Flags.string({description: 'BIOS client NIC (its iPXE ROM comes with it); UEFI clients use virtio.', options: ['e1000', 'virtio'], default: 'e1000'}),
     mac: Flags.string({description: 'MAC address of the client (default: random 52:54:00:xx:xx:xx).', helpValue: 'MAC'}),
     timeout: Flags.integer({description: 'Seconds before the client is declared failed and stopped.', default: 90, min: 5}),
     verbose: outputFlags.verbose,
@@ -24,7 +25,7 @@ export default class LabBoot extends Command {
     const {flags, output} = await parseCommand(this, (argv) => this.parse(LabBoot, argv));
     const log = output.verbose && !output.json ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
     const result = await runAndReport(output, () => bootClient({
-      prefix: flags.prefix, uefi: flags.uefi || flags['secure-boot'] || flags.ipxe, secureBoot: flags['secure-boot'], ipxe: flags.ipxe, mac: flags.mac, timeoutSeconds: flags.timeout, log,
+      prefix: flags.prefix, uefi: flags.uefi || flags['secure-boot'] || flags.ipxe, secureBoot: flags['secure-boot'], ipxe: flags.ipxe, nic: flags.nic as 'e1000' | 'virtio', mac: flags.mac, timeoutSeconds: flags.timeout, log,
     }), (r) => console.log(formatBoot(r)));
     if (result && !result.ok) process.exitCode = 1;
   }
