@@ -1,4 +1,4 @@
-/** Facts as Ansible users know them: ansible_facts plus the injected ansible_* variables. */
+/** Facts as Ansible users know them (hostVars injects them as ansible_facts and ansible_*). */
 import type {Vars} from '../config/model.js';
 import type {Facts} from '../transport/types.js';
 
@@ -14,9 +14,9 @@ function ipv4Fact(cidr: string | undefined): Vars | undefined {
   return {address, netmask: octets(mask), network: octets((ip & mask) >>> 0), prefix: String(bits)};
 }
 
-export function factsToVars(facts: Facts): Vars {
+export function ansibleFacts(facts: Facts): Vars {
   const family = facts.os.id === 'debian' || facts.os.idLike.includes('debian') ? 'Debian' : facts.os.id;
-  const ansibleFacts: Vars = {
+  const result: Vars = {
     distribution: OS_NAMES[facts.os.id] ?? facts.os.id,
     distribution_release: facts.os.codename,
     distribution_version: facts.os.versionId,
@@ -33,7 +33,7 @@ export function factsToVars(facts: Facts): Vars {
     user_id: facts.user,
   };
   for (const iface of facts.interfaces) {
-    ansibleFacts[iface.name.replace(/[^A-Za-z0-9_]/g, '_')] = {
+    result[iface.name.replace(/[^A-Za-z0-9_]/g, '_')] = {
       device: iface.name,
       macaddress: iface.mac,
       active: iface.up,
@@ -42,6 +42,5 @@ export function factsToVars(facts: Facts): Vars {
       ipv6: iface.ipv6.map((cidr) => ({address: cidr.split('/')[0], prefix: cidr.split('/')[1]})),
     };
   }
-  const injected = Object.fromEntries(Object.entries(ansibleFacts).map(([key, value]) => [`ansible_${key}`, value]));
-  return {...injected, ansible_facts: ansibleFacts, pxeprov_facts: facts};
+  return result;
 }

@@ -8,7 +8,6 @@ import {errorsOf} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
 import {emptyStats} from './events.js';
-import {factsToVars} from './facts-vars.js';
 import {handlersFor, pendingPath, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
 import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
@@ -106,7 +105,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
       });
       if (play === options.plays[0]) emit({type: 'host-connected', host, ms: Math.round(performance.now() - connectStarted)});
       emit({type: 'play-start', host, play: play.name});
-      const scope: HostScope = {host, inventory: options.inventory, play, factVars: play.gatherFacts ? factsToVars(agent.facts) : {}, hostFacts, extraVars: options.extraVars};
+      const scope: HostScope = {host, inventory: options.inventory, play, facts: play.gatherFacts ? agent.facts : undefined, hostFacts, extraVars: options.extraVars};
       const failed = await runPlay(play, scope, agent, {...options, redactor, record, agentFor});
       if (failed) break;
     }

@@ -1,13 +1,6 @@
 /** Secrets never reach output, diffs, JSON or logs: their values are replaced wherever they appear. */
 import type {Vars} from '../config/model.js';
-
-const SECRET_NAME = /pass(word|wd)?($|_)|secret|token|(^|_)key($|_)|become_pass/i;
-const NOT_SECRET = /_(file|path|dir|files|name)$/i;
-export const MASK = '********';
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && !NOT_SECRET.test(name);
-}
+import {isSecretName, REDACTED as MASK} from '../config/redact.js';
 
 /** The values of every variable whose name says it is a secret, at any depth. */
 export function secretValues(vars: Vars): string[] {

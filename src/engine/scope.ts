@@ -1,9 +1,8 @@
-/**
- * The variables a task sees on a host, low to high precedence (Ansible's order for what pxeprov supports):
- * role defaults < inventory (group vars by depth, host vars) < facts < play vars < play vars_files
- * < role vars < task vars < set_fact / register < extra vars; plus the magic variables.
- */
+/** Variables per task, and Ansible's `omit`. */
 import type {Inventory, Play, Task, Vars} from '../config/model.js';
+import {hostVars} from '../config/vars.js';
+import type {Facts} from '../transport/types.js';
+import {ansibleFacts} from './facts-vars.js';
 
 /** Ansible's `omit`: a module argument that renders to it is left out. */
 export const OMIT = '__pxeprov_omit_placeholder__';
@@ -21,38 +20,19 @@ export interface HostScope {
   host: string;
   inventory: Inventory;
   play: Play;
-  factVars: Vars;
+  /** The agent's facts, when the play gathers them. */
+  facts?: Facts;
   /** set_fact and register results, for the rest of the run. */
   hostFacts: Vars;
   extraVars: Vars;
 }
 
-export function taskVars(scope: HostScope, task: Task, loopVars: Vars = {}): Vars {
-  const {inventory, play, host} = scope;
-  const entry = inventory.hosts.get(host);
-  const roles = task.role ? [...play.roles.filter((r) => r.name !== task.role!.name), task.role] : play.roles;
+/** The variables a task sees on a host: Ansible's precedence (hostVars), `omit`, and pxeprov's own facts. */
+export function taskVars(scope: HostScope, task: Task): Vars {
+  const facts = scope.facts && ansibleFacts(scope.facts);
   return {
-    ...Object.assign({}, ...roles.map((r) => r.defaults)),
-    ...entry?.vars,
-    ...scope.factVars,
-    ...play.vars,
-    ...Object.assign({}, ...play.varsFiles),
-    ...Object.assign({}, ...roles.map((r) => r.vars)),
-    ...task.vars,
-    ...scope.hostFacts,
-    ...loopVars,
-    ...scope.extraVars,
-    inventory_hostname: host,
-    inventory_hostname_short: host.split('.')[0],
-    group_names: (entry?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped'),
-    groups: Object.fromEntries([...inventory.groups.values()].map((g) => [g.name, groupHosts(inventory, g.name)])),
-    hostvars: Object.fromEntries([...inventory.hosts.values()].map((h) => [h.name, h.vars])),
-    playbook_dir: play.baseDir,
+    ...hostVars(scope.play, scope.host, scope.inventory, scope.extraVars, facts, {task, runtime: scope.hostFacts}),
     omit: OMIT,
-    ...(task.role ? {role_name: task.role.name, role_path: task.role.dir} : {}),
+    ...(scope.facts ? {pxeprov_facts: scope.facts} : {}),
   };
-}
-
-function groupHosts(inventory: Inventory, group: string): string[] {
-  return [...inventory.hosts.values()].filter((h) => h.groups.includes(group)).map((h) => h.name);
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {exitCodeOf, emptyStats, type RunReport} from '../../src/engine/events.js';
-import {factsToVars} from '../../src/engine/facts-vars.js';
+import {ansibleFacts} from '../../src/engine/facts-vars.js';
 import {handlersFor, selectedByTags, unanswered} from '../../src/engine/handlers.js';
 import {Lookahead} from '../../src/engine/lookahead.js';
-import {Redactor, secretValues, isSecretName} from '../../src/engine/redact.js';
+import {isSecretName} from '../../src/config/redact.js';
+import {Redactor, secretValues} from '../../src/engine/redact.js';
 import type {Task} from '../../src/config/model.js';
 import type {Facts} from '../../src/transport/types.js';
 
@@ -88,13 +89,13 @@ describe('facts as Ansible variables', () => {
     uid: 0,
     shell: 'dash',
   };
-  const vars = factsToVars(facts);
-  it('injects ansible_* names', () => {
-    assert.equal(vars.ansible_distribution, 'Debian');
-    assert.equal(vars.ansible_distribution_release, 'bookworm');
-    assert.equal(vars.ansible_os_family, 'Debian');
-    assert.deepEqual(vars.ansible_default_ipv4, {interface: 'eth1', gateway: '192.168.1.1', address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
-    assert.deepEqual((vars.ansible_eth1 as {ipv4: unknown}).ipv4, {address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
+  const vars = ansibleFacts(facts);
+  it('names them as Ansible does', () => {
+    assert.equal(vars.distribution, 'Debian');
+    assert.equal(vars.distribution_release, 'bookworm');
+    assert.equal(vars.os_family, 'Debian');
+    assert.deepEqual(vars.default_ipv4, {interface: 'eth1', gateway: '192.168.1.1', address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
+    assert.deepEqual((vars.eth1 as {ipv4: unknown}).ipv4, {address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
   });
 });
 
