@@ -9,6 +9,7 @@ import {existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
+import {Ajv} from 'ajv';
 import {stringify} from 'yaml';
 import {converge} from '../../src/engine/converge.js';
 import type {EngineEvent, RunReport} from '../../src/engine/events.js';
@@ -206,6 +207,8 @@ describe('engine over a real sshd', {concurrency: false}, () => {
     assert.equal(drift.code, 2);
     const report = JSON.parse(drift.stdout) as RunReport;
     assert.equal(report.drift, true);
+    const validateReport = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync('schemas/report.schema.json', 'utf8')));
+    assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
     assert.ok(!drift.stdout.includes(SECRET));
     const up = cli(['up', inventory, '-p', join(dir, 'site.yaml'), '-e', `root=${target}`, '-l', 'h2']);
     assert.equal(up.code, 0);
