@@ -228,7 +228,14 @@ pxp_op_write() {
   pxp_curtmp=$pxp_t
   : >"$pxp_t" 2>"$pxp_tmp/err" || { pxp_curtmp=; pxp_err E_REMOTE "cannot create a temp file" "$pxp_tmp/err"; return; }
   # A failed copy (disk full) leaves the stream out of step: report and end the agent.
-  if ! pxp_read_exact "$pxp_n" >"$pxp_t"; then
+  # Large bodies are hashed while they arrive (the second core), not after.
+  pxp_tsum=
+  if [ "$pxp_n" -gt 1048576 ]; then
+    pxp_read_exact "$pxp_n" | tee "$pxp_t" | sha256sum >"$pxp_tmp/sum"
+    if [ "$(pxp_size "$pxp_t")" != "$pxp_n" ]; then pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_t (disk full?)"; exit 91; fi
+    read -r pxp_tsum <"$pxp_tmp/sum"
+    pxp_tsum=${pxp_tsum%% *}
+  elif ! pxp_read_exact "$pxp_n" >"$pxp_t"; then
     pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_t (disk full?)"
     exit 91
   fi
@@ -245,7 +252,7 @@ pxp_op_write() {
     pxp_write_same
     return
   fi
-  pxp_sha "$pxp_t"
+  if [ -n "$pxp_tsum" ]; then pxp_r=$pxp_tsum; else pxp_sha "$pxp_t"; fi
   if [ "$pxp_r" != "$pxp_want" ]; then
     rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "sha256 mismatch after transfer ($pxp_r)"; return
   fi

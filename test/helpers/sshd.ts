@@ -149,6 +149,7 @@ export async function startSshd(): Promise<TestSshd> {
     'KbdInteractiveAuthentication no',
     'MaxStartups 64:30:128',
     'LogLevel ERROR',
+    'Subsystem sftp internal-sftp',
   ].join('\n');
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
   let log = '';
