@@ -94,13 +94,19 @@ describe('lab: the PXE chain end to end', {timeout: 20 * 60_000}, () => {
     assert.deepEqual(r.steps.map((s) => s.step), ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart']);
   });
 
-  it('a UEFI client (firmware PXE, shim, GRUB) boots too, also with Secure Boot enforced', async () => {
-    for (const secureBoot of [false, true]) {
-      const r = await bootClient({prefix: PREFIX, uefi: true, secureBoot, timeoutSeconds: 120});
-      assert.equal(r.ok, true, `${r.verdict}\n${await readFile(r.consoleLog, 'utf8')}`);
+  it('a UEFI client boots too: firmware PXE -> shim -> GRUB, with Secure Boot enforced, and through iPXE', async () => {
+    for (const o of [{}, {secureBoot: true}, {ipxe: true}]) {
+      const r = await bootClient({prefix: PREFIX, uefi: true, ...o, timeoutSeconds: 120});
+      assert.equal(r.ok, true, `${JSON.stringify(o)}: ${r.verdict}\n${await readFile(r.consoleLog, 'utf8')}`);
       assert.equal(r.ksSha256, KICKSTART_SHA256);
+      assert.equal(r.pxe, o.ipxe ? 'ipxe' : 'firmware');
       assert.ok(r.steps.some((s) => s.step === 'menu' && /GRUB/.test(s.line)));
     }
+  });
+
+  it('a BIOS client with a virtio NIC (iPXE virtio ROM, virtio_net in the initrd) boots too', async () => {
+    const r = await bootClient({prefix: PREFIX, nic: 'virtio', timeoutSeconds: 120});
+    assert.equal(r.ok, true, `${r.verdict}\n${await readFile(r.consoleLog, 'utf8')}`);
   });
 
   it('lab status sees it all; lab up --fresh gives back a clean host quickly', async () => {

@@ -31,7 +31,13 @@ subnet 192.168.77.0 netmask ${LAN.netmask} {
   # iPXE: skip the 3 s wait for ProxyDHCP offers.
   option ipxe.no-pxedhcp 1;
   if option arch = 00:07 or option arch = 00:09 {
-    filename "bootx64.efi";
+    # iPXE 1.0.0+git-20190125's EFI ROM cannot chain shim (shim misreads the image it hands over):
+    # give iPXE GRUB itself; firmware PXE clients get shim, so Secure Boot works.
+    if exists user-class and option user-class = "iPXE" {
+      filename "grubx64.efi";
+    } else {
+      filename "bootx64.efi";
+    }
   } else {
     filename "pxelinux.0";
   }
@@ -46,7 +52,7 @@ LABEL test
   APPEND initrd=centos/initrd.img ${APPEND}
 `;
 
-const GRUB_CFG = `set timeout=1
+const GRUB_CFG = `set timeout=0
 set default=0
 menuentry 'pxeprov test' {
   echo 'Loading /centos/vmlinuz'

@@ -1,0 +1,191 @@
+/**
+ * Issue 7's acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
+ * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
+ * with a unified diff -> BIOS, UEFI and UEFI Secure Boot clients boot and fetch their kickstart -> a new ISO
+ * changes only the media -> clients boot the new version -> bad inputs fail before anything changes ->
+ * a rogue DHCP server on the LAN makes the dhcp role refuse. Its own prefix (acc): other labs are left alone.
+ */
+import assert from 'node:assert/strict';
+import {execFile} from 'node:child_process';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {promisify} from 'node:util';
+import {stringify} from 'yaml';
+import type {RunReport} from '../../src/engine/events.js';
+import {bootClient, labDown, labNames, labUp, makeIso, runInLabHost} from '../../src/lab/index.js';
+import {run} from '../../src/lab/exec.js';
+
+const PREFIX = 'acc';
+const execFileAsync = promisify(execFile);
+
+let dir: string;
+let inventory: string;
+
+/** Runs the CLI as a user would; returns its exit code, the --json report and stderr. */
+async function pxeprov(args: string[], vars: Record<string, unknown> = {}): Promise<{code: number; report?: RunReport; stderr: string; stdout: string}> {
+  const extra = join(dir, `vars-${Date.now()}.yaml`);
+  await writeFile(extra, stringify({...baseVars(), ...vars}));
+  try {
+    const {stdout, stderr} = await execFileAsync('node', ['bin/run.js', ...args, inventory, '-e', `@${extra}`, '--json'], {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20});
+    return {code: 0, report: JSON.parse(stdout) as RunReport, stderr, stdout};
+  } catch (error) {
+    const e = error as {code: number; stdout: string; stderr: string};
+    let report: RunReport | undefined;
+    try {
+      report = JSON.parse(e.stdout) as RunReport;
+    } catch {
+      report = undefined;
+    }
+    return {code: e.code, report, stderr: e.stderr, stdout: e.stdout};
+  }
+}
+
+function baseVars(): Record<string, unknown> {
+  return {
+    media_isos: [{name: 'testos', iso: join(dir, 'testos.iso')}],
+    pxe_profiles: [
+      {name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart'},
+      {name: 'manual', label: 'Install TestOS', media: 'testos', kind: 'manual'},
+    ],
+    pxe_menu_default: 'ks',
+    pxe_menu_timeout: 10,
+    ks_root_password: 'lab-Root-Passw0rd',
+    network_backend: 'ifupdown',
+  };
+}
+
+/** Every managed path on the lab host with its inode, mode, size and mtime, and when each service last started. */
+async function hostSnapshot(): Promise<string> {
+  const dirs = '/etc/dhcp /etc/default/isc-dhcp-server /etc/default/tftpd-hpa /etc/nginx /etc/network /etc/exports.d /srv/install /var/lib/tftpboot /var/lib/pxeprov';
+  const r = await runInLabHost(
+    `find ${dirs} -xdev -printf '%p %i %m %s %T@\\n' 2>/dev/null | sort; systemctl show -p ActiveEnterTimestampMonotonic isc-dhcp-server tftpd-hpa nginx`,
+    {prefix: PREFIX},
+  );
+  return r.stdout;
+}
+
+const changedTasks = (report: RunReport) => report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
+
+describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_000}, () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pxeprov-acceptance-'));
+    inventory = join(dir, 'lab.yaml');
+    await labDown({prefix: PREFIX});
+    await labUp({prefix: PREFIX, inventory});
+    await makeIso(1, join(dir, 'testos.iso'));
+  });
+
+  after(async () => {
+    await labDown({prefix: PREFIX});
+    await rm(dir, {recursive: true, force: true});
+  });
+
+  it('up converges a fresh host; a second up changes and touches nothing; check exits 0', async () => {
+    const first = await pxeprov(['up']);
+    assert.equal(first.code, 0, first.stderr + JSON.stringify(first.report?.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
+    assert.ok(first.report!.hosts[0]!.stats.changed > 20);
+    assert.ok(!first.stdout.includes('lab-Root-Passw0rd') && !first.stderr.includes('lab-Root-Passw0rd'), 'the root password never shows');
+
+    const before = await hostSnapshot();
+    const second = await pxeprov(['up']);
+    assert.equal(second.code, 0);
+    assert.deepEqual(changedTasks(second.report!), []);
+    assert.equal(await hostSnapshot(), before, 'no write, no mtime change, no restart');
+
+    const check = await pxeprov(['check']);
+    assert.equal(check.code, 0, JSON.stringify(changedTasks(check.report!)));
+  });
+
+  it('a hand edit is drift: check exits 2 with a unified diff and changes nothing', async () => {
+    await runInLabHost("sed -i 's/^TIMEOUT 10$/TIMEOUT 300/' /var/lib/tftpboot/pxelinux.cfg/default", {prefix: PREFIX});
+    const before = await hostSnapshot();
+    const check = await pxeprov(['check']);
+    assert.equal(check.code, 2);
+    const task = check.report!.hosts[0]!.tasks.find((t) => t.status === 'changed')!;
+    assert.equal(task.task, 'BIOS menu (pxelinux.cfg/default)');
+    assert.match(task.diff!, /^-TIMEOUT 300$/m);
+    assert.match(task.diff!, /^\+TIMEOUT 10$/m);
+    assert.equal(await hostSnapshot(), before);
+    const repair = await pxeprov(['up']);
+    assert.deepEqual(changedTasks(repair.report!), ['BIOS menu (pxelinux.cfg/default)']);
+  });
+
+  it('a BIOS client boots over DHCP, TFTP, pxelinux and fetches its kickstart over HTTP', async () => {
+    const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
+    assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
+    assert.equal(boot.isoVersion, 1);
+    assert.deepEqual([...new Set(boot.steps.map((s) => s.step))].filter((s) => s !== 'ip'), ['firmware', 'dhcp', 'bootfile', 'menu', 'kernel', 'initrd', 'kickstart']);
+    const ks = await runInLabHost('sha256sum /srv/install/ks/ks.cfg', {prefix: PREFIX});
+    assert.equal(boot.ksSha256, ks.stdout.split(' ')[0]);
+  });
+
+  it('a UEFI client (firmware PXE -> shim -> GRUB) boots, also with Secure Boot enforced', async () => {
+    for (const secureBoot of [false, true]) {
+      const boot = await bootClient({prefix: PREFIX, uefi: true, secureBoot, timeoutSeconds: 150});
+      assert.ok(boot.ok, `${secureBoot ? 'secure boot: ' : ''}${boot.verdict}`);
+      assert.equal(boot.isoVersion, 1);
+    }
+  });
+
+  it('a new ISO changes only the media (and what depends on it); clients boot the new version', async () => {
+    await makeIso(2, join(dir, 'testos.iso'));
+    const update = await pxeprov(['up']);
+    assert.equal(update.code, 0);
+    const changed = changedTasks(update.report!);
+    assert.ok(changed.includes('Install trees and boot files from the ISOs'), changed.join(', '));
+    assert.deepEqual(changed.filter((t) => t !== 'Install trees and boot files from the ISOs'), [], 'nothing else changed');
+    const media = update.report!.hosts[0]!.tasks.find((t) => t.status === 'changed')!;
+    assert.match(media.summary, /^copy \d+ of \d+ files/);
+    const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
+    assert.ok(boot.ok, boot.verdict);
+    assert.equal(boot.isoVersion, 2);
+    const again = await pxeprov(['up']);
+    assert.deepEqual(changedTasks(again.report!), []);
+  });
+
+  it('bad inputs fail with a clear error before anything on the host changes', async () => {
+    const before = await hostSnapshot();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{pxe_subnet: '10.9.0.0/16'}, /is not a usable address of pxe_subnet 10\.9\.0\.0\/16/],
+      [{pxe_dhcp_range_start: '192.168.78.10'}, /DHCP range 192\.168\.78\.10 - .* is not inside 192\.168\.77\.0\/24/],
+      [{dhcp_hosts: [{name: 'n1', mac: '52:54:00:zz:00:01', ip: '192.168.77.50'}]}, /MAC 52:54:00:zz:00:01 must look like/],
+      [{media_isos: [{name: 'testos', iso: join(dir, 'missing.iso')}]}, /missing\.iso does not exist on the control machine/],
+      [{media_isos: [{name: 'testos', iso: join(dir, 'testos.iso'), kernel: 'isolinux/vmlinuz'}]}, /has no isolinux\/vmlinuz/],
+    ];
+    for (const [vars, message] of cases) {
+      const result = await pxeprov(['up'], vars);
+      assert.equal(result.code, 1, JSON.stringify(vars));
+      const failed = result.report!.hosts[0]!.tasks.filter((t) => t.status === 'failed');
+      assert.ok(failed.some((t) => message.test(t.summary)), `${JSON.stringify(vars)}: ${failed.map((t) => t.summary).join(' | ')}`);
+      assert.deepEqual(changedTasks(result.report!), [], 'nothing was changed');
+    }
+    assert.equal(await hostSnapshot(), before);
+  });
+
+  it('a rogue DHCP server on the LAN: the dhcp role refuses to enable a second one and names it', async () => {
+    const n = labNames(PREFIX);
+    const rogue = join(dir, 'udhcpd.conf');
+    await writeFile(rogue, `interface ${n.bridge}\nstart 192.168.77.220\nend 192.168.77.230\nlease_file ${join(dir, 'udhcpd.leases')}\noption subnet 255.255.255.0\n`);
+    await writeFile(join(dir, 'udhcpd.leases'), '');
+    await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'replace', '192.168.77.250/24', 'dev', n.bridge]);
+    const server = execFile('ip', ['netns', 'exec', n.lanNetns, 'busybox', 'udhcpd', '-f', rogue]);
+    try {
+      // As if pxeprov had never enabled DHCP here: the role looks for other servers first.
+      await runInLabHost("sed -i 's/^INTERFACESv4=.*/INTERFACESv4=\"\"/' /etc/default/isc-dhcp-server", {prefix: PREFIX});
+      const refused = await pxeprov(['up']);
+      assert.equal(refused.code, 1);
+      const failed = refused.report!.hosts[0]!.tasks.find((t) => t.status === 'failed')!;
+      assert.equal(failed.task, 'No other DHCP server answers on the PXE interface');
+      assert.match(failed.summary, /another DHCP server answers on pxe0: 192\.168\.77\.250/);
+      assert.match(failed.error!.hint!, /dhcp_mode: proxy/);
+    } finally {
+      server.kill();
+      await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', '192.168.77.250/24', 'dev', n.bridge], {allowFail: true});
+    }
+    const repaired = await pxeprov(['up']);
+    assert.equal(repaired.code, 0, JSON.stringify(repaired.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
+    assert.ok(changedTasks(repaired.report!).includes('isc-dhcp-server listens on the PXE interface only'));
+  });
+});
