@@ -68,7 +68,9 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     if (ours || nmap[0]!.kind === 'absent') return {ours, nmap: nmap[0]!.kind !== 'absent', offers: []};
     const timeout = args.timeout ?? 3;
     const scan = await agent.exec(['nmap', '-e', args.iface, '--script', 'broadcast-dhcp-discover', '--script-args', `broadcast-dhcp-discover.timeout=${timeout}s`], {timeout: timeout + 30});
-    return {ours, nmap: true, offers: parseDiscover(scan.stdout.toString())};
+    // The host's own server (an earlier run, another interface) is no rogue.
+    const own = new Set(agent.facts.interfaces.flatMap((i) => i.ipv4.map((cidr) => cidr.split('/')[0])));
+    return {ours, nmap: true, offers: parseDiscover(scan.stdout.toString()).filter((offer) => !own.has(offer.server))};
   },
 
   diff(args, observed, ctx: TaskContext) {
