@@ -82,6 +82,9 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
   },
 
   diff(args, observed, ctx: TaskContext) {
+    if (!observed.exists && args.state !== 'started' && args.state !== 'restarted' && args.state !== 'reloaded' && args.enabled !== true) {
+      return {ok: `${args.name} is not installed`};
+    }
     const plan = planService(args, observed);
     if (!plan) return {ok: `${args.name} is ${observed.active ? 'running' : 'stopped'}${observed.enabled === undefined ? '' : observed.enabled ? ', enabled' : ', disabled'}`};
     if (!observed.exists && !ctx.checkMode) {

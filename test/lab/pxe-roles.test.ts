@@ -3,7 +3,7 @@
  * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
  * with a unified diff -> BIOS, UEFI and UEFI Secure Boot clients boot and fetch their kickstart -> a new ISO
  * changes only the media -> clients boot the new version -> bad inputs fail before anything changes ->
- * a rogue DHCP server on the LAN makes the dhcp role refuse. Its own prefix (acc): other labs are left alone.
+ * an office DHCP server on the LAN makes the dhcp role refuse, and proxy mode boots clients beside it. Its own prefix (acc): other labs are left alone.
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
@@ -164,13 +164,13 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.equal(await hostSnapshot(), before);
   });
 
-  it('a rogue DHCP server on the LAN: the dhcp role refuses to enable a second one and names it', async () => {
+  it('an office DHCP server on the LAN: server mode refuses and names it; proxy mode boots clients beside it', async () => {
     const n = labNames(PREFIX);
-    const rogue = join(dir, 'udhcpd.conf');
-    await writeFile(rogue, `interface ${n.bridge}\nstart 192.168.77.220\nend 192.168.77.230\nlease_file ${join(dir, 'udhcpd.leases')}\noption subnet 255.255.255.0\n`);
+    const office = join(dir, 'udhcpd.conf');
+    await writeFile(office, `interface ${n.bridge}\nstart 192.168.77.220\nend 192.168.77.230\nlease_file ${join(dir, 'udhcpd.leases')}\noption subnet 255.255.255.0\n`);
     await writeFile(join(dir, 'udhcpd.leases'), '');
     await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'replace', '192.168.77.250/24', 'dev', n.bridge]);
-    const server = execFile('ip', ['netns', 'exec', n.lanNetns, 'busybox', 'udhcpd', '-f', rogue]);
+    const server = execFile('ip', ['netns', 'exec', n.lanNetns, 'busybox', 'udhcpd', '-f', office]);
     try {
       // As if pxeprov had never enabled DHCP here: the role looks for other servers first.
       await runInLabHost("sed -i 's/^INTERFACESv4=.*/INTERFACESv4=\"\"/' /etc/default/isc-dhcp-server", {prefix: PREFIX});
@@ -180,12 +180,21 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       assert.equal(failed.task, 'No other DHCP server answers on the PXE interface');
       assert.match(failed.summary, /another DHCP server answers on pxe0: 192\.168\.77\.250/);
       assert.match(failed.error!.hint!, /dhcp_mode: proxy/);
+
+      const proxy = await pxeprov(['up'], {dhcp_mode: 'proxy'});
+      assert.equal(proxy.code, 0, JSON.stringify(proxy.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
+      assert.ok(changedTasks(proxy.report!).includes('isc-dhcp-server is off unless dhcp_mode is server'));
+      const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
+      assert.ok(boot.ok, boot.verdict);
+      const address = boot.steps.find((s) => s.step === 'ip')!.line;
+      assert.match(address, /ip=192\.168\.77\.2[23]\d/, 'the address came from the office server');
     } finally {
       server.kill();
       await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', '192.168.77.250/24', 'dev', n.bridge], {allowFail: true});
     }
-    const repaired = await pxeprov(['up']);
-    assert.equal(repaired.code, 0, JSON.stringify(repaired.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
-    assert.ok(changedTasks(repaired.report!).includes('isc-dhcp-server listens on the PXE interface only'));
+    const back = await pxeprov(['up']);
+    assert.equal(back.code, 0, JSON.stringify(back.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
+    assert.ok(changedTasks(back.report!).includes('isc-dhcp-server listens on the PXE interface only'));
+    assert.ok(changedTasks(back.report!).includes('No proxyDHCP unless dhcp_mode is proxy'));
   });
 });
