@@ -20,11 +20,10 @@ export async function unmountRoot(n: LabNames): Promise<void> {
   if (await isMounted(n.rootDir)) await run(['umount', n.rootDir]);
 }
 
-/** Throws the host's changes away (the upper layer); the base stays. */
+/** Throws the host's changes away (the upper layer, a VM's disk); the base stays. */
 export async function wipeHost(n: LabNames): Promise<void> {
   await unmountRoot(n);
-  await rm(n.upperDir, {recursive: true, force: true});
-  await rm(n.workDir, {recursive: true, force: true});
+  for (const path of [n.upperDir, n.workDir, n.vmImage]) await rm(path, {recursive: true, force: true});
 }
 
 /** Per-host files: name, DNS, root's authorized key, fresh SSH host keys. */
@@ -62,13 +61,16 @@ export async function startNspawn(n: LabNames): Promise<number> {
   return child.pid!;
 }
 
-/** Powers the container off (SIGTERM to nspawn = clean shutdown), then kills what is left. */
-export async function stopNspawn(pid: number | undefined, n: LabNames, graceMs = 8000): Promise<void> {
-  if (!(await processAlive(pid, n.rootDir))) return;
+/**
+ * Stops the lab host: SIGTERM (nspawn: a clean shutdown of the container; QEMU: ends the VM, whose disk
+ * is disposable), then kills what is left. Processes are matched by the lab's state dir in their argv.
+ */
+export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8000): Promise<void> {
+  if (!(await processAlive(pid, n.stateDir))) return;
   process.kill(pid!, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await processAlive(pid, n.rootDir))) return;
+    if (!(await processAlive(pid, n.stateDir))) return;
     await sleep(100);
   }
   // Killing the container's init ends its whole PID namespace; then nspawn itself.
@@ -79,5 +81,5 @@ export async function stopNspawn(pid: number | undefined, n: LabNames, graceMs =
   } catch {
     // exited meanwhile
   }
-  while (await processAlive(pid, n.rootDir)) await sleep(100);
+  while (await processAlive(pid, n.stateDir)) await sleep(100);
 }

@@ -5,7 +5,8 @@ import {labNames, STATE_ROOT, type LabNames} from './names.js';
 import {run} from './exec.js';
 import {ensureBase} from './rootfs.js';
 import {ensureNetwork, netnsExists, readIpForward, removeNetwork, removeSrvNetns, writeIpForward} from './network.js';
-import {isMounted, mountRoot, personalize, startNspawn, stopNspawn, unmountRoot, wipeHost} from './host.js';
+import {isMounted, mountRoot, personalize, startNspawn, stopHost, unmountRoot, wipeHost} from './host.js';
+import {buildImage, ensureVmBase, ensureVmSwitch, personalizeVm, startVm} from './vm.js';
 import {ensureKey, sshArgv, waitForSsh} from './ssh.js';
 import {writeInventory} from './inventory.js';
 import {labPrefixes, processAlive, readState, writeState} from './state.js';
@@ -14,6 +15,8 @@ export interface LabUpOptions {
   prefix?: string;
   /** Throw the host away and start again from the cached base. */
   fresh?: boolean;
+  /** A QEMU VM (udev, NetworkManager, netplan, nfsd work) instead of a systemd-nspawn container. */
+  vm?: boolean;
   /** Where to write the inventory (default inventory/lab.yaml). */
   inventory?: string;
   log?: (line: string) => void;
@@ -37,28 +40,25 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   const log = options.log ?? (() => {});
   const n = labNames(options.prefix);
   const inventory = options.inventory ?? 'inventory/lab.yaml';
+  const kind = options.vm ? 'vm' : 'nspawn';
   await ensureKey(n);
-  const base = await ensureBase(log);
+  const base = options.vm ? await ensureVmBase(log) : await ensureBase(log);
   const state = await readState(n);
-  if (options.fresh) {
+  if (options.fresh || (state && state.kind !== kind)) {
     log('throwing the lab host away');
-    await stopNspawn(state?.pid, n);
+    await stopHost(state?.pid, n);
     await wipeHost(n);
     // Addresses, routes and sysctls of the host live in its namespace, not its files: start that anew too.
     await removeSrvNetns(n);
   }
   if (!existsSync(IP_FORWARD_SAVED)) await writeFile(IP_FORWARD_SAVED, await readIpForward());
   log('network namespaces, links, bridge, NAT');
-  await ensureNetwork(n);
-  await mountRoot(n, base);
+  await ensureNetwork(n, kind === 'nspawn');
+  if (kind === 'vm') await ensureVmSwitch(n);
   let pid = state?.pid;
-  if (!(await processAlive(pid, n.rootDir))) {
-    await personalize(n);
-    log('booting the lab host (systemd-nspawn)');
-    pid = await startNspawn(n);
-  }
-  await writeState(n, {prefix: n.prefix, kind: 'nspawn', pid, createdAt: state?.createdAt ?? new Date().toISOString()});
-  await waitForSsh(n);
+  if (!(await processAlive(pid, n.stateDir))) pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
+  await writeState(n, {prefix: n.prefix, kind, pid, createdAt: state?.createdAt ?? new Date().toISOString()});
+  await waitForSsh(n, kind === 'vm' ? 240_000 : 60_000);
   await writeInventory(n, inventory);
   return {
     prefix: n.prefix, host: n.mgmtHostIp, user: 'root', keyFile: n.keyFile, inventory,
@@ -66,11 +66,32 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   };
 }
 
+async function bootContainer(n: LabNames, base: string, log: (line: string) => void): Promise<number> {
+  await mountRoot(n, base);
+  await personalize(n);
+  log('booting the lab host (systemd-nspawn)');
+  return startNspawn(n);
+}
+
+/** The VM's disk is made once per fresh host from the overlay, which is then unmounted. */
+async function bootVm(n: LabNames, base: string, log: (line: string) => void): Promise<number> {
+  if (!existsSync(n.vmImage)) {
+    await mountRoot(n, base);
+    await personalize(n);
+    await personalizeVm(n);
+    log(`making the VM disk ${n.vmImage}`);
+    await buildImage(n, n.vmImage);
+    await unmountRoot(n);
+  }
+  log('booting the lab host (QEMU VM, TCG: about 40 s)');
+  return startVm(n, n.vmImage);
+}
+
 /** Removes everything the lab made: processes, mounts, namespaces (and their links), NAT rules, state. */
 export async function labDown(options: {prefix?: string} = {}): Promise<{prefix: string; removed: boolean}> {
   const n = labNames(options.prefix);
   const state = await readState(n);
-  await stopNspawn(state?.pid, n, 3000);
+  await stopHost(state?.pid, n, 3000);
   await unmountRoot(n);
   await removeNetwork(n);
   await rm(n.stateDir, {recursive: true, force: true});
@@ -95,7 +116,7 @@ export interface LabStatus {
 export async function labStatus(options: {prefix?: string} = {}): Promise<LabStatus> {
   const n = labNames(options.prefix);
   const state = await readState(n);
-  const running = await processAlive(state?.pid, state?.kind === 'vm' ? n.stateDir : n.rootDir);
+  const running = await processAlive(state?.pid, n.stateDir);
   const ssh = running ? await run(sshArgv(n, ['true']), {allowFail: true, timeoutMs: 8000}) : undefined;
   const rules = await natRuleCount(n);
   return {

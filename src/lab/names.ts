@@ -48,6 +48,8 @@ export interface LabNames {
   upperDir: string;
   workDir: string;
   keyFile: string;
+  /** Disk image of `lab up --vm`. */
+  vmImage: string;
   statePath: string;
   consoleLog: string;
 }
@@ -90,6 +92,7 @@ export function labNames(prefix = 'pxl'): LabNames {
     upperDir: join(stateDir, 'upper'),
     workDir: join(stateDir, 'work'),
     keyFile: join(stateDir, 'id_ed25519'),
+    vmImage: join(stateDir, 'vm.img'),
     statePath: join(stateDir, 'state.json'),
     consoleLog: join(stateDir, 'host-console.log'),
   };

@@ -24,8 +24,12 @@ const linkExists = (netns: string | undefined, name: string) =>
 
 export const netnsExists = (name: string) => existsSync(`/run/netns/${name}`);
 
-/** Creates (idempotently) both namespaces, the management and LAN links, the bridge and NAT. */
-export async function ensureNetwork(n: LabNames): Promise<void> {
+/**
+ * Creates (idempotently) both namespaces, the management and LAN links, the bridge and NAT. With
+ * hostAddress (the container) the lab host's end of the management link gets its address here; a VM
+ * holds it itself (vm.ts).
+ */
+export async function ensureNetwork(n: LabNames, hostAddress = true): Promise<void> {
   for (const ns of [n.srvNetns, n.lanNetns]) {
     if (!netnsExists(ns)) await ip('netns', 'add', ns);
     await ipIn(ns, 'link', 'set', 'lo', 'up');
@@ -35,9 +39,11 @@ export async function ensureNetwork(n: LabNames): Promise<void> {
   }
   await ip('addr', 'replace', `${n.mgmtRootIp}/30`, 'dev', n.mgmtRoot);
   await ip('link', 'set', n.mgmtRoot, 'up');
-  await ipIn(n.srvNetns, 'addr', 'replace', `${n.mgmtHostIp}/30`, 'dev', n.mgmtHost);
   await ipIn(n.srvNetns, 'link', 'set', n.mgmtHost, 'up');
-  await ipIn(n.srvNetns, 'route', 'replace', 'default', 'via', n.mgmtRootIp);
+  if (hostAddress) {
+    await ipIn(n.srvNetns, 'addr', 'replace', `${n.mgmtHostIp}/30`, 'dev', n.mgmtHost);
+    await ipIn(n.srvNetns, 'route', 'replace', 'default', 'via', n.mgmtRootIp);
+  }
 
   if (!(await linkExists(n.lanNetns, n.bridge))) {
     // forward_delay 0: a new tap forwards at once, or the client's first DHCPDISCOVERs are lost.
