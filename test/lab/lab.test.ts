@@ -104,9 +104,11 @@ describe('lab: the PXE chain end to end', {timeout: 20 * 60_000}, () => {
     }
   });
 
-  it('a BIOS client with a virtio NIC (iPXE virtio ROM, virtio_net in the initrd) boots too', async () => {
+  it('after an ISO update (version 2), a BIOS client with a virtio NIC boots the new version', async () => {
+    await setupTestPxeServer(PREFIX, (await makeIso(2, join(dir, 'test-2.iso'))).path);
     const r = await bootClient({prefix: PREFIX, nic: 'virtio', timeoutSeconds: 120});
     assert.equal(r.ok, true, `${r.verdict}\n${await readFile(r.consoleLog, 'utf8')}`);
+    assert.equal(r.isoVersion, 2);
   });
 
   it('lab status sees it all; lab up --fresh gives back a clean host quickly', async () => {

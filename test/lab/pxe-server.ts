@@ -75,7 +75,7 @@ WantedBy=multi-user.target
 const SETUP = `set -e
 export DEBIAN_FRONTEND=noninteractive
 ip addr replace ${LAN.serverIp}/24 dev $PXE_IFACE
-apt-get install -y -q isc-dhcp-server tftpd-hpa pxelinux syslinux-common shim-signed grub-efi-amd64-signed >/tmp/pxe-apt.log 2>&1 || { tail -20 /tmp/pxe-apt.log; exit 1; }
+apt-get update -q >/tmp/pxe-apt.log 2>&1 && apt-get install -y -q isc-dhcp-server tftpd-hpa pxelinux syslinux-common shim-signed grub-efi-amd64-signed >/tmp/pxe-apt.log 2>&1 || { tail -20 /tmp/pxe-apt.log; exit 1; }
 mkdir -p /srv/tftp/pxelinux.cfg /srv/tftp/grub /srv/tftp/centos /srv/http
 cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 /srv/tftp/
 cp /usr/lib/shim/shimx64.efi.signed /srv/tftp/bootx64.efi
