@@ -10,7 +10,7 @@ import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
-import type {Inventory, Playbook, Task} from './model.js';
+import type {Inventory, Playbook, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {checkTemplateSyntax, hasTemplate} from './template.js';
 import {readText} from './yaml.js';
@@ -45,7 +45,17 @@ function attempt<T>(errors: PxeError[], fn: () => T): T | undefined {
   }
 }
 
-export function validate(options: ValidateOptions): ValidateResult {
+export interface Inputs {
+  inventory: Inventory;
+  playbook: Playbook;
+  extraVars: Vars;
+  /** Hosts --limit selects (all of the inventory without it). */
+  hosts: number;
+  warnings: string[];
+}
+
+/** Load every input once, reporting every error of every input together (PxeErrors). */
+export function loadInputs(options: ValidateOptions): Inputs {
   const errors: PxeError[] = [];
   const extraVars = attempt(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = attempt(errors, () => loadInventory(options.inventory));
@@ -58,7 +68,12 @@ export function validate(options: ValidateOptions): ValidateResult {
     if (inventory) warnings.push(...playHosts(playbook, inventory));
   }
   if (errors.length) throw new PxeErrors(errors);
-  const plays = playbook!.plays;
+  return {inventory: inventory!, playbook: playbook!, extraVars, hosts, warnings};
+}
+
+export function validate(options: ValidateOptions): ValidateResult {
+  const {playbook, hosts, warnings} = loadInputs(options);
+  const plays = playbook.plays;
   return {
     ok: true,
     inventory: options.inventory,

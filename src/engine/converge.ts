@@ -1,8 +1,5 @@
 /** What `up` and `check` share: load and validate every input (all errors at once), then run. */
-import {parseExtraVars} from '../config/extra-vars.js';
-import {loadInventory} from '../config/inventory.js';
-import {loadPlaybook} from '../config/playbook.js';
-import {validate} from '../config/validate.js';
+import {loadInputs} from '../config/validate.js';
 import type {Emit, RunReport} from './events.js';
 import {runPlaybook} from './run.js';
 
@@ -19,11 +16,10 @@ export interface ConvergeOptions {
 }
 
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
-  validate({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars});
-  const extraVars = parseExtraVars(options.extraVars);
+  const {inventory, playbook, extraVars} = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars});
   return runPlaybook({
-    inventory: loadInventory(options.inventory),
-    playbook: loadPlaybook(options.playbook, {extraVars}),
+    inventory,
+    playbook,
     limit: options.limit,
     tags: options.tags,
     skipTags: options.skipTags,
