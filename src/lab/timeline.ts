@@ -24,8 +24,9 @@ export interface Timeline {
 const STEPS: Array<[StepName, RegExp]> = [
   ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start PXE over IPv4/],
   ['dhcp', /Configuring \(net\d.*\bok\b|^net\d: \d+\.\d+\.\d+\.\d+\/|Station IP address is/],
-  ['bootfile', /tftp:\/\/\S+\.\.\. ok|NBP file downloaded successfully|^PXELINUX \d|Welcome to GRUB|^GNU GRUB/],
-  ['menu', /^PXELINUX \d|boot: |GNU GRUB +version|Booting `/],
+  ['bootfile', /tftp:\/\/\S+\.\.\. ok|NBP file downloaded successfully/],
+  // The boot loader is up (with GRUB's timeout=0 no menu is drawn).
+  ['menu', /^PXELINUX \d|boot: |Welcome to GRUB|GNU GRUB +version|Booting `/],
   ['kernel', /Loading \S*vmlinuz|Linux version \d|EFI stub: |Decompressing Linux/],
   ['initrd', /Loading \S*initrd|Unpacking initramfs|PXEPROV-TEST-ISO version=/],
   ['ip', /PXEPROV-DHCP /],
