@@ -117,3 +117,15 @@ export function errorsOf(error: unknown): PxeError[] | undefined {
   if (error instanceof PxeError) return [error];
   return undefined;
 }
+
+/** Runs `fn`, adding the PxeError(s) it throws to `errors` (so every error of an input is reported together). */
+export function collectErrors<T>(errors: PxeError[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    const found = errorsOf(e);
+    if (!found) throw e;
+    errors.push(...found);
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@
  * `@vars.json`, or an inline JSON/YAML object. Repeated -e merge in order, the later winning.
  */
 import {resolve} from 'node:path';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import type {Vars} from './model.js';
 import {splitIniLine} from './inventory-ini.js';
 import {loadYaml, parseYaml} from './yaml.js';
@@ -67,15 +67,7 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
 export function parseExtraVars(values: readonly string[] = [], cwd = process.cwd()): Vars {
   const errors: PxeError[] = [];
   const merged: Vars = {};
-  for (const raw of values) {
-    try {
-      Object.assign(merged, parseExtraVar(raw, cwd));
-    } catch (e) {
-      if (e instanceof PxeErrors) errors.push(...e.errors);
-      else if (e instanceof PxeError) errors.push(e);
-      else throw e;
-    }
-  }
+  for (const raw of values) Object.assign(merged, collectErrors(errors, () => parseExtraVar(raw, cwd)));
   if (errors.length) throw new PxeErrors(errors);
   return merged;
 }

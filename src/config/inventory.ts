@@ -4,7 +4,7 @@
  */
 import {readdirSync, statSync} from 'node:fs';
 import {dirname, extname, join} from 'node:path';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import {readIniInventory} from './inventory-ini.js';
 import {emptyRaw, rawGroup, type RawInventory} from './inventory-raw.js';
 import {readYamlInventory} from './inventory-yaml.js';
@@ -39,21 +39,11 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
   const files = stat.isDirectory() ? readdirSync(source).filter((n) => !SKIP_IN_DIR.test(n)).sort().map((n) => join(source, n)) : [source];
   for (const file of files) {
     if (statSync(file).isDirectory()) continue;
-    collect(errors, () => readFile(file, raw));
+    collectErrors(errors, () => readFile(file, raw));
   }
   if (errors.length) throw new PxeErrors(errors);
   const base = stat.isDirectory() ? source : dirname(source);
   return resolve(source, raw, [base, ...(options.varsDirs ?? [])].filter((d, i, all) => all.indexOf(d) === i), errors);
-}
-
-function collect(errors: PxeError[], fn: () => void): void {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PxeErrors) errors.push(...e.errors);
-    else if (e instanceof PxeError) errors.push(e);
-    else throw e;
-  }
 }
 
 function readFile(file: string, raw: RawInventory): void {

@@ -29,34 +29,19 @@ export function installJinjaSemantics(nunjucks: unknown): void {
   runtime.jinjaOr = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? a : b());
   runtime.jinjaAnd = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? b() : a);
 
-  const call = (name: string, ...parts: (unknown | string)[]): Method =>
+  /** runtime.NAME(left, right), the right side evaluated only when needed when `lazy`. */
+  const binary = (name: string, lazy: boolean): Method =>
     function (node, frame) {
       this._emit(`runtime.${name}(`);
-      parts.forEach((part, i) => {
-        if (i > 0) this._emit(', ');
-        if (typeof part === 'string') this._emit(part);
-        else this.compile((node as unknown as Record<string, unknown>)[(part as {field: string}).field], frame);
-      });
-      this._emit(')');
+      this.compile(node.left, frame);
+      this._emit(lazy ? ', function() { return ' : ', ');
+      this.compile(node.right, frame);
+      this._emit(lazy ? '; })' : ')');
     };
-  const field = (name: string) => ({field: name});
-
-  proto.compileAdd = call('jinjaAdd', field('left'), field('right'));
-  // The right side of `or` / `and` is evaluated only when needed: `x is defined and x.y` must not fail.
-  proto.compileOr = function (node, frame) {
-    this._emit('runtime.jinjaOr(');
-    this.compile(node.left, frame);
-    this._emit(', function() { return ');
-    this.compile(node.right, frame);
-    this._emit('; })');
-  };
-  proto.compileAnd = function (node, frame) {
-    this._emit('runtime.jinjaAnd(');
-    this.compile(node.left, frame);
-    this._emit(', function() { return ');
-    this.compile(node.right, frame);
-    this._emit('; })');
-  };
+  proto.compileAdd = binary('jinjaAdd', false);
+  // `x is defined and x.y` must not evaluate x.y when x is undefined.
+  proto.compileOr = binary('jinjaOr', true);
+  proto.compileAnd = binary('jinjaAnd', true);
   proto.compileNot = function (node, frame) {
     this._emit('!runtime.jinjaTruthy(');
     this.compile(node.target, frame);

@@ -3,7 +3,7 @@
  * roles, every task's module arguments checked. All errors of all files are reported together.
  */
 import {dirname, isAbsolute, join, resolve} from 'node:path';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import type {Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
@@ -29,19 +29,9 @@ export function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): P
   return {file, plays};
 }
 
-function collect<T>(errors: PxeError[], fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof PxeErrors) errors.push(...e.errors);
-    else if (e instanceof PxeError) errors.push(e);
-    else throw e;
-    return undefined;
-  }
-}
 
 function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeError[], depth: number): Play[] {
-  const y = collect(errors, () => loadYaml(file, 'playbook'));
+  const y = collectErrors(errors, () => loadYaml(file, 'playbook'));
   if (!y) return [];
   const problems = checkSchema(playbookShapeSchema, y.value, y);
   if (problems.length) {
@@ -76,7 +66,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
 
   const varsFiles = (Array.isArray(raw.vars_files) ? raw.vars_files : raw.vars_files ? [raw.vars_files] : []).map((name: unknown, j: number) => {
     const where = posAt(y, [i, 'vars_files', ...(Array.isArray(raw.vars_files) ? [j] : [])]);
-    const rendered = collect(errors, () => (hasTemplate(name) ? renderString(String(name), {...vars, ...options.extraVars, playbook_dir: baseDir}, where) : String(name)));
+    const rendered = collectErrors(errors, () => (hasTemplate(name) ? renderString(String(name), {...vars, ...options.extraVars, playbook_dir: baseDir}, where) : String(name)));
     if (rendered === undefined) return {};
     const path = isAbsolute(rendered) ? rendered : join(baseDir, rendered);
     const before = errors.length;

@@ -5,7 +5,7 @@
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError} from '../errors.js';
 import type {RoleRef, SourcePos, Task, Vars} from './model.js';
 import {readTasks, type Inherited} from './tasks.js';
 import {loadVarsFile} from './vars-dirs.js';
@@ -62,15 +62,12 @@ export function loadRole(name: string, params: Vars, inherited: Inherited, searc
   const tasksOf = (sub: string): Task[] => {
     const file = mainFile(dir, sub);
     if (!file) return [];
-    try {
-      const y = loadYaml(file, `role ${sub} file`);
-      return readTasks({y, role: ref, dir: join(dir, sub), inherited}, [], y.value, errors);
-    } catch (e) {
-      if (e instanceof PxeErrors) errors.push(...e.errors);
-      else if (e instanceof PxeError) errors.push(e);
-      else throw e;
-      return [];
-    }
+    return (
+      collectErrors(errors, () => {
+        const y = loadYaml(file, `role ${sub} file`);
+        return readTasks({y, role: ref, dir: join(dir, sub), inherited}, [], y.value, errors);
+      }) ?? []
+    );
   };
   return {ref, tasks: tasksOf('tasks'), handlers: tasksOf('handlers')};
 }

@@ -5,7 +5,7 @@
  */
 import {existsSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
@@ -34,16 +34,6 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-function attempt<T>(errors: PxeError[], fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof PxeErrors) errors.push(...e.errors);
-    else if (e instanceof PxeError) errors.push(e);
-    else throw e;
-    return undefined;
-  }
-}
 
 export interface Inputs {
   inventory: Inventory;
@@ -57,12 +47,12 @@ export interface Inputs {
 /** Load every input once, reporting every error of every input together (PxeErrors). */
 export function loadInputs(options: ValidateOptions): Inputs {
   const errors: PxeError[] = [];
-  const extraVars = attempt(errors, () => parseExtraVars(options.extraVars)) ?? {};
-  const inventory = attempt(errors, () => loadInventory(options.inventory));
-  const playbook = attempt(errors, () => loadPlaybook(options.playbook, {extraVars}));
+  const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
+  const inventory = collectErrors(errors, () => loadInventory(options.inventory));
+  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
   const warnings: string[] = [];
   let hosts = inventory?.hosts.size ?? 0;
-  if (inventory && options.limit) hosts = attempt(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
+  if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
     if (inventory) warnings.push(...playHosts(playbook, inventory));

@@ -4,7 +4,7 @@
  */
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import type {Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {varsSchema} from './schemas.js';
@@ -35,17 +35,14 @@ function filesUnder(dir: string): string[] {
 
 /** Load one vars file: a mapping (or empty), connection variables type-checked. */
 export function loadVarsFile(file: string, errors: PxeError[], what = 'vars file'): Vars {
-  try {
-    const y = loadYaml(file, what);
-    const problems = checkSchema(varsSchema, y.value, y);
-    if (problems.length) throw new PxeErrors(problems);
-    return (y.value ?? {}) as Vars;
-  } catch (e) {
-    if (e instanceof PxeErrors) errors.push(...e.errors);
-    else if (e instanceof PxeError) errors.push(e);
-    else throw e;
-    return {};
-  }
+  return (
+    collectErrors(errors, () => {
+      const y = loadYaml(file, what);
+      const problems = checkSchema(varsSchema, y.value, y);
+      if (problems.length) throw new PxeErrors(problems);
+      return (y.value ?? {}) as Vars;
+    }) ?? {}
+  );
 }
 
 /** NAME → merged vars of its files in `dir` (e.g. group_vars/), for the names asked (Ansible's lookup). */

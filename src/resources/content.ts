@@ -6,8 +6,8 @@ import {createHash} from 'node:crypto';
 import {PxeError} from '../errors.js';
 import {contentDiff, stateText, unifiedDiff} from '../report/diff.js';
 import type {Agent, FileAttrs, StatResult} from '../transport/types.js';
-import type {Change, NoChange} from './types.js';
-import {attrDifferences, formatMode} from './attrs.js';
+import type {Change, NoChange, Resource} from './types.js';
+import {attrDifferences, attrsSchema, formatMode, wantedAttrs, type AttrArgs} from './attrs.js';
 
 /** Above this size the old content is not fetched for a diff; sha256 decides. */
 const FETCH_LIMIT = 256 * 1024;
@@ -106,4 +106,55 @@ export async function applyContent(plan: ContentPlan, agent: Agent): Promise<voi
   } else {
     await agent.setAttrs(plan.path, plan.attrs);
   }
+}
+
+export interface EditArgs extends AttrArgs {
+  path: string;
+  state?: 'present' | 'absent';
+  create?: boolean;
+  backup?: boolean;
+  validate?: string;
+}
+
+/**
+ * A module that edits part of a file (lineinfile, blockinfile): `edit` computes the new text from the old
+ * one (null: the file does not exist and is not to be created); read, diff and apply are the same for all.
+ */
+export function editingResource<A extends EditArgs>(spec: {
+  name: string;
+  description: string;
+  properties: Record<string, unknown>;
+  edit(before: string | null, args: A): string | null;
+  /** Nothing to do on a missing file (e.g. state=absent). */
+  missingIsFine(args: A): boolean;
+}): Resource<A, ContentObserved> {
+  return {
+    name: spec.name,
+    schema: {
+      type: 'object',
+      description: spec.description,
+      properties: {
+        path: {type: 'string', description: 'The file on the target.'},
+        ...spec.properties,
+        state: {enum: ['present', 'absent'], description: 'Default present.'},
+        insertafter: {type: 'string', description: "Regular expression or 'EOF' (default): insert after its last match."},
+        insertbefore: {type: 'string', description: "Regular expression or 'BOF': insert before its last match."},
+        create: {type: 'boolean', description: 'Create the file when it does not exist (default false).'},
+        ...attrsSchema,
+        ...contentOptionsSchema,
+      },
+      required: ['path'],
+      additionalProperties: false,
+    },
+    read: (args, agent) => readContent(args.path, agent),
+    diff(args, observed) {
+      const after = spec.edit(observed.content?.toString('utf8') ?? null, args);
+      if (after === null) {
+        if (spec.missingIsFine(args)) return {ok: `${args.path} does not exist`};
+        throw new PxeError('E_TASK', `${args.path} does not exist`, {hint: 'set create: true to create it'});
+      }
+      return diffContent(args.path, Buffer.from(after), wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    },
+    apply: async (change, agent) => applyContent(change.plan as ContentPlan, agent),
+  };
 }

@@ -1,10 +1,8 @@
 /** lineinfile: make sure one line is in a file (or absent), Ansible's semantics. */
 import {PxeError} from '../errors.js';
-import type {Agent} from '../transport/types.js';
-import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
-import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
+import type {AttrArgs} from './attrs.js';
+import {editingResource} from './content.js';
 import {anchorIndex, joinLines, splitLines, type Anchor} from './lines.js';
-import type {Resource} from './types.js';
 
 export interface LineInFileArgs extends AttrArgs, Anchor {
   path: string;
@@ -38,44 +36,19 @@ export function editLine(before: string | null, args: LineInFileArgs): string | 
   return joinLines(lines);
 }
 
-export const lineinfile: Resource<LineInFileArgs, ContentObserved> = {
+export const lineinfile = editingResource<LineInFileArgs>({
   name: 'lineinfile',
-  schema: {
-    type: 'object',
-    description: 'Ensure a line is present (replacing the last line matching regexp) or absent.',
-    properties: {
-      path: {type: 'string', description: 'The file on the target.'},
-      line: {type: 'string', description: 'The line to insert or put in place of the match.'},
-      regexp: {type: 'string', description: 'Regular expression for the line to replace (present) or remove (absent).'},
-      state: {enum: ['present', 'absent'], description: 'Default present.'},
-      backrefs: {type: 'boolean', description: "With regexp: \\1 in line refers to the match's groups; no match leaves the file alone."},
-      insertafter: {type: 'string', description: "Regular expression or 'EOF' (default): insert after its last match."},
-      insertbefore: {type: 'string', description: "Regular expression or 'BOF': insert before its last match."},
-      create: {type: 'boolean', description: 'Create the file when it does not exist (default false).'},
-      ...attrsSchema,
-      ...contentOptionsSchema,
-    },
-    required: ['path'],
-    additionalProperties: false,
+  description: 'Ensure a line is present (replacing the last line matching regexp) or absent.',
+  properties: {
+    line: {type: 'string', description: 'The line to insert or put in place of the match.'},
+    regexp: {type: 'string', description: 'Regular expression for the line to replace (present) or remove (absent).'},
+    backrefs: {type: 'boolean', description: "With regexp: \\1 in line refers to the match's groups; no match leaves the file alone."},
   },
-
-  read(args, agent: Agent) {
-    return readContent(args.path, agent);
-  },
-
-  diff(args, observed) {
+  edit(before, args) {
     if (args.state !== 'absent' && args.line === undefined) {
       throw new PxeError('E_MODULE_ARGS', 'lineinfile with state=present needs line', {hint: 'add line: "…"'});
     }
-    const after = editLine(observed.content?.toString('utf8') ?? null, args);
-    if (after === null) {
-      if (args.state === 'absent') return {ok: `${args.path} does not exist`};
-      throw new PxeError('E_TASK', `${args.path} does not exist`, {hint: 'set create: true to create it'});
-    }
-    return diffContent(args.path, Buffer.from(after), wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    return editLine(before, args);
   },
-
-  async apply(change, agent) {
-    await applyContent(change.plan as ContentPlan, agent);
-  },
-};
+  missingIsFine: (args) => args.state === 'absent',
+});
