@@ -71,9 +71,12 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     if (!ok && !report.failedStep) report.failedStep = name;
     return ok;
   };
+  // Each phase names its own step when it throws: the interface, the DHCP socket, a config fetch.
+  let phase = 'interface';
   try {
     await checkRoute(options.iface, options.allowDefaultRoute ?? false);
     step('interface', true, `${options.iface} ${mac}`);
+    phase = 'dhcp';
     const offers = await discover({mac, arch, uuid: report.uuid, waitMs: (options.wait ?? 3) * 1000});
     report.offers = offers.map(summary);
     const leases = offers.filter((o) => !isProxyOffer(o));
@@ -85,6 +88,7 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     if (!step('boot-file-offered', target !== undefined, target ? `${target.server}:${target.file}` : 'no offer names a boot file and next-server')) return report;
     const {server, file} = target as {server: string; file: string};
     if (!(await fetchStep(step, 'boot-file', server, file, false))) return report;
+    phase = 'config';
     const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
     const ids = {uuid: report.uuid, mac, ip: lease!.yiaddr};
     if (PXELINUX.test(file)) await checkPxelinux(report, step, server, dir, ids);
@@ -93,8 +97,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     report.ok = report.failedStep === undefined;
     return report;
   } catch (error) {
-    if (error instanceof PxeError) step(error.code === 'E_PROBE' ? 'interface' : 'probe', false, error.message);
-    else step('probe', false, (error as Error).message);
+    const hint = error instanceof PxeError && error.hint ? ` (${error.hint})` : '';
+    step(phase, false, `${(error as Error).message}${hint}`);
     return report;
   }
 }

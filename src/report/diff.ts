@@ -1,5 +1,8 @@
 /** Every difference pxeprov reports is a unified diff: file content, attributes, package and service state. */
-import {createTwoFilesPatch} from 'diff';
+import {createRequire} from 'node:module';
+
+// diff loads on the first difference: a converged run and `validate` never need it.
+const require = createRequire(import.meta.url);
 
 const MAX_TEXT_DIFF = 512 * 1024;
 
@@ -7,6 +10,7 @@ const MAX_TEXT_DIFF = 512 * 1024;
 export function unifiedDiff(label: string, before: string, after: string): string {
   if (before === after) return '';
   const clean = label.replace(/^\/+/, '');
+  const {createTwoFilesPatch} = require('diff') as typeof import('diff');
   return createTwoFilesPatch(`a/${clean}`, `b/${clean}`, before, after, undefined, undefined, {context: 3})
     .split('\n')
     .filter((line) => !line.startsWith('====='))

@@ -2,7 +2,11 @@
  * The three owners of an interface's configuration on Debian/Ubuntu, each as the files it needs and
  * the commands that bring them live. Pure: rendering is tested with data.
  */
-import {stringify} from 'yaml';
+import {createRequire} from 'node:module';
+
+// yaml loads only when a netplan file is rendered: `validate` and `--help` load every module.
+const require = createRequire(import.meta.url);
+const stringify = (value: unknown): string => (require('yaml') as typeof import('yaml')).stringify(value);
 
 export type BackendName = 'netplan' | 'ifupdown' | 'NetworkManager';
 
