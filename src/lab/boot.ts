@@ -80,7 +80,11 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
   const lines: string[] = [];
   const started = Date.now();
   const child = spawn('ip', ['netns', 'exec', n.lanNetns, ...argv], {stdio: ['ignore', 'pipe', 'pipe']});
-  const stop = () => child.kill('SIGKILL');
+  let interrupted = false;
+  const stop = () => {
+    interrupted = true;
+    child.kill('SIGKILL');
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -108,7 +112,7 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
       child.stderr.on('data', (chunk: Buffer) => lines.push(`[qemu] ${chunk.toString().trim()}`));
       child.on('close', (code) => {
         clearTimeout(timer);
-        resolve(`QEMU exited (${code})`);
+        resolve(interrupted ? 'interrupted' : `QEMU exited (${code ?? child.signalCode})`);
       });
     });
     const ok = timeline.ksSha256 !== undefined;
@@ -119,9 +123,10 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((resolve) => child.once('close', resolve));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('close', resolve));
+      await closed;
     }
     await writeFile(consoleLog, `${lines.join('\n')}\n`);
     await run(['ip', '-n', n.lanNetns, 'link', 'delete', tap], {allowFail: true});
