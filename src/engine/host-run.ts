@@ -11,6 +11,7 @@ import {emptyStats} from './events.js';
 import {handlersFor, pendingPath, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
 import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
+import {startedService} from '../resources/service.js';
 import {Redactor, secretValues} from './redact.js';
 import type {HostScope} from './scope.js';
 import {finishTask, prepareTask, type Prepared, type ReadCache} from './task-run.js';
@@ -148,6 +149,9 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     if (invalid.length > 0) return true;
   }
 
+  // When a service was (re)started after the last notification of its restart handler, that restart is redundant.
+  const notifiedAt = new Map<string, number>();
+  const startedAt = new Map<string, number>();
   for (let index = 0; index < tasks.length; index++) {
     const task = tasks[index]!;
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
@@ -155,9 +159,16 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, redactor: run.redactor, record: run.record});
     if (done.changedTarget) reads.clear();
     if (done.changedTarget || done.changedVars) lookahead.invalidate();
+    for (const result of done.results) {
+      const service = startedService(task.module, result);
+      if (service) startedAt.set(service, index);
+    }
     if (done.changed && task.notify.length > 0) {
       const before = notified.size;
-      for (const name of task.notify) notified.add(name);
+      for (const name of task.notify) {
+        notified.add(name);
+        notifiedAt.set(name, index);
+      }
       if (!run.check && notified.size > before) await writePending(agent, pending, [...notified, ...(await pendingFromTarget)]);
     }
     if (done.failed) return true;
@@ -173,6 +184,12 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     }
     const handlerAgent = await run.agentFor(play, handler);
     const prepared = await prepareTask(handler, scope, handlerAgent, run.check, run.redactor);
+    const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => notifiedAt.get(name) ?? Infinity));
+    const restarts = prepared.items.map((item) => item.args as {name?: string; state?: string} | undefined);
+    if (handler.module === 'service' && restarts.length > 0 && restarts.every((a) => (a?.state === 'restarted' || a?.state === 'reloaded') && (startedAt.get(a.name!) ?? -1) > lastNotified)) {
+      run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'ok', summary: `not needed: ${restarts.map((a) => a!.name).join(', ')} started after the change`, handler: true, ms: 0});
+      continue;
+    }
     const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record});
     if (done.failed) return true;
   }

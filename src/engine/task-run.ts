@@ -38,6 +38,8 @@ export interface TaskDone {
   changedTarget: boolean;
   /** register / set_fact changed the variables: later renders are stale. */
   changedVars: boolean;
+  /** What each item gave (what `register` gets). */
+  results: Record<string, unknown>[];
 }
 
 const NO_LOG = 'the output has been hidden due to no_log: true';
@@ -128,7 +130,7 @@ interface FinishOptions {
 
 export async function finishTask(prepared: Prepared, scope: HostScope, agent: Agent, options: FinishOptions): Promise<TaskDone> {
   const {task} = prepared;
-  const done: TaskDone = {changed: false, failed: false, changedTarget: false, changedVars: false};
+  const done: TaskDone = {changed: false, failed: false, changedTarget: false, changedVars: false, results: []};
   const outcome = (status: TaskStatus, summary: string, extra: Partial<TaskOutcome> = {}, started = performance.now()): TaskOutcome => ({
     host: scope.host,
     play: options.play,
@@ -153,7 +155,7 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
     return done;
   }
   const module = moduleOf(task);
-  const results: Record<string, unknown>[] = [];
+  const results = done.results;
   for (const item of prepared.items) {
     const started = performance.now();
     if (item.skip) {

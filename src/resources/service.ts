@@ -119,5 +119,11 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
         });
       }
     }
+    return {result: {name: plan.name, action: plan.action}};
   },
 };
+
+/** A started or restarted service: a restart handler notified before that would restart it for nothing. */
+export function startedService(module: string, result: Record<string, unknown>): string | undefined {
+  return module === 'service' && result.changed === true && (result.action === 'start' || result.action === 'restart') ? String(result.name) : undefined;
+}

@@ -87,6 +87,9 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.equal(first.code, 0, first.stderr + JSON.stringify(first.report?.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
     assert.ok(first.report!.hosts[0]!.stats.changed > 20);
     assert.ok(!first.stdout.includes('lab-Root-Passw0rd') && !first.stderr.includes('lab-Root-Passw0rd'), 'the root password never shows');
+    const dhcpRestart = first.report!.hosts[0]!.tasks.find((t) => t.task === 'restart isc-dhcp-server')!;
+    assert.deepEqual([dhcpRestart.status, dhcpRestart.summary], ['ok', 'not needed: isc-dhcp-server started after the change'], 'no restart right after the first start');
+    assert.equal(first.report!.hosts[0]!.tasks.find((t) => t.task === 'restart tftpd-hpa')!.status, 'changed', 'tftpd-hpa ran with the old config: restarted');
 
     const before = await hostSnapshot();
     const second = await pxeprov(['up']);
