@@ -138,9 +138,12 @@ export const network: Resource<NetworkArgs, Observed> = {
     }
     const diffs = fileChanges.map((c) => ('diff' in c ? c.diff : ''));
     if (!live) diffs.push(unifiedDiff(`${args.iface} (running)`, stateText({ipv4: observed.addresses.join(' ') || 'none'}), stateText({ipv4: args.address})));
+    const wantedFiles = fileChanges.map((c) => ('plan' in c ? (c.plan as ContentPlan) : undefined)!);
+    // NetworkManager reads its conf.d only when told to: let it drop the interface before ifupdown takes it.
+    const nmReload = wantedFiles.some((f) => f.path === nmUnmanagedFile(args.iface).path) ? [['nmcli', 'general', 'reload', 'conf']] : [];
     const plan: NetworkPlan = {
-      files: fileChanges.map((c) => ('plan' in c ? (c.plan as ContentPlan) : undefined)!),
-      activate: backend.activate(want),
+      files: wantedFiles,
+      activate: [...nmReload, ...backend.activate(want)],
       iface: args.iface,
       address: args.address,
     };
@@ -160,11 +163,15 @@ export const network: Resource<NetworkArgs, Observed> = {
         throw new PxeError('E_TASK', `${argv.join(' ')} failed (exit ${result.rc})`, {where: {host: ctx.host, task: ctx.task.name}, hint: result.stderr.toString().trim()});
       }
     }
-    const after = parseIpAddr((await agent.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', plan.iface])).stdout.toString());
-    if (!after.includes(plan.address)) {
-      throw new PxeError('E_TASK', `${plan.iface} does not have ${plan.address} after ${plan.activate.map((a) => a.join(' ')).join('; ')}`, {
-        hint: `it has: ${after.join(', ') || 'no IPv4 address'}`,
-      });
+    // netplan (networkd) and NetworkManager configure the address asynchronously: wait for it.
+    let after: string[] = [];
+    for (let attempt = 0; attempt < 60; attempt++) {
+      after = parseIpAddr((await agent.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', plan.iface])).stdout.toString());
+      if (after.includes(plan.address)) return;
+      await agent.exec(['sleep', '0.5']);
     }
+    throw new PxeError('E_TASK', `${plan.iface} does not have ${plan.address} 30 s after ${plan.activate.map((a) => a.join(' ')).join('; ')}`, {
+      hint: `it has: ${after.join(', ') || 'no IPv4 address'}`,
+    });
   },
 };
