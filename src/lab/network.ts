@@ -121,7 +121,8 @@ export async function removeSrvNetns(n: LabNames): Promise<void> {
 export async function removeNetwork(n: LabNames): Promise<void> {
   await removeNetns(n.lanNetns);
   await removeNetns(n.srvNetns);
-  if (await linkExists(undefined, n.mgmtRoot)) await ip('link', 'delete', n.mgmtRoot);
+  // Deleting the namespace takes the veth peer with it, asynchronously: this may find it gone already.
+  await run(['ip', 'link', 'delete', n.mgmtRoot], {allowFail: true});
   await removeNat(n);
 }
 
