@@ -32,7 +32,7 @@ describe('network backends', () => {
     assert.deepEqual(networkManager.activate(want).at(-1), ['nmcli', 'connection', 'up', 'pxeprov-eth1']);
   });
   it('NetworkManager leaves an ifupdown interface alone', () => {
-    assert.match(nmUnmanagedFile('eth1').content, /unmanaged-devices=interface-name:eth1/);
+    assert.match(nmUnmanagedFile('eth1').content, /^unmanaged-devices\+=interface-name:eth1$/m, 'appended, not replacing other files\' list');
   });
   it('adds the interfaces.d source line once, refuses a stanza of the main file', () => {
     assert.equal(interfacesWithSource('auto lo\niface lo inet loopback\n', 'eth1'), 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n');

@@ -113,7 +113,8 @@ export function nmUnmanagedFile(iface: string): WantedFile {
   return {
     path: `/etc/NetworkManager/conf.d/pxeprov-unmanaged-${iface}.conf`,
     mode: 0o644,
-    content: `# Managed by pxeprov: ifupdown owns ${iface}.\n[keyfile]\nunmanaged-devices=interface-name:${iface}\n`,
+    // += appends to the list other conf.d files set: a plain = would make their interfaces managed again.
+    content: `# Managed by pxeprov: ifupdown owns ${iface}.\n[keyfile]\nunmanaged-devices+=interface-name:${iface}\n`,
   };
 }
 
