@@ -15,15 +15,11 @@ export const BASE_PACKAGES = [
 ];
 
 export const BASE_DIR = join(CACHE_DIR, `base-${SUITE}`);
-const STAMP = '.pxeprov-base';
+export const BASE_STAMP = '.pxeprov-base';
 
 /** What the cached base was built from; a different list rebuilds it. */
 function stampText(mirror: string): string {
   return JSON.stringify({suite: SUITE, mirror, packages: BASE_PACKAGES});
-}
-
-export async function baseIsCached(): Promise<boolean> {
-  return existsSync(join(BASE_DIR, STAMP));
 }
 
 /**
@@ -32,7 +28,7 @@ export async function baseIsCached(): Promise<boolean> {
  */
 export async function ensureBase(log: (line: string) => void): Promise<string> {
   const mirror = await machineMirror(SUITE);
-  const stamp = join(BASE_DIR, STAMP);
+  const stamp = join(BASE_DIR, BASE_STAMP);
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === stampText(mirror)) return BASE_DIR;
   await mkdir(CACHE_DIR, {recursive: true});
   const tmp = `${BASE_DIR}.tmp`;
@@ -40,7 +36,7 @@ export async function ensureBase(log: (line: string) => void): Promise<string> {
   log(`debootstrap ${SUITE} minbase into ${BASE_DIR} (once, about 90 s)`);
   await run(['debootstrap', '--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, SUITE, tmp, mirror]);
   await prepareBase(tmp);
-  await writeFile(join(tmp, STAMP), stampText(mirror));
+  await writeFile(join(tmp, BASE_STAMP), stampText(mirror));
   await rm(BASE_DIR, {recursive: true, force: true});
   await rename(tmp, BASE_DIR);
   return BASE_DIR;

@@ -4,7 +4,7 @@ import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path';
 import {CACHE_DIR, SUITE, type LabNames} from './names.js';
 import {run} from './exec.js';
-import {ensureBase} from './rootfs.js';
+import {BASE_STAMP, ensureBase} from './rootfs.js';
 
 /**
  * `lab up --vm`: the lab host as a QEMU (TCG) VM made from the same debootstrap base, for what a
@@ -26,10 +26,10 @@ export function vmMacs(n: LabNames): {mgmt: string; pxe: string} {
 
 /** Builds the VM base once: a copy of the container base with the kernel and the VM-only packages. */
 export async function ensureVmBase(log: (line: string) => void): Promise<string> {
-  if (existsSync(join(VM_BASE_DIR, STAMP)) && (await readFile(join(VM_BASE_DIR, STAMP), 'utf8')) === VM_PACKAGES.join(' ')) {
-    return VM_BASE_DIR;
-  }
   const base = await ensureBase(log);
+  // Made from this base with these packages: a new base or package list makes a new VM base.
+  const stamp = `${await readFile(join(base, BASE_STAMP), 'utf8')}\n${VM_PACKAGES.join(' ')}`;
+  if (existsSync(join(VM_BASE_DIR, STAMP)) && (await readFile(join(VM_BASE_DIR, STAMP), 'utf8')) === stamp) return VM_BASE_DIR;
   const tmp = `${VM_BASE_DIR}.tmp`;
   await rm(tmp, {recursive: true, force: true});
   log(`building the VM base in ${VM_BASE_DIR} (once, about 2 minutes)`);
@@ -53,7 +53,7 @@ export async function ensureVmBase(log: (line: string) => void): Promise<string>
     '[main]\nno-auto-default=*\ndns=none\n\n[keyfile]\nunmanaged-devices=interface-name:mgmt0\n');
   await run(['ln', '-sf', '/lib/systemd/system/systemd-networkd.service', join(tmp, 'etc/systemd/system/multi-user.target.wants/systemd-networkd.service')]);
   await run(['ln', '-sf', '/dev/null', join(tmp, 'etc/systemd/system/systemd-networkd-wait-online.service')]);
-  await writeFile(join(tmp, STAMP), VM_PACKAGES.join(' '));
+  await writeFile(join(tmp, STAMP), stamp);
   await rm(VM_BASE_DIR, {recursive: true, force: true});
   await rename(tmp, VM_BASE_DIR);
   return VM_BASE_DIR;
