@@ -66,11 +66,11 @@ export async function startNspawn(n: LabNames): Promise<number> {
  * is disposable), then kills what is left. Processes are matched by the lab's state dir in their argv.
  */
 export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8000): Promise<void> {
-  if (!(await processAlive(pid, n.stateDir))) return;
+  if (!(await processAlive(pid, `${n.stateDir}/`))) return;
   process.kill(pid!, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!(await processAlive(pid, n.stateDir))) return;
+    if (!(await processAlive(pid, `${n.stateDir}/`))) return;
     await sleep(100);
   }
   // Killing the container's init ends its whole PID namespace; then nspawn itself.
@@ -81,5 +81,5 @@ export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8
   } catch {
     // exited meanwhile
   }
-  while (await processAlive(pid, n.stateDir)) await sleep(100);
+  while (await processAlive(pid, `${n.stateDir}/`)) await sleep(100);
 }

@@ -56,7 +56,7 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   await ensureNetwork(n, kind === 'nspawn');
   if (kind === 'vm') await ensureVmSwitch(n);
   let pid = state?.pid;
-  if (!(await processAlive(pid, n.stateDir))) pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
+  if (!(await processAlive(pid, `${n.stateDir}/`))) pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
   await writeState(n, {prefix: n.prefix, kind, pid, createdAt: state?.createdAt ?? new Date().toISOString()});
   await waitForSsh(n, kind === 'vm' ? 240_000 : 60_000);
   await writeInventory(n, inventory);
@@ -116,7 +116,7 @@ export interface LabStatus {
 export async function labStatus(options: {prefix?: string} = {}): Promise<LabStatus> {
   const n = labNames(options.prefix);
   const state = await readState(n);
-  const running = await processAlive(state?.pid, n.stateDir);
+  const running = await processAlive(state?.pid, `${n.stateDir}/`);
   const ssh = running ? await run(sshArgv(n, ['true']), {allowFail: true, timeoutMs: 8000}) : undefined;
   const rules = await natRuleCount(n);
   return {
