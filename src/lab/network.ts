@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import {readFile, writeFile} from 'node:fs/promises';
 import {LAN, type LabNames} from './names.js';
 import {run, succeeds} from './exec.js';
+import {PxeError} from '../errors.js';
 import {ensureRouterAdvertiser} from './router-adv.js';
 
 /*
@@ -30,6 +31,7 @@ export const netnsExists = (name: string) => existsSync(`/run/netns/${name}`);
  * holds it itself (vm.ts).
  */
 export async function ensureNetwork(n: LabNames, hostAddress = true): Promise<void> {
+  await checkMgmtSubnetFree(n);
   for (const ns of [n.srvNetns, n.lanNetns]) {
     if (!netnsExists(ns)) await ip('netns', 'add', ns);
     await ipIn(ns, 'link', 'set', 'lo', 'up');
@@ -60,6 +62,20 @@ export async function ensureNetwork(n: LabNames, hostAddress = true): Promise<vo
   await ipIn(n.srvNetns, 'link', 'set', n.pxeIface, 'up');
   await ensureRouterAdvertiser(n);
   await ensureNat(n);
+}
+
+/** The management /30 comes from a hash of the prefix: refuse one that another link already uses. */
+async function checkMgmtSubnetFree(n: LabNames): Promise<void> {
+  const {stdout} = await run(['ip', '-4', '-o', 'addr', 'show']);
+  const net = n.mgmtSubnet.split('.').slice(0, 3).join('.');
+  for (const line of stdout.split('\n')) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+)\.(\d+)\//.exec(line);
+    if (m && m[1] !== n.mgmtRoot && m[2] === net && Number(m[3]) >> 2 === Number(n.mgmtRootIp.split('.')[3]) >> 2) {
+      throw new PxeError('E_LAB', `the management subnet ${n.mgmtSubnet} of lab ${n.prefix} is already used by ${m[1]}`, {
+        hint: 'choose another --prefix (the subnet is derived from it)',
+      });
+    }
+  }
 }
 
 /** iptables rules of this lab, each tagged with its comment; `-A` specs, for -C/-D. */
