@@ -184,6 +184,13 @@ pxp_op_read() {
   if [ ! -r "$1" ]; then pxp_err E_REMOTE "permission denied"; return; fi
   pxp_before=$(stat -L -c '%s %Y' -- "$1") || { pxp_err E_REMOTE "cannot stat"; return; }
   pxp_n=${pxp_before%% *}
+  if [ "$pxp_n" = 0 ]; then
+    # procfs and sysfs files report size 0 whatever they hold: read them whole, then frame what came.
+    cat -- "$1" >"$pxp_tmp/read" 2>/dev/null || { pxp_err E_REMOTE "cannot read"; return; }
+    pxp_reply_file d "$pxp_tmp/read"
+    pxp_ok
+    return
+  fi
   pxp_frame d "$pxp_n"
   # Exactly N bytes even if the file shrinks meanwhile (zero-padded); the re-stat below reports it.
   if [ "$pxp_n" -le 1048576 ]; then
