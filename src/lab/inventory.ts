@@ -1,11 +1,17 @@
 import {mkdir, writeFile} from 'node:fs/promises';
-import {dirname} from 'node:path';
+import {dirname, join} from 'node:path';
 import {stringify} from 'yaml';
 import {LAN, type LabNames} from './names.js';
 import {SSH_COMMON_ARGS} from './ssh.js';
 
-/** The inventory of one lab: Ansible's YAML format, so both pxeprov and Ansible can use it. */
-export function labInventory(n: LabNames): Record<string, unknown> {
+/** The test ISO of a lab (`lab up` builds it), served as the `testos` install media. */
+export const labIso = (n: LabNames) => join(n.stateDir, 'testos.iso');
+
+/**
+ * The inventory of one lab: Ansible's YAML format, so both pxeprov and Ansible can use it. It holds all
+ * that `pxeprov up` needs for a working PXE server: the LAN, the test ISO as media, a kickstart profile.
+ */
+export function labInventory(n: LabNames, kind: 'nspawn' | 'vm' = 'nspawn'): Record<string, unknown> {
   return {
     all: {
       children: {
@@ -27,6 +33,15 @@ export function labInventory(n: LabNames): Record<string, unknown> {
             pxe_dhcp_range_end: LAN.rangeEnd,
             lab_prefix: n.prefix,
             lab_client_netns: n.lanNetns,
+            // The container has no network manager of its own: ifupdown (installed by the common role).
+            network_backend: kind === 'vm' ? 'auto' : 'ifupdown',
+            media_isos: [{name: 'testos', iso: labIso(n)}],
+            pxe_profiles: [
+              {name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart'},
+              {name: 'manual', label: 'Install TestOS (interactive)', media: 'testos', kind: 'manual'},
+            ],
+            pxe_menu_default: 'ks',
+            pxe_menu_timeout: 10,
           },
         },
       },
@@ -34,9 +49,9 @@ export function labInventory(n: LabNames): Record<string, unknown> {
   };
 }
 
-export async function writeInventory(n: LabNames, path: string): Promise<void> {
+export async function writeInventory(n: LabNames, path: string, kind: 'nspawn' | 'vm' = 'nspawn'): Promise<void> {
   const header = `# Written by \`pxeprov lab up --prefix ${n.prefix}\`: the local lab (docs/README-lab.md).\n` +
     '# The lab host is disposable: its host key changes at each `lab up --fresh`, hence no known_hosts.\n';
   await mkdir(dirname(path), {recursive: true});
-  await writeFile(path, header + stringify(labInventory(n)));
+  await writeFile(path, header + stringify(labInventory(n, kind)));
 }

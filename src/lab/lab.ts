@@ -8,7 +8,8 @@ import {ensureNetwork, netnsExists, readIpForward, removeNetwork, removeSrvNetns
 import {isMounted, mountRoot, personalize, startNspawn, stopHost, unmountRoot, wipeHost} from './host.js';
 import {buildImage, ensureVmBase, ensureVmSwitch, personalizeVm, startVm} from './vm.js';
 import {ensureKey, sshArgv, waitForSsh} from './ssh.js';
-import {writeInventory} from './inventory.js';
+import {labIso, writeInventory} from './inventory.js';
+import {makeIso} from './make-iso.js';
 import {labPrefixes, processAlive, readState, writeState} from './state.js';
 
 export interface LabUpOptions {
@@ -59,7 +60,11 @@ export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
   if (!(await processAlive(pid, `${n.stateDir}/`))) pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
   await writeState(n, {prefix: n.prefix, kind, pid, createdAt: state?.createdAt ?? new Date().toISOString()});
   await waitForSsh(n, kind === 'vm' ? 240_000 : 60_000);
-  await writeInventory(n, inventory);
+  if (!existsSync(labIso(n))) {
+    log('the test ISO');
+    await makeIso(1, labIso(n), log);
+  }
+  await writeInventory(n, inventory, kind);
   return {
     prefix: n.prefix, host: n.mgmtHostIp, user: 'root', keyFile: n.keyFile, inventory,
     seconds: (Date.now() - started) / 1000, next: `pxeprov up ${inventory}`,
