@@ -33,6 +33,6 @@ export async function labDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
   }
   options.log?.('booting a BIOS PXE client');
-  const boot = await bootClient({prefix: options.prefix, log: options.log});
+  const boot = await bootClient({prefix: options.prefix});
   return {lab, up, boot};
 }
