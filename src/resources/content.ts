@@ -38,17 +38,18 @@ export function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-export async function readContent(path: string, agent: Agent, fetch = true): Promise<ContentObserved> {
-  const [stats, content] = await Promise.all([
-    agent.stat([path], {sha256: true}),
-    fetch ? agent.readFile(path).catch(() => null) : Promise.resolve(null),
-  ]);
-  const stat = stats[0]!;
-  return {stat, content: stat.kind === 'file' ? content : null};
-}
-
-export function wantsFetch(size: number): boolean {
-  return size <= FETCH_LIMIT;
+/**
+ * A file's state, and its content when a diff needs it: always without `wanted` (an edit starts from it),
+ * else only when it differs from `wanted` and is small enough to show. A converged file costs a stat.
+ */
+export async function readContent(path: string, agent: Agent, wanted?: Buffer): Promise<ContentObserved> {
+  if (wanted === undefined) {
+    const [stats, content] = await Promise.all([agent.stat([path], {sha256: true}), agent.readFile(path).catch(() => null)]);
+    return {stat: stats[0]!, content: stats[0]!.kind === 'file' ? content : null};
+  }
+  const [stat] = await agent.stat([path], {sha256: true});
+  const show = stat!.kind === 'file' && stat!.sha256 !== sha256(wanted) && (stat!.size ?? 0) <= FETCH_LIMIT;
+  return {stat: stat!, content: show ? await agent.readFile(path).catch(() => null) : null};
 }
 
 /** Split a validate command like Ansible's (whitespace, simple quotes) into argv. */

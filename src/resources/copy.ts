@@ -49,7 +49,7 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
 
   async read(args: CopyArgs, agent: Agent) {
     const [observed, source] = await Promise.all([
-      readContent(args.dest, agent),
+      readContent(args.dest, agent, args.bytes),
       args.bytes === undefined ? agent.readFile(args.src!) : Promise.resolve(undefined),
     ]);
     return {...observed, source};

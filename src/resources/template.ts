@@ -40,7 +40,7 @@ export const template: Resource<TemplateArgs, ContentObserved> = {
   },
 
   read(args: TemplateArgs, agent: Agent) {
-    return readContent(args.dest, agent);
+    return readContent(args.dest, agent, args.rendered);
   },
 
   diff(args, observed) {
