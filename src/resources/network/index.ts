@@ -95,12 +95,15 @@ export const network: Resource<NetworkArgs, Observed> = {
   },
 
   async read(args, agent: Agent) {
-    const paths = [...new Set([...candidateFiles(args).map((f) => f.path), INTERFACES])];
+    // Every backend's file is known in advance: a file that already holds it costs a stat, not a read.
+    const wanted = new Map<string, Buffer | undefined>(candidateFiles(args).map((f) => [f.path, Buffer.from(f.content)]));
+    wanted.set(INTERFACES, undefined);
+    const paths = [...wanted.keys()];
     const [tools, running, ipAddr, ...files] = await Promise.all([
       agent.stat(Object.values(TOOLS)),
       agent.stat(['/run/NetworkManager/NetworkManager.pid', '/run/NetworkManager']),
       agent.exec(['ip', '-o', '-4', 'addr', 'show', 'dev', args.iface]),
-      ...paths.map((path) => readContent(path, agent)),
+      ...paths.map((path) => readContent(path, agent, wanted.get(path))),
     ]);
     return {
       tools: {netplan: tools[0]!.kind !== 'absent', ifupdown: tools[1]!.kind !== 'absent', NetworkManager: tools[2]!.kind !== 'absent'},
