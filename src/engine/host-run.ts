@@ -13,7 +13,7 @@ import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
 import {startedService} from '../resources/service.js';
 import {Redactor, secretValues} from './redact.js';
-import type {HostScope} from './scope.js';
+import {taskVars, type HostScope} from './scope.js';
 import {finishTask, prepareTask, type Prepared, type ReadCache} from './task-run.js';
 
 /** Opens the agent for a host (its connection vars already merged); readOnly in check mode. */
@@ -107,6 +107,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
       if (play === options.plays[0]) emit({type: 'host-connected', host, ms: Math.round(performance.now() - connectStarted)});
       emit({type: 'play-start', host, play: play.name});
       const scope: HostScope = {host, inventory: options.inventory, play, facts: play.gatherFacts ? agent.facts : undefined, hostFacts, extraVars: options.extraVars};
+      redactor.add(secretValues(taskVars(scope)));
       const failed = await runPlay(play, scope, agent, {...options, redactor, record, agentFor});
       if (failed) break;
     }

@@ -28,7 +28,7 @@ export interface HostScope {
 }
 
 /** The variables a task sees on a host: Ansible's precedence (hostVars), `omit`, and pxeprov's own facts. */
-export function taskVars(scope: HostScope, task: Task): Vars {
+export function taskVars(scope: HostScope, task?: Task): Vars {
   const facts = scope.facts && ansibleFacts(scope.facts);
   return {
     ...hostVars(scope.play, scope.host, scope.inventory, scope.extraVars, facts, {task, runtime: scope.hostFacts}),

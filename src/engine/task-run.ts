@@ -74,7 +74,8 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, ch
   try {
     const module = moduleOf(task);
     const vars = taskVars(scope, task);
-    redactor.add(secretValues(vars));
+    // The play's variables were searched once (runPlay); what a task adds is its own vars and the results so far.
+    redactor.add(secretValues({...task.vars, ...scope.hostFacts}));
     const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
     if (!Array.isArray(loopItems)) {
       throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});

@@ -67,11 +67,10 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
   async read(args, agent: Agent) {
     const init = agent.facts.init;
     if (init === 'systemd') {
-      const [shown, enabled] = await Promise.all([
-        agent.exec(['systemctl', 'show', '-p', 'LoadState', '-p', 'ActiveState', '--', args.name]),
-        agent.exec(['systemctl', 'is-enabled', '--', args.name]),
-      ]);
-      return {init, ...parseSystemctlShow(shown.stdout.toString(), enabled.stdout.toString())};
+      // One request: is-enabled's answer on the first line, then show's properties; the name is an argument, never code.
+      const shown = await agent.exec(['sh', '-c', 'systemctl is-enabled -- "$1" 2>/dev/null; echo ---; systemctl show -p LoadState -p ActiveState -- "$1"', 'sh', args.name]);
+      const [isEnabled, show] = shown.stdout.toString().split('---\n');
+      return {init, ...parseSystemctlShow(show ?? '', isEnabled ?? '')};
     }
     const [script, status, links] = await Promise.all([
       agent.stat([`/etc/init.d/${args.name}`]),
