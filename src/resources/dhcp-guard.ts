@@ -55,7 +55,7 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     properties: {
       iface: {type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,15}$', description: 'The interface the DHCP server is for.'},
       force: {type: 'boolean', description: 'Skip the check.'},
-      timeout: {type: 'integer', minimum: 1, maximum: 60, description: 'Seconds to wait for offers (default 2: servers answer in milliseconds).'},
+      timeout: {type: 'integer', minimum: 1, maximum: 60, description: 'Seconds to wait for offers (default 3: servers that ping an address before offering it, ISC dhcpd and busybox udhcpd among them, answer after about 1-2 s).'},
     },
     required: ['iface'],
     additionalProperties: false,
@@ -66,7 +66,7 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     const [defaults, config, nmap] = await Promise.all([agent.readFile(DEFAULTS), agent.readFile(CONFIG), agent.stat(['/usr/bin/nmap'])]);
     const ours = (config?.toString().includes(MARK) ?? false) && servedInterfaces(defaults?.toString() ?? '').includes(args.iface);
     if (ours || nmap[0]!.kind === 'absent') return {ours, nmap: nmap[0]!.kind !== 'absent', offers: []};
-    const timeout = args.timeout ?? 2;
+    const timeout = args.timeout ?? 3;
     const scan = await agent.exec(['nmap', '-e', args.iface, '--script', 'broadcast-dhcp-discover', '--script-args', `broadcast-dhcp-discover.timeout=${timeout}s`], {timeout: timeout + 30});
     // The host's own server (an earlier run, another interface) is no rogue.
     const own = new Set(agent.facts.interfaces.flatMap((i) => i.ipv4.map((cidr) => cidr.split('/')[0])));
