@@ -11,7 +11,7 @@ import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
 import {isLazy} from './lazy.js';
 import {installFilters, pyStr} from './template-filters.js';
-import {installJinjaSemantics} from './jinja-semantics.js';
+import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -290,12 +290,6 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 const mtimes = new Map<string, number>();
 
 /** Python truthiness, which Jinja conditions use: empty lists, mappings and strings are false. */
-export function truthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.length > 0;
-  if (value && typeof value === 'object') return Object.keys(value).length > 0;
-  return Boolean(value);
-}
-
 /** Evaluate a `when:` / `changed_when:` / `failed_when:` condition (a bare Jinja expression, or a boolean). */
 export function evalCondition(condition: string | boolean, vars: Vars, where: Where | SourcePos = {}): boolean {
   if (typeof condition === 'boolean') return condition;
@@ -303,7 +297,7 @@ export function evalCondition(condition: string | boolean, vars: Vars, where: Wh
   const scope = new Scope(vars, where);
   captured = undefined;
   run(`{{ (${expr}) | __capture }}`, undefined, scope, where, undefined, condition);
-  return truthy(captured);
+  return jinjaTruthy(captured);
 }
 
 /** Check a template's syntax without rendering it (for `validate`): parse only, cheaper than compiling. */

@@ -4,7 +4,7 @@
  * Targets live under a temp root; the "hosts" are inventory names for the same sshd.
  */
 import assert from 'node:assert/strict';
-import {execFileSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import {existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -195,12 +195,8 @@ describe('engine over a real sshd', {concurrency: false}, () => {
   it('the CLI: check exits 2 on drift, --json prints the report, stderr carries progress', () => {
     writeFileSync(join(target, 'h2/literal'), 'hand edit\n');
     const cli = (args: string[]) => {
-      try {
-        return {code: 0, stdout: execFileSync('node', ['bin/run.js', ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, CI: 'true'}})};
-      } catch (error) {
-        const e = error as {status: number; stdout: string; stderr: string};
-        return {code: e.status, stdout: e.stdout, stderr: e.stderr};
-      }
+      const r = spawnSync('node', ['bin/run.js', ...args], {encoding: 'utf8', env: {...process.env, CI: 'true'}});
+      return {code: r.status, stdout: r.stdout, stderr: r.stderr};
     };
     const inventory = join(dir, 'inventory.yaml');
     const drift = cli(['check', inventory, '-p', join(dir, 'site.yaml'), '-e', `root=${target}`, '--json']);
@@ -210,8 +206,13 @@ describe('engine over a real sshd', {concurrency: false}, () => {
     const validateReport = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync('schemas/report.schema.json', 'utf8')));
     assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
     assert.ok(!drift.stdout.includes(SECRET));
-    const up = cli(['up', inventory, '-p', join(dir, 'site.yaml'), '-e', `root=${target}`, '-l', 'h2']);
+    assert.equal(drift.stderr, '', '--json: nothing but the report');
+    const up = cli(['up', inventory, '-p', join(dir, 'site.yaml'), '-e', `root=${target}`, '-l', 'h2', '--diff']);
     assert.equal(up.code, 0);
+    assert.equal(up.stdout, '', 'results as text go to stderr with the progress');
+    assert.match(up.stderr, /^changed: \[h2\] Literal content - content differs$/m);
+    assert.match(up.stderr, /^-hand edit$/m);
+    assert.match(up.stderr, /^h2 +: ok=\d+ {2}changed=1 {2}unreachable=0 {2}failed=0/m);
     assert.equal(readFileSync(join(target, 'h2/literal'), 'utf8'), 'a\nb\n');
     assert.equal(cli(['check', inventory, '-p', join(dir, 'site.yaml'), '-e', `root=${target}`]).code, 0);
   });
