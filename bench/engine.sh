@@ -23,7 +23,7 @@ ANSIBLE_RUNS_20=${ANSIBLE_RUNS_20:-1}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-engine.XXXXXX)
 chmod 755 "$BENCH_TMP"
 . bench/lib.sh
-PX="node bin/run.js"
+PX="bin/pxeprov"
 PX_PLAY=bench/engine/pxeprov/site.yaml
 AN_PLAY=bench/engine/ansible/site.yaml
 export ANSIBLE_CONFIG=$PWD/bench/engine/ansible/ansible.cfg

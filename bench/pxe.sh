@@ -18,7 +18,7 @@ BIG_MB=${BIG_MB:-700}
 PREFIX=${PREFIX:-bnch}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-pxe.XXXXXX)
 . bench/lib.sh
-PX="node bin/run.js"
+PX="bin/pxeprov"
 INV=$BENCH_TMP/lab.yaml
 PLAY=playbooks/pxe-server.yaml
 AN_PLAY=bench/pxe/ansible/site.yaml

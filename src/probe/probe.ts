@@ -4,6 +4,7 @@ import {posix} from 'node:path';
 import {run} from '../lab/exec.js';
 import {PxeError} from '../errors.js';
 import {discover} from './dhcp-client.js';
+import {httpHead} from './http.js';
 import {bootTarget, isProxyOffer, type Arch, type DhcpReply} from './dhcp.js';
 import {TftpError, tftpGet} from './tftp-client.js';
 import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames, type PxelinuxConfig} from './pxelinux.js';
@@ -120,8 +121,8 @@ async function fetchStep(step: StepFn, name: string, server: string, path: strin
 
 async function httpCheck(step: StepFn, name: string, url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, {method: 'HEAD', signal: AbortSignal.timeout(5000)});
-    return step(name, res.ok, `${url}: HTTP ${res.status}`);
+    const status = await httpHead(url);
+    return step(name, status >= 200 && status < 300, `${url}: HTTP ${status}`);
   } catch (error) {
     return step(name, false, `${url}: ${(error as Error).message}`);
   }
