@@ -8,6 +8,7 @@ import {createRequire} from 'node:module';
 import {posix} from 'node:path';
 import type nunjucks from 'nunjucks';
 import {encrypt} from 'unixcrypt';
+import {jinjaTruthy} from './jinja-semantics.js';
 import {ipFilters, ipTests} from './template-ip.js';
 
 type Fn = (...args: any[]) => unknown;
@@ -138,7 +139,13 @@ const filters: Record<string, Fn> = {
     const id = scheme === 'sha512' ? '6' : '5';
     return encrypt(String(value), `$${id}$${rounds ? `rounds=${rounds}$` : ''}${salt ?? stableSalt(String(value))}`);
   },
-  unique: (value: unknown[]) => [...new Set(value)],
+  unique: (value: unknown[]) => distinct(value),
+  // Ansible's set theory filters: results keep the first list's order, without duplicates.
+  difference: (value: unknown[], other: unknown[]) => distinct(value.filter((v) => !containsValue(other, v))),
+  intersect: (value: unknown[], other: unknown[]) => distinct(value.filter((v) => containsValue(other, v))),
+  union: (value: unknown[], other: unknown[]) => distinct([...value, ...other]),
+  symmetric_difference: (value: unknown[], other: unknown[]) =>
+    distinct([...value.filter((v) => !containsValue(other, v)), ...other.filter((v) => !containsValue(value, v))]),
   flatten: (value: unknown[], levels = Infinity) => (value as unknown[]).flat(levels as number),
   min: (value: number[]) => Math.min(...value),
   max: (value: number[]) => Math.max(...value),
@@ -161,6 +168,22 @@ const filters: Record<string, Fn> = {
     value === null ? 'NoneType' : Array.isArray(value) ? 'list' : typeof value === 'object' ? 'dict' : typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int' : 'float',
 };
 
+/** item.a.b as Jinja's attribute lookups read it (undefined when a step is missing). */
+function attribute(item: unknown, path: unknown): unknown {
+  return String(path).split('.').reduce<any>((o, k) => o?.[k], item);
+}
+
+/** Equality as Python's `in` sees it: by value, for lists and mappings too. */
+function containsValue(list: unknown[], value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return list.includes(value);
+  const key = JSON.stringify(value);
+  return list.some((v) => v !== null && typeof v === 'object' && JSON.stringify(v) === key);
+}
+
+function distinct(values: unknown[]): unknown[] {
+  return values.filter((v, i) => values.findIndex((w) => containsValue([w], v)) === i);
+}
+
 const tests: Record<string, Fn> = {
   none: (value: unknown) => value === null,
   match: (value: unknown, pattern: string) => pyRegex(pattern, '').exec(String(value))?.index === 0,
@@ -173,6 +196,8 @@ const tests: Record<string, Fn> = {
   success: (value: unknown) => isPlainObject(value) && value.failed !== true,
   skipped: (value: unknown) => isPlainObject(value) && value.skipped === true,
   contains: (value: unknown, item: unknown) => Array.isArray(value) && value.includes(item),
+  in: (value: unknown, container: unknown) =>
+    Array.isArray(container) ? containsValue(container, value) : typeof container === 'string' ? container.includes(String(value)) : isPlainObject(container) && String(value) in container,
   subset: (value: unknown[], of: unknown[]) => value.every((v) => of.includes(v)),
   superset: (value: unknown[], of: unknown[]) => of.every((v) => value.includes(v)),
 };
@@ -195,13 +220,27 @@ export function installFilters(env: nunjucks.Environment): void {
   // Jinja's map: map('filter', args…) or map(attribute='x').
   env.addFilter('map', (value: unknown[], ...rest: unknown[]) => {
     const [args, kw] = splitKwargs(rest);
-    if (kw.attribute !== undefined) return value.map((v) => String(kw.attribute).split('.').reduce<any>((o, k) => o?.[k], v) ?? kw.default);
+    if (kw.attribute !== undefined) return value.map((v) => attribute(v, kw.attribute) ?? kw.default);
     const [name, ...fargs] = args as [string, ...unknown[]];
     const filter = env.getFilter(name);
     return value.map((v) => filter(v, ...fargs));
   });
-  // addTest exists since nunjucks 3.0; its typings lack it.
-  const addTest = (env as unknown as {addTest(name: string, fn: Fn): void}).addTest.bind(env);
+  // addTest and getTest exist since nunjucks 3.0; its typings lack them.
+  const testEnv = env as unknown as {addTest(name: string, fn: Fn): void; getTest(name: string): Fn};
+  const addTest = testEnv.addTest.bind(testEnv);
+  // Jinja's select/reject(test, args…) and selectattr/rejectattr(attr, test, args…). nunjucks' *attr take no
+  // test at all (selectattr('kind', 'equalto', 'x') would keep every item with a kind) and all four judge by
+  // JavaScript's truth; Jinja applies the named test, or Python's truth without one.
+  const judge = (keep: boolean, byAttribute: boolean) =>
+    function (this: unknown, value: Iterable<unknown>, ...rest: unknown[]) {
+      const [attr, testName, ...args] = byAttribute ? rest : [undefined, ...rest];
+      const test = testName === undefined ? jinjaTruthy : testEnv.getTest(String(testName));
+      return [...value].filter((item) => Boolean(test.call(this, byAttribute ? attribute(item, attr) : item, ...args)) === keep);
+    };
+  env.addFilter('select', judge(true, false));
+  env.addFilter('reject', judge(false, false));
+  env.addFilter('selectattr', judge(true, true));
+  env.addFilter('rejectattr', judge(false, true));
   for (const [name, fn] of Object.entries({...tests, ...ipTests})) addTest(name, fn);
   env.addGlobal('lookup', lookup);
   env.addGlobal('query', (plugin: string, ...terms: unknown[]) => String(lookup(plugin, ...terms)).split(','));

@@ -20,6 +20,11 @@ const vars = {
   empty: [],
   nothing: null,
   yes_string: 'yes',
+  hosts: [
+    {name: 'a', mac: 'AA:01', profile: 'ks', tags: ['x']},
+    {name: 'b', mac: 'AA:02', tags: []},
+    {name: 'c', mac: 'AA:03', profile: '', kind: {os: 'debian'}},
+  ],
 };
 
 const renders: Array<[string, string]> = [
@@ -61,6 +66,22 @@ const renders: Array<[string, string]> = [
   ['{% if missing is defined %}a{% else %}b{% endif %}', 'b'],
   ["{{ 'x' if flag else 'y' }}", 'x'],
   ['{{ True }} {{ None }}', 'True None'],
+  // select/reject and their attr forms: a named test with its arguments, else Python truth
+  ["{{ hosts | selectattr('profile') | map(attribute='name') | join(',') }}", 'a'],
+  ["{{ hosts | rejectattr('profile') | map(attribute='name') | join(',') }}", 'b,c'],
+  ["{{ hosts | selectattr('tags') | map(attribute='name') | join(',') }}", 'a'],
+  ["{{ hosts | selectattr('profile', 'defined') | map(attribute='name') | join(',') }}", 'a,c'],
+  ["{{ hosts | selectattr('name', 'equalto', 'b') | map(attribute='mac') | join(',') }}", 'AA:02'],
+  ["{{ hosts | rejectattr('name', 'in', ['a', 'c']) | map(attribute='name') | join(',') }}", 'b'],
+  ["{{ hosts | selectattr('kind.os', 'eq', 'debian') | map(attribute='name') | join(',') }}", 'c'],
+  ["{{ hosts | selectattr('mac', 'match', 'AA:0[12]') | map(attribute='name') | join(',') }}", 'a,b'],
+  ["{{ [0, 1, [], [2], '', 'x'] | select | list | length }}", '3'],
+  ["{{ [1, 2, 3, 4] | select('odd') | join(',') }} {{ [1, 2, 3, 4] | reject('lessthan', 3) | join(',') }}", '1,3 3,4'],
+  ["{{ 'b' is in(['a', 'b']) }} {{ 'z' is in('xyz') }} {{ 'k' is in({'k': 1}) }} {{ 'q' is in(['a']) }}", 'True True True False'],
+  // Ansible's set theory, by value, first list's order
+  ["{{ [3, 1, 2, 1] | difference([2, 5]) }} {{ [3, 1, 2, 1] | intersect([1, 2, 5]) }}", '[3, 1] [1, 2]'],
+  ["{{ [3, 1] | union([1, 4, 4]) }} {{ [3, 1] | symmetric_difference([1, 4]) }} {{ [3, 1, 3] | unique }}", '[3, 1, 4] [3, 4] [3, 1]'],
+  ["{{ [{'a': 1}, {'a': 2}] | difference([{'a': 1}]) }} {{ [{'a': 1}, {'a': 1}] | unique | length }}", "[{'a': 2}] 1"],
 ];
 
 describe('renderString', () => {
