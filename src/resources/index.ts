@@ -11,10 +11,10 @@ import {lineinfile} from './lineinfile.js';
 import {media} from './media/index.js';
 import {network} from './network/index.js';
 import {service} from './service.js';
-import {slurp, stat} from './stat.js';
+import {find, slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Resource} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, lineinfile, media, network, service, set_fact, shell, slurp, stat, template, warn];
+const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, network, service, set_fact, shell, slurp, stat, template, warn];
 
 export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));

@@ -1,6 +1,28 @@
-/** stat and slurp: read-only modules whose result is registered (they also run in check mode). */
-import type {Agent, StatResult} from '../transport/types.js';
+/** stat, slurp and find: read-only modules whose result is registered (they also run in check mode). */
+import {posix} from 'node:path';
+import {PxeError} from '../errors.js';
+import type {Agent, FileKind, StatResult} from '../transport/types.js';
 import type {Resource} from './types.js';
+
+/** A path's state as Ansible's stat and find register it. */
+function statFields(observed: StatResult): Record<string, unknown> {
+  return {
+    exists: observed.kind !== 'absent',
+    path: observed.path,
+    isdir: observed.kind === 'directory',
+    isreg: observed.kind === 'file',
+    islnk: observed.kind === 'link',
+    mode: observed.mode === undefined ? undefined : '0' + observed.mode.toString(8).padStart(3, '0'),
+    pw_name: observed.owner,
+    gr_name: observed.group,
+    uid: observed.uid,
+    gid: observed.gid,
+    size: observed.size,
+    mtime: observed.mtime,
+    lnk_target: observed.target,
+    checksum: observed.sha256,
+  };
+}
 
 export const stat: Resource<{path: string; checksum?: boolean}, StatResult> = {
   name: 'stat',
@@ -18,27 +40,9 @@ export const stat: Resource<{path: string; checksum?: boolean}, StatResult> = {
     return (await agent.stat([args.path], {sha256: args.checksum !== false}))[0]!;
   },
   diff(args, observed) {
-    const exists = observed.kind !== 'absent';
     return {
-      ok: exists ? `${args.path} is a ${observed.kind}` : `${args.path} does not exist`,
-      result: {
-        stat: {
-          exists,
-          path: args.path,
-          isdir: observed.kind === 'directory',
-          isreg: observed.kind === 'file',
-          islnk: observed.kind === 'link',
-          mode: observed.mode === undefined ? undefined : '0' + observed.mode.toString(8).padStart(3, '0'),
-          pw_name: observed.owner,
-          gr_name: observed.group,
-          uid: observed.uid,
-          gid: observed.gid,
-          size: observed.size,
-          mtime: observed.mtime,
-          lnk_target: observed.target,
-          checksum: observed.sha256,
-        },
-      },
+      ok: observed.kind !== 'absent' ? `${args.path} is a ${observed.kind}` : `${args.path} does not exist`,
+      result: {stat: {...statFields(observed), path: args.path}},
     };
   },
   async apply() {},
@@ -59,6 +63,101 @@ export const slurp: Resource<{src: string}, Buffer | null> = {
   diff(args, content) {
     if (content === null) return {ok: `${args.src} does not exist`, result: {failed: true, msg: `file not found: ${args.src}`}};
     return {ok: `read ${content.length} bytes`, result: {content: content.toString('base64'), encoding: 'base64', source: args.src}};
+  },
+  async apply() {},
+};
+
+interface FindArgs {
+  paths: string | string[];
+  patterns?: string | string[];
+  excludes?: string | string[];
+  file_type?: 'file' | 'directory' | 'link' | 'any';
+  hidden?: boolean;
+  recurse?: boolean;
+  depth?: number;
+}
+
+interface FindObserved {
+  /** Everything listed under the existing directories, before patterns and type. */
+  examined: number;
+  matches: StatResult[];
+  skipped: Record<string, string>;
+}
+
+const KIND_OF_TYPE: Record<string, FileKind | undefined> = {file: 'file', directory: 'directory', link: 'link', any: undefined};
+
+/** A list argument as Ansible takes it: a list, or one comma-separated string. */
+function listArg(value: string | string[] | undefined, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  return (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** Python's fnmatch: * ? [seq] [!seq] over the whole name (a ']' first in a set is literal). */
+export function globRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    const setStart = glob[i + 1] === '!' ? i + 2 : i + 1;
+    const close = c === '[' ? glob.indexOf(']', setStart + 1) : -1;
+    if (c === '*') source += '.*';
+    else if (c === '?') source += '.';
+    else if (close > 0) {
+      const set = glob.slice(setStart, close).replace(/[\\^\]]/g, '\\$&');
+      source += `[${setStart > i + 1 ? '^' : ''}${set}]`;
+      i = close;
+    } else source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}
+
+export const find: Resource<FindArgs, FindObserved> = {
+  name: 'find',
+  schema: {
+    type: 'object',
+    description: "Register the paths under directories whose names match shell patterns, like Ansible's find (result.files, result.matched).",
+    properties: {
+      paths: {description: 'Absolute directories to search (a list, or comma-separated).', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
+      patterns: {description: 'Shell patterns (* ? [seq]) the base name must match, any of them (default *).', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
+      excludes: {description: 'Shell patterns of base names to leave out.', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
+      file_type: {enum: ['file', 'directory', 'link', 'any'], description: 'What kind of path to match (default file).'},
+      hidden: {type: 'boolean', description: 'Match names that start with a dot too (default false).'},
+      recurse: {type: 'boolean', description: 'Descend into subdirectories (default false).'},
+      depth: {type: 'integer', minimum: 1, description: 'With recurse: how many levels to descend (default: all).'},
+    },
+    required: ['paths'],
+    additionalProperties: false,
+  },
+  async read(args, agent: Agent) {
+    const paths = listArg(args.paths, []);
+    const relative = paths.find((p) => !p.startsWith('/'));
+    if (relative !== undefined) throw new PxeError('E_MODULE_ARGS', `find: '${relative}' is not an absolute path`, {hint: 'paths on the target start with /'});
+    const skipped: Record<string, string> = {};
+    const dirs = (await agent.stat(paths, {sha256: false})).filter((s) => {
+      if (s.kind === 'directory') return true;
+      skipped[s.path] = s.kind === 'absent' ? 'does not exist' : `is a ${s.kind}, not a directory`;
+      return false;
+    });
+    if (dirs.length === 0) return {examined: 0, matches: [], skipped};
+    const depth = args.recurse ? args.depth : 1;
+    const listing = await agent.exec(['find', ...dirs.map((d) => d.path), '-mindepth', '1', ...(depth ? ['-maxdepth', String(depth)] : []), '-print0']);
+    if (listing.rc !== 0) throw new PxeError('E_REMOTE', `find ${dirs.map((d) => d.path).join(' ')}: ${listing.stderr.toString().trim() || `exit ${listing.rc}`}`);
+    const listed = listing.stdout.toString('utf8').split('\0').filter(Boolean);
+    const patterns = listArg(args.patterns, ['*']).map(globRegExp);
+    const excludes = listArg(args.excludes, []).map(globRegExp);
+    const named = listed.filter((path) => {
+      const name = posix.basename(path);
+      return (args.hidden || !name.startsWith('.')) && patterns.some((p) => p.test(name)) && !excludes.some((p) => p.test(name));
+    });
+    const kind = KIND_OF_TYPE[args.file_type ?? 'file'];
+    const matches = (await agent.stat(named.sort(), {sha256: false})).filter((s) => s.kind !== 'absent' && (kind === undefined || s.kind === kind));
+    return {examined: listed.length, matches, skipped};
+  },
+  diff(_args, observed) {
+    const skipped = Object.entries(observed.skipped).map(([path, why]) => `${path} ${why}`);
+    return {
+      ok: `${observed.matches.length} of ${observed.examined} paths matched${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
+      result: {files: observed.matches.map(statFields), matched: observed.matches.length, examined: observed.examined, skipped_paths: observed.skipped},
+    };
   },
   async apply() {},
 };

@@ -115,6 +115,30 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.deepEqual(changedTasks(repair.report!), ['BIOS menu (pxelinux.cfg/default)']);
   });
 
+  it('a host that leaves dhcp_hosts loses its per-host menus and kickstart; the others keep theirs', async () => {
+    const host = (n: number) => ({name: `n${n}`, mac: `52:54:00:AA:00:0${n}`, ip: `192.168.77.5${n}`, profile: 'ks'});
+    const files = (n: number) => [`/var/lib/tftpboot/pxelinux.cfg/01-52-54-00-aa-00-0${n}`, `/var/lib/tftpboot/grub/grub.cfg-01-52-54-00-aa-00-0${n}`, `/srv/install/ks/hosts/n${n}.cfg`];
+    const present = async (paths: string[]) => (await runInLabHost(`for f in ${paths.join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`, {prefix: PREFIX})).stdout.split('\n').filter(Boolean);
+    assert.equal((await pxeprov(['up'], {dhcp_hosts: [host(1), host(2)]})).code, 0);
+    assert.deepEqual(await present([...files(1), ...files(2)]), [...files(1), ...files(2)]);
+
+    const check = await pxeprov(['check'], {dhcp_hosts: [host(1)]});
+    assert.equal(check.code, 2, 'the stale files are drift');
+    const up = await pxeprov(['up'], {dhcp_hosts: [host(1)]});
+    assert.equal(up.code, 0);
+    const removed = up.report!.hosts[0]!.tasks.filter((t) => t.status === 'changed' && / are removed$/.test(t.task)).map((t) => `${t.task}: ${t.item}`);
+    assert.deepEqual(removed.sort(), [
+      'Kickstarts of hosts no longer in dhcp_hosts are removed: n2.cfg',
+      'Per-host BIOS menus of hosts no longer in dhcp_hosts are removed: 01-52-54-00-aa-00-02',
+      'Per-host UEFI menus of hosts no longer in dhcp_hosts are removed: grub.cfg-01-52-54-00-aa-00-02',
+    ]);
+    assert.deepEqual(await present([...files(1), ...files(2)]), files(1));
+    assert.deepEqual(changedTasks((await pxeprov(['up'], {dhcp_hosts: [host(1)]})).report!), []);
+
+    assert.equal((await pxeprov(['up'])).code, 0);
+    assert.deepEqual(await present(files(1)), [], 'no dhcp_hosts: no per-host file');
+  });
+
   it('a BIOS client boots over DHCP, TFTP, pxelinux and fetches its kickstart over HTTP', async () => {
     const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
     assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);

@@ -1,7 +1,10 @@
 /** Playbooks, roles, variables precedence, -e and YAML semantics. */
 import assert from 'node:assert/strict';
-import {join} from 'node:path';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {basename, join} from 'node:path';
 import {describe, it} from 'node:test';
+import {emitSchemas} from '../../src/config/emit-schemas.js';
 import {parseExtraVars} from '../../src/config/extra-vars.js';
 import {loadInventory} from '../../src/config/inventory.js';
 import {loadPlaybook} from '../../src/config/playbook.js';
@@ -97,5 +100,16 @@ describe('playbook loading', () => {
     assert.equal(renderValue('{{ hostvars.pxe1.ansible_host }}', v), '10.0.0.2');
     const playLevel = hostVars(play, 'pxe1', inventory, {});
     assert.equal(playLevel.level, 'role_vars', 'role vars > vars_files > play vars without a task');
+  });
+});
+
+describe('published schemas', () => {
+  it('schemas/*.schema.json are what the code generates (run `npm run schemas` after changing a schema)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-schemas-'));
+    try {
+      for (const file of emitSchemas(dir)) assert.equal(readFileSync(join('schemas', basename(file)), 'utf8'), readFileSync(file, 'utf8'), basename(file));
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });
