@@ -1,14 +1,14 @@
 /**
  * Publish the input schemas as JSON files for editors' YAML language servers (schemas/*.schema.json):
- * inventory, playbook, tasks (keywords plus every module's arguments, by plain and ansible.builtin. name)
- * and vars. The lead wires it as `npm run schemas`: node dist/config/emit-schemas.js [DIR].
+ * inventory, playbook, tasks (keywords plus every module's arguments, by plain and ansible.builtin. name),
+ * vars and role meta. The lead wires it as `npm run schemas`: node dist/config/emit-schemas.js [DIR].
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {modules} from '../resources/index.js';
 import {PACKAGE_ROOT} from './roles.js';
-import {inventorySchema, playbookSchema, TASK_KEYWORDS, varsSchema} from './schemas.js';
+import {inventorySchema, playbookSchema, roleMetaSchema, TASK_KEYWORDS, varsSchema} from './schemas.js';
 
 const SCHEMA_BASE = 'https://github.com/pxeprov/pxeprov/schemas';
 
@@ -44,6 +44,7 @@ export function emitSchemas(dir = join(PACKAGE_ROOT, 'schemas')): string[] {
     'playbook.schema.json': playbookSchema,
     'tasks.schema.json': tasksSchema(),
     'vars.schema.json': varsSchema,
+    'role-meta.schema.json': {$schema: 'http://json-schema.org/draft-07/schema#', $id: `${SCHEMA_BASE}/role-meta.schema.json`, title: 'pxeprov role meta/main.yaml', ...roleMetaSchema},
   };
   return Object.entries(files).map(([name, schema]) => {
     const file = join(dir, name);

@@ -5,7 +5,7 @@
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import type {Play, Playbook, RoleRef, Task, Vars} from './model.js';
-import {loadRole, rolesPath} from './roles.js';
+import {loadRole, loadRoleMeta, locateRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
 import {playbookShapeSchema} from './schemas.js';
 import {didYouMean} from './suggest.js';
@@ -13,7 +13,7 @@ import {emptyInherited, readTasks, type Inherited} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {hasTemplate, renderString} from './template.js';
 import {loadVarsFile} from './vars-dirs.js';
-import {loadYaml, posAt, type YamlFile} from './yaml.js';
+import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
 
 export interface LoadPlaybookOptions {
   /** -e values: vars_files names may be templates of them. */
@@ -82,28 +82,42 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
   const roles: RoleRef[] = [];
   const roleTasks: Task[] = [];
   const roleHandlers: Task[] = [];
-  (Array.isArray(raw.roles) ? raw.roles : []).forEach((entry: unknown, j: number) => {
-    const where = posAt(y, [i, 'roles', j]);
+  // Ansible runs a role once per play: listed again (or depended on again) with the same parameters, it is
+  // skipped unless its meta says allow_duplicates.
+  const added = new Set<string>();
+  const addRole = (entryYaml: YamlFile, path: YamlPath, entry: unknown, parent: Inherited, chain: string[]): void => {
+    const where = posAt(entryYaml, path);
     const e = (typeof entry === 'string' ? {role: entry} : entry) as Record<string, unknown>;
     const name = (e.role ?? e.name) as string | undefined;
     if (!name) {
       errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
       return;
     }
+    if (chain.includes(name)) {
+      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint: "remove one of these from a role's meta/main.yaml dependencies"}));
+      return;
+    }
+    const dir = locateRole(name, searchPath, baseDir, where, errors);
+    if (!dir) return;
     const {role: _r, name: _n, vars: roleVars, tags: roleTags, when, become: roleBecome, ...extra} = e;
     const params = {...extra, ...(roleVars as Vars | undefined)};
     const roleInherited: Inherited = {
-      ...inherited,
-      tags: [...new Set([...tags, ...strings(roleTags)])],
-      when: when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String),
-      become: roleBecome === undefined ? undefined : toBool(roleBecome),
+      ...parent,
+      tags: [...new Set([...parent.tags, ...strings(roleTags)])],
+      when: [...parent.when, ...(when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String))],
+      become: roleBecome === undefined ? parent.become : toBool(roleBecome),
     };
-    const role = loadRole(name, params, roleInherited, searchPath, baseDir, where, errors);
-    if (!role) return;
+    const meta = loadRoleMeta(dir, errors);
+    meta.dependencies.forEach((dependency, k) => addRole(meta.y!, ['dependencies', k], dependency, roleInherited, [...chain, name]));
+    const key = `${dir}\0${JSON.stringify(params)}`;
+    if (added.has(key) && !meta.allowDuplicates) return;
+    added.add(key);
+    const role = loadRole(name, dir, params, roleInherited, errors);
     roles.push(role.ref);
     roleTasks.push(...role.tasks);
     roleHandlers.push(...role.handlers);
-  });
+  };
+  (Array.isArray(raw.roles) ? raw.roles : []).forEach((entry: unknown, j: number) => addRole(y, [i, 'roles', j], entry, inherited, []));
 
   const section = (key: string) => readTasks({y, dir: baseDir, inherited}, [i, key], raw[key], errors);
   const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];

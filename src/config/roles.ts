@@ -1,5 +1,5 @@
 /**
- * Roles as data: roles/<name>/{defaults,vars,tasks,handlers}/main.yaml (or main.yml), templates/, files/.
+ * Roles as data: roles/<name>/{defaults,vars,tasks,handlers,meta}/main.yaml (or main.yml), templates/, files/.
  * Searched in <playbook dir>/roles, <playbook dir>/../roles, then the roles shipped with pxeprov.
  */
 import {existsSync, readdirSync, statSync} from 'node:fs';
@@ -7,9 +7,12 @@ import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {collectErrors, PxeError} from '../errors.js';
 import type {RoleRef, SourcePos, Task, Vars} from './model.js';
+import {checkSchema} from './schema-check.js';
+import {roleMetaSchema} from './schemas.js';
 import {readTasks, type Inherited} from './tasks.js';
+import {toBool} from './template-filters.js';
 import {loadVarsFile} from './vars-dirs.js';
-import {loadYaml} from './yaml.js';
+import {loadYaml, type YamlFile} from './yaml.js';
 
 /** The package root: two levels up from src/config (tsx) or dist/config (built). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,7 +44,8 @@ export function findRole(name: string, searchPath: string[], baseDir: string): s
   return searchPath.map((p) => join(p, name)).find(isDir);
 }
 
-export function loadRole(name: string, params: Vars, inherited: Inherited, searchPath: string[], baseDir: string, where: SourcePos, errors: PxeError[]): LoadedRole | undefined {
+/** The role's directory, or an E_UNKNOWN_ROLE error naming the known roles. */
+export function locateRole(name: string, searchPath: string[], baseDir: string, where: SourcePos, errors: PxeError[]): string | undefined {
   const dir = findRole(name, searchPath, baseDir);
   if (!dir) {
     const known = searchPath.flatMap((p) => (isDir(p) ? listDirs(p) : []));
@@ -52,8 +56,35 @@ export function loadRole(name: string, params: Vars, inherited: Inherited, searc
         hint: known.length ? `known roles: ${known.join(', ')}` : 'create roles/<name>/tasks/main.yaml beside the playbook',
       }),
     );
-    return undefined;
   }
+  return dir;
+}
+
+export interface RoleMeta {
+  /** Role entries (as in a play's roles:) that run before this role. */
+  dependencies: unknown[];
+  allowDuplicates: boolean;
+  /** meta/main.yaml, for the positions of its entries. */
+  y?: YamlFile;
+}
+
+/** roles/<name>/meta/main.yaml: the roles this one depends on (galaxy_info is accepted and ignored). */
+export function loadRoleMeta(dir: string, errors: PxeError[]): RoleMeta {
+  const none: RoleMeta = {dependencies: [], allowDuplicates: false};
+  const file = mainFile(dir, 'meta');
+  if (!file) return none;
+  const y = collectErrors(errors, () => loadYaml(file, 'role meta file'));
+  if (!y) return none;
+  const problems = checkSchema(roleMetaSchema, y.value, y);
+  if (problems.length) {
+    errors.push(...problems);
+    return none;
+  }
+  const meta = (y.value ?? {}) as {dependencies?: unknown[] | null; allow_duplicates?: unknown};
+  return {dependencies: meta.dependencies ?? [], allowDuplicates: meta.allow_duplicates !== undefined && toBool(meta.allow_duplicates), y};
+}
+
+export function loadRole(name: string, dir: string, params: Vars, inherited: Inherited, errors: PxeError[]): LoadedRole {
   const varsOf = (sub: string): Vars => {
     const file = mainFile(dir, sub);
     return file ? loadVarsFile(file, errors, `role ${sub} file`) : {};

@@ -98,6 +98,17 @@ export const roleEntrySchema = {
   },
 } as const;
 
+export const roleMetaSchema = {
+  type: ['object', 'null'],
+  description: "A role's meta/main.yaml.",
+  properties: {
+    dependencies: {type: ['array', 'null'], items: roleEntrySchema, description: 'Roles that run before this one: once per play, unless their parameters differ.'},
+    allow_duplicates: flag('Run this role each time it is listed, even with the same parameters.'),
+    galaxy_info: mapping('Ansible Galaxy metadata (accepted, not used).'),
+  },
+  additionalProperties: false,
+} as const;
+
 const taskList = (description: string) => ({type: ['array', 'null'], description, items: {$ref: 'tasks.schema.json#/definitions/task'}});
 
 export const PLAY_KEYWORDS = {

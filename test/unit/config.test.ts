@@ -79,6 +79,19 @@ describe('playbook loading', () => {
     assert.equal(play.become, true);
   });
 
+  it("roles' meta dependencies run first, once per play unless their parameters differ or allow_duplicates", () => {
+    const deps = loadPlaybook(join(FIXTURES, 'role-dependencies/site.yaml')).plays[0]!;
+    const order = deps.tasks.map((t) => `${t.name}${t.role?.params.tool ? `(${t.role.params.tool})` : ''}`);
+    assert.deepEqual(order, ['base', 'tools(curl)', 'web', 'tools(psql)', 'db', 'log', 'log']);
+    const [base, curl, web, psql] = deps.tasks;
+    for (const t of [base!, curl!, web!]) {
+      assert.deepEqual(t.when, ['deploy_web'], `${t.name} inherits the when of the role that depends on it`);
+      assert.deepEqual(t.tags, ['w']);
+    }
+    assert.deepEqual(psql!.when, [], "db's dependency does not get web's when");
+    assert.deepEqual(deps.roles.map((r) => r.name), ['base', 'tools', 'web', 'tools', 'db', 'log', 'log']);
+  });
+
   it('variable precedence', () => {
     const inventory = loadInventory(join(FIXTURES, 'bad/_shared/inventory.yaml'));
     const task = byName('web config');
