@@ -29,7 +29,7 @@ export function tasksSchema(): Record<string, unknown> {
     definitions: {
       task: {
         type: 'object',
-        properties: {...TASK_KEYWORDS, block: {type: 'array', items: {$ref: '#/definitions/task'}}, ...moduleProps},
+        properties: {...TASK_KEYWORDS, ...Object.fromEntries(['block', 'rescue', 'always'].map((k) => [k, {...TASK_KEYWORDS[k as 'block' | 'rescue' | 'always'], items: {$ref: '#/definitions/task'}}])), ...moduleProps},
         additionalProperties: false,
       },
     },

@@ -59,6 +59,19 @@ export interface Task {
   pos: SourcePos;
   /** The role the task comes from (its templates/ and files/ are searched first). */
   role?: RoleRef;
+  /** The blocks with a rescue or an always that hold this task, outermost first. */
+  blocks?: BlockPlace[];
+}
+
+/** One block with rescue:/always: its tasks, rescue tasks and always tasks share this object. */
+export interface Block {
+  hasRescue: boolean;
+  pos: SourcePos;
+}
+
+export interface BlockPlace {
+  block: Block;
+  section: 'block' | 'rescue' | 'always';
 }
 
 export interface RoleRef {

@@ -79,6 +79,8 @@ export const TASK_KEYWORDS = {
   no_log: flag('Hide arguments and results (secrets).'),
   vars: mapping('Variables of this task only.'),
   block: {type: 'array', description: 'Tasks that share this entry’s when/become/tags/vars.'},
+  rescue: {type: ['array', 'null'], description: '(with block) Tasks run when a task of the block fails; if they succeed, the host goes on.'},
+  always: {type: ['array', 'null'], description: '(with block) Tasks run after the block (and rescue), whether they failed or not.'},
   import_tasks: text('Include the tasks of this file (relative to the tasks/ dir or the playbook).'),
   include_tasks: text('Same as import_tasks (a static file name).'),
 } as const;

@@ -7,7 +7,7 @@ import {dirname, isAbsolute, join} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
 import {modules} from '../resources/index.js';
 import type {Resource} from '../resources/types.js';
-import type {RoleRef, Task, Vars} from './model.js';
+import type {BlockPlace, RoleRef, Task, Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {TASK_KEYWORDS, taskKeywordSchema} from './schemas.js';
 import {didYouMean, nearest} from './suggest.js';
@@ -23,6 +23,7 @@ export interface Inherited {
   vars: Vars;
   ignoreErrors?: boolean;
   noLog?: boolean;
+  blocks?: BlockPlace[];
 }
 
 export interface TaskSource {
@@ -36,8 +37,8 @@ export interface TaskSource {
 }
 
 /** Ansible keywords pxeprov does not run: named as such instead of "unknown module". */
-const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'rescue', 'always', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_role', 'import_role', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
-const BLOCK_KEYS = new Set(['name', 'block', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
+const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_role', 'import_role', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
+const BLOCK_KEYS = new Set(['name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
 const PREFIXES = /^ansible\.(builtin|legacy)\./;
 
 export const emptyInherited = (): Inherited => ({when: [], tags: [], vars: {}});
@@ -80,6 +81,10 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
   }
   const inherited = inherit(src.inherited, t);
   if ('block' in t) return readBlock(src, path, t, inherited, errors);
+  for (const key of ['rescue', 'always'].filter((k) => k in t)) {
+    errors.push(new PxeError('E_SCHEMA', `'${key}:' belongs to a block`, {where: posAt(src.y, [...path, key], true), expected: 'block:, then rescue: and/or always:', hint: `put this task's module under block: and keep ${key}: beside it`}));
+    return [];
+  }
   if ('import_tasks' in t || 'include_tasks' in t) return importTasks(src, path, t, inherited, errors);
   const module = findModule(src.y, path, t, errors);
   if (!module) return [];
@@ -112,6 +117,7 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
       vars: inherited.vars,
       pos: where,
       role: src.role,
+      ...(inherited.blocks?.length ? {blocks: inherited.blocks} : {}),
     },
   ];
 }
@@ -125,6 +131,7 @@ function inherit(parent: Inherited, t: Record<string, unknown>): Inherited {
     vars: {...parent.vars, ...(t.vars as Vars | undefined)},
     ignoreErrors: optBool(t.ignore_errors) ?? parent.ignoreErrors,
     noLog: optBool(t.no_log) ?? parent.noLog,
+    blocks: parent.blocks,
   };
 }
 
@@ -135,15 +142,14 @@ function withItems(v: unknown): unknown {
 
 function readBlock(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
   for (const key of Object.keys(t).filter((k) => !BLOCK_KEYS.has(k))) {
-    errors.push(
-      new PxeError('E_SCHEMA', key === 'rescue' || key === 'always' ? `block '${key}:' is not supported by pxeprov` : `'${key}' is not allowed on a block`, {
-        where: posAt(src.y, [...path, key], true),
-        expected: `one of: ${[...BLOCK_KEYS].join(', ')}`,
-        hint: key === 'rescue' || key === 'always' ? 'use ignore_errors and failed_when on the tasks instead' : undefined,
-      }),
-    );
+    errors.push(new PxeError('E_SCHEMA', `'${key}' is not allowed on a block`, {where: posAt(src.y, [...path, key], true), expected: `one of: ${[...BLOCK_KEYS].join(', ')}`}));
   }
-  return readTasks({...src, inherited}, [...path, 'block'], t.block, errors);
+  if (!('rescue' in t) && !('always' in t)) return readTasks({...src, inherited}, [...path, 'block'], t.block, errors);
+  // Failures inside are handled at run time: each task knows its place in the blocks around it.
+  const block = {hasRescue: Array.isArray(t.rescue) && t.rescue.length > 0, pos: posAt(src.y, path)};
+  const section = (name: BlockPlace['section']) =>
+    readTasks({...src, inherited: {...inherited, blocks: [...(inherited.blocks ?? []), {block, section: name}]}}, [...path, name], t[name], errors);
+  return [...section('block'), ...section('rescue'), ...section('always')];
 }
 
 function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {

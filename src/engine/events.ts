@@ -32,6 +32,8 @@ export interface TaskOutcome {
   warning?: boolean;
   /** A failure that ignore_errors turned into a warning. */
   ignored?: boolean;
+  /** A failure that the rescue of a block around the task handles. */
+  rescued?: boolean;
   error?: ErrorReport;
   ms: number;
 }
@@ -42,6 +44,10 @@ export interface HostStats {
   failed: number;
   skipped: number;
   unreachable: number;
+  /** Failures a block's rescue handled (they do not fail the host). */
+  rescued: number;
+  /** Failures ignore_errors let pass. */
+  ignored: number;
 }
 
 export interface HostReport {
@@ -76,7 +82,7 @@ export type EngineEvent =
 export type Emit = (event: EngineEvent) => void;
 
 export function emptyStats(): HostStats {
-  return {ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0};
+  return {ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 0, ignored: 0};
 }
 
 /** 0 success / no drift; 1 a host failed; 2 drift found in check mode. */

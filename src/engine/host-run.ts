@@ -3,7 +3,7 @@
  * notified handlers at the end of each play.
  */
 import {performance} from 'node:perf_hooks';
-import type {Inventory, Play, Task, Vars} from '../config/model.js';
+import type {Block, BlockPlace, Inventory, Play, Task, Vars} from '../config/model.js';
 import {errorsOf} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
@@ -40,9 +40,11 @@ function inputErrors(tasks: Task[], prepared: Prepared[]): {task: Task; error: u
   let definesVars = false;
   tasks.forEach((task, index) => {
     const {error, items} = prepared[index]!;
+    // A rescue may use ansible_failed_task and ansible_failed_result, which only a failure defines.
+    const laterVars = definesVars || task.blocks?.some((p) => p.section === 'rescue');
     for (const candidate of [error, ...items.map((i) => i.error)]) {
       const known = errorsOf(candidate)?.[0];
-      if (known && known.exit === 3 && !(known.code === 'E_TEMPLATE' && definesVars)) {
+      if (known && known.exit === 3 && !(known.code === 'E_TEMPLATE' && laterVars)) {
         found.push({task, error: candidate});
         break;
       }
@@ -89,7 +91,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const record = (outcome: TaskOutcome) => {
     const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff)};
     report.tasks.push(clean);
-    if (clean.status === 'failed' && !clean.ignored) report.stats.failed++;
+    if (clean.status === 'failed') report.stats[clean.ignored ? 'ignored' : clean.rescued ? 'rescued' : 'failed']++;
     else if (clean.status === 'changed') report.stats.changed++;
     else if (clean.status === 'skipped') report.stats.skipped++;
     else report.stats.ok++;
@@ -153,11 +155,25 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   // When a service was (re)started after the last notification of its restart handler, that restart is redundant.
   const notifiedAt = new Map<string, number>();
   const startedAt = new Map<string, number>();
+  // Where each block's first failure happened: it decides which of its tasks, rescue and always still run.
+  const blockFailures = new Map<Block, BlockPlace['section']>();
   for (let index = 0; index < tasks.length; index++) {
     const task = tasks[index]!;
+    const closeBlocks = () => closeEndingBlocks(task, tasks[index + 1], blockFailures);
+    if (!inTurn(task, blockFailures)) {
+      if (closeBlocks()) return true;
+      continue;
+    }
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
     const prepared = await lookahead.get(index);
-    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, redactor: run.redactor, record: run.record});
+    const rescued = rescuedBy(task.blocks);
+    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, rescued, redactor: run.redactor, record: run.record});
+    if (done.failed && rescued) {
+      // As in Ansible, the rescue sees what failed.
+      scope.hostFacts.ansible_failed_task = {name: task.name, action: task.module};
+      scope.hostFacts.ansible_failed_result = {failed: true, msg: done.failure?.message, code: done.failure?.code};
+      done.changedVars = true;
+    }
     if (done.changedTarget) reads.clear();
     if (done.changedTarget || done.changedVars) lookahead.invalidate();
     for (const result of done.results) {
@@ -172,7 +188,12 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       }
       if (!run.check && notified.size > before) await writePending(agent, pending, [...notified, ...(await pendingFromTarget)]);
     }
-    if (done.failed) return true;
+    if (done.failed) {
+      const place = task.blocks?.at(-1);
+      if (!place) return true;
+      blockFailures.set(place.block, place.section);
+    }
+    if (closeBlocks()) return true;
   }
 
   for (const name of await pendingFromTarget) notified.add(name);
@@ -196,6 +217,40 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   }
   if (!run.check && (notified.size > 0 || (await pendingFromTarget).length > 0)) {
     await writePending(agent, pending, unanswered(play.handlers, notified));
+  }
+  return false;
+}
+
+/** Whether a task runs, given the failures so far in the blocks around it. */
+function inTurn(task: Task, failures: Map<Block, BlockPlace['section']>): boolean {
+  return (task.blocks ?? []).every(({block, section}) => {
+    const failed = failures.get(block);
+    if (section === 'block') return failed === undefined;
+    if (section === 'rescue') return failed === 'block';
+    return failed !== 'always';
+  });
+}
+
+/** Whether a failure at this place is caught: by the first block outward whose block: holds it and that has a rescue. */
+function rescuedBy(places: BlockPlace[] = []): boolean {
+  return places.some(({block, section}) => section === 'block' && block.hasRescue);
+}
+
+/**
+ * After `task`, the blocks that `next` is not in are over, innermost first. A failure that their rescue did
+ * not handle moves to the enclosing block; past the outermost, the host fails (returns true).
+ */
+function closeEndingBlocks(task: Task, next: Task | undefined, failures: Map<Block, BlockPlace['section']>): boolean {
+  const places = task.blocks ?? [];
+  const continuing = new Set(next?.blocks?.map((p) => p.block));
+  for (let depth = places.length - 1; depth >= 0 && !continuing.has(places[depth]!.block); depth--) {
+    const {block} = places[depth]!;
+    const failed = failures.get(block);
+    failures.delete(block);
+    if (failed === undefined || (failed === 'block' && block.hasRescue)) continue;
+    const outer = places[depth - 1];
+    if (!outer) return true;
+    failures.set(outer.block, outer.section);
   }
   return false;
 }

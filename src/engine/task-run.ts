@@ -9,7 +9,7 @@ import {PxeError, PxeErrors} from '../errors.js';
 import {modules} from '../resources/index.js';
 import {isChange, type Resource, type TaskContext} from '../resources/types.js';
 import type {Agent} from '../transport/types.js';
-import type {TaskOutcome, TaskStatus} from './events.js';
+import type {ErrorReport, TaskOutcome, TaskStatus} from './events.js';
 import {errorReport} from './host-run.js';
 import {Redactor, secretValues} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
@@ -34,6 +34,8 @@ export interface Prepared {
 export interface TaskDone {
   changed: boolean;
   failed: boolean;
+  /** The first failure that was not ignored (a rescue sees it as ansible_failed_result). */
+  failure?: ErrorReport;
   /** Something was applied: later reads are stale. */
   changedTarget: boolean;
   /** register / set_fact changed the variables: later renders are stale. */
@@ -125,6 +127,8 @@ interface FinishOptions {
   check: boolean;
   play: string;
   handler: boolean;
+  /** A failure here is caught by the rescue of a block around the task. */
+  rescued?: boolean;
   redactor: Redactor;
   record(outcome: TaskOutcome): void;
 }
@@ -147,8 +151,12 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
   const fail = (error: unknown, label?: string) => {
     const report = errorReport(error, options.redactor);
     const ignored = task.ignoreErrors || undefined;
-    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored}));
-    if (!ignored) done.failed = true;
+    const rescued = (!ignored && options.rescued) || undefined;
+    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored, rescued}));
+    if (!ignored) {
+      done.failed = true;
+      done.failure ??= report;
+    }
   };
 
   if (prepared.error) {

@@ -14,7 +14,7 @@ const STATUS_STYLE: Record<TaskOutcome['status'], Color> = {ok: 'green', changed
 export function outcomeLine(outcome: TaskOutcome, check: boolean, color: boolean): string {
   const style = paint(color);
   if (outcome.warning) return `${style('magenta', `[WARNING] [${outcome.host}]`)} ${outcome.summary}`;
-  const word = outcome.status === 'changed' && check ? 'would change' : outcome.status === 'failed' && outcome.ignored ? 'failed (ignored)' : outcome.status;
+  const word = outcome.status === 'changed' && check ? 'would change' : outcome.status === 'failed' && outcome.ignored ? 'failed (ignored)' : outcome.status === 'failed' && outcome.rescued ? 'failed (rescued)' : outcome.status;
   const item = outcome.item === undefined ? '' : ` (item=${outcome.item})`;
   const handler = outcome.handler ? 'HANDLER ' : '';
   const line = `${style(STATUS_STYLE[outcome.status], `${word}: [${outcome.host}]`)} ${handler}${outcome.task}${item} - ${outcome.summary}`;
@@ -45,7 +45,7 @@ export function recapText(report: RunReport, color: boolean): string {
     const bad = stats.failed > 0 || stats.unreachable > 0;
     const name = style(bad ? 'red' : stats.changed > 0 ? 'yellow' : 'green', host.padEnd(width));
     lines.push(
-      `${name} : ok=${stats.ok}  changed=${stats.changed}  unreachable=${stats.unreachable}  failed=${stats.failed}  skipped=${stats.skipped}`,
+      `${name} : ok=${stats.ok}  changed=${stats.changed}  unreachable=${stats.unreachable}  failed=${stats.failed}  skipped=${stats.skipped}  rescued=${stats.rescued}  ignored=${stats.ignored}`,
     );
     if (error) lines.push(`${' '.repeat(width)}   ${style('red', `error[${error.code}]: ${error.message}`)}${error.hint ? `\n${' '.repeat(width)}   hint: ${error.hint}` : ''}`);
   }

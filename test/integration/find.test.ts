@@ -8,18 +8,17 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {stringify} from 'yaml';
-import {converge} from '../../src/engine/converge.js';
 import {exitCodeOf, type RunReport} from '../../src/engine/events.js';
+import {playRunner, type PlayRunner} from '../helpers/play.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
 let sshd: TestSshd;
 let dir: string;
 let tree: string;
+let runner: PlayRunner;
 
 async function play(tasks: unknown[], check = false, vars: Record<string, unknown> = {}): Promise<RunReport> {
-  writeFileSync(join(dir, 'site.yaml'), stringify([{name: 'Find', hosts: 'all', gather_facts: false, vars: {tree, out: join(dir, 'out'), ...vars}, tasks}]));
-  const report = await converge({inventory: join(dir, 'inventory.yaml'), playbook: join(dir, 'site.yaml'), tags: [], skipTags: [], extraVars: [], forks: 1, check, emit: () => {}});
+  const report = await runner.play(tasks, {check, vars: {tree, out: join(dir, 'out'), ...vars}});
   const failed = report.hosts.flatMap((h) => [h.error, ...h.tasks.filter((t) => t.status === 'failed')]).filter(Boolean);
   assert.deepEqual(failed, [], 'no host or task failed');
   return report;
@@ -38,11 +37,7 @@ before(async () => {
   sshd = await startSshd();
   dir = mkdtempSync(join(tmpdir(), 'pxeprov-find-'));
   tree = join(dir, 'pxelinux.cfg');
-  process.env.PXEPROV_SSH_CONFIG = join(sshd.dir, 'ssh_config');
-  writeFileSync(join(dir, 'inventory.yaml'), stringify({all: {hosts: {t: {
-    ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519,
-    pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'),
-  }}}}));
+  runner = playRunner(sshd, dir);
   mkdirSync(join(tree, 'sub'), {recursive: true});
   for (const name of ['01-aa-bb', '01-cc-dd', 'default', '.01-hidden', 'sub/01-ee-ff', 'with\nnewline', 'C0A8']) writeFileSync(join(tree, name), name);
   symlinkSync('default', join(tree, '01-link'));
@@ -79,8 +74,7 @@ describe('find over a real sshd', {concurrency: false}, () => {
   });
 
   it('a relative path is refused with the task named', async () => {
-    writeFileSync(join(dir, 'site.yaml'), stringify([{hosts: 'all', gather_facts: false, tasks: [{name: 'Relative', find: {paths: 'pxelinux.cfg'}}]}]));
-    const report = await converge({inventory: join(dir, 'inventory.yaml'), playbook: join(dir, 'site.yaml'), tags: [], skipTags: [], extraVars: [], forks: 1, check: false, emit: () => {}});
+    const report = await runner.play([{name: 'Relative', find: {paths: 'pxelinux.cfg'}}]);
     const task = report.hosts[0]!.tasks.find((t) => t.task === 'Relative')!;
     assert.equal(task.status, 'failed');
     assert.match(task.summary, /'pxelinux.cfg' is not an absolute path/);
