@@ -20,11 +20,39 @@ export function jinjaTruthy(value: unknown): boolean {
   return Boolean(value);
 }
 
+type AstNode = {typename: string; lineno: number; colno: number; [field: string]: unknown};
+type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => AstNode;
+
 export function installJinjaSemantics(nunjucks: unknown): void {
-  const {compiler, runtime} = nunjucks as {compiler: {Compiler: {prototype: Record<string, Method>}}; runtime: Record<string, unknown>};
+  const {compiler, runtime, parser, nodes} = nunjucks as {
+    compiler: {Compiler: {prototype: Record<string, Method>}};
+    runtime: Record<string, unknown>;
+    parser: {Parser: {prototype: {parseFor(this: unknown): AstNode}}};
+    nodes: Record<'Array' | 'For' | 'FunCall' | 'If' | 'InlineIf' | 'Literal' | 'LookupVal' | 'NodeList' | 'Set' | 'Symbol', NodeClass>;
+  };
   const proto = compiler.Compiler.prototype;
   if (runtime.jinjaTruthy) return;
   runtime.jinjaTruthy = jinjaTruthy;
+
+  // {% for x in seq if cond %}: Jinja filters the items first, so loop.index, loop.length and {% else %} see
+  // only those that pass. nunjucks reads `seq if cond` as an inline if without else; that becomes
+  // {% set list = [] %}{% for x in seq %}{% if cond %}(list.push(x)){% endif %}{% endfor %}{% for x in list %}…
+  const parseFor = parser.Parser.prototype.parseFor;
+  parser.Parser.prototype.parseFor = function () {
+    const loop = parseFor.call(this);
+    const source = loop.arr as AstNode;
+    if (loop.typename !== 'For' || !(source instanceof nodes.InlineIf) || source.else_) return loop;
+    const at = [loop.lineno, loop.colno] as const;
+    // Named by position: the same in every parse of the template (a loop cannot start where another does).
+    const list = new nodes.Symbol(...at, `__pxeprov_filtered_${loop.lineno}_${loop.colno}`);
+    const target = loop.name as AstNode;
+    const item = target instanceof nodes.Array ? new nodes.Array(...at, target.children) : target;
+    const push = new nodes.FunCall(...at, new nodes.LookupVal(...at, list, new nodes.Literal(...at, 'push')), new nodes.NodeList(...at, [item]));
+    const keep = new nodes.If(...at, source.cond, new nodes.NodeList(...at, [new nodes.If(...at, push, new nodes.NodeList(...at, []), null)]), null);
+    const gather = new nodes.For(...at, source.body, target, new nodes.NodeList(...at, [keep]), null);
+    loop.arr = list;
+    return new nodes.NodeList(...at, [new nodes.Set(...at, [list], new nodes.Array(...at, [])), gather, loop]);
+  };
   runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
   runtime.jinjaOr = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? a : b());
   runtime.jinjaAnd = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? b() : a);

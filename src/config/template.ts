@@ -15,6 +15,7 @@ import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
 
 interface Frame {
   variables: Record<string, unknown>;
+  parent?: Frame;
 }
 /** The parts of nunjucks its typings leave out (stable since 3.0). */
 interface Internals {
@@ -22,6 +23,7 @@ interface Internals {
     Frame: new () => Frame;
     suppressValue(value: unknown, autoescape: boolean): string;
     ensureDefined(value: unknown, line: number, col: number): unknown;
+    contextOrFrameLookup(context: unknown, frame: Frame, name: string): unknown;
   };
   parser: {parse(src: string): AstNode};
 }
@@ -58,6 +60,16 @@ function environment(): nunjucks.Environment {
   // Only undefined is an error when printed; none prints None.
   const ensureDefined = nj().runtime.ensureDefined;
   nj().runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
+  // A macro runs in a new frame, cut off from the one that holds the variables; Jinja's macros see them.
+  const lookup = nj().runtime.contextOrFrameLookup;
+  nj().runtime.contextOrFrameLookup = (context, frame, name) => {
+    const value = lookup(context, frame, name);
+    if (value !== undefined) return value;
+    const scope = trackers.at(-1)?.scope;
+    let root = frame;
+    while (root.parent) root = root.parent;
+    return scope && root !== scope.frame ? scope.frame.variables[name] : undefined;
+  };
   const loader = {
     getSource: (name: string) => ({src: readFileSync(name, 'utf8'), path: name, noCache: true}),
     isRelative: (name: string) => !isAbsolute(name),
@@ -94,6 +106,7 @@ export function hasTemplate(value: unknown): boolean {
 /** One render in flight: the names it looked up and did not find. */
 interface Tracker {
   missing: string[];
+  scope: Scope;
 }
 const trackers: Tracker[] = [];
 
@@ -166,7 +179,7 @@ function evaluate(expr: string, source: string, scope: Scope, where: Where, varN
 
 /** Render text; every undefined variable not guarded by `default` or `is defined` is an error. */
 function run(src: string, path: string | undefined, scope: Scope, where: Where, varName?: string, shown = src): string {
-  const tracker: Tracker = {missing: []};
+  const tracker: Tracker = {missing: [], scope};
   trackers.push(tracker);
   try {
     const out = template(src, path).render({}, scope.frame);
@@ -182,7 +195,7 @@ function run(src: string, path: string | undefined, scope: Scope, where: Where, 
   }
 }
 
-function undefinedName(tracker: Tracker, expr: string): string {
+function undefinedName(tracker: Pick<Tracker, 'missing'>, expr: string): string {
   const name = tracker.missing.at(-1);
   return name ? `'${name}'` : `'${expr.trim()}'`;
 }
@@ -196,7 +209,7 @@ function undefinedError(name: string, source: string, where: Where, line: number
   });
 }
 
-function templateError(e: Error, src: string, shown: string, where: Where, tracker: Tracker, varName?: string, path?: string): PxeError {
+function templateError(e: Error, src: string, shown: string, where: Where, tracker: Pick<Tracker, 'missing'>, varName?: string, path?: string): PxeError {
   // nunjucks' message: "(path) [Line N, Column M]\n  message" (the position only when known).
   const m = /\[Line (\d+), Column (\d+)\]/.exec(e.message);
   const line = m ? Number(m[1]) : 1;
@@ -234,6 +247,8 @@ function guardedNames(src: string): Set<string> {
       const name = root(first);
       if (name) names!.add(name);
     }
+    // What the template assigns ({% set %}, and the lists of filtered loops) is not missing from the vars.
+    if (node.typename === 'Set') for (const target of node.targets as AstNode[]) names!.add(String(root(target)));
     if (node.typename === 'Is') {
       const test = node.right as AstNode;
       const testName = test.typename === 'FunCall' ? (test.name as AstNode).value : test.value;

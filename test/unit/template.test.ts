@@ -66,6 +66,14 @@ const renders: Array<[string, string]> = [
   ['{% if missing is defined %}a{% else %}b{% endif %}', 'b'],
   ["{{ 'x' if flag else 'y' }}", 'x'],
   ['{{ True }} {{ None }}', 'True None'],
+  // {% for … if … %}: only the items that pass count for loop.index, loop.length and {% else %}
+  ['{% for x in list if x > 1 %}{{ x }}:{{ loop.index }}/{{ loop.length }} {% endfor %}', '3:1/2 2:2/2 '],
+  ['{% for x in list if x > 5 %}{{ x }}{% else %}none{% endfor %}', 'none'],
+  ['{% for k, v in d.items() if k == "a" %}{{ k }}={{ v }}{% endfor %}', 'a=1'],
+  ['{% for x in list if x > 1 %}{% for y in list if y < x %}{{ x }}{{ y }} {% endfor %}{% endfor %}', '31 32 31 21 21 '],
+  ["{% for x in (list if flag else []) %}{{ x }}{% endfor %}", '3121'],
+  // a macro sees the template's variables, as in Jinja, lazily rendered ones too
+  ['{% macro m(x) %}{{ x }} {{ name }} {{ start }} {{ nope | default("d") }}{% endmacro %}{{ m(1) }}', '1 World 192.168.50.100 d'],
   // select/reject and their attr forms: a named test with its arguments, else Python truth
   ["{{ hosts | selectattr('profile') | map(attribute='name') | join(',') }}", 'a'],
   ["{{ hosts | rejectattr('profile') | map(attribute='name') | join(',') }}", 'b,c'],
@@ -134,6 +142,8 @@ const undefinedCases: Array<[string, string]> = [
   ['a {{ d.zzz }}', "'d.zzz' is undefined"],
   ['{% if nope %}x{% endif %}', "'nope' is undefined"],
   ['{{ nope | upper }}', "'nope' is undefined"],
+  ['{% macro m(x) %}{{ x }} {{ nope }}{% endmacro %}{{ m(1) }}', "'nope' is undefined"],
+  ['{% for x in list if x > nope %}{{ x }}{% endfor %}', "'nope' is undefined"],
   ['{{ self }}', 'refers to itself'],
 ];
 
