@@ -105,7 +105,8 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
       if (plan.enable !== undefined) commands.push(['systemctl', plan.enable ? 'enable' : 'disable', '--', plan.name]);
       if (plan.action) commands.push(['systemctl', plan.action, '--', plan.name]);
     } else {
-      if (plan.enable !== undefined) commands.push(['update-rc.d', plan.name, plan.enable ? 'enable' : 'disable']);
+      // enable/disable only flip existing links: a script never linked gets its default links first.
+      if (plan.enable !== undefined) commands.push(['update-rc.d', plan.name, 'defaults'], ['update-rc.d', plan.name, plan.enable ? 'enable' : 'disable']);
       if (plan.action) commands.push(['service', plan.name, plan.action]);
     }
     for (const argv of commands) {
