@@ -3,7 +3,6 @@
  * last, length, list, sort, string, int, trim, select, selectattr, …). IP filters are in template-ip.ts.
  */
 import {createHash} from 'node:crypto';
-import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {posix} from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -202,17 +201,6 @@ const tests: Record<string, Fn> = {
   superset: (value: unknown[], of: unknown[]) => of.every((v) => value.includes(v)),
 };
 
-/** Ansible's lookup() for the plugins that make sense on the control side. */
-function lookup(plugin: string, ...terms: unknown[]): unknown {
-  const [args] = splitKwargs(terms);
-  const values = args.map((t) => {
-    if (plugin === 'env') return process.env[String(t)] ?? '';
-    if (plugin === 'file') return readFileSync(String(t).replace(/^~(?=\/)/, process.env.HOME ?? '~'), 'utf8').replace(/\n$/, '');
-    throw new Error(`lookup('${plugin}') is not supported (supported: env, file)`);
-  });
-  return values.join(',');
-}
-
 export function installFilters(env: nunjucks.Environment): void {
   for (const [name, fn] of Object.entries({...filters, ...ipFilters})) env.addFilter(name, fn);
   // Jinja's default(value, default_value='', boolean=False), also spelled d.
@@ -242,6 +230,4 @@ export function installFilters(env: nunjucks.Environment): void {
   env.addFilter('selectattr', judge(true, true));
   env.addFilter('rejectattr', judge(false, true));
   for (const [name, fn] of Object.entries({...tests, ...ipTests})) addTest(name, fn);
-  env.addGlobal('lookup', lookup);
-  env.addGlobal('query', (plugin: string, ...terms: unknown[]) => String(lookup(plugin, ...terms)).split(','));
 }

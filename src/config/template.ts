@@ -10,7 +10,8 @@ import type nunjucks from 'nunjucks';
 import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
 import {isLazy} from './lazy.js';
-import {installFilters, pyStr} from './template-filters.js';
+import {installFilters, pyStr, splitKwargs} from './template-filters.js';
+import {lookupValues, type LookupContext} from './template-lookups.js';
 import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
 
 interface Frame {
@@ -61,9 +62,9 @@ function environment(): nunjucks.Environment {
   const ensureDefined = nj().runtime.ensureDefined;
   nj().runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
   // A macro runs in a new frame, cut off from the one that holds the variables; Jinja's macros see them.
-  const lookup = nj().runtime.contextOrFrameLookup;
+  const frameLookup = nj().runtime.contextOrFrameLookup;
   nj().runtime.contextOrFrameLookup = (context, frame, name) => {
-    const value = lookup(context, frame, name);
+    const value = frameLookup(context, frame, name);
     if (value !== undefined) return value;
     const scope = trackers.at(-1)?.scope;
     let root = frame;
@@ -79,6 +80,21 @@ function environment(): nunjucks.Environment {
   // of an error (a nested variable's PxeError) instead of a bare message.
   env = new (nj().Environment)(loader, {autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false, dev: true});
   installFilters(env);
+  // lookup() joins the values with ',' (unless wantlist=true); query() and q() return the list.
+  const lookup = (asList: boolean) => (plugin: string, ...args: unknown[]) => {
+    const [terms, {wantlist, errors, ...options}] = splitKwargs(args);
+    let values: unknown[];
+    try {
+      values = lookupValues(lookupContext(), String(plugin), terms, options);
+    } catch (error) {
+      if (errors !== 'ignore') throw error;
+      values = [];
+    }
+    return asList || wantlist === true ? values : values.map(String).join(',');
+  };
+  env.addGlobal('lookup', lookup(false));
+  env.addGlobal('query', lookup(true));
+  env.addGlobal('q', lookup(true));
   env.addFilter('__capture', (value: unknown) => {
     captured = value;
     return '';
@@ -133,6 +149,11 @@ class Scope {
         return this.resolve(name);
       },
     });
+  }
+
+  /** A variable's value without counting it as missing when it is not there (role_path outside a role). */
+  peek(name: string): unknown {
+    return Object.hasOwn(this.vars, name) ? this.resolve(name) : undefined;
   }
 
   private resolve(name: string): unknown {
@@ -289,6 +310,10 @@ export function renderValue<T = unknown>(value: T, vars: Vars, where: Where | So
 
 /** Render a template file (Ansible's `template` module); errors name the file and line. */
 export async function renderTemplateFile(path: string, vars: Vars): Promise<string> {
+  return renderFileIn(path, new Scope(vars, {file: path}));
+}
+
+function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
     src = readFileSync(path, 'utf8');
@@ -300,11 +325,20 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
   const known = mtimes.get(key);
   if (known !== mtime) compiled.delete(key);
   mtimes.set(key, mtime);
-  return run(src, path, new Scope(vars, {file: path}), {file: path});
+  return run(src, path, scope, {file: path});
+}
+
+/** Where the template being rendered sits, for lookups' relative paths. */
+function lookupContext(): LookupContext {
+  const scope = trackers.at(-1)?.scope ?? new Scope({}, {});
+  const dir = (name: string) => {
+    const value = scope.peek(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {roleDir: dir('role_path'), playbookDir: dir('playbook_dir') ?? process.cwd(), renderFile: (path) => renderFileIn(path, scope)};
 }
 const mtimes = new Map<string, number>();
 
-/** Python truthiness, which Jinja conditions use: empty lists, mappings and strings are false. */
 /** Evaluate a `when:` / `changed_when:` / `failed_when:` condition (a bare Jinja expression, or a boolean). */
 export function evalCondition(condition: string | boolean, vars: Vars, where: Where | SourcePos = {}): boolean {
   if (typeof condition === 'boolean') return condition;

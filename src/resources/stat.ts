@@ -1,5 +1,6 @@
 /** stat, slurp and find: read-only modules whose result is registered (they also run in check mode). */
 import {posix} from 'node:path';
+import {globRegExp} from '../config/fnmatch.js';
 import {PxeError} from '../errors.js';
 import type {Agent, FileKind, StatResult} from '../transport/types.js';
 import type {Resource} from './types.js';
@@ -90,24 +91,6 @@ const KIND_OF_TYPE: Record<string, FileKind | undefined> = {file: 'file', direct
 function listArg(value: string | string[] | undefined, fallback: string[]): string[] {
   if (value === undefined) return fallback;
   return (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean);
-}
-
-/** Python's fnmatch: * ? [seq] [!seq] over the whole name (a ']' first in a set is literal). */
-export function globRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    const setStart = glob[i + 1] === '!' ? i + 2 : i + 1;
-    const close = c === '[' ? glob.indexOf(']', setStart + 1) : -1;
-    if (c === '*') source += '.*';
-    else if (c === '?') source += '.';
-    else if (close > 0) {
-      const set = glob.slice(setStart, close).replace(/[\\^\]]/g, '\\$&');
-      source += `[${setStart > i + 1 ? '^' : ''}${set}]`;
-      i = close;
-    } else source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
 }
 
 export const find: Resource<FindArgs, FindObserved> = {
