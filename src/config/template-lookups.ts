@@ -16,7 +16,7 @@ export interface LookupContext {
   renderFile(path: string): string;
 }
 
-export const LOOKUP_PLUGINS = ['env', 'file', 'template', 'pipe', 'lines', 'fileglob', 'first_found', 'password'] as const;
+const LOOKUP_PLUGINS = ['env', 'file', 'template', 'pipe', 'lines', 'fileglob', 'first_found', 'password'] as const;
 
 /** Python's string module, as the password lookup's chars= names it. */
 const CHARSETS: Record<string, string> = {
