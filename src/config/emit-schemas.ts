@@ -7,16 +7,22 @@ import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {modules} from '../resources/index.js';
-import {PACKAGE_ROOT} from './roles.js';
+import {FREE_FORM_KEYWORD} from './module-catalogue.js';
+import {PACKAGE_ROOT} from './package-root.js';
 import {inventorySchema, playbookSchema, roleMetaSchema, TASK_KEYWORDS, varsSchema} from './schemas.js';
 
 const SCHEMA_BASE = 'https://github.com/pxeprov/pxeprov/schemas';
 
-/** The task schema: keywords, one module key (plain or ansible.builtin.) with that module's arguments. */
+/**
+ * The task schema: keywords, one module key (plain or ansible.builtin.) with that module's arguments. The
+ * arguments live under definitions.modules, which is also what the loader validates against
+ * (module-catalogue.ts).
+ */
 export function tasksSchema(): Record<string, unknown> {
   const moduleProps: Record<string, unknown> = {};
   for (const [name, module] of modules) {
-    const args = module.freeForm ? {anyOf: [{type: 'string', description: `Free-form: the ${module.freeForm}.`}, module.schema]} : {anyOf: [module.schema, {type: 'null'}]};
+    const ref = {$ref: `#/definitions/modules/${name}`};
+    const args = module.freeForm ? {anyOf: [{type: 'string', description: `Free-form: the ${module.freeForm}.`, [FREE_FORM_KEYWORD]: module.freeForm}, ref]} : {anyOf: [ref, {type: 'null'}]};
     moduleProps[name] = args;
     moduleProps[`ansible.builtin.${name}`] = args;
   }
@@ -32,6 +38,7 @@ export function tasksSchema(): Record<string, unknown> {
         properties: {...TASK_KEYWORDS, ...Object.fromEntries(['block', 'rescue', 'always'].map((k) => [k, {...TASK_KEYWORDS[k as 'block' | 'rescue' | 'always'], items: {$ref: '#/definitions/task'}}])), ...moduleProps},
         additionalProperties: false,
       },
+      modules: Object.fromEntries([...modules].map(([name, module]) => [name, module.schema])),
     },
   };
 }

@@ -3,9 +3,9 @@
  * Searched in <playbook dir>/roles, <playbook dir>/../roles, then the roles shipped with pxeprov.
  */
 import {existsSync, readdirSync, statSync} from 'node:fs';
-import {dirname, isAbsolute, join, resolve} from 'node:path';
-import {fileURLToPath} from 'node:url';
+import {isAbsolute, join, resolve} from 'node:path';
 import {collectErrors, PxeError} from '../errors.js';
+import {PACKAGE_ROOT} from './package-root.js';
 import type {RoleRef, SourcePos, Task, Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {roleMetaSchema} from './schemas.js';
@@ -13,9 +13,6 @@ import {readTasks, type Inherited} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {loadVarsFile} from './vars-dirs.js';
 import {loadYaml, type YamlFile} from './yaml.js';
-
-/** The package root: two levels up from src/config (tsx) or dist/config (built). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function rolesPath(playbookDir: string): string[] {
   return [join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')].map((p) => resolve(p)).filter((p, i, all) => all.indexOf(p) === i);

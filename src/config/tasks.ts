@@ -5,9 +5,8 @@
  */
 import {dirname, isAbsolute, join} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
-import {modules} from '../resources/index.js';
-import type {Resource} from '../resources/types.js';
 import type {BlockPlace, RoleRef, Task, Vars} from './model.js';
+import {moduleCatalogue, type ModuleSpec} from './module-catalogue.js';
 import {checkSchema} from './schema-check.js';
 import {TASK_KEYWORDS, taskKeywordSchema} from './schemas.js';
 import {didYouMean, nearest} from './suggest.js';
@@ -43,8 +42,8 @@ const PREFIXES = /^ansible\.(builtin|legacy)\./;
 
 export const emptyInherited = (): Inherited => ({when: [], tags: [], vars: {}});
 
-export function moduleNamed(key: string): Resource | undefined {
-  return modules.get(key.replace(PREFIXES, ''));
+function moduleNamed(key: string): ModuleSpec | undefined {
+  return moduleCatalogue().get(key.replace(PREFIXES, ''));
 }
 
 const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [String(v)]);
@@ -173,11 +172,11 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
   return readTasks({y, role: src.role, dir: dirname(file), inherited, depth: (src.depth ?? 0) + 1}, [], y.value, errors);
 }
 
-function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, errors: PxeError[]): {key: string; resource: Resource} | undefined {
+function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, errors: PxeError[]): {key: string; resource: ModuleSpec} | undefined {
   const keywords = Object.keys(TASK_KEYWORDS);
   const others = Object.keys(t).filter((k) => !(k in TASK_KEYWORDS));
   const found = others.filter((k) => moduleNamed(k));
-  const names = [...modules.keys()];
+  const names = [...moduleCatalogue().keys()];
   for (const key of others.filter((k) => !moduleNamed(k))) {
     const where = posAt(y, [...path, key], true);
     if (UNSUPPORTED.includes(key)) {
@@ -208,7 +207,7 @@ function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, err
 }
 
 /** `command: echo hi` → {cmd: 'echo hi'}; `apt: name=x state=present` → {name: 'x', state: 'present'}; plus `args:`. */
-function moduleArgs(resource: Resource, value: unknown, extra: unknown): unknown {
+function moduleArgs(resource: ModuleSpec, value: unknown, extra: unknown): unknown {
   let args: unknown = value ?? {};
   if (typeof value === 'string' || typeof value === 'number') {
     args = resource.freeForm ? {[resource.freeForm]: String(value)} : keyValues(String(value));

@@ -4,7 +4,10 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {basename, join} from 'node:path';
 import {describe, it} from 'node:test';
+import {Ajv} from 'ajv';
 import {emitSchemas} from '../../src/config/emit-schemas.js';
+import {moduleCatalogue} from '../../src/config/module-catalogue.js';
+import {modules} from '../../src/resources/index.js';
 import {parseExtraVars} from '../../src/config/extra-vars.js';
 import {loadInventory} from '../../src/config/inventory.js';
 import {loadPlaybook} from '../../src/config/playbook.js';
@@ -117,6 +120,26 @@ describe('playbook loading', () => {
 });
 
 describe('published schemas', () => {
+  it('the published tasks schema (as an editor uses it) accepts tasks, blocks and free-form modules, and rejects unknown arguments', () => {
+    const validateTasks = new Ajv({allErrors: true, strict: false}).compile(JSON.parse(readFileSync('schemas/tasks.schema.json', 'utf8')));
+    const good = [
+      {name: 'free-form', command: 'echo hi'},
+      {'ansible.builtin.file': {path: '/srv/tftp', state: 'directory', mode: '0755'}},
+      {block: [{apt: {name: ['nginx'], state: 'present'}}], rescue: [{debug: 'msg=failed'}], always: [{service: {name: 'nginx', state: 'started'}}]},
+      {find: {paths: '/srv/tftp/pxelinux.cfg', patterns: '01-*'}, register: 'menus'},
+    ];
+    assert.ok(validateTasks(good), JSON.stringify(validateTasks.errors));
+    for (const bad of [[{apt: {name: 'nginx', stat: 'present'}}], [{service: {name: 'x', state: 'bogus'}}], [{nosuchmodule: {}}], [{block: [{file: {}}]}]]) {
+      assert.ok(!validateTasks(bad), JSON.stringify(bad));
+    }
+  });
+
+  it('the loader knows every module as src/resources defines it (name, argument schema, free-form key)', () => {
+    const loaderView = [...moduleCatalogue().values()].map((m) => [m.name, m.schema, m.freeForm]);
+    assert.deepEqual(loaderView, [...modules.values()].map((m) => [m.name, m.schema, m.freeForm]));
+    assert.equal(moduleCatalogue().get('command')?.freeForm, 'cmd');
+  });
+
   it('schemas/*.schema.json are what the code generates (run `npm run schemas` after changing a schema)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-schemas-'));
     try {
