@@ -13,15 +13,43 @@ import {inventorySchema, playbookSchema, roleMetaSchema, TASK_KEYWORDS, varsSche
 
 const SCHEMA_BASE = 'https://github.com/pxeprov/pxeprov/schemas';
 
+/** A string holding a template: it may render to any type, so an editor must accept it for any value. */
+const TEMPLATE_STRING = {type: 'string', pattern: '\\{\\{|\\{%', description: 'A template: checked once rendered.'};
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties'];
+const SUBSCHEMAS = ['items', 'additionalProperties', 'if', 'then', 'else', 'not'];
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf'];
+
+/**
+ * The same schema where a template string may stand for any typed value (a boolean, a number, an enum, a
+ * pattern): editors cannot render templates. The loader checks the exact schema after rendering instead.
+ */
+export function acceptingTemplates(schema: unknown): unknown {
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return schema;
+  const node = schema as Record<string, unknown>;
+  const out = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => {
+      if (SUBSCHEMA_MAPS.includes(key)) return [key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, acceptingTemplates(v)]))];
+      if (SUBSCHEMAS.includes(key)) return [key, acceptingTemplates(value)];
+      if (SUBSCHEMA_LISTS.includes(key)) return [key, (value as unknown[]).map(acceptingTemplates)];
+      return [key, value];
+    }),
+  );
+  const types = node.type === undefined ? [] : [node.type].flat();
+  const scalarTyped = types.length > 0 && !types.includes('string') && !types.includes('object');
+  const constrained = ['enum', 'const', 'pattern', 'format', 'minLength', 'maxLength'].some((k) => k in node);
+  return scalarTyped || constrained ? {anyOf: [out, TEMPLATE_STRING]} : out;
+}
+
 /**
  * The task schema: keywords, one module key (plain or ansible.builtin.) with that module's arguments. The
- * arguments live under definitions.modules, which is also what the loader validates against
- * (module-catalogue.ts).
+ * exact arguments live under definitions.modules, which is what the loader validates against after
+ * rendering (module-catalogue.ts); tasks refer to definitions.templated_modules, the same accepting
+ * template strings, for editors.
  */
 export function tasksSchema(): Record<string, unknown> {
   const moduleProps: Record<string, unknown> = {};
   for (const [name, module] of modules) {
-    const ref = {$ref: `#/definitions/modules/${name}`};
+    const ref = {$ref: `#/definitions/templated_modules/${name}`};
     const args = module.freeForm ? {anyOf: [{type: 'string', description: `Free-form: the ${module.freeForm}.`, [FREE_FORM_KEYWORD]: module.freeForm}, ref]} : {anyOf: [ref, {type: 'null'}]};
     moduleProps[name] = args;
     moduleProps[`ansible.builtin.${name}`] = args;
@@ -39,6 +67,7 @@ export function tasksSchema(): Record<string, unknown> {
         additionalProperties: false,
       },
       modules: Object.fromEntries([...modules].map(([name, module]) => [name, module.schema])),
+      templated_modules: Object.fromEntries([...modules].map(([name, module]) => [name, acceptingTemplates(module.schema)])),
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Playbooks, roles, variables precedence, -e and YAML semantics. */
 import assert from 'node:assert/strict';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {basename, join} from 'node:path';
 import {describe, it} from 'node:test';
@@ -120,7 +120,7 @@ describe('playbook loading', () => {
 });
 
 describe('published schemas', () => {
-  it('the published tasks schema (as an editor uses it) accepts tasks, blocks and free-form modules, and rejects unknown arguments', () => {
+  it('the published tasks schema (as an editor uses it) accepts tasks, blocks, free-form modules, templates and the shipped roles, and rejects bad arguments', () => {
     const validateTasks = new Ajv({allErrors: true, strict: false}).compile(JSON.parse(readFileSync('schemas/tasks.schema.json', 'utf8')));
     const good = [
       {name: 'free-form', command: 'echo hi'},
@@ -129,8 +129,15 @@ describe('published schemas', () => {
       {find: {paths: '/srv/tftp/pxelinux.cfg', patterns: '01-*'}, register: 'menus'},
     ];
     assert.ok(validateTasks(good), JSON.stringify(validateTasks.errors));
-    for (const bad of [[{apt: {name: 'nginx', stat: 'present'}}], [{service: {name: 'x', state: 'bogus'}}], [{nosuchmodule: {}}], [{block: [{file: {}}]}]]) {
+    for (const bad of [[{apt: {name: 'nginx', stat: 'present'}}], [{service: {name: 'x', state: 'bogus'}}], [{dhcp_guard: {iface: 'eth0', force: 'yes please'}}], [{nosuchmodule: {}}], [{block: [{file: {}}]}]]) {
       assert.ok(!validateTasks(bad), JSON.stringify(bad));
+    }
+    // An editor cannot render: a template string stands for any typed value (here a pattern and a boolean).
+    assert.ok(validateTasks([{dhcp_guard: {iface: '{{ pxe_iface }}', force: '{{ dhcp_force }}'}}]), JSON.stringify(validateTasks.errors));
+    for (const role of readdirSync('roles')) {
+      for (const file of ['tasks', 'handlers'].map((sub) => join('roles', role, sub, 'main.yaml')).filter((f) => existsSync(f))) {
+        assert.ok(validateTasks(parseYaml(readFileSync(file, 'utf8'), file).value), `${file}: ${JSON.stringify(validateTasks.errors?.slice(0, 2))}`);
+      }
     }
   });
 
