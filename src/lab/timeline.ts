@@ -51,12 +51,19 @@ export function cleanLine(raw: string): string {
   return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '').replace(/\r/g, '').trim();
 }
 
-/** Adds one console line to the timeline; a step is recorded once, at its first line. */
+/**
+ * Adds one console line to the timeline; a step is recorded once, at its first line. The console is read in
+ * chunks and unfinished lines are looked at too (a prompt may wait without a newline): when a step's line
+ * later arrives whole, it replaces the part seen first, keeping the first time.
+ */
 export function addLine(timeline: Timeline, raw: string, at: number): void {
   const line = cleanLine(raw);
   if (!line) return;
   for (const [step, re] of STEPS) {
-    if (re.test(line) && !timeline.steps.some((s) => s.step === step)) timeline.steps.push({step, at, line});
+    if (!re.test(line)) continue;
+    const seen = timeline.steps.find((s) => s.step === step);
+    if (!seen) timeline.steps.push({step, at, line});
+    else if (line.length > seen.line.length && line.startsWith(seen.line)) seen.line = line;
   }
   const version = /PXEPROV-TEST-ISO version=(\d+)/.exec(line);
   if (version) timeline.isoVersion = Number(version[1]);

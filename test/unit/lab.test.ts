@@ -100,6 +100,14 @@ describe('boot timeline', () => {
     const denied = timelineOf([{at: 9, line: 'Verification failed: (0x1A) Security Violation'}, {at: 9.1, line: 'Access Denied'}]);
     assert.equal(denied.failure, 'Access Denied');
   });
+  it('a step first seen in an unfinished console chunk keeps its first time and gets its whole line', () => {
+    const t = timelineOf([
+      {at: 27.8, line: 'PXEPROV-DHCP iface=eth0 ip=192.168.7'},
+      {at: 27.9, line: 'PXEPROV-DHCP iface=eth0 ip=192.168.77.225'},
+      {at: 28.5, line: 'PXEPROV-DHCP iface=eth1 ip=10.0.0.9'},
+    ]);
+    assert.deepEqual(t.steps, [{step: 'ip', at: 27.8, line: 'PXEPROV-DHCP iface=eth0 ip=192.168.77.225'}]);
+  });
   it('cleans terminal escapes', () => {
     assert.equal(cleanLine('\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!\r'), 'Welcome to GRUB!');
   });
