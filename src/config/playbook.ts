@@ -4,16 +4,16 @@
  */
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
-import type {Play, Playbook, RoleRef, Task, Vars} from './model.js';
+import type {Play, Playbook, RoleRef, SourcePos, Task, Vars} from './model.js';
 import {loadRole, loadRoleMeta, locateRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
 import {playbookShapeSchema} from './schemas.js';
 import {didYouMean} from './suggest.js';
-import {emptyInherited, readTasks, type Inherited} from './tasks.js';
+import {emptyInherited, readTasks, type Inherited, type RoleImport, type RoleImporter} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {hasTemplate, renderString} from './template.js';
 import {loadVarsFile} from './vars-dirs.js';
-import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
+import {loadYaml, posAt, type YamlFile} from './yaml.js';
 
 export interface LoadPlaybookOptions {
   /** -e values: vars_files names may be templates of them. */
@@ -80,25 +80,24 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
 
   const searchPath = rolesPath(baseDir);
   const roles: RoleRef[] = [];
-  const roleTasks: Task[] = [];
   const roleHandlers: Task[] = [];
   // Ansible runs a role once per play: listed again (or depended on again) with the same parameters, it is
-  // skipped unless its meta says allow_duplicates.
+  // skipped unless its meta says allow_duplicates. import_role always runs it.
   const added = new Set<string>();
-  const addRole = (entryYaml: YamlFile, path: YamlPath, entry: unknown, parent: Inherited, chain: string[]): void => {
-    const where = posAt(entryYaml, path);
+  /** A role entry's dependencies' tasks and its own; its handlers and variables join the play. */
+  const addRole = (where: SourcePos, entry: unknown, parent: Inherited, chain: string[], imported?: RoleImport): Task[] => {
     const e = (typeof entry === 'string' ? {role: entry} : entry) as Record<string, unknown>;
     const name = (e.role ?? e.name) as string | undefined;
     if (!name) {
       errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
-      return;
+      return [];
     }
     if (chain.includes(name)) {
       errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint: "remove one of these from a role's meta/main.yaml dependencies"}));
-      return;
+      return [];
     }
     const dir = locateRole(name, searchPath, baseDir, where, errors);
-    if (!dir) return;
+    if (!dir) return [];
     const {role: _r, name: _n, vars: roleVars, tags: roleTags, when, become: roleBecome, ...extra} = e;
     const params = {...extra, ...(roleVars as Vars | undefined)};
     const roleInherited: Inherited = {
@@ -108,18 +107,23 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
       become: roleBecome === undefined ? parent.become : toBool(roleBecome),
     };
     const meta = loadRoleMeta(dir, errors);
-    meta.dependencies.forEach((dependency, k) => addRole(meta.y!, ['dependencies', k], dependency, roleInherited, [...chain, name]));
+    const dependencies = meta.dependencies.flatMap((dependency, k) => addRole(posAt(meta.y!, ['dependencies', k]), dependency, roleInherited, [...chain, name]));
     const key = `${dir}\0${JSON.stringify(params)}`;
-    if (added.has(key) && !meta.allowDuplicates) return;
+    if (added.has(key) && !meta.allowDuplicates && !imported) return dependencies;
     added.add(key);
-    const role = loadRole(name, dir, params, roleInherited, errors);
+    const role = loadRole(name, dir, params, roleInherited, errors, {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: importer([...chain, name])});
     roles.push(role.ref);
-    roleTasks.push(...role.tasks);
     roleHandlers.push(...role.handlers);
+    return [...dependencies, ...role.tasks];
   };
-  (Array.isArray(raw.roles) ? raw.roles : []).forEach((entry: unknown, j: number) => addRole(y, [i, 'roles', j], entry, inherited, []));
+  // import_role inside a task list: the task's when, tags and vars pass down as they do for a block.
+  const importer =
+    (chain: string[]): RoleImporter =>
+    (request, taskInherited, where) =>
+      addRole(where, request.name, taskInherited, chain, request);
+  const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) => addRole(posAt(y, [i, 'roles', j]), entry, inherited, []));
 
-  const section = (key: string) => readTasks({y, dir: baseDir, inherited}, [i, key], raw[key], errors);
+  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: importer([])}, [i, key], raw[key], errors);
   const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
   const handlers = [...roleHandlers, ...section('handlers')];
   checkNotify(tasks, handlers, errors);

@@ -9,7 +9,7 @@ import {PACKAGE_ROOT} from './package-root.js';
 import type {RoleRef, SourcePos, Task, Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {roleMetaSchema} from './schemas.js';
-import {readTasks, type Inherited} from './tasks.js';
+import {readTasks, type Inherited, type RoleImporter} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {loadVarsFile} from './vars-dirs.js';
 import {loadYaml, type YamlFile} from './yaml.js';
@@ -29,8 +29,9 @@ function isDir(path: string): boolean {
 }
 
 /** roles/<name>/<sub>/main.yaml or main.yml, if any. */
-function mainFile(dir: string, sub: string): string | undefined {
-  return ['main.yaml', 'main.yml'].map((f) => join(dir, sub, f)).find((f) => existsSync(f));
+function mainFile(dir: string, sub: string, base = 'main'): string | undefined {
+  const names = /\.ya?ml$/.test(base) ? [base] : [`${base}.yaml`, `${base}.yml`];
+  return names.map((f) => join(dir, sub, f)).find((f) => existsSync(f));
 }
 
 export function findRole(name: string, searchPath: string[], baseDir: string): string | undefined {
@@ -81,23 +82,36 @@ export function loadRoleMeta(dir: string, errors: PxeError[]): RoleMeta {
   return {dependencies: meta.dependencies ?? [], allowDuplicates: meta.allow_duplicates !== undefined && toBool(meta.allow_duplicates), y};
 }
 
-export function loadRole(name: string, dir: string, params: Vars, inherited: Inherited, errors: PxeError[]): LoadedRole {
+export interface LoadRoleOptions {
+  /** import_role's tasks_from / handlers_from: another file than main under tasks/ or handlers/. */
+  tasksFrom?: string;
+  handlersFrom?: string;
+  /** Where the role was named, for a missing tasks_from / handlers_from file. */
+  where?: SourcePos;
+  /** How the role's own tasks import other roles. */
+  importRole?: RoleImporter;
+}
+
+export function loadRole(name: string, dir: string, params: Vars, inherited: Inherited, errors: PxeError[], options: LoadRoleOptions = {}): LoadedRole {
   const varsOf = (sub: string): Vars => {
     const file = mainFile(dir, sub);
     return file ? loadVarsFile(file, errors, `role ${sub} file`) : {};
   };
   const ref: RoleRef = {name, dir, defaults: varsOf('defaults'), vars: varsOf('vars'), params};
-  const tasksOf = (sub: string): Task[] => {
-    const file = mainFile(dir, sub);
-    if (!file) return [];
+  const tasksOf = (sub: string, from?: string): Task[] => {
+    const file = mainFile(dir, sub, from);
+    if (!file) {
+      if (from) errors.push(new PxeError('E_FILE_NOT_FOUND', `role '${name}' has no ${sub}/${from}`, {where: options.where, expected: `${join(dir, sub, from)}.yaml or .yml`, hint: `${sub === 'tasks' ? 'tasks_from' : 'handlers_from'} names a file under the role's ${sub}/`}));
+      return [];
+    }
     return (
       collectErrors(errors, () => {
         const y = loadYaml(file, `role ${sub} file`);
-        return readTasks({y, role: ref, dir: join(dir, sub), inherited}, [], y.value, errors);
+        return readTasks({y, role: ref, dir: join(dir, sub), inherited, importRole: options.importRole}, [], y.value, errors);
       }) ?? []
     );
   };
-  return {ref, tasks: tasksOf('tasks'), handlers: tasksOf('handlers')};
+  return {ref, tasks: tasksOf('tasks', options.tasksFrom), handlers: tasksOf('handlers', options.handlersFrom)};
 }
 
 function listDirs(dir: string): string[] {

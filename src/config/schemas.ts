@@ -56,6 +56,18 @@ export const varsSchema = {
   properties: connectionVars,
 } as const;
 
+const roleImport = (description: string) => ({
+  type: 'object',
+  description,
+  properties: {
+    name: text('Role name (a directory under roles/).'),
+    tasks_from: text('A file under the role’s tasks/ instead of main.'),
+    handlers_from: text('A file under the role’s handlers/ instead of main.'),
+  },
+  required: ['name'],
+  additionalProperties: false,
+});
+
 export const TASK_KEYWORDS = {
   name: text('What the task does, shown in the output.'),
   args: {type: 'object', description: "Module arguments (merged with the module key's own)."},
@@ -83,6 +95,8 @@ export const TASK_KEYWORDS = {
   always: {type: ['array', 'null'], description: '(with block) Tasks run after the block (and rescue), whether they failed or not.'},
   import_tasks: text('Include the tasks of this file (relative to the tasks/ dir or the playbook).'),
   include_tasks: text('Same as import_tasks (a static file name).'),
+  import_role: roleImport("Run a role's tasks here (its handlers and variables join the play)."),
+  include_role: roleImport('Same as import_role (loaded with the playbook: pxeprov has no dynamic includes).'),
 } as const;
 
 export const taskKeywordSchema = {type: 'object', properties: TASK_KEYWORDS} as const;

@@ -5,7 +5,7 @@
  */
 import {dirname, isAbsolute, join} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
-import type {BlockPlace, RoleRef, Task, Vars} from './model.js';
+import type {BlockPlace, RoleRef, SourcePos, Task, Vars} from './model.js';
 import {moduleCatalogue, type ModuleSpec} from './module-catalogue.js';
 import {checkSchema} from './schema-check.js';
 import {TASK_KEYWORDS, taskKeywordSchema} from './schemas.js';
@@ -33,10 +33,21 @@ export interface TaskSource {
   inherited: Inherited;
   /** import_tasks depth, to stop an import loop. */
   depth?: number;
+  /** import_role / include_role: the play loads the role (its handlers and variables join the play). */
+  importRole?: RoleImporter;
 }
 
+export interface RoleImport {
+  name: string;
+  tasksFrom?: string;
+  handlersFrom?: string;
+}
+
+/** Loads a role named by import_role at `where`; returns its tasks (its dependencies' first). */
+export type RoleImporter = (request: RoleImport, inherited: Inherited, where: SourcePos) => Task[];
+
 /** Ansible keywords pxeprov does not run: named as such instead of "unknown module". */
-const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_role', 'import_role', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
+const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
 const BLOCK_KEYS = new Set(['name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
 const PREFIXES = /^ansible\.(builtin|legacy)\./;
 
@@ -85,6 +96,7 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
     return [];
   }
   if ('import_tasks' in t || 'include_tasks' in t) return importTasks(src, path, t, inherited, errors);
+  if ('import_role' in t || 'include_role' in t) return importRole(src, path, t, inherited, errors);
   const module = findModule(src.y, path, t, errors);
   if (!module) return [];
   const {key, resource} = module;
@@ -169,7 +181,19 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
     else throw e;
     return [];
   }
-  return readTasks({y, role: src.role, dir: dirname(file), inherited, depth: (src.depth ?? 0) + 1}, [], y.value, errors);
+  return readTasks({y, role: src.role, dir: dirname(file), inherited, depth: (src.depth ?? 0) + 1, importRole: src.importRole}, [], y.value, errors);
+}
+
+/** import_role / include_role, both loaded when the playbook is (pxeprov has no dynamic includes). */
+function importRole(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+  const key = 'import_role' in t ? 'import_role' : 'include_role';
+  const looped = ['loop', 'with_items'].find((k) => k in t);
+  if (looped) {
+    errors.push(new PxeError('E_SCHEMA', `'${looped}' over ${key} is not supported`, {where: posAt(src.y, [...path, looped], true), hint: 'give the role a list variable and loop inside its tasks'}));
+    return [];
+  }
+  const spec = t[key] as {name: string; tasks_from?: string; handlers_from?: string};
+  return src.importRole?.({name: spec.name, tasksFrom: spec.tasks_from, handlersFrom: spec.handlers_from}, inherited, posAt(src.y, [...path, key])) ?? [];
 }
 
 function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, errors: PxeError[]): {key: string; resource: ModuleSpec} | undefined {

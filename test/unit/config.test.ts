@@ -95,6 +95,17 @@ describe('playbook loading', () => {
     assert.deepEqual(deps.roles.map((r) => r.name), ['base', 'tools', 'web', 'tools', 'db', 'log', 'log']);
   });
 
+  it("import_role / include_role: the role's dependencies and tasks run in place with the task's when, tags and vars; its handlers join the play", () => {
+    const imports = loadPlaybook(join(FIXTURES, 'role-dependencies/imports.yaml')).plays[0]!;
+    assert.deepEqual(imports.tasks.map((t) => t.name), ['before', 'base', 'tools', 'web', 'tools other']);
+    const web = imports.tasks.find((t) => t.name === 'web')!;
+    assert.deepEqual([web.when, web.vars, web.role?.name], [['deploy_web'], {extra: 1}, 'web']);
+    assert.deepEqual(imports.tasks.find((t) => t.name === 'base')!.when, ['deploy_web']);
+    assert.deepEqual(imports.tasks.at(-1)!.tags, ['t']);
+    assert.deepEqual(imports.handlers.map((h) => h.name), ['restart web']);
+    assert.deepEqual(imports.roles.map((r) => r.name), ['base', 'tools', 'web', 'tools']);
+  });
+
   it('variable precedence', () => {
     const inventory = loadInventory(join(FIXTURES, 'bad/_shared/inventory.yaml'));
     const task = byName('web config');
