@@ -4,6 +4,7 @@
  */
 import {dirname, isAbsolute, join, resolve} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
+import {commaList} from './comma-list.js';
 import type {Play, Playbook, RoleRef, SourcePos, Task, Vars} from './model.js';
 import {loadRole, loadRoleMeta, locateRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
@@ -52,15 +53,11 @@ function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeErr
   });
 }
 
-function strings(v: unknown): string[] {
-  return v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : String(v).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[]): Play {
   const pos = posAt(y, [i]);
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
-  const tags = strings(raw.tags);
+  const tags = commaList(raw.tags);
   const become = raw.become === undefined ? false : toBool(raw.become);
   const inherited: Inherited = {...emptyInherited(), tags};
 
@@ -102,7 +99,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
     const params = {...extra, ...(roleVars as Vars | undefined)};
     const roleInherited: Inherited = {
       ...parent,
-      tags: [...new Set([...parent.tags, ...strings(roleTags)])],
+      tags: [...new Set([...parent.tags, ...commaList(roleTags)])],
       when: [...parent.when, ...(when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String))],
       become: roleBecome === undefined ? parent.become : toBool(roleBecome),
     };

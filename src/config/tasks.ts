@@ -6,6 +6,7 @@
 import {dirname, isAbsolute, join} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
 import type {BlockPlace, RoleRef, SourcePos, Task, Vars} from './model.js';
+import {commaList} from './comma-list.js';
 import {moduleCatalogue, type ModuleSpec} from './module-catalogue.js';
 import {checkSchema} from './schema-check.js';
 import {TASK_KEYWORDS, taskKeywordSchema} from './schemas.js';
@@ -57,7 +58,6 @@ function moduleNamed(key: string): ModuleSpec | undefined {
   return moduleCatalogue().get(key.replace(PREFIXES, ''));
 }
 
-const list = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [String(v)]);
 const conditions = (v: unknown): string[] => (v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String));
 const condition = (v: unknown): string | boolean | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -116,8 +116,8 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
       loop: t.loop ?? withItems(t.with_items),
       loopVar: loopControl.loop_var ?? 'item',
       register: t.register as string | undefined,
-      notify: list(t.notify),
-      listen: list(t.listen),
+      notify: commaList(t.notify),
+      listen: commaList(t.listen),
       tags: inherited.tags,
       become: inherited.become,
       becomeUser: inherited.becomeUser,
@@ -136,7 +136,7 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
 function inherit(parent: Inherited, t: Record<string, unknown>): Inherited {
   return {
     when: [...parent.when, ...conditions(t.when)],
-    tags: [...new Set([...parent.tags, ...list(t.tags)])],
+    tags: [...new Set([...parent.tags, ...commaList(t.tags)])],
     become: optBool(t.become) ?? parent.become,
     becomeUser: (t.become_user as string | undefined) ?? parent.becomeUser,
     vars: {...parent.vars, ...(t.vars as Vars | undefined)},

@@ -1,6 +1,7 @@
 /**
  * The filters and tests Ansible users reach for, added to nunjucks' own (join, lower, upper, replace, first,
- * last, length, list, sort, string, int, trim, select, selectattr, …). IP filters are in template-ip.ts.
+ * last, length, list, sort, string, int, trim, …); select/reject and their attr forms replace nunjucks'.
+ * IP filters are in template-ip.ts.
  */
 import {createHash} from 'node:crypto';
 import {createRequire} from 'node:module';
@@ -194,11 +195,11 @@ const tests: Record<string, Fn> = {
   succeeded: (value: unknown) => isPlainObject(value) && value.failed !== true,
   success: (value: unknown) => isPlainObject(value) && value.failed !== true,
   skipped: (value: unknown) => isPlainObject(value) && value.skipped === true,
-  contains: (value: unknown, item: unknown) => Array.isArray(value) && value.includes(item),
+  contains: (value: unknown, item: unknown) => Array.isArray(value) && containsValue(value, item),
   in: (value: unknown, container: unknown) =>
     Array.isArray(container) ? containsValue(container, value) : typeof container === 'string' ? container.includes(String(value)) : isPlainObject(container) && String(value) in container,
-  subset: (value: unknown[], of: unknown[]) => value.every((v) => of.includes(v)),
-  superset: (value: unknown[], of: unknown[]) => of.every((v) => value.includes(v)),
+  subset: (value: unknown[], of: unknown[]) => value.every((v) => containsValue(of, v)),
+  superset: (value: unknown[], of: unknown[]) => of.every((v) => containsValue(value, v)),
 };
 
 export function installFilters(env: nunjucks.Environment): void {

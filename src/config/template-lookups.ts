@@ -7,6 +7,7 @@ import {execFileSync} from 'node:child_process';
 import {randomInt} from 'node:crypto';
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path';
+import {splitLines} from '../resources/lines.js';
 import {globRegExp} from './fnmatch.js';
 
 /** What the template being rendered knows: where its role and playbook are, and how to render a file. */
@@ -133,7 +134,7 @@ export function lookupValues(ctx: LookupContext, plugin: string, terms: unknown[
     case 'pipe':
       return terms.map((t) => shell(ctx, String(t), plugin).trimEnd());
     case 'lines':
-      return terms.flatMap((t) => shell(ctx, String(t), plugin).split('\n').filter((line, i, all) => line !== '' || i < all.length - 1));
+      return terms.flatMap((t) => splitLines(shell(ctx, String(t), plugin)));
     case 'fileglob':
       return terms.flatMap((t) => fileglob(ctx, String(t)));
     case 'first_found':

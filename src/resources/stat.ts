@@ -1,5 +1,6 @@
 /** stat, slurp and find: read-only modules whose result is registered (they also run in check mode). */
 import {posix} from 'node:path';
+import {commaList} from '../config/comma-list.js';
 import {globRegExp} from '../config/fnmatch.js';
 import {PxeError} from '../errors.js';
 import type {Agent, FileKind, StatResult} from '../transport/types.js';
@@ -87,11 +88,6 @@ interface FindObserved {
 
 const KIND_OF_TYPE: Record<string, FileKind | undefined> = {file: 'file', directory: 'directory', link: 'link', any: undefined};
 
-/** A list argument as Ansible takes it: a list, or one comma-separated string. */
-function listArg(value: string | string[] | undefined, fallback: string[]): string[] {
-  if (value === undefined) return fallback;
-  return (Array.isArray(value) ? value : value.split(',')).map((v) => v.trim()).filter(Boolean);
-}
 
 export const find: Resource<FindArgs, FindObserved> = {
   name: 'find',
@@ -111,22 +107,25 @@ export const find: Resource<FindArgs, FindObserved> = {
     additionalProperties: false,
   },
   async read(args, agent: Agent) {
-    const paths = listArg(args.paths, []);
+    const paths = commaList(args.paths);
     const relative = paths.find((p) => !p.startsWith('/'));
     if (relative !== undefined) throw new PxeError('E_MODULE_ARGS', `find: '${relative}' is not an absolute path`, {hint: 'paths on the target start with /'});
-    const skipped: Record<string, string> = {};
-    const dirs = (await agent.stat(paths, {sha256: false})).filter((s) => {
-      if (s.kind === 'directory') return true;
-      skipped[s.path] = s.kind === 'absent' ? 'does not exist' : `is a ${s.kind}, not a directory`;
-      return false;
-    });
-    if (dirs.length === 0) return {examined: 0, matches: [], skipped};
     const depth = args.recurse ? args.depth : 1;
-    const listing = await agent.exec(['find', ...dirs.map((d) => d.path), '-mindepth', '1', ...(depth ? ['-maxdepth', String(depth)] : []), '-print0']);
-    if (listing.rc !== 0) throw new PxeError('E_REMOTE', `find ${dirs.map((d) => d.path).join(' ')}: ${listing.stderr.toString().trim() || `exit ${listing.rc}`}`);
+    // One round trip: the paths' kinds and the listing are asked for together (a file lists nothing,
+    // a missing path only makes find complain about it).
+    const [kinds, listing] = await Promise.all([
+      agent.stat(paths, {sha256: false}),
+      agent.exec(['find', ...paths, '-mindepth', '1', ...(depth ? ['-maxdepth', String(depth)] : []), '-print0']),
+    ]);
+    const skipped: Record<string, string> = {};
+    for (const s of kinds) if (s.kind !== 'directory') skipped[s.path] = s.kind === 'absent' ? 'does not exist' : `is a ${s.kind}, not a directory`;
+    const complaints = listing.stderr.toString().split('\n').filter((line) => line && !Object.keys(skipped).some((path) => line.includes(path)));
+    if (listing.rc !== 0 && (complaints.length > 0 || Object.keys(skipped).length === 0)) {
+      throw new PxeError('E_REMOTE', `find ${paths.join(' ')}: ${complaints.join('; ') || `exit ${listing.rc}`}`);
+    }
     const listed = listing.stdout.toString('utf8').split('\0').filter(Boolean);
-    const patterns = listArg(args.patterns, ['*']).map(globRegExp);
-    const excludes = listArg(args.excludes, []).map(globRegExp);
+    const patterns = (args.patterns === undefined ? ['*'] : commaList(args.patterns)).map(globRegExp);
+    const excludes = commaList(args.excludes).map(globRegExp);
     const named = listed.filter((path) => {
       const name = posix.basename(path);
       return (args.hidden || !name.startsWith('.')) && patterns.some((p) => p.test(name)) && !excludes.some((p) => p.test(name));
