@@ -35,6 +35,9 @@ trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 pxp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/pxeprov.XXXXXX") || exit 90
+pxp_uid=$(id -u) pxp_gid=$(id -g)
+# Operations on paths run inside their directory (pxp_enter); everything else here.
+pxp_home=$(pwd -P 2>/dev/null) || pxp_home=/
 
 # An exact reader: GNU head -c stops at N bytes on a pipe; busybox head reads past them, so
 # fall back to dd with iflag=fullblock, else to dd bs=1 (exact but slow).
@@ -117,24 +120,114 @@ pxp_split_path() {
   if [ -z "$pxp_d" ]; then pxp_d=/; fi
 }
 
-# Remove leftovers of killed runs: .NAME.pxeprov-tmp.PID whose PID is gone.
+# Remove leftovers of killed runs in the current directory: .NAME.pxeprov-tmp.PID[.RANDOM] whose PID
+# is gone. rm never follows a link; names that are not ours to parse are left alone.
 pxp_stale() {
-  for pxp_sf in "$1/.$2.pxeprov-tmp."*; do
+  for pxp_sf in ".$1.pxeprov-tmp."*; do
     if [ ! -e "$pxp_sf" ] && [ ! -L "$pxp_sf" ]; then continue; fi
-    pxp_spid=${pxp_sf##*.}
-    if [ "$pxp_spid" = "$$" ]; then continue; fi
+    pxp_spid=${pxp_sf#".$1.pxeprov-tmp."}; pxp_spid=${pxp_spid%%.*}
     case $pxp_spid in *[!0-9]*|'') continue ;; esac
-    if kill -0 "$pxp_spid" 2>/dev/null; then continue; fi
-    rm -rf -- "$pxp_sf"
+    if [ "$pxp_spid" = "$$" ] || kill -0 "$pxp_spid" 2>/dev/null; then continue; fi
+    if [ -d "$pxp_sf" ] && [ ! -L "$pxp_sf" ]; then continue; fi
+    rm -f -- "$pxp_sf"
   done
 }
 
-# pxp_attrs PATH MODE OWNER GROUP: apply what is non-empty.
+# pxp_trusted "UID MODE": true when only root and this agent's user can change the directory's
+# entries (owned by one of them, no group or other write bit).
+pxp_trusted() {
+  pxp_tu=${1%% *}; pxp_tm=${1#* }
+  if [ "$pxp_tu" != 0 ] && [ "$pxp_tu" != "$pxp_uid" ]; then return 1; fi
+  [ $((0$pxp_tm & 022)) = 0 ]
+}
+
+# pxp_enter DIR [CREATE(0|1)]: cd into DIR without letting another user steer the walk (the openat
+# walk of a C program, in sh: the shell's working directory pins each step). In a directory another
+# user can write to, the next component must be a real directory, entered and then checked to be the
+# same inode; symbolic links are followed only where root or this user owns their directory. With
+# CREATE, missing components are made (mode from the umask, like mkdir -p). On failure pxp_r says why.
+pxp_enter() {
+  pxp_rest=$1 pxp_mk=${2-0} pxp_hops=0 pxp_expect=
+  cd / || { pxp_r="cannot enter /"; return 1; }
+  while :; do
+    while :; do case $pxp_rest in /*) pxp_rest=${pxp_rest#/} ;; *) break ;; esac; done
+    if [ -z "$pxp_rest" ]; then break; fi
+    pxp_c=${pxp_rest%%/*}
+    case $pxp_rest in */*) pxp_rest=${pxp_rest#*/} ;; *) pxp_rest= ;; esac
+    if [ "$pxp_c" = . ]; then continue; fi
+    if [ ! -e "$pxp_c" ] && [ ! -L "$pxp_c" ] && [ "$pxp_mk" = 1 ]; then
+      mkdir -- "$pxp_c" 2>"$pxp_tmp/err"
+    fi
+    # One stat: this directory (owner, mode, inode) and the component itself, not followed.
+    if ! stat -c '%u %a %d:%i %F' -- . "$pxp_c" >"$pxp_tmp/walk" 2>"$pxp_tmp/err"; then
+      pxp_r="$(head -c 300 "$pxp_tmp/err")"; return 1
+    fi
+    { read -r pxp_du pxp_dm pxp_di pxp_f; read -r pxp_cu pxp_cm pxp_ci pxp_ck; } <"$pxp_tmp/walk"
+    if [ -n "$pxp_expect" ] && [ "$pxp_di" != "$pxp_expect" ]; then pxp_r="a directory on the path was replaced while it was entered"; return 1; fi
+    pxp_expect=
+    case $pxp_ck in
+      directory)
+        cd -P -- "$pxp_c" 2>"$pxp_tmp/err" || { pxp_r="cannot enter $pxp_c"; return 1; }
+        if ! pxp_trusted "$pxp_du $pxp_dm"; then pxp_expect=$pxp_ci; fi ;;
+      symbolic*)
+        if ! pxp_trusted "$pxp_du $pxp_dm"; then pxp_r="$pxp_c is a symbolic link in a directory other users can write to (not followed)"; return 1; fi
+        pxp_hops=$((pxp_hops + 1))
+        if [ "$pxp_hops" -gt 40 ]; then pxp_r="too many levels of symbolic links"; return 1; fi
+        pxp_t=$(readlink -- "$pxp_c"; echo x); pxp_t=${pxp_t%?x}
+        case $pxp_t in /*) cd / || return 1 ;; esac
+        pxp_rest=$pxp_t/$pxp_rest ;;
+      *) pxp_r="not a directory: $pxp_c"; return 1 ;;
+    esac
+  done
+  if [ -n "$pxp_expect" ] && [ "$(stat -c %d:%i . 2>/dev/null)" != "$pxp_expect" ]; then
+    pxp_r="a directory on the path was replaced while it was entered"; return 1
+  fi
+  return 0
+}
+
+# pxp_enter_parent PATH: enter PATH's directory (pxp_b = the name in it), or reply the error.
+pxp_enter_parent() {
+  pxp_split_path "$1"
+  case $pxp_b in ''|.|..) pxp_err E_REMOTE "$1: not a name in a directory"; return 1 ;; esac
+  if pxp_enter "$pxp_d"; then return 0; fi
+  pxp_err E_REMOTE "$pxp_d: $pxp_r"; return 1
+}
+
+# pxp_attrs NAME MODE OWNER GROUP: apply what is non-empty to NAME in the current directory, or to
+# "." itself. chown before chmod (chown clears set-id bits). A name that is not "." is changed through
+# a descriptor opened on it and checked to be the inode that lstat saw, so a name swapped for a link
+# meanwhile is refused, never followed; a symbolic link itself only gets chown -h.
 pxp_attrs() {
+  if [ -z "$2$3$4" ]; then return 0; fi
+  if [ -n "$3" ] && [ -n "$4" ]; then pxp_own=$3:$4; elif [ -n "$3" ]; then pxp_own=$3; elif [ -n "$4" ]; then pxp_own=:$4; else pxp_own=; fi
+  if [ "$1" = . ]; then pxp_attrs_at . "$2" "$pxp_own"; return; fi
+  pxp_i=$(stat -c '%d:%i %F' -- "$1" 2>"$pxp_tmp/err") || return 1
+  case ${pxp_i#* } in
+    symbolic*)
+      if [ -n "$2" ]; then command printf '%s\n' "$1 is a symbolic link: its mode is not set" >"$pxp_tmp/err"; return 1; fi
+      pxp_chown -h "$pxp_own" "$1"; return ;;
+    'regular file'|'regular empty file'|directory) ;;
+    *) command printf '%s\n' "$1 is not a regular file or directory" >"$pxp_tmp/err"; return 1 ;;
+  esac
+  {
+    if [ "$(stat -L -c %d:%i /dev/fd/3)" != "${pxp_i%% *}" ]; then
+      command printf '%s\n' "$1 was replaced while its attributes were set" >"$pxp_tmp/err"; false
+    else pxp_attrs_at /dev/fd/3 "$2" "$pxp_own"; fi
+  } 3<"$1"
+}
+
+# pxp_chown -h|-L OWNER[:GROUP]|:GROUP TARGET (-h: the link itself, -L: what it points to)
+pxp_chown() {
+  case $2 in
+    :*) chgrp "$1" -- "${2#:}" "$3" 2>|"$pxp_tmp/err" ;;
+    *) chown "$1" -- "$2" "$3" 2>|"$pxp_tmp/err" ;;
+  esac
+}
+
+# pxp_attrs_at TARGET MODE OWNER[:GROUP]: TARGET is "." or a descriptor, neither can be swapped.
+pxp_attrs_at() {
+  if [ -n "$3" ]; then pxp_chown -L "$3" "$1" || return 1; fi
   if [ -n "$2" ]; then chmod -- "$2" "$1" 2>"$pxp_tmp/err" || return 1; fi
-  if [ -n "$3" ] && [ -n "$4" ]; then chown -h -- "$3:$4" "$1" 2>"$pxp_tmp/err" || return 1
-  elif [ -n "$3" ]; then chown -h -- "$3" "$1" 2>"$pxp_tmp/err" || return 1
-  elif [ -n "$4" ]; then chgrp -h -- "$4" "$1" 2>"$pxp_tmp/err" || return 1; fi
   return 0
 }
 
@@ -167,7 +260,7 @@ pxp_op_stat() {
     else pxp_k=a; fi
     pxp_kinds=$pxp_kinds$pxp_k
   done 5>"$pxp_tmp/links"
-  : >"$pxp_tmp/shas"
+  true >"$pxp_tmp/shas"
   if [ "$pxp_flag" = s ] && [ $# -gt 0 ]; then sha256sum -- "$@" >"$pxp_tmp/shas" 2>/dev/null; fi
   # Four sections "LEN\n" + bytes, written by one wc and one cat: every process costs a few ms.
   wc -c "$pxp_tmp/stats" "$pxp_tmp/links" "$pxp_tmp/shas" >"$pxp_tmp/sizes"
@@ -213,22 +306,50 @@ pxp_op_read() {
 # The content is already there: only attributes may need a change.
 pxp_write_same() {
   if pxp_attrs_match "${pxp_old#* }" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 0; return; fi
-  if pxp_attrs "$pxp_p" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 1; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+  if pxp_attrs "$pxp_b" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 1; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+}
+
+# pxp_fill: fd 3 is the temp file just created exclusively. Copies the body into it, gives it its
+# owner and mode through the descriptor (never by name), and fsyncs it. pxp_filled: 1 done, 2 the
+# body could not be written (disk full), 3 the attributes could not be set.
+pxp_fill() {
+  pxp_body_left=0
+  # Large bodies are hashed while they arrive (the second core), not after.
+  if [ "$pxp_n" -gt 1048576 ]; then
+    pxp_read_exact "$pxp_n" | tee /dev/fd/3 | sha256sum >|"$pxp_tmp/sum"
+    if [ "$(stat -L -c %s /dev/fd/3)" != "$pxp_n" ]; then pxp_filled=2; return; fi
+    read -r pxp_tsum <"$pxp_tmp/sum"
+    pxp_tsum=${pxp_tsum%% *}
+  elif ! pxp_read_exact "$pxp_n" >&3; then pxp_filled=2; return
+  fi
+  # Keeping the replaced file's owner is best effort (a non-root login cannot give files away).
+  if [ -n "$pxp_cown" ] && ! pxp_chown -L "$pxp_cown" /dev/fd/3 && [ -n "$pxp_wo$pxp_wg" ]; then pxp_filled=3; return; fi
+  if [ -n "$pxp_late_mode" ] && ! chmod -- "$pxp_late_mode" /dev/fd/3 2>|"$pxp_tmp/err"; then pxp_filled=3; return; fi
+  dd if=/dev/null of=/dev/fd/3 conv=notrunc,fsync 2>/dev/null
+  pxp_filled=1
+}
+
+# pxp_fail_tmp CODE MESSAGE [FILE]: remove the temp file, reply the error.
+pxp_fail_tmp() {
+  rm -f -- "$pxp_t"; pxp_curtmp=
+  pxp_err "$@"
 }
 
 # write PATH SIZE MODE OWNER GROUP BACKUP SHA256-OR-EMPTY [VALIDATE ARGV...]; body = content, then
-# the trailer line "c SHA256" (commit) or "a" (abort).
+# the trailer line "c SHA256" (commit) or "a" (abort). Runs inside PATH's directory (pxp_enter): the
+# temp file gets an unpredictable name and is created exclusively (noclobber: O_EXCL, which refuses
+# any existing name, a planted link included); content, owner and mode go through its descriptor; the
+# final rename is the only way content reaches PATH.
 pxp_op_write() {
   pxp_p=$1 pxp_n=$2 pxp_wm=$3 pxp_wo=$4 pxp_wg=$5 pxp_wb=$6 pxp_pre=$7
   shift 7
-  pxp_split_path "$pxp_p"
-  if [ ! -d "$pxp_d" ]; then pxp_err E_REMOTE "no such directory: $pxp_d"; return; fi
-  if [ -d "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_err E_REMOTE "is a directory"; return; fi
+  pxp_enter_parent "$pxp_p" || return
+  if [ -d "$pxp_b" ] && [ ! -L "$pxp_b" ]; then pxp_err E_REMOTE "is a directory"; return; fi
   # The replaced file: "size mode uid gid user group", or empty.
   pxp_old=
-  if [ -f "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_old=$(stat -c '%s %a %u %g %U %G' -- "$pxp_p"); fi
+  if [ -f "$pxp_b" ] && [ ! -L "$pxp_b" ]; then pxp_old=$(stat -c '%s %a %u %g %U %G' -- "$pxp_b"); fi
   # Content known up front and already there: no temp file at all (the directory is not touched either).
-  if [ -n "$pxp_pre" ] && [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_p" && [ "$pxp_r" = "$pxp_pre" ]; then
+  if [ -n "$pxp_pre" ] && [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_b" && [ "$pxp_r" = "$pxp_pre" ]; then
     pxp_read_exact "$pxp_n" >/dev/null
     pxp_body_left=0
     IFS= read -r pxp_trailer || exit 0
@@ -237,130 +358,152 @@ pxp_op_write() {
     pxp_write_same
     return
   fi
-  pxp_stale "$pxp_d" "$pxp_b"
-  pxp_t="$pxp_d/.$pxp_b.pxeprov-tmp.$$"
-  pxp_curtmp=$pxp_t
-  : >"$pxp_t" 2>"$pxp_tmp/err" || { pxp_curtmp=; pxp_err E_REMOTE "cannot create a temp file" "$pxp_tmp/err"; return; }
-  # A failed copy (disk full) leaves the stream out of step: report and end the agent.
-  # Large bodies are hashed while they arrive (the second core), not after.
-  pxp_tsum=
-  if [ "$pxp_n" -gt 1048576 ]; then
-    pxp_read_exact "$pxp_n" | tee "$pxp_t" | sha256sum >"$pxp_tmp/sum"
-    if [ "$(pxp_size "$pxp_t")" != "$pxp_n" ]; then pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_t (disk full?)"; exit 91; fi
-    read -r pxp_tsum <"$pxp_tmp/sum"
-    pxp_tsum=${pxp_tsum%% *}
-  elif ! pxp_read_exact "$pxp_n" >"$pxp_t"; then
-    pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_t (disk full?)"
-    exit 91
-  fi
-  pxp_body_left=0
-  # No trailer means EOF: the client is gone mid-upload (the EXIT trap removes the temp file).
-  IFS= read -r pxp_trailer || exit 0
-  pxp_trailer_left=0
-  case $pxp_trailer in
-    'c '*) pxp_want=${pxp_trailer#c } ;;
-    *) rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "upload aborted by the client"; return ;;
-  esac
-  if [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_p" && [ "$pxp_r" = "$pxp_want" ]; then
-    rm -f -- "$pxp_t"; pxp_curtmp=
-    pxp_write_same
-    return
-  fi
-  if [ -n "$pxp_tsum" ]; then pxp_r=$pxp_tsum; else pxp_sha "$pxp_t"; fi
-  if [ "$pxp_r" != "$pxp_want" ]; then
-    rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "sha256 mismatch after transfer ($pxp_r)"; return
-  fi
-  dd if=/dev/null of="$pxp_t" conv=notrunc,fsync 2>/dev/null
-  # Keep the replaced file's attributes unless new ones are asked for.
+  pxp_stale "$pxp_b"
+  # Mode and owner: the ones asked for, else the replaced file's, else 0644 and this user.
+  pxp_cmode=$pxp_wm pxp_cown=
   if [ -n "$pxp_old" ]; then
     pxp_r=${pxp_old#* }
     pxp_om=${pxp_r%% *}; pxp_r=${pxp_r#* }
     pxp_ou=${pxp_r%% *}; pxp_r=${pxp_r#* }
     pxp_og=${pxp_r%% *}
-    if [ -z "$pxp_wm" ]; then chmod -- "$pxp_om" "$pxp_t"; fi
-    if [ -z "$pxp_wo$pxp_wg" ]; then chown -- "$pxp_ou:$pxp_og" "$pxp_t" 2>/dev/null; fi
+    if [ -z "$pxp_cmode" ]; then pxp_cmode=$pxp_om; fi
+    if [ -z "$pxp_wo$pxp_wg" ] && [ "$pxp_ou:$pxp_og" != "$pxp_uid:$pxp_gid" ]; then pxp_cown=$pxp_ou:$pxp_og; fi
   fi
-  if ! pxp_attrs "$pxp_t" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then
-    rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; return
+  if [ -n "$pxp_wo" ] && [ -n "$pxp_wg" ]; then pxp_cown=$pxp_wo:$pxp_wg
+  elif [ -n "$pxp_wo" ]; then pxp_cown=$pxp_wo
+  elif [ -n "$pxp_wg" ]; then pxp_cown=:$pxp_wg; fi
+  pxp_cmode=${pxp_cmode:-644}
+  # Plain read/write modes come from the umask at creation; execute and set-id bits through fd 3.
+  pxp_late_mode=
+  if [ $((0$pxp_cmode & 07111)) = 0 ]; then pxp_umask=$(command printf %o $((0777 ^ 0$pxp_cmode)))
+  else pxp_umask=077; pxp_late_mode=$pxp_cmode; fi
+  pxp_tsum= pxp_filled=0 pxp_try=0
+  while [ "$pxp_filled" = 0 ]; do
+    pxp_try=$((pxp_try + 1))
+    pxp_t=$(mktemp -u ".$pxp_b.pxeprov-tmp.$$.XXXXXXXXXX") || { pxp_err E_REMOTE "mktemp failed"; return; }
+    pxp_curtmp=$pxp_t
+    umask "$pxp_umask"; set -C
+    { pxp_fill; } 2>|"$pxp_tmp/err" 3>"$pxp_t"
+    set +C; umask 022
+    if [ "$pxp_filled" = 0 ]; then
+      pxp_curtmp=
+      # Someone else's file took the name first: draw another one.
+      if { [ -e "$pxp_t" ] || [ -L "$pxp_t" ]; } && [ "$pxp_try" -lt 20 ]; then continue; fi
+      pxp_err E_REMOTE "cannot create a temp file in $pxp_d" "$pxp_tmp/err"; return
+    fi
+  done
+  # A failed copy (disk full) leaves the stream out of step: report and end the agent.
+  if [ "$pxp_filled" = 2 ]; then pxp_fail_tmp E_REMOTE "could not write $pxp_n bytes to $pxp_d/$pxp_t (disk full?)"; exit 91; fi
+  # No trailer means EOF: the client is gone mid-upload (the EXIT trap removes the temp file).
+  IFS= read -r pxp_trailer || exit 0
+  pxp_trailer_left=0
+  case $pxp_trailer in
+    'c '*) pxp_want=${pxp_trailer#c } ;;
+    *) pxp_fail_tmp E_REMOTE "upload aborted by the client"; return ;;
+  esac
+  if [ "$pxp_filled" = 3 ]; then pxp_fail_tmp E_REMOTE "cannot set attributes" "$pxp_tmp/err"; return; fi
+  if [ "${pxp_old%% *}" = "$pxp_n" ] && pxp_sha "$pxp_b" && [ "$pxp_r" = "$pxp_want" ]; then
+    rm -f -- "$pxp_t"; pxp_curtmp=
+    pxp_write_same
+    return
   fi
+  if [ -n "$pxp_tsum" ]; then pxp_r=$pxp_tsum; else pxp_sha "$pxp_t"; fi
+  if [ "$pxp_r" != "$pxp_want" ]; then pxp_fail_tmp E_REMOTE "sha256 mismatch after transfer ($pxp_r)"; return; fi
   if [ $# -gt 0 ]; then
     for pxp_a do
       shift
-      case $pxp_a in *%s*) pxp_a=${pxp_a%%"%s"*}$pxp_t${pxp_a#*"%s"} ;; esac
+      case $pxp_a in *%s*) pxp_a=${pxp_a%%"%s"*}$pxp_d/$pxp_t${pxp_a#*"%s"} ;; esac
       set -- "$@" "$pxp_a"
     done
     if ! "$@" </dev/null >"$pxp_tmp/err" 2>&1; then
-      rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_CONFIG_CHECK "$1 refused the new content" "$pxp_tmp/err"; return
+      pxp_fail_tmp E_CONFIG_CHECK "$1 refused the new content" "$pxp_tmp/err"; return
     fi
   fi
   pxp_bk=
-  if [ "$pxp_wb" = 1 ] && [ -f "$pxp_p" ]; then
+  if [ "$pxp_wb" = 1 ] && [ -n "$pxp_old" ]; then
     pxp_bdir=$pxp_state/backup$pxp_p
     pxp_bseq=$((pxp_bseq + 1))
     pxp_bk=$pxp_bdir/$(date +%Y%m%dT%H%M%S).$$.$((1000000 + pxp_bseq))
-    if ! { mkdir -p -- "$pxp_bdir" && cp -p -- "$pxp_p" "$pxp_bk"; } 2>"$pxp_tmp/err"; then
-      rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "cannot back up the old file" "$pxp_tmp/err"; return
+    # -P: a name swapped for a link meanwhile is copied as the link, never followed.
+    if ! { mkdir -p -- "$pxp_bdir" && cp -P -p -- "$pxp_b" "$pxp_bk"; } 2>"$pxp_tmp/err"; then
+      pxp_fail_tmp E_REMOTE "cannot back up the old file" "$pxp_tmp/err"; return
     fi
     # Bounded retention: the glob sorts oldest first; keep the last 5.
     set -- "$pxp_bdir"/*
     while [ $# -gt 5 ]; do rm -f -- "$1"; shift; done
   fi
-  if ! mv -f -T -- "$pxp_t" "$pxp_p" 2>"$pxp_tmp/err"; then
-    rm -f -- "$pxp_t"; pxp_curtmp=; pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return
-  fi
+  if ! mv -f -T -- "$pxp_t" "$pxp_b" 2>"$pxp_tmp/err"; then pxp_fail_tmp E_REMOTE "rename failed" "$pxp_tmp/err"; return; fi
   pxp_curtmp=
   pxp_ok "1 $pxp_bk"
 }
 
-# attrs PATH MODE OWNER GROUP
+# attrs PATH MODE OWNER GROUP: a directory is changed from inside it, anything else from its parent.
 pxp_op_attrs() {
-  if [ ! -e "$1" ] && [ ! -L "$1" ]; then pxp_err E_REMOTE "no such file or directory"; return; fi
-  if pxp_attrs "$@"; then pxp_ok; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
-}
-
-# mkdir PATH PARENTS(0|1) MODE OWNER GROUP
-pxp_op_mkdir() {
-  if [ ! -d "$1" ]; then
-    if [ "$2" = 1 ]; then set -- "$1" -p "$3" "$4" "$5"; else set -- "$1" '' "$3" "$4" "$5"; fi
-    mkdir $2 -- "$1" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "mkdir failed" "$pxp_tmp/err"; return; }
+  if [ -d "$1" ] && [ ! -L "$1" ]; then
+    pxp_enter "$1" || { pxp_err E_REMOTE "$1: $pxp_r"; return; }
+    pxp_b=.
+  else
+    pxp_enter_parent "$1" || return
+    if [ ! -e "$pxp_b" ] && [ ! -L "$pxp_b" ]; then pxp_err E_REMOTE "no such file or directory"; return; fi
   fi
-  if pxp_attrs "$1" "$3" "$4" "$5"; then pxp_ok; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+  if pxp_attrs "$pxp_b" "$2" "$3" "$4"; then pxp_ok; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
 }
 
-# rm PATH RECURSIVE(0|1)
+# mkdir PATH PARENTS(0|1) MODE OWNER GROUP: made (and entered) one component at a time.
+pxp_op_mkdir() {
+  if [ "$2" = 0 ]; then
+    pxp_enter_parent "$1" || return
+    if [ ! -d "$pxp_b" ]; then mkdir -- "$pxp_b" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "mkdir failed" "$pxp_tmp/err"; return; }; fi
+  fi
+  pxp_enter "$1" "$2" || { pxp_err E_REMOTE "mkdir $1: $pxp_r"; return; }
+  if pxp_attrs . "$3" "$4" "$5"; then pxp_ok; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
+}
+
+# rm PATH RECURSIVE(0|1): the name is removed from inside its directory; rm never follows links.
 pxp_op_rm() {
-  if [ "$1" = / ]; then pxp_err E_REMOTE "refusing to remove /"; return; fi
-  if [ "$2" = 1 ]; then rm -rf -- "$1" 2>"$pxp_tmp/err"; else rm -f -- "$1" 2>"$pxp_tmp/err"; fi
+  pxp_enter_parent "$1" || return
+  if [ "$2" = 1 ]; then rm -rf -- "$pxp_b" 2>"$pxp_tmp/err"; else rm -f -- "$pxp_b" 2>"$pxp_tmp/err"; fi
   if [ $? = 0 ]; then pxp_ok; else pxp_err E_REMOTE "rm failed" "$pxp_tmp/err"; fi
 }
 
-# link TARGET PATH: atomic replace through a temp link and rename.
+# link TARGET PATH: atomic replace through a temp link (ln -s never replaces a name) and rename.
 pxp_op_link() {
-  if [ -L "$2" ]; then
-    pxp_t=$(readlink -- "$2"; echo x); pxp_t=${pxp_t%?x}
+  pxp_enter_parent "$2" || return
+  if [ -L "$pxp_b" ]; then
+    pxp_t=$(readlink -- "$pxp_b"; echo x); pxp_t=${pxp_t%?x}
     if [ "$pxp_t" = "$1" ]; then pxp_ok 0; return; fi
   fi
-  pxp_split_path "$2"
-  pxp_stale "$pxp_d" "$pxp_b"
-  pxp_t="$pxp_d/.$pxp_b.pxeprov-tmp.$$"
-  rm -f -- "$pxp_t"
-  if ln -s -- "$1" "$pxp_t" 2>"$pxp_tmp/err" && mv -f -T -- "$pxp_t" "$2" 2>>"$pxp_tmp/err"; then pxp_ok 1
+  pxp_stale "$pxp_b"
+  pxp_try=0
+  while :; do
+    pxp_try=$((pxp_try + 1))
+    pxp_t=$(mktemp -u ".$pxp_b.pxeprov-tmp.$$.XXXXXXXXXX") || { pxp_err E_REMOTE "mktemp failed"; return; }
+    if ln -s -- "$1" "$pxp_t" 2>"$pxp_tmp/err"; then break; fi
+    if { [ -e "$pxp_t" ] || [ -L "$pxp_t" ]; } && [ "$pxp_try" -lt 20 ]; then continue; fi
+    pxp_err E_REMOTE "symlink failed" "$pxp_tmp/err"; return
+  done
+  if mv -f -T -- "$pxp_t" "$pxp_b" 2>"$pxp_tmp/err"; then pxp_ok 1
   else rm -f -- "$pxp_t"; pxp_err E_REMOTE "symlink failed" "$pxp_tmp/err"; fi
 }
 
-# swap FROM TO: TO becomes FROM by renames (TO is briefly absent, never a mix); old TO removed after.
+# swap FROM TO: TO becomes FROM by renames inside their common directory (TO is briefly absent,
+# never a mix); the old TO is removed after.
 pxp_op_swap() {
-  if [ ! -d "$1" ]; then pxp_err E_REMOTE "not a directory: $1"; return; fi
-  pxp_split_path "$2"
-  pxp_o="$pxp_d/.$pxp_b.pxeprov-old.$$"
-  if [ -e "$2" ] || [ -L "$2" ]; then
-    mv -f -T -- "$2" "$pxp_o" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return; }
-    if ! mv -f -T -- "$1" "$2" 2>"$pxp_tmp/err"; then
-      mv -f -T -- "$pxp_o" "$2"; pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return
+  pxp_enter_parent "$2" || return
+  pxp_to=$pxp_b
+  pxp_split_path "$1"
+  if [ "$pxp_d" != "${2%/*}" ] && [ "$pxp_d/" != "${2%/*}/" ]; then pxp_err E_REMOTE "$1 and $2 must be in one directory"; return; fi
+  pxp_from=$pxp_b
+  if [ ! -d "$pxp_from" ] || [ -L "$pxp_from" ]; then pxp_err E_REMOTE "not a directory: $1"; return; fi
+  pxp_o=".$pxp_to.pxeprov-old.$$"
+  if [ -e "$pxp_to" ] || [ -L "$pxp_to" ]; then
+    mv -f -T -- "$pxp_to" "$pxp_o" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return; }
+    if ! mv -f -T -- "$pxp_from" "$pxp_to" 2>"$pxp_tmp/err"; then
+      mv -f -T -- "$pxp_o" "$pxp_to"; pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return
     fi
     rm -rf -- "$pxp_o"
   else
-    mv -f -T -- "$1" "$2" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return; }
+    mv -f -T -- "$pxp_from" "$pxp_to" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "rename failed" "$pxp_tmp/err"; return; }
   fi
   pxp_ok
 }
@@ -388,7 +531,7 @@ pxp_op_exec() {
 # Each find -exec batch writes its names (fd 3) and their records (stdout) together, in one order.
 pxp_op_tree() {
   if [ ! -d "$1" ]; then pxp_ok absent; return; fi
-  : >"$pxp_tmp/err"
+  true >"$pxp_tmp/err"
   find "$1" -mindepth 1 -exec sh -c 'printf "%s\0" "$@" >&3; stat -c "%f %s" -- "$@"' sh {} + \
     3>"$pxp_tmp/list" >"$pxp_tmp/stats" 2>>"$pxp_tmp/err"
   find "$1" -mindepth 1 -type f -exec sh -c 'printf "%s\0" "$@" >&3; sha256sum -- "$@"' sh {} + \
@@ -512,6 +655,7 @@ pxp_main() {
     if [ "$pxp_body_left" -gt 0 ]; then pxp_read_exact "$pxp_body_left" >/dev/null; fi
     if [ "$pxp_trailer_left" = 1 ]; then IFS= read -r pxp_l || exit 0; fi
     pxp_curtmp=
+    cd -- "$pxp_home" 2>/dev/null || cd /
   done
 }
 

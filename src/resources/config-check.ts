@@ -45,7 +45,7 @@ export function checkerMessage(output: string): {text: string; line?: number} {
 export function explainRefusal(error: unknown, dest: string, templatePath: string, template: string, rendered: string): never {
   if (!(error instanceof PxeError) || error.code !== 'E_CONFIG_CHECK') throw error;
   const output = error.message.split('refused the new content:').slice(1).join(':') || error.message;
-  const {text, line} = checkerMessage(output.replace(/\/\S*\.pxeprov-tmp\.\d+/g, dest));
+  const {text, line} = checkerMessage(output.replace(/\/\S*\.pxeprov-tmp\.\d+(?:\.\w+)?/g, dest));
   const renderedLine = line === undefined ? undefined : rendered.split('\n')[line - 1];
   const templateLine = renderedLine === undefined ? undefined : templateLineOf(template, renderedLine);
   throw new PxeError('E_CONFIG_CHECK', `the check refused the new ${dest}, which was not installed: ${text}`, {
