@@ -84,4 +84,12 @@ describe('PXE role templates', () => {
   it('tftpd-hpa binds the PXE address with --secure', async () => {
     assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure"/);
   });
+
+  it('nginx listens on the PXE address and serves the PXE subnet only; opening it is explicit', async () => {
+    const server = (conf: string) => /server \{\n([\s\S]*?)\n+ {4}location/.exec(conf)![1]!;
+    assert.match(server(await render('http', 'nginx.conf.j2')), /^ {4}listen 192\.168\.1\.20:80 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}deny all;$/);
+    const open = server(await render('http', 'nginx.conf.j2', {http_listen: '8080', http_allow: ['192.168.1.0/24', '10.0.0.0/8']}));
+    assert.match(open, /^ {4}listen 8080 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}allow 10\.0\.0\.0\/8;\n {4}deny all;$/);
+    assert.match(server(await render('http', 'nginx.conf.j2', {http_allow: 'all'})), /\n {4}allow all;\n {4}deny all;$/, 'a single network as a string');
+  });
 });
