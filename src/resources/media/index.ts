@@ -210,8 +210,7 @@ export const media: Resource<MediaArgs, Observed> = {
       if (base && (await agent.stat([base]))[0]!.kind === 'directory') await run(['cp', '-al', '--', base, staging]);
       else await agent.mkdir(staging, {mode: 0o755});
       await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
-      const dirs = [...new Set(plan.copy.map((p) => posix.dirname(p)).filter((d) => d !== '.'))].sort();
-      for (const dir of dirs) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
+      for (const dir of parentDirs(plan.copy)) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
       const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to);
       for (const path of plan.copy) await upload(path, posix.join(staging, path));
       await agent.mkdir(bootStaging, {mode: 0o755});
