@@ -543,6 +543,21 @@ pxp_op_tree() {
   pxp_reply_file K "$pxp_tmp/out"
 }
 
+# list DIR: what tree gives without reading a byte of content (a quick check of size and mtime, like
+# rsync's): sections entries (NUL-terminated), their stat lines "%f %s %Y", link names and targets (NUL
+# pairs). K "absent" when DIR is not a directory.
+pxp_op_list() {
+  if [ ! -d "$1" ]; then pxp_ok absent; return; fi
+  true >"$pxp_tmp/err"
+  find "$1" -mindepth 1 -exec sh -c 'printf "%s\0" "$@" >&3; stat -c "%f %s %Y" -- "$@"' sh {} + \
+    3>"$pxp_tmp/list" >"$pxp_tmp/stats" 2>>"$pxp_tmp/err"
+  find "$1" -mindepth 1 -type l -exec sh -c 'for f do t=$(readlink -- "$f"; echo x); printf "%s\0%s\0" "$f" "${t%?x}"; done' sh {} + \
+    >"$pxp_tmp/links" 2>>"$pxp_tmp/err"
+  if [ -s "$pxp_tmp/err" ]; then pxp_err E_REMOTE "cannot list the tree" "$pxp_tmp/err"; return; fi
+  for pxp_f in list stats links; do pxp_sect "$pxp_tmp/$pxp_f"; done >"$pxp_tmp/out"
+  pxp_reply_file K "$pxp_tmp/out"
+}
+
 # pxp_fact NAME COMMAND...: a section "NAME LEN\n" + the command's output.
 pxp_fact() {
   pxp_fn=$1; shift
@@ -638,7 +653,7 @@ pxp_main() {
     pxp_trailer_left=0
     if [ "$pxp_op" = write ]; then pxp_trailer_left=1; fi
     case $pxp_op in
-      stat|read|facts|tree|exec) ;;
+      stat|read|facts|tree|list|exec) ;;
       write|attrs|mkdir|rm|link|swap)
         if [ "$pxp_mode" != rw ]; then pxp_op=refuse; elif [ ! -d "$pxp_state" ]; then mkdir -p "$pxp_state" 2>/dev/null; fi ;;
       *) pxp_op=unknown ;;

@@ -13,6 +13,7 @@ export interface RunCommandOptions {
   'extra-vars'?: string[];
   forks: number;
   check: boolean;
+  checksum?: boolean;
   diff: boolean;
 }
 

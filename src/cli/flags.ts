@@ -40,6 +40,7 @@ export const runFlags = {
     helpValue: 'VARS',
   }),
   forks: Flags.integer({char: 'f', description: 'Hosts handled in parallel.', default: 5, min: 1}),
+  checksum: Flags.boolean({description: 'Compare the content (sha256) of every file of the install trees, not only its size and mtime.'}),
   ...outputFlags,
 };
 

@@ -12,6 +12,7 @@ export interface ConvergeOptions {
   extraVars: string[];
   forks: number;
   check: boolean;
+  checksum?: boolean;
   emit: Emit;
 }
 
@@ -26,6 +27,7 @@ export async function converge(options: ConvergeOptions): Promise<RunReport> {
     extraVars,
     forks: options.forks,
     check: options.check,
+    checksum: options.checksum,
     emit: options.emit,
   });
 }

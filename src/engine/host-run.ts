@@ -25,6 +25,8 @@ export interface HostRunOptions {
   plays: Play[];
   extraVars: Vars;
   check: boolean;
+  /** --checksum: modules compare contents where they otherwise trust size and mtime. */
+  checksum?: boolean;
   tags: string[];
   skipTags: string[];
   emit: Emit;
@@ -139,7 +141,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   const reads: ReadCache = new Map();
   const prepare = (task: Task): Promise<Prepared> =>
     run.agentFor(play, task).then(
-      (taskAgent) => prepareTask(task, scope, taskAgent, run.check, run.redactor, reads),
+      (taskAgent) => prepareTask(task, scope, taskAgent, run, run.redactor, reads),
       (error) => ({task, items: [], error}),
     );
   const lookahead = new Lookahead(tasks, prepare, (task) => !modules.get(task.module)?.slowRead);
@@ -205,7 +207,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       continue;
     }
     const handlerAgent = await run.agentFor(play, handler);
-    const prepared = await prepareTask(handler, scope, handlerAgent, run.check, run.redactor);
+    const prepared = await prepareTask(handler, scope, handlerAgent, run, run.redactor);
     const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => notifiedAt.get(name) ?? Infinity));
     const restarts = prepared.items.map((item) => item.args as {name?: string; state?: string} | undefined);
     if (handler.module === 'service' && restarts.length > 0 && restarts.every((a) => (a?.state === 'restarted' || a?.state === 'reloaded') && (startedAt.get(a.name!) ?? -1) > lastNotified)) {

@@ -16,6 +16,8 @@ export interface RunOptions {
   forks: number;
   /** Check mode: read-only agents, read + diff only. */
   check: boolean;
+  /** --checksum: compare contents, not only sizes and mtimes. */
+  checksum?: boolean;
   emit: Emit;
   /** How to reach a host; the SSH transport unless a test injects another. */
   open?: OpenAgent;
@@ -52,6 +54,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
           plays: playsByHost.get(host)!,
           extraVars: options.extraVars,
           check: options.check,
+          checksum: options.checksum,
           tags: options.tags,
           skipTags: options.skipTags,
           emit: options.emit,

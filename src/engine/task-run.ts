@@ -71,7 +71,7 @@ function itemLabel(item: unknown): string {
  */
 export type ReadCache = Map<string, Promise<unknown>>;
 
-export async function prepareTask(task: Task, scope: HostScope, agent: Agent, check: boolean, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
+export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
   const started = performance.now();
   try {
     const module = moduleOf(task);
@@ -98,7 +98,8 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, ch
             host: scope.host,
             task,
             vars: itemVars,
-            checkMode: check,
+            checkMode: mode.check,
+            checksum: mode.checksum ?? false,
             renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
             resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
             resolveTemplate: (src) => lookup(task, scope.play.baseDir, 'templates', src),

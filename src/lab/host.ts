@@ -3,8 +3,9 @@ import {closeSync, openSync} from 'node:fs';
 import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import {join} from 'node:path';
 import type {LabNames} from './names.js';
-import {run, sleep, succeeds} from './exec.js';
-import {processAlive} from './state.js';
+import {run, succeeds} from './exec.js';
+import {EXIT_BOUND_MS, killSilently, processAlive, processId, waitForExit, type ProcessId} from './state.js';
+import {PxeError} from '../errors.js';
 
 export const isMounted = (dir: string) => succeeds(['mountpoint', '-q', dir]);
 
@@ -63,23 +64,29 @@ export async function startNspawn(n: LabNames): Promise<number> {
 
 /**
  * Stops the lab host: SIGTERM (nspawn: a clean shutdown of the container; QEMU: ends the VM, whose disk
- * is disposable), then kills what is left. Processes are matched by the lab's state dir in their argv.
+ * is disposable), then kills what is left. The host is found by the lab's state dir in its argv, then
+ * followed by pid and start time until it has exited: an exiting process loses its argv first, and
+ * systemd-nspawn goes on for seconds after that.
  */
 export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8000): Promise<void> {
   if (!(await processAlive(pid, `${n.stateDir}/`))) return;
+  const host = await processId(pid!);
+  if (!host) return;
   process.kill(pid!, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    if (!(await processAlive(pid, `${n.stateDir}/`))) return;
-    await sleep(100);
-  }
+  if ((await waitForExit([host], graceMs)).length === 0) return;
   // Killing the container's init ends its whole PID namespace; then nspawn itself.
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  for (const child of children.split(/\s+/).filter(Boolean)) process.kill(Number(child), 'SIGKILL');
-  try {
-    process.kill(pid!, 'SIGKILL');
-  } catch {
-    // exited meanwhile
+  const killed: ProcessId[] = [host];
+  for (const child of children.split(/\s+/).filter(Boolean)) {
+    const id = await processId(Number(child));
+    if (id) killed.push(id);
+    killSilently(Number(child));
   }
-  while (await processAlive(pid, `${n.stateDir}/`)) await sleep(100);
+  killSilently(pid!);
+  const left = await waitForExit(killed, EXIT_BOUND_MS);
+  if (left.length > 0) {
+    throw new PxeError('E_LAB', `the lab host ${n.machine} still runs ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`, {
+      hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
+    });
+  }
 }

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {CACHE_DIR} from './names.js';
 import {run} from './exec.js';
 import {PxeError} from '../errors.js';
+import {CACHE_LOCK, withLock} from './lock.js';
 
 export interface Kernel {
   /** e.g. 6.1.0-56-amd64 */
@@ -19,7 +20,11 @@ const KERNEL_DIR = join(CACHE_DIR, 'kernel');
  * Debian's amd64 kernel (the host has none in /boot): `apt-get download` of the package that
  * linux-image-amd64 depends on, extracted once under /var/cache/pxeprov-lab/kernel.
  */
-export async function ensureKernel(log: (line: string) => void = () => {}): Promise<Kernel> {
+export function ensureKernel(log: (line: string) => void = () => {}): Promise<Kernel> {
+  return withLock(CACHE_LOCK, `check or fetch the kernel in ${KERNEL_DIR}`, () => fetchKernel(log));
+}
+
+async function fetchKernel(log: (line: string) => void): Promise<Kernel> {
   await mkdir(KERNEL_DIR, {recursive: true});
   const cached = (await readdir(KERNEL_DIR)).find((f) => /^linux-image-.*\.deb$/.test(f));
   const deb = cached ?? (await downloadKernel(log));

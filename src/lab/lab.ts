@@ -11,6 +11,7 @@ import {ensureKey, sshArgv, waitForSsh} from './ssh.js';
 import {labIso, writeInventory} from './inventory.js';
 import {makeIso} from './make-iso.js';
 import {labPrefixes, processAlive, readState, writeState} from './state.js';
+import {prefixLock, withLock} from './lock.js';
 
 export interface LabUpOptions {
   prefix?: string;
@@ -35,11 +36,18 @@ export interface LabUpResult {
 
 const IP_FORWARD_SAVED = join(STATE_ROOT, 'ip_forward.before');
 
-/** Builds or repairs the lab (idempotent): network, host root, systemd-nspawn, SSH, inventory. */
+/**
+ * Builds or repairs the lab (idempotent): network, host root, systemd-nspawn, SSH, inventory. Under the
+ * prefix's lock: a second `lab up` or a `lab down` of the same prefix waits for this one.
+ */
 export async function labUp(options: LabUpOptions = {}): Promise<LabUpResult> {
+  const n = labNames(options.prefix);
+  return withLock(prefixLock(n.prefix), `lab up --prefix ${n.prefix}`, () => buildLab(n, options));
+}
+
+async function buildLab(n: LabNames, options: LabUpOptions): Promise<LabUpResult> {
   const started = Date.now();
   const log = options.log ?? (() => {});
-  const n = labNames(options.prefix);
   const inventory = options.inventory ?? 'inventory/lab.yaml';
   const kind = options.vm ? 'vm' : 'nspawn';
   await ensureKey(n);
@@ -92,9 +100,16 @@ async function bootVm(n: LabNames, base: string, log: (line: string) => void): P
   return startVm(n, n.vmImage);
 }
 
-/** Removes everything the lab made: processes, mounts, namespaces (and their links), NAT rules, state. */
+/**
+ * Removes everything the lab made: processes, mounts, namespaces (and their links), NAT rules, state.
+ * Returns once every process of the lab has exited, not when it was told to.
+ */
 export async function labDown(options: {prefix?: string} = {}): Promise<{prefix: string; removed: boolean}> {
   const n = labNames(options.prefix);
+  return withLock(prefixLock(n.prefix), `lab down --prefix ${n.prefix}`, () => removeLab(n));
+}
+
+async function removeLab(n: LabNames): Promise<{prefix: string; removed: boolean}> {
   const state = await readState(n);
   await stopHost(state?.pid, n, 3000);
   await unmountRoot(n);

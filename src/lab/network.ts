@@ -4,6 +4,7 @@ import {LAN, type LabNames} from './names.js';
 import {run, succeeds} from './exec.js';
 import {PxeError} from '../errors.js';
 import {ensureRouterAdvertiser} from './router-adv.js';
+import {EXIT_BOUND_MS, killSilently, processId, waitForExit, type ProcessId} from './state.js';
 
 /*
  * Layout (names for prefix pxl):
@@ -115,16 +116,24 @@ export function splitRule(line: string): string[] {
   return args;
 }
 
-/** Kills what still runs in a namespace, then deletes it (its links, and their veth peers, go with it). */
+/**
+ * Kills what still runs in a namespace (QEMU clients, the RA responder, a container), waits until it has
+ * exited, then deletes the namespace (its links, and their veth peers, go with it).
+ */
 async function removeNetns(ns: string): Promise<void> {
   if (!netnsExists(ns)) return;
   const {stdout} = await run(['ip', 'netns', 'pids', ns], {allowFail: true});
-  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  const killed: ProcessId[] = [];
+  for (const pid of stdout.split(/\s+/).filter(Boolean).map(Number)) {
+    const id = await processId(pid);
+    if (id) killed.push(id);
+    killSilently(pid);
+  }
+  const left = await waitForExit(killed, EXIT_BOUND_MS);
+  if (left.length > 0) {
+    throw new PxeError('E_LAB', `processes in ${ns} still run ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`, {
+      hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
+    });
   }
   await ip('netns', 'delete', ns);
 }

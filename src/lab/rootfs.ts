@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {CACHE_DIR, SUITE} from './names.js';
 import {run} from './exec.js';
 import {machineMirror} from './mirror.js';
+import {CACHE_LOCK, withLock} from './lock.js';
 
 /**
  * Packages of the lab host beyond minbase: systemd as init and sshd so pxeprov (and Ansible: python3)
@@ -24,10 +25,15 @@ function stampText(mirror: string): string {
 
 /**
  * Builds the debootstrap base once (about 85 s) into a temp dir, then renames it into place, so a
- * killed build never leaves a half base that looks cached.
+ * killed build never leaves a half base that looks cached. Under the cache lock: a second `lab up` waits
+ * for the first one's build instead of deleting its temp dir.
  */
 export async function ensureBase(log: (line: string) => void): Promise<string> {
   const mirror = await machineMirror(SUITE);
+  return withLock(CACHE_LOCK, `check or build ${BASE_DIR}`, () => buildBase(mirror, log));
+}
+
+async function buildBase(mirror: string, log: (line: string) => void): Promise<string> {
   const stamp = join(BASE_DIR, BASE_STAMP);
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')) === stampText(mirror)) return BASE_DIR;
   await mkdir(CACHE_DIR, {recursive: true});

@@ -36,3 +36,53 @@ export async function processAlive(pid: number | undefined, marker: string): Pro
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return cmdline.split('\0').some((arg) => arg.includes(marker));
 }
+
+/** A process as the kernel knows it: pid plus start time, so that a reused pid is not taken for it. */
+export interface ProcessId {
+  pid: number;
+  /** Field 22 of /proc/PID/stat: clock ticks since boot. */
+  start: string;
+}
+
+/** State (R, S, Z, …) and start time from the text of /proc/PID/stat; the name in () may hold spaces and ')'. */
+export function parseProcStat(text: string): {state: string; start: string} {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return {state: fields[0]!, start: fields[19]!};
+}
+
+export async function processId(pid: number): Promise<ProcessId | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : {pid, start: parseProcStat(text).start};
+}
+
+/** True while the process has not exited: a zombie has (it holds nothing but its exit status). */
+async function running(id: ProcessId): Promise<boolean> {
+  const text = await readFile(`/proc/${id.pid}/stat`, 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  const {state, start} = parseProcStat(text);
+  return start === id.start && state !== 'Z' && state !== 'X';
+}
+
+/** Polls until every process has exited; returns those still running after boundMs (none: all gone). */
+export async function waitForExit(ids: ProcessId[], boundMs: number): Promise<ProcessId[]> {
+  const deadline = Date.now() + boundMs;
+  let left = ids;
+  for (;;) {
+    const alive = await Promise.all(left.map(running));
+    left = left.filter((_, i) => alive[i]);
+    if (left.length === 0 || Date.now() >= deadline) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** How long a killed process may take to be gone (exiting processes release mounts and namespaces). */
+export const EXIT_BOUND_MS = 20_000;
+
+/** SIGKILL, when the process is still there. */
+export function killSilently(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // exited meanwhile: what the caller wants
+  }
+}

@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {CACHE_DIR, SUITE, type LabNames} from './names.js';
 import {run} from './exec.js';
 import {BASE_STAMP, ensureBase} from './rootfs.js';
+import {CACHE_LOCK, withLock} from './lock.js';
 
 /**
  * `lab up --vm`: the lab host as a QEMU (TCG) VM made from the same debootstrap base, for what a
@@ -29,6 +30,10 @@ export async function ensureVmBase(log: (line: string) => void): Promise<string>
   const base = await ensureBase(log);
   // Made from this base with these packages: a new base or package list makes a new VM base.
   const stamp = `${await readFile(join(base, BASE_STAMP), 'utf8')}\n${VM_PACKAGES.join(' ')}`;
+  return withLock(CACHE_LOCK, `check or build ${VM_BASE_DIR}`, () => buildVmBase(base, stamp, log));
+}
+
+async function buildVmBase(base: string, stamp: string, log: (line: string) => void): Promise<string> {
   if (existsSync(join(VM_BASE_DIR, STAMP)) && (await readFile(join(VM_BASE_DIR, STAMP), 'utf8')) === stamp) return VM_BASE_DIR;
   const tmp = `${VM_BASE_DIR}.tmp`;
   await rm(tmp, {recursive: true, force: true});

@@ -11,6 +11,8 @@ export interface TaskContext {
   task: Task;
   vars: Vars;
   checkMode: boolean;
+  /** --checksum: compare file contents where a module otherwise trusts size and mtime (media trees). */
+  checksum: boolean;
   /** Render a template file (role templates/ first, then the playbook's dir) with the task's vars. */
   renderTemplateFile(src: string): Promise<string>;
   /** Where a template file is found (role templates/ first, then the playbook's dir). */

@@ -8,7 +8,7 @@ import {PxeError} from '../errors.js';
 import type {AgentChannel, Reply} from './channel.js';
 import type {SshConnection} from './connection.js';
 import {parseFacts} from './facts.js';
-import {parseStat, parseTree} from './payloads.js';
+import {parseListing, parseStat, parseTree} from './payloads.js';
 import type {
   Agent,
   ExecOptions,
@@ -259,6 +259,17 @@ export class AgentClient implements Agent {
       return parseTree(root, reply.payload);
     } catch (error) {
       throw this.error('E_REMOTE', `hashTree ${dir}: ${(error as Error).message}`);
+    }
+  }
+
+  async listTree(dir: string): Promise<TreeEntry[]> {
+    const root = this.absolute(dir, 'listTree').replace(/(.)\/+$/, '$1');
+    const reply = await this.channel.request('list', [root], {what: root});
+    if (reply.payload.toString() === 'absent') return [];
+    try {
+      return parseListing(root, reply.payload);
+    } catch (error) {
+      throw this.error('E_REMOTE', `listTree ${dir}: ${(error as Error).message}`);
     }
   }
 

@@ -101,29 +101,38 @@ const TREE_KIND: Record<number, TreeEntry['kind']> = {0o100000: 'file', 0o040000
 /** tree payload: sections entries, stat lines ("%f %s"), regular files, their sha records, link pairs. */
 export function parseTree(dir: string, payload: Buffer): TreeEntry[] {
   const [list, stats, files, shas, links] = splitSections(payload, 5) as [Buffer, Buffer, Buffer, Buffer, Buffer];
-  const entries = splitNul(list);
-  const lines = stats.toString('latin1').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length !== entries.length) throw new Error('tree changed while it was hashed');
   const fileNames = splitNul(files);
   const hashes = parseShaRecords(shas, fileNames);
   const shaOf = new Map(fileNames.map((n, i) => [n.toString('latin1'), hashes[i]!]));
+  return treeEntries(dir, list, stats, links, shaOf).filter((e) => e.kind !== 'other');
+}
+
+/** list payload: sections entries, stat lines ("%f %s %Y"), link pairs. Fifos, sockets and devices are 'other'. */
+export function parseListing(dir: string, payload: Buffer): TreeEntry[] {
+  const [list, stats, links] = splitSections(payload, 3) as [Buffer, Buffer, Buffer];
+  return treeEntries(dir, list, stats, links);
+}
+
+function treeEntries(dir: string, list: Buffer, stats: Buffer, links: Buffer, shaOf?: Map<string, string>): TreeEntry[] {
+  const entries = splitNul(list);
+  const lines = stats.toString('latin1').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length !== entries.length) throw new Error('the tree changed while it was read');
   const linkParts = splitNul(links);
   const targetOf = new Map<string, Buffer>();
   for (let i = 0; i + 1 < linkParts.length; i += 2) targetOf.set(linkParts[i]!.toString('latin1'), linkParts[i + 1]!);
   const root = pathToBytes(dir.endsWith('/') ? dir : `${dir}/`);
-  const out: Array<TreeEntry & {key: Buffer}> = [];
-  entries.forEach((entry, i) => {
-    const [rawMode, size] = lines[i]!.split(' ') as [string, string];
+  const out: Array<TreeEntry & {key: Buffer}> = entries.map((entry, i) => {
+    const [rawMode, size, mtime] = lines[i]!.split(' ') as [string, string, string | undefined];
     const raw = parseInt(rawMode, 16);
-    const kind = TREE_KIND[raw & S_IFMT];
-    if (!kind) return;
+    const kind = TREE_KIND[raw & S_IFMT] ?? 'other';
     const key = entry.subarray(root.length);
     const e: TreeEntry & {key: Buffer} = {key, path: bytesToPath(key), kind, mode: raw & 0o7777, size: Number(size)};
+    if (mtime !== undefined) e.mtime = Number(mtime);
     const name = entry.toString('latin1');
-    if (kind === 'file') e.sha256 = shaOf.get(name);
+    if (kind === 'file' && shaOf) e.sha256 = shaOf.get(name);
     if (kind === 'link') e.target = bytesToPath(targetOf.get(name) ?? Buffer.alloc(0));
-    out.push(e);
+    return e;
   });
   out.sort((a, b) => Buffer.compare(a.key, b.key));
   return out.map(({key: _key, ...e}) => e);

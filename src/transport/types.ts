@@ -68,9 +68,11 @@ export interface ExecResult {
 export interface TreeEntry {
   /** Relative to the tree's root, '/'-separated, no leading './'. */
   path: string;
-  kind: 'file' | 'directory' | 'link';
+  kind: 'file' | 'directory' | 'link' | 'other';
   mode: number;
   size: number;
+  /** Seconds since the epoch (listTree). */
+  mtime?: number;
   sha256?: string;
   target?: string;
 }
@@ -142,5 +144,7 @@ export interface Agent {
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Every file under `dir` with mode, size and sha256 (sorted by path); [] when dir is absent. */
   hashTree(dir: string): Promise<TreeEntry[]>;
+  /** Every entry under `dir` with mode, size and mtime, no content read (sorted by path); [] when dir is absent. */
+  listTree(dir: string): Promise<TreeEntry[]>;
   close(): Promise<void>;
 }

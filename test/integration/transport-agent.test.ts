@@ -259,6 +259,25 @@ for (const [shell, shellName] of [
       assert.deepEqual(await agent.hashTree(join(root, 'nope')), []);
     });
 
+    it('lists a tree without reading content: sizes, mtimes, link targets, and what is neither file nor link', async () => {
+      const dir = join(root, 'listed');
+      mkdirSync(join(dir, 'images'), {recursive: true});
+      writeFileSync(join(dir, 'images/vmlinuz'), ALL_BYTES);
+      utimesSync(join(dir, 'images/vmlinuz'), 1700000000, 1700000000);
+      writeFileSync(join(dir, 'odd\nname'), 'xy');
+      symlinkSync('/etc/shadow', join(dir, 'planted'));
+      execFileSync('mkfifo', [join(dir, 'fifo')]);
+      const mtime = (p: string) => Math.floor(lstatSync(join(dir, p)).mtimeMs / 1000);
+      assert.deepEqual(await agent.listTree(dir), [
+        {path: 'fifo', kind: 'other', mode: 0o644, size: 0, mtime: mtime('fifo')},
+        {path: 'images', kind: 'directory', mode: 0o755, size: lstatSync(join(dir, 'images')).size, mtime: mtime('images')},
+        {path: 'images/vmlinuz', kind: 'file', mode: 0o644, size: 512, mtime: 1700000000},
+        {path: 'odd\nname', kind: 'file', mode: 0o644, size: 2, mtime: mtime('odd\nname')},
+        {path: 'planted', kind: 'link', mode: 0o777, size: 11, mtime: mtime('planted'), target: '/etc/shadow'},
+      ]);
+      assert.deepEqual(await agent.listTree(join(root, 'nope')), []);
+    });
+
     it('refuses relative paths before sending anything', async () => {
       await assert.rejects(agent.stat(['etc/passwd']), isPxe('E_REMOTE'));
       await assert.rejects(agent.writeFile('x', 'y'), isPxe('E_REMOTE'));

@@ -8,6 +8,7 @@ import {labInventory} from '../../src/lab/inventory.js';
 import {cleanLine, finished, timelineOf} from '../../src/lab/timeline.js';
 import {initScript} from '../../src/lab/initrd.js';
 import {treeinfo} from '../../src/lab/make-iso.js';
+import {parseProcStat} from '../../src/lab/state.js';
 
 describe('apt sources', () => {
   it('reads the mirror of a suite from deb822 stanzas', () => {
@@ -125,5 +126,13 @@ describe('test ISO', () => {
   it('describes a CentOS-shaped tree', () => {
     assert.match(treeinfo(2), /\[images-x86_64\]\nkernel = images\/pxeboot\/vmlinuz\ninitrd = images\/pxeboot\/initrd.img/);
     assert.match(treeinfo(2), /\[general\][^[]*version = 2/);
+  });
+});
+
+describe('lab processes', () => {
+  it('reads state and start time from /proc/PID/stat, whatever the name holds', () => {
+    const tail = 'S 1 24567 24567 0 -1 4194560 1234 0 0 0 5 3 0 0 20 0 1 0 987654 21000000 800';
+    assert.deepEqual(parseProcStat(`24567 (systemd-nspawn) ${tail}`), {state: 'S', start: '987654'});
+    assert.deepEqual(parseProcStat(`99 (a) b) (c) ${tail.replace(/^S/, 'Z')}`), {state: 'Z', start: '987654'});
   });
 });

@@ -5,9 +5,10 @@ import {planBootFiles} from '../../src/resources/bootloader.js';
 import {checkerMessage, templateLineOf} from '../../src/resources/config-check.js';
 import {parseDiscover, servedInterfaces} from '../../src/resources/dhcp-guard.js';
 import {manifestDelta, type Manifest} from '../../src/resources/media/iso.js';
+import {repairPlan, treeDrift, type TreeRecord} from '../../src/resources/media/drift.js';
 import {ifupdown, netplan, networkManager, nmUnmanagedFile} from '../../src/resources/network/backends.js';
 import {chooseBackend, interfacesWithSource, parseIpAddr} from '../../src/resources/network/index.js';
-import type {Facts, StatResult} from '../../src/transport/types.js';
+import type {Facts, StatResult, TreeEntry} from '../../src/transport/types.js';
 
 const want = {iface: 'eth1', address: '192.168.1.20/24', gateway: '192.168.1.1', dns: ['192.168.1.1', '9.9.9.9']};
 
@@ -79,6 +80,33 @@ describe('media manifests', () => {
   it('copies every file the first time', () => assert.deepEqual(manifestDelta(null, manifest({a: '1', b: '2'})), {copy: ['a', 'b'], remove: []}));
   it('copies only what changed, removes what is gone', () => {
     assert.deepEqual(manifestDelta(manifest({a: '1', b: '2', c: '3'}), manifest({a: '1', b: '9', d: '4'})), {copy: ['b', 'd'], remove: ['c']});
+  });
+});
+
+describe('media tree drift (quick check)', () => {
+  const manifest: Manifest = {iso: {sha256: 'i', size: 1}, files: {'a': {sha256: 'A', size: 1}, 'd/b': {sha256: 'B', size: 2}}};
+  const record: TreeRecord = {files: {'a': {size: 1, mtime: 10}, 'd/b': {size: 2, mtime: 20}}, links: {'l': 'a'}};
+  const file = (path: string, size: number, mtime: number, sha256?: string): TreeEntry => ({path, kind: 'file', mode: 0o644, size, mtime, ...(sha256 ? {sha256} : {})});
+  const dir = (path: string): TreeEntry => ({path, kind: 'directory', mode: 0o755, size: 4096, mtime: 1});
+  const link = (path: string, target: string): TreeEntry => ({path, kind: 'link', mode: 0o777, size: target.length, mtime: 1, target});
+  const converged = [file('a', 1, 10, 'A'), dir('d'), file('d/b', 2, 20, 'B'), link('l', 'a')];
+  const cases: [string, TreeEntry[], TreeRecord | undefined, boolean, {missing: string[]; extra: string[]; changed: string[]}][] = [
+    ['converged', converged, record, false, {missing: [], extra: [], changed: []}],
+    ['converged, contents compared', converged, record, true, {missing: [], extra: [], changed: []}],
+    ['a file deleted, a link retargeted', [file('a', 1, 10), dir('d'), link('l', '/etc/shadow')], record, false, {missing: ['d/b'], extra: [], changed: ['l']}],
+    ['another mtime, another size', [file('a', 1, 11), dir('d'), file('d/b', 3, 20), link('l', 'a')], record, false, {missing: [], extra: [], changed: ['a', 'd/b']}],
+    ['same size and mtime, other content: only --checksum sees it', [file('a', 1, 10, 'X'), dir('d'), file('d/b', 2, 20, 'B'), link('l', 'a')], record, true, {missing: [], extra: [], changed: ['a']}],
+    ['planted entries; an extra empty directory is nothing', [...converged, file('d/x', 1, 1), link('p', '/'), {path: 'f', kind: 'other', mode: 0o644, size: 0, mtime: 1}, dir('e')], record, false, {missing: [], extra: ['d/x', 'p', 'f'], changed: []}],
+    ['a directory where a file was', [file('a', 1, 10), dir('d'), dir('d/b'), link('l', 'a')], record, false, {missing: [], extra: [], changed: ['d/b']}],
+    ['no record (written by an older pxeprov): every file unverified, links as found', converged, undefined, false, {missing: [], extra: [], changed: ['a', 'd/b']}],
+  ];
+  for (const [what, entries, rec, checksum, expected] of cases) {
+    it(what, () => assert.deepEqual(treeDrift(manifest, rec, entries, checksum), expected));
+  }
+  it('a repair removes what is in the way, then puts back files and links', () => {
+    const entries = [file('a', 1, 10), dir('d'), dir('d/b'), link('l', '/etc/shadow'), file('x', 1, 1)];
+    const drift = treeDrift(manifest, record, entries, false);
+    assert.deepEqual(repairPlan(drift, manifest, entries), {files: ['d/b'], links: ['l'], remove: ['d/b', 'x']});
   });
 });
 

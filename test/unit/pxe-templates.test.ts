@@ -44,10 +44,17 @@ describe('PXE role templates', () => {
   });
   it('GRUB menu: the same entries, linux/initrd (no linuxefi), ds=nocloud quoted', async () => {
     const grub = await render('syslinux', 'grub.cfg.j2', {host: null});
-    assert.match(grub, /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}initrd \/centos7\/initrd\.img\n\}/);
+    assert.match(grub, /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp BOOTIF=01-\$\{net_default_mac\}\n {2}initrd \/centos7\/initrd\.img\n\}/);
     assert.match(grub, /"ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\/"/);
     assert.doesNotMatch(grub, /linuxefi|initrdefi/);
     assert.match(grub, /^set timeout=10$/m);
+  });
+  it('GRUB passes the booting NIC as BOOTIF to kickstart entries, as pxelinux does with IPAPPEND 2', async () => {
+    const entries = (grub: string) => Object.fromEntries([...grub.matchAll(/--id (\S+) \{[^}]*?\n {2}linux (.*)/g)].map((m) => [m[1], m[2]]));
+    const menu = entries(await render('syslinux', 'grub.cfg.j2', {host: null}));
+    assert.deepEqual(Object.keys(menu).filter((id) => menu[id]!.endsWith(' BOOTIF=01-${net_default_mac}')), ['ks'], 'kickstart only: d-i and subiquity pick their NIC otherwise');
+    const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: inventory.dhcp_hosts[0]}));
+    assert.match(perHost.ks!, /ks\/hosts\/node01\.cfg .* BOOTIF=01-\$\{net_default_mac\}$/);
   });
   it('kickstart: the seed settings, the password hashed, never in clear', async () => {
     const ks = await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'});
@@ -83,5 +90,13 @@ describe('PXE role templates', () => {
   });
   it('tftpd-hpa binds the PXE address with --secure', async () => {
     assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure"/);
+  });
+
+  it('nginx listens on the PXE address and serves the PXE subnet only; opening it is explicit', async () => {
+    const server = (conf: string) => /server \{\n([\s\S]*?)\n+ {4}location/.exec(conf)![1]!;
+    assert.match(server(await render('http', 'nginx.conf.j2')), /^ {4}listen 192\.168\.1\.20:80 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}deny all;$/);
+    const open = server(await render('http', 'nginx.conf.j2', {http_listen: '8080', http_allow: ['192.168.1.0/24', '10.0.0.0/8']}));
+    assert.match(open, /^ {4}listen 8080 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}allow 10\.0\.0\.0\/8;\n {4}deny all;$/);
+    assert.match(server(await render('http', 'nginx.conf.j2', {http_allow: 'all'})), /\n {4}allow all;\n {4}deny all;$/, 'a single network as a string');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {parseShaRecords, parseStat, parseTree, splitSections} from '../../src/transport/payloads.js';
+import {parseListing, parseShaRecords, parseStat, parseTree, splitSections} from '../../src/transport/payloads.js';
 
 const H1 = 'a'.repeat(64);
 const H2 = 'b'.repeat(64);
@@ -62,5 +62,19 @@ describe('tree payload', () => {
       {path: 'b', kind: 'file', mode: 0o644, size: 3, sha256: H1},
       {path: 'l', kind: 'link', mode: 0o777, size: 1, target: 'b'},
     ]);
+  });
+});
+
+describe('list payload', () => {
+  it('gives sorted relative entries with sizes, mtimes and targets; a fifo is other, not dropped', () => {
+    const payload = sections('/t/b\0/t/p\0/t/f\0', '81a4 3 1700000000\na1ff 11 1700000001\n11a4 0 1700000002\n', '/t/p\0/etc/shadow\0');
+    assert.deepEqual(parseListing('/t', payload), [
+      {path: 'b', kind: 'file', mode: 0o644, size: 3, mtime: 1700000000},
+      {path: 'f', kind: 'other', mode: 0o644, size: 0, mtime: 1700000002},
+      {path: 'p', kind: 'link', mode: 0o777, size: 11, mtime: 1700000001, target: '/etc/shadow'},
+    ]);
+  });
+  it('notices an entry that vanished between the walk and stat', () => {
+    assert.throws(() => parseListing('/t', sections('/t/a\0/t/b\0', '81a4 3 1\n', '')), /changed while it was read/);
   });
 });

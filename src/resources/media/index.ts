@@ -3,15 +3,17 @@
  * TFTP root, and a per-file sha256 manifest under /var/lib/pxeprov/media. An unchanged ISO costs one
  * round trip; an updated one copies only the files that differ (into a hard-linked copy of the old
  * tree), and the new tree and boot files replace the old ones by atomic symlink swaps, so a client
- * booting during the update never sees a mix.
+ * booting during the update never sees a mix. Every check lists the tree once and compares each file's
+ * size and mtime with what was written (drift.ts); `up` puts back only the files that differ.
  */
 import {createReadStream} from 'node:fs';
 import {posix} from 'node:path';
 import {PxeError} from '../../errors.js';
 import {stateText, unifiedDiff} from '../../report/diff.js';
-import type {Agent, StatResult} from '../../transport/types.js';
+import type {Agent, StatResult, TreeEntry} from '../../transport/types.js';
 import type {Resource, TaskContext} from '../types.js';
 import {manifestDelta, openLocalIso, type LocalIso, type Manifest} from './iso.js';
+import {driftCount, driftDiff, parentDirs, readTree, recordOf, repairPlan, treeDrift, type TreeRecord} from './drift.js';
 
 export interface MediaArgs {
   name: string;
@@ -30,6 +32,8 @@ interface TargetManifest extends Manifest {
   boot: string;
   /** For a remote ISO: its size and mtime when it was extracted. */
   source?: string;
+  /** Size and mtime of each file of the tree as written, and its symlinks: the quick check's reference. */
+  record?: TreeRecord;
 }
 
 interface Layout {
@@ -44,6 +48,8 @@ interface Observed {
   manifest: TargetManifest | null;
   stats: Map<string, StatResult>;
   layout: Layout;
+  /** The recorded tree as listed now (with sha256 under --checksum). */
+  entries: TreeEntry[];
 }
 
 interface MediaPlan {
@@ -53,6 +59,8 @@ interface MediaPlan {
   id: string;
   copy: string[];
   remove: string[];
+  /** Same ISO, tree drifted: put back these files and links of old.tree in place, after removing these. */
+  repair?: {files: string[]; links: string[]; remove: string[]};
 }
 
 const STATE_DIR = '/var/lib/pxeprov/media';
@@ -109,7 +117,7 @@ export const media: Resource<MediaArgs, Observed> = {
     return {...args, local};
   },
 
-  async read(args, agent: Agent) {
+  async read(args, agent: Agent, ctx: TaskContext) {
     const where = layout(args);
     const [content, stats] = await Promise.all([
       agent.readFile(where.manifestPath),
@@ -119,11 +127,13 @@ export const media: Resource<MediaArgs, Observed> = {
       throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
     }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
-    const more = manifest ? await agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: true}) : [];
-    return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where};
+    const [more, entries] = manifest
+      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: true}), readTree(agent, manifest.tree, ctx.checksum)])
+      : [[], []];
+    return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where, entries};
   },
 
-  diff(args, observed) {
+  diff(args, observed, ctx) {
     const {manifest: old, stats, layout: where} = observed;
     let id: string;
     if (args.remote) {
@@ -139,7 +149,17 @@ export const media: Resource<MediaArgs, Observed> = {
       stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
       stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
       [kernelOf(args), initrdOf(args)].every((p, i) => stats.get(posix.join(old.boot, BOOT_NAMES[i]!))?.sha256 === old.files[p]?.sha256);
-    if (sameIso && healthy) return {ok: `${args.name} is up to date (${Object.keys(old.files).length} files)`};
+    if (sameIso && healthy) {
+      const drift = treeDrift(old, old.record, observed.entries, ctx.checksum);
+      const files = `${Object.keys(old.files).length} files${ctx.checksum ? ', contents compared' : ''}`;
+      if (driftCount(drift) === 0) return {ok: `${args.name} is up to date (${files})`};
+      const counts = [[drift.missing, 'missing'], [drift.changed, 'changed'], [drift.extra, 'extra']].filter(([list]) => list!.length).map(([list, what]) => `${list!.length} ${what}`);
+      return {
+        summary: `repair ${where.link}: ${counts.join(', ')} (of ${files})`,
+        diff: driftDiff(`${where.link} (media tree)`, drift, old, old.record, observed.entries, ctx.checksum),
+        plan: {args, layout: where, old, id, copy: [], remove: [], repair: repairPlan(drift, old, observed.entries)} satisfies MediaPlan,
+      };
+    }
 
     const {copy, remove} = args.remote ? {copy: [], remove: []} : manifestDelta(sameIso ? null : old, args.local!.manifest);
     const bytes = copy.reduce((sum, p) => sum + args.local!.manifest.files[p]!.size, 0);
@@ -157,13 +177,11 @@ export const media: Resource<MediaArgs, Observed> = {
   async apply(change, agent: Agent, ctx: TaskContext) {
     const plan = change.plan as MediaPlan;
     const {args, layout: where} = plan;
+    if (plan.repair) return repairTree(plan, agent, ctx);
     const tag = (args.remote ? plan.id.replace(/[^0-9a-z]/gi, '') : plan.id).slice(-12);
     const tree = posix.join(where.treesDir, `${args.name}-${tag}`);
     const boot = posix.join(where.bootsDir, `${args.name}-${tag}`);
-    const run = async (argv: string[]) => {
-      const result = await agent.exec(argv, {timeout: 3600});
-      if (result.rc !== 0) throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
-    };
+    const run = runOrFail(agent, ctx);
     const staging = `${tree}.tmp`;
     const bootStaging = `${boot}.tmp`;
     await run(['rm', '-rf', '--', staging, bootStaging]);
@@ -192,12 +210,8 @@ export const media: Resource<MediaArgs, Observed> = {
       if (base && (await agent.stat([base]))[0]!.kind === 'directory') await run(['cp', '-al', '--', base, staging]);
       else await agent.mkdir(staging, {mode: 0o755});
       await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
-      const dirs = [...new Set(plan.copy.map((p) => posix.dirname(p)).filter((d) => d !== '.'))].sort();
-      for (const dir of dirs) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
-      const upload = (from: string, to: string) => {
-        const file = manifest.files[from]!;
-        return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256});
-      };
+      for (const dir of parentDirs(plan.copy)) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
+      const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to);
       for (const path of plan.copy) await upload(path, posix.join(staging, path));
       await agent.mkdir(bootStaging, {mode: 0o755});
       for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
@@ -208,7 +222,7 @@ export const media: Resource<MediaArgs, Observed> = {
     await run(['mv', '-T', '--', bootStaging, boot]);
     await agent.symlink(posix.relative(posix.dirname(where.link), tree), where.link);
     await agent.symlink(posix.relative(posix.dirname(where.bootLink), boot), where.bootLink);
-    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {})};
+    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(await agent.listTree(tree))};
     await agent.writeFile(where.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
     // Keep the previous generation for clients still reading it; older ones go.
     const keep = new Set([tree, boot, plan.old?.tree, plan.old?.boot]);
@@ -217,3 +231,51 @@ export const media: Resource<MediaArgs, Observed> = {
     if (stale.length) await run(['rm', '-rf', '--', ...stale]);
   },
 };
+
+/** Runs argv on the target; a non-zero exit fails the task with its stderr. */
+function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<void> {
+  return async (argv) => {
+    const result = await agent.exec(argv, {timeout: 3600});
+    if (result.rc !== 0) throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
+  };
+}
+
+/** One file of a local ISO's tree to `to` on the target (atomic: temp file, then rename). */
+function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string) {
+  const file = local.manifest.files[from]!;
+  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256});
+}
+
+/**
+ * Puts the drifted files and links of the current tree back in place, each replaced by a rename (a client
+ * reading the tree meanwhile gets the old file or the right one), then records the tree as written. A
+ * file whose content is still right (only touched, or recorded before records were kept) is not copied.
+ */
+async function repairTree(plan: MediaPlan, agent: Agent, ctx: TaskContext): Promise<void> {
+  const {args, old, repair} = plan as MediaPlan & {old: TargetManifest; repair: NonNullable<MediaPlan['repair']>};
+  const run = runOrFail(agent, ctx);
+  const at = (path: string) => posix.join(old.tree, path);
+  const suspects = repair.files.filter((p) => !repair.remove.includes(p));
+  const hashed = suspects.length ? await agent.stat(suspects.map(at), {sha256: true}) : [];
+  const intact = new Set(suspects.filter((p, i) => hashed[i]!.kind === 'file' && hashed[i]!.sha256 === old.files[p]!.sha256));
+  const files = repair.files.filter((p) => !intact.has(p));
+  if (repair.remove.length) await run(['rm', '-rf', '--', ...repair.remove.map(at)]);
+  for (const dir of parentDirs([...files, ...repair.links])) await agent.mkdir(at(dir), {parents: true, mode: 0o755});
+  if (args.remote) {
+    const staging = `${old.tree}.repair`;
+    const wanted = [...files, ...repair.links];
+    await run(['rm', '-rf', '--', staging]);
+    await agent.mkdir(staging, {mode: 0o755});
+    if (wanted.length) {
+      await run(['bsdtar', '-x', '-f', args.iso, '-C', staging, '--', ...wanted]);
+      await run(['chmod', '-R', 'u+rwX,go+rX', '--', staging]);
+      await run(['sh', '-c', 'from=$1 to=$2; shift 2; for p do mv -f -- "$from/$p" "$to/$p" || exit 1; done', 'sh', staging, old.tree, ...wanted]);
+    }
+    await run(['rm', '-rf', '--', staging]);
+  } else {
+    for (const path of files) await uploadFromIso(agent, args.local!, path, at(path));
+  }
+  const record: TargetManifest = {...old, record: recordOf(await agent.listTree(old.tree))};
+  await agent.writeFile(plan.layout.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
+}
+
