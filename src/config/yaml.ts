@@ -106,10 +106,32 @@ export function parseYaml(text: string, file: string): YamlFile {
   if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
-  const value = doc.toJS({maxAliasCount: 1000});
+  const value = toValue(doc, lines, file);
   const json = jsonExact(value);
   if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
+}
+
+/** The document's value; aliases that expand past the yaml library's limit ("billion laughs") are invalid input. */
+function toValue(doc: Document.Parsed, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({maxAliasCount: 1000});
+  } catch (cause) {
+    if (!(cause instanceof ReferenceError) || !/alias count/i.test(cause.message)) throw cause;
+    let first: number | undefined;
+    lib().visit(doc, {
+      Alias(_key, alias) {
+        first = alias.range?.[0];
+        return lib().visit.BREAK;
+      },
+    });
+    throw new PxeError('E_YAML_SYNTAX', 'aliases (*name) expand to too many nodes', {
+      where: posOf(lines, file, first ?? 0),
+      expected: 'aliases that repeat a value a few times, not anchors of aliases of anchors',
+      hint: 'write the values out, or use group_vars for what many hosts share',
+      cause,
+    });
+  }
 }
 
 /** Each repeated key at its own position, naming the line of the first one. */
