@@ -90,6 +90,10 @@ const renders: Array<[string, string]> = [
   ["{{ [3, 1, 2, 1] | difference([2, 5]) }} {{ [3, 1, 2, 1] | intersect([1, 2, 5]) }}", '[3, 1] [1, 2]'],
   ["{{ [3, 1] | union([1, 4, 4]) }} {{ [3, 1] | symmetric_difference([1, 4]) }} {{ [3, 1, 3] | unique }}", '[3, 1, 4] [3, 4] [3, 1]'],
   ["{{ [{'a': 1}, {'a': 2}] | difference([{'a': 1}]) }} {{ [{'a': 1}, {'a': 1}] | unique | length }}", "[{'a': 2}] 1"],
+  // Python's *: string and list repetition, numbers multiply
+  ["{{ '-' * 10 }}|{{ 3 * 'ab' }}|{{ 'x' * 0 }}|{{ 'x' * -2 }}|{{ 6 * 7 }}|{{ 2.5 * 3 }}", '----------|ababab|||42|7.5'],
+  ["{{ [1, [2]] * 2 }} {{ 2 * list }} {{ [] * 3 }} {{ list * 0 }}", '[1, [2], 1, [2]] [3, 1, 2, 1, 3, 1, 2, 1] [] []'],
+  ["{{ '=' * (name | length) }}", '====='],
 ];
 
 describe('renderString', () => {
@@ -155,6 +159,14 @@ describe('undefined variables are errors that name them', () => {
         (e: unknown) => e instanceof PxeError && e.code === 'E_TEMPLATE' && e.message.includes(message) && e.where.line === 7,
       ),
     );
+  }
+  for (const [template, message] of [
+    ["{{ 'a' * 'b' }}", "unsupported operand type(s) for *: 'str' and 'str'"],
+    ["{{ d * 2 }}", "unsupported operand type(s) for *: 'dict' and 'int'"],
+    ["{{ 'ab' * 1.5 }}", "unsupported operand type(s) for *: 'str' and 'float'"],
+    ["{{ [1, 2] * 100000000 }}", 'list * 100000000 would hold 200000000 items'],
+  ]) {
+    it(`${template} is an error, not NaN`, () => assert.throws(() => renderString(template!, vars), (e: unknown) => e instanceof PxeError && e.code === 'E_TEMPLATE' && e.message.includes(message!)));
   }
   it('evalCondition of an undefined name', () => assert.throws(() => evalCondition('nope == 1', vars), /'nope' is undefined/));
   it('a template file names the file and the line', async () => {
