@@ -3,7 +3,7 @@
  * variable and where the template is; variables whose values are templates resolve lazily (only when used,
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
-import {readFileSync, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, isAbsolute, join} from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -13,6 +13,7 @@ import {isLazy} from './lazy.js';
 import {installFilters, pyStr, splitKwargs} from './template-filters.js';
 import {lookupValues, type LookupContext} from './template-lookups.js';
 import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
+import {readText} from './text-file.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -72,7 +73,7 @@ function environment(): nunjucks.Environment {
     return scope && root !== scope.frame ? scope.frame.variables[name] : undefined;
   };
   const loader = {
-    getSource: (name: string) => ({src: readFileSync(name, 'utf8'), path: name, noCache: true}),
+    getSource: (name: string) => ({src: readText(name, 'template', 'E_TEMPLATE'), path: name, noCache: true}),
     isRelative: (name: string) => !isAbsolute(name),
     resolve: (parent: string, name: string) => join(dirname(parent), name),
   };
@@ -316,9 +317,10 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
-    src = readFileSync(path, 'utf8');
-  } catch {
-    throw new PxeError('E_FILE_NOT_FOUND', `template ${path} does not exist`, {where: {file: path}, hint: "a role's templates live in roles/<role>/templates/"});
+    src = readText(path, 'template', 'E_TEMPLATE');
+  } catch (error) {
+    if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint) throw new PxeError(error.code, error.message, {where: error.where, expected: error.expected, hint: "a role's templates live in roles/<role>/templates/"});
+    throw error;
   }
   const key = `file:${path}`;
   const mtime = statSync(path).mtimeMs;

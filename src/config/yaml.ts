@@ -3,12 +3,12 @@
  * `<<` merge keys) minus its traps: no sexagesimal ints (an unquoted MAC `52:54:00:12:34:56` stays a string),
  * no timestamps, and `y`/`n` stay strings. Every error carries file:line:col.
  */
-import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import type {Document, LineCounter, Node, Tags} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
+import {readText} from './text-file.js';
 
 const require = createRequire(import.meta.url);
 /** The yaml library loads on first use: a validate whose files are all cached never needs it. */
@@ -181,20 +181,6 @@ function unquotedTemplates(doc: Document.Parsed, lines: LineCounter, file: strin
     },
   });
   return errors;
-}
-
-export function readText(file: string, what = 'file'): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
-      where: {file},
-      expected: `a readable ${what} at this path`,
-      hint: what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined,
-      cause,
-    });
-  }
 }
 
 export function loadYaml(file: string, what?: string): YamlFile {
