@@ -5,7 +5,7 @@
  */
 import {statSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {dirname, isAbsolute, join} from 'node:path';
+import {basename, dirname, isAbsolute, join, relative} from 'node:path';
 import type nunjucks from 'nunjucks';
 import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
@@ -37,6 +37,13 @@ interface AstNode {
   [field: string]: unknown;
 }
 type Render = {render(ctx: object, frame: Frame): string};
+type RootRender = (this: unknown, ...args: unknown[]) => unknown;
+interface CompiledTemplate {
+  path?: string;
+  tmplStr: string;
+  rootRenderFunc: RootRender;
+  _compile(): void;
+}
 
 const require = createRequire(import.meta.url);
 /** nunjucks loads on the first render: loading a playbook with no templates to expand does not need it. */
@@ -52,10 +59,68 @@ const compiled = new Map<string, Render>();
 /** The value of the expression being evaluated, set by the `__capture` filter (rendering is synchronous). */
 let captured: unknown;
 
+/** The template files being rendered, outermost first. */
+const rendering: CompiledTemplate[] = [];
+const MAX_ERROR_TEXT = 2000;
+
+/**
+ * Every include, import, extends and lookup('template') runs the template's root function, which ends by
+ * calling its callback (nunjucks continues the including template inside that callback, so a template is
+ * done when it calls back, not when it returns). A file entered while it is still being rendered is a
+ * cycle, reported once with its chain instead of recursing until the stack overflows.
+ */
+function guardCycles(): void {
+  const proto = nj().Template.prototype as unknown as CompiledTemplate;
+  const compile = proto._compile;
+  proto._compile = function (this: CompiledTemplate) {
+    compile.call(this);
+    const root = this.rootRenderFunc;
+    if (!this.path) return;
+    this.rootRenderFunc = (...args) => {
+      if (rendering.some((t) => t.path === this.path)) throw includeCycle(this.path!);
+      rendering.push(this);
+      const done = () => {
+        const at = rendering.lastIndexOf(this);
+        if (at >= 0) rendering.splice(at, 1);
+      };
+      const callback = args.at(-1) as (...results: unknown[]) => unknown;
+      try {
+        return root(...args.slice(0, -1), (...results: unknown[]) => {
+          done();
+          return callback(...results);
+        });
+      } finally {
+        done();
+      }
+    };
+  };
+}
+
+function includeCycle(path: string): PxeError {
+  const chain = rendering.slice(rendering.findIndex((t) => t.path === path));
+  const base = dirname(chain[0]!.path!);
+  const lineNaming = (t: CompiledTemplate, target: string) => {
+    const i = t.tmplStr.split('\n').findIndex((line) => line.includes(basename(target)) && /\{%|lookup\(|query\(/.test(line));
+    return i < 0 ? undefined : i + 1;
+  };
+  const steps = chain.map((t, i) => {
+    const target = chain[i + 1]?.path ?? path;
+    const line = lineNaming(t, target);
+    return `${relative(base, t.path!)}${line ? `:${line}` : ''} includes ${relative(base, target)}${i === chain.length - 1 ? ' again' : ''}`;
+  });
+  const last = chain.at(-1)!;
+  return new PxeError('E_TEMPLATE', `template include cycle: ${steps.join(', ')}`, {
+    where: {file: last.path, line: lineNaming(last, path)},
+    expected: 'includes, imports and extends that end: no template includes itself or a template that includes it',
+    hint: 'remove the include at one of these lines',
+  });
+}
+
 function environment(): nunjucks.Environment {
   if (env) return env;
   nj().installJinjaCompat();
   installJinjaSemantics(nj());
+  guardCycles();
   // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
   const suppress = nj().runtime.suppressValue;
   nj().runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
@@ -235,7 +300,8 @@ function templateError(e: Error, src: string, shown: string, where: Where, track
   // nunjucks' message: "(path) [Line N, Column M]\n  message" (the position only when known).
   const m = /\[Line (\d+), Column (\d+)\]/.exec(e.message);
   const line = m ? Number(m[1]) : 1;
-  const message = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
+  const full = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
+  const message = full.length > MAX_ERROR_TEXT ? `${full.slice(0, MAX_ERROR_TEXT)}… (${full.length - MAX_ERROR_TEXT} more characters)` : full;
   if (message.startsWith('attempted to output null or undefined value')) {
     const text = src.split('\n')[line - 1] ?? '';
     const expr = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/.exec(text.slice(Math.max(0, Number(m?.[2] ?? 1) - 1)))?.[1] ?? text;

@@ -169,6 +169,20 @@ describe('undefined variables are errors that name them', () => {
     it(`${template} is an error, not NaN`, () => assert.throws(() => renderString(template!, vars), (e: unknown) => e instanceof PxeError && e.code === 'E_TEMPLATE' && e.message.includes(message!)));
   }
   it('evalCondition of an undefined name', () => assert.throws(() => evalCondition('nope == 1', vars), /'nope' is undefined/));
+  it('an include, import or extends cycle is one short error naming the chain; the same file included twice is no cycle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    writeFileSync(join(dir, 'base.j2'), '{% extends "base.j2" %}\n');
+    writeFileSync(join(dir, 'twice.j2'), '{% include "line.j2" %}{% include "line.j2" %}');
+    writeFileSync(join(dir, 'line.j2'), '-{{ name }}-\n');
+    writeFileSync(join(dir, 'lookup.j2'), `x{{ lookup('template', '${join(dir, 'lookup.j2')}') }}\n`);
+    for (const [file, chain] of [['base.j2', 'base.j2:1 includes base.j2 again'], ['lookup.j2', 'lookup.j2:1 includes lookup.j2 again']]) {
+      await assert.rejects(renderTemplateFile(join(dir, file!), vars), (e: unknown) => {
+        const message = (e as Error).message;
+        return e instanceof PxeError && e.code === 'E_TEMPLATE' && message === `template include cycle: ${chain}` && e.where.file === join(dir, file!);
+      });
+    }
+    assert.equal(await renderTemplateFile(join(dir, 'twice.j2'), vars), '-World-\n-World-\n');
+  });
   it('a template file names the file and the line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
     const file = join(dir, 'dhcpd.conf.j2');
