@@ -4,9 +4,9 @@
  * no timestamps, and `y`/`n` stay strings. Every error carries file:line:col.
  */
 import {createRequire} from 'node:module';
-import type {Document, LineCounter, Node, Tags} from 'yaml';
+import type {Document, LineCounter, Node, Pair, Tags, YAMLMap} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
-import {cacheKey, cacheRead, cacheWrite} from './cache.js';
+import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
 import {readText} from './text-file.js';
 
@@ -77,7 +77,9 @@ export function posOf(lines: LineCounter, file: string, offset: number): SourceP
 
 function parse(text: string): {doc: Document.Parsed; lines: LineCounter} {
   const lines = new (lib().LineCounter)();
-  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
+  // The library's own duplicate-key check compares each key with every earlier one (quadratic in the size of
+  // a mapping: a flat inventory of 100,000 hosts never finishes); duplicateKeys does it in one pass.
+  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false, uniqueKeys: false});
   return {doc, lines};
 }
 
@@ -100,14 +102,12 @@ export function parseYaml(text: string, file: string): YamlFile {
     return new YamlFile(file, text, value, undefined, index);
   }
   const {doc, lines} = parse(text);
-  const errors = doc.errors
-    .filter((e) => e.code !== 'DUPLICATE_KEY')
-    .map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
-  if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, lines, file));
+  const errors = doc.errors.map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
+  errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
   const value = toValue(doc, lines, file);
-  const json = jsonExact(value);
+  const json = cacheEnabled() ? jsonExact(value) : undefined;
   if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
 }
@@ -187,14 +187,32 @@ export function loadYaml(file: string, what?: string): YamlFile {
   return parseYaml(readText(file, what), file);
 }
 
+/** Each mapping's entries by key, built on its first lookup: a position costs O(depth), not O(size of the mapping). */
+const entriesByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function entryOf(map: YAMLMap, key: string): Pair | undefined {
+  let entries = entriesByKey.get(map);
+  if (!entries) {
+    const {isPair, isScalar} = lib();
+    entries = new Map();
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      if (!entries.has(name)) entries.set(name, pair);
+    }
+    entriesByKey.set(map, entries);
+  }
+  return entries.get(key);
+}
+
 /** The node at `path`, or the deepest existing ancestor. `key: true` gives the key of the last map entry. */
 export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefined {
-  const {isMap, isPair, isScalar, isSeq} = lib();
+  const {isMap, isSeq} = lib();
   let node: unknown = y.doc.contents;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = entryOf(node, String(seg));
       if (!pair) return node;
       if (key && i === path.length - 1) return pair.key as Node;
       node = pair.value ?? pair.key;
