@@ -146,7 +146,8 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
   const loopControl = (t.loop_control ?? {}) as {loop_var?: string};
   return [
     {
-      name: typeof t.name === 'string' ? t.name : defaultName(resource.name, args),
+      // An unnamed no_log task is named by its module alone: the default name shows its arguments.
+      name: typeof t.name === 'string' ? t.name : inherited.noLog ? resource.name : defaultName(resource.name, args),
       module: resource.name,
       args,
       when: inherited.when,
