@@ -15,3 +15,12 @@ export function redactVars(value: unknown): unknown {
   }
   return value;
 }
+
+/** Whether a secret-named variable holds a value anywhere in `value` (what redactVars would mask). */
+export function holdsSecret(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Vars).some(([k, v]) => (isSecretName(k) && v !== null && v !== undefined && v !== '') || holdsSecret(v));
+  }
+  return false;
+}

@@ -8,6 +8,7 @@ import type {Document, LineCounter, Node, Pair, Tags, YAMLMap} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
 import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
+import {holdsSecret} from './redact.js';
 import {readText} from './text-file.js';
 
 const require = createRequire(import.meta.url);
@@ -107,7 +108,9 @@ export function parseYaml(text: string, file: string): YamlFile {
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
   const value = toValue(doc, lines, file);
-  const json = cacheEnabled() ? jsonExact(value) : undefined;
+  // A file that holds secrets is not cached: a copy without them would not be the file's value, and one
+  // with them would leave them in clear in a second place, outliving the source's own protection.
+  const json = cacheEnabled() && !holdsSecret(value) ? jsonExact(value) : undefined;
   if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
 }
