@@ -2,6 +2,8 @@
 import type {Vars} from './model.js';
 
 export const REDACTED = '********';
+/** Shorter values are not masked: masking every 'a' or '1' in the output would hide everything else. */
+export const MIN_SECRET_LENGTH = 3;
 const SECRET = /(^|_)(pass|passwd|password|passphrase|secret|token|key|apikey|credentials?)(_|$)/i;
 
 export function isSecretName(name: string): boolean {
@@ -23,4 +25,15 @@ export function holdsSecret(value: unknown): boolean {
     return Object.entries(value as Vars).some(([k, v]) => (isSecretName(k) && v !== null && v !== undefined && v !== '') || holdsSecret(v));
   }
   return false;
+}
+
+/** Secret values that templates produced (the password lookup's result), masked like secret-named variables. */
+const produced = new Set<string>();
+
+export function addProducedSecret(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) produced.add(value);
+}
+
+export function producedSecrets(): ReadonlySet<string> {
+  return produced;
 }

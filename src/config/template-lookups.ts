@@ -9,6 +9,7 @@ import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path';
 import {splitLines} from '../resources/lines.js';
 import {globRegExp} from './fnmatch.js';
+import {addProducedSecret} from './redact.js';
 import {readText} from './text-file.js';
 
 /** What the template being rendered knows: where its role and playbook are, and how to render a file. */
@@ -67,8 +68,14 @@ function termOptions(term: string): [string, Record<string, string>] {
   return [path, Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))];
 }
 
-/** The password lookup: the file's password, or a new random one written there (mode 0600) first. */
+/** The password lookup: the file's password, or a new random one written there (mode 0600) first; a secret in any output. */
 function password(ctx: LookupContext, term: string, kw: Record<string, unknown>): string {
+  const value = passwordValue(ctx, term, kw);
+  addProducedSecret(value);
+  return value;
+}
+
+function passwordValue(ctx: LookupContext, term: string, kw: Record<string, unknown>): string {
   const [name, inline] = termOptions(term);
   const options = {...inline, ...kw} as Record<string, unknown>;
   const unknown = Object.keys(options).filter((k) => k !== 'length' && k !== 'chars');

@@ -1,8 +1,8 @@
 /**
- * no_log against a real sshd: a task marked no_log shows its name and status and nothing else (no command
+ * Secrets against a real sshd. A task marked no_log shows its name and status and nothing else (no command
  * line, diff, loop item, skip reason or error text) in the engine's events and report, and in every mode
  * and stream of the CLI: check, up --check, up, --diff, -v, --json, and to a rescue that reads
- * ansible_failed_result.
+ * ansible_failed_result. A password lookup's result is masked wherever it appears.
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
@@ -121,5 +121,28 @@ describe('no_log over a real sshd', {concurrency: false}, () => {
         assert.match(stderr, /visible-output|echo visible-output/, `${what}: other tasks show as usual`);
       }
     }
+  });
+});
+
+describe('a password lookup is a secret', {concurrency: false}, () => {
+  it('its value is masked in diffs, summaries and the report, in check and up', async () => {
+    const target = join(dir, 'lookup');
+    const creds = join(dir, 'credentials', 'app');
+    const play = [
+      {name: 'Target directory', file: {path: target, state: 'directory'}},
+      {name: 'Config with a generated password', copy: {content: `user=app\npassword={{ lookup('password', '${creds} length=24') }}\n`, dest: `${target}/app.conf`}},
+      {name: 'Say it', debug: {msg: `the password is {{ lookup('password', '${creds}') }}`}},
+    ];
+    for (const check of [true, false]) {
+      const report = await runner.play(play, {check});
+      const secret = readFileSync(creds, 'utf8').trim();
+      assert.equal(secret.length, 24);
+      const text = JSON.stringify(report);
+      assert.ok(!text.includes(secret), `${check ? 'check' : 'up'} shows the password: ${text}`);
+      const tasks = report.hosts[0]!.tasks;
+      assert.match(tasks.find((t) => t.task === 'Config with a generated password')!.diff!, /^\+password=\*{8}$/m);
+      assert.equal(tasks.find((t) => t.task === 'Say it')!.summary, 'the password is ********');
+    }
+    assert.match(readFileSync(join(target, 'app.conf'), 'utf8'), /^password=[A-Za-z0-9.,:_-]{24}$/m, 'masked in output only');
   });
 });
