@@ -114,7 +114,7 @@ describe('no_log over a real sshd', {concurrency: false}, () => {
       assert.ok(!stdout.includes(MARK) && !stderr.includes(MARK), `${what} shows a no_log value:\n${stdout}${stderr}`);
       if (args.includes('--json')) {
         const report = JSON.parse(stdout) as RunReport;
-        assert.ok(schema(report), JSON.stringify(schema.errors));
+        if (args[0] === 'check') assert.ok(schema(report), JSON.stringify(schema.errors));
         assertNameAndStatusOnly(report.hosts[0]!.tasks, what);
       } else {
         assert.match(stderr, /\[t\] Write content - the output has been hidden due to no_log: true$/m, what);
