@@ -6,10 +6,11 @@
  *
  * The cache is never more readable than its sources: directories 0700 and files 0600, created so. Its
  * entries are trusted (validators are loaded as code), so it is used only while its directories are this
- * user's alone; a wider directory of this user (as older versions made) is narrowed, anyone else's is not used.
+ * user's alone; a wider directory of this user (as older versions made) is narrowed and emptied, anyone
+ * else's is not used.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync} from 'node:fs';
+import {closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 
@@ -30,7 +31,11 @@ function isPrivateDir(dir: string): boolean {
     fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     const stats = fstatSync(fd);
     if (stats.uid !== process.getuid?.()) return false;
-    if (stats.mode & 0o077) fchmodSync(fd, 0o700);
+    if (stats.mode & 0o077) {
+      fchmodSync(fd, 0o700);
+      // An older version made it, and cached files that held secrets in clear: its entries go.
+      for (const entry of readdirSync(dir, {withFileTypes: true})) if (entry.isFile()) unlinkSync(join(dir, entry.name));
+    }
     privateDirs.add(dir);
     return true;
   } catch {

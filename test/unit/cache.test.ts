@@ -49,14 +49,17 @@ describe('parsed-input cache', () => {
     assert.ok(!entries.some((f) => f.includes('/yaml/')), `no YAML entry: ${entries.join(', ')}`);
   });
 
-  it('narrows a directory an older version made 0755', () => {
+  it('narrows a directory an older version made 0755 and drops its entries (they may hold secrets)', () => {
     const home = mkdtempSync(join(tmpdir(), 'pxeprov-cache-'));
     mkdirSync(join(home, 'pxeprov/yaml'), {recursive: true});
     chmodSync(join(home, 'pxeprov'), 0o755);
     chmodSync(join(home, 'pxeprov/yaml'), 0o755);
+    writeFileSync(join(home, 'pxeprov/yaml/0123.json'), JSON.stringify({value: {ansible_become_password: SECRET}}), {mode: 0o644});
     load(home, project({ansible_host: '10.0.0.5'}));
     assert.equal(mode(join(home, 'pxeprov')), 0o700);
     assert.equal(mode(join(home, 'pxeprov/yaml')), 0o700);
+    const entries = readdirSync(join(home, 'pxeprov/yaml'));
+    assert.ok(!entries.includes('0123.json') && entries.length === 1, entries.join(', '));
   });
 
   it("does not use a cache directory that belongs to someone else", {skip: process.getuid?.() !== 0 && 'needs root to chown'}, () => {
