@@ -202,7 +202,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   for (const handler of handlers) {
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: handler.name, handler: true});
     if (run.check) {
-      run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'changed', summary: 'would run (notified)', handler: true, ms: 0});
+      run.record(shownOutcome(handler, {host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'changed', summary: 'would run (notified)', handler: true, ms: 0}));
       continue;
     }
     const handlerAgent = await run.agentFor(play, handler);
