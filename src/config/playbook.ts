@@ -93,7 +93,8 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
       return [];
     }
     if (chain.includes(name)) {
-      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint: "remove one of these from a role's meta/main.yaml dependencies"}));
+      const hint = imported ? 'remove this import_role / include_role, or the one that leads back here' : "remove one of these from a role's meta/main.yaml dependencies";
+      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}));
       return [];
     }
     const dir = locateRole(name, searchPath, baseDir, where, errors);
