@@ -28,7 +28,7 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
     try {
       return asMapping(loadYaml(file, 'extra vars file').value, raw);
     } catch (e) {
-      if (e instanceof PxeError && e.code === 'E_FILE_NOT_FOUND') throw fail(`file ${file} does not exist`, raw, 'the path after @ is relative to the current directory');
+      if (e instanceof PxeError && e.code === 'E_FILE_NOT_FOUND') throw fail(e.message, raw, e.message.endsWith('does not exist') ? 'the path after @ is relative to the current directory' : e.hint ?? 'give a readable file', e);
       throw e;
     }
   }

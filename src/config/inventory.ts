@@ -12,7 +12,8 @@ import type {Inventory, InventoryGroup, InventoryHost, SourcePos, Vars} from './
 import {loadVarsDir} from './vars-dirs.js';
 
 export {selectHosts, hostsOfGroup} from './host-pattern.js';
-import {parseYaml, readText} from './yaml.js';
+import {readText} from './text-file.js';
+import {parseYaml} from './yaml.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
 /** Ansible's INVENTORY_IGNORE_EXTS (.ini included: in a directory, Ansible takes it for a config file). */
@@ -47,8 +48,9 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
 }
 
 function readFile(file: string, raw: RawInventory): void {
-  const text = readText(file, 'inventory');
-  if (YAML_EXT.has(extname(file))) readYamlInventory(parseYaml(text, file), raw);
+  const yaml = YAML_EXT.has(extname(file));
+  const text = readText(file, 'inventory', yaml ? 'E_YAML_SYNTAX' : 'E_INI_SYNTAX');
+  if (yaml) readYamlInventory(parseYaml(text, file), raw);
   else readIniInventory(text, file, raw);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Where nunjucks compiles Jinja expressions to plain JavaScript, Ansible users would get JavaScript's
- * answers: `[] ` and `{}` are true, `[a] + [b]` is the string "a,b", `x or y` returns [] for an empty x.
+ * answers: `[] ` and `{}` are true, `[a] + [b]` is the string "a,b", `x or y` returns [] for an empty x,
+ * `'-' * 10` is NaN.
  * These patches of the compiler give Jinja's (Python's) answers instead.
  */
 
@@ -18,6 +19,24 @@ export function jinjaTruthy(value: unknown): boolean {
   if (value instanceof Map || value instanceof Set) return value.size > 0;
   if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
   return Boolean(value);
+}
+
+/** Python's `*` on sizes past this would exhaust memory long before it is useful: a template error instead. */
+const MAX_REPEAT_ITEMS = 10_000_000;
+
+const isPyInt = (v: unknown): v is number | boolean => typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v));
+
+const pyType = (v: unknown): string =>
+  v === null || v === undefined ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : 'dict';
+
+/** Python's `*`: numbers multiply, a string or list times an int repeats (an int below 1 gives an empty one); anything else is a TypeError. */
+export function jinjaMul(a: unknown, b: unknown): unknown {
+  if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) return Number(a) * Number(b);
+  const [seq, times] = isPyInt(b) && (typeof a === 'string' || Array.isArray(a)) ? [a, Number(b)] : isPyInt(a) && (typeof b === 'string' || Array.isArray(b)) ? [b, Number(a)] : [];
+  if (seq === undefined) throw new TypeError(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`);
+  const count = Math.max(0, times!);
+  if (seq.length * count > MAX_REPEAT_ITEMS) throw new RangeError(`${pyType(seq)} * ${count} would hold ${seq.length * count} items (at most ${MAX_REPEAT_ITEMS})`);
+  return typeof seq === 'string' ? seq.repeat(count) : Array.from({length: count}, () => seq).flat(1);
 }
 
 type AstNode = {typename: string; lineno: number; colno: number; [field: string]: unknown};
@@ -54,6 +73,7 @@ export function installJinjaSemantics(nunjucks: unknown): void {
     return new nodes.NodeList(...at, [new nodes.Set(...at, [list], new nodes.Array(...at, [])), gather, loop]);
   };
   runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  runtime.jinjaMul = jinjaMul;
   runtime.jinjaOr = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? a : b());
   runtime.jinjaAnd = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? b() : a);
 
@@ -67,6 +87,7 @@ export function installJinjaSemantics(nunjucks: unknown): void {
       this._emit(lazy ? '; })' : ')');
     };
   proto.compileAdd = binary('jinjaAdd', false);
+  proto.compileMul = binary('jinjaMul', false);
   // `x is defined and x.y` must not evaluate x.y when x is undefined.
   proto.compileOr = binary('jinjaOr', true);
   proto.compileAnd = binary('jinjaAnd', true);

@@ -10,7 +10,7 @@ import {loadRole, loadRoleMeta, locateRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
 import {playbookShapeSchema} from './schemas.js';
 import {didYouMean} from './suggest.js';
-import {emptyInherited, readTasks, type Inherited, type RoleImport, type RoleImporter} from './tasks.js';
+import {emptyInherited, importCycle, newTaskBudget, readTasks, type ImportLink, type Inherited, type RoleImport, type RoleImporter, type TaskBudget} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {hasTemplate, renderString} from './template.js';
 import {loadVarsFile} from './vars-dirs.js';
@@ -25,13 +25,14 @@ type RawPlay = Record<string, unknown>;
 
 export function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): Playbook {
   const errors: PxeError[] = [];
-  const plays = readPlaybook(file, options, errors, 0);
+  const plays = readPlaybook(file, options, errors, [{file: resolve(file)}], newTaskBudget());
   if (errors.length) throw new PxeErrors(errors);
   return {file, plays};
 }
 
 
-function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeError[], depth: number): Play[] {
+/** `chain`: the playbooks being imported, this one last. */
+function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeError[], chain: ImportLink[], budget: TaskBudget): Play[] {
   const y = collectErrors(errors, () => loadYaml(file, 'playbook'));
   if (!y) return [];
   const problems = checkSchema(playbookShapeSchema, y.value, y);
@@ -42,18 +43,20 @@ function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeErr
   const baseDir = resolve(dirname(file));
   return (y.value as RawPlay[]).flatMap((raw, i) => {
     if (typeof raw.import_playbook === 'string') {
-      if (depth > 10) {
-        errors.push(new PxeError('E_SCHEMA', 'import_playbook nests too deep (a playbook imports itself?)', {where: posAt(y, [i])}));
+      const child = resolve(baseDir, raw.import_playbook);
+      const where = posAt(y, [i, 'import_playbook']);
+      const cycle = importCycle('import_playbook', child, chain, where);
+      if (cycle) {
+        errors.push(cycle);
         return [];
       }
-      const child = isAbsolute(raw.import_playbook) ? raw.import_playbook : join(dirname(file), raw.import_playbook);
-      return readPlaybook(child, options, errors, depth + 1);
+      return readPlaybook(child, options, errors, [...chain, {file: child, where}], budget);
     }
-    return [readPlay(y, i, raw, baseDir, options, errors)];
+    return [readPlay(y, i, raw, baseDir, options, errors, budget)];
   });
 }
 
-function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[]): Play {
+function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[], budget: TaskBudget): Play {
   const pos = posAt(y, [i]);
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
@@ -90,7 +93,8 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
       return [];
     }
     if (chain.includes(name)) {
-      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint: "remove one of these from a role's meta/main.yaml dependencies"}));
+      const hint = imported ? 'remove this import_role / include_role, or the one that leads back here' : "remove one of these from a role's meta/main.yaml dependencies";
+      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}));
       return [];
     }
     const dir = locateRole(name, searchPath, baseDir, where, errors);
@@ -108,7 +112,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
     const key = `${dir}\0${JSON.stringify(params)}`;
     if (added.has(key) && !meta.allowDuplicates && !imported) return dependencies;
     added.add(key);
-    const role = loadRole(name, dir, params, roleInherited, errors, {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: importer([...chain, name])});
+    const role = loadRole(name, dir, params, roleInherited, errors, {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: importer([...chain, name]), budget});
     roles.push(role.ref);
     roleHandlers.push(...role.handlers);
     return [...dependencies, ...role.tasks];
@@ -120,7 +124,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
       addRole(where, request.name, taskInherited, chain, request);
   const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) => addRole(posAt(y, [i, 'roles', j]), entry, inherited, []));
 
-  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: importer([])}, [i, key], raw[key], errors);
+  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: importer([]), budget}, [i, key], raw[key], errors);
   const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
   const handlers = [...roleHandlers, ...section('handlers')];
   checkNotify(tasks, handlers, errors);

@@ -9,7 +9,7 @@ import {PACKAGE_ROOT} from './package-root.js';
 import type {RoleRef, SourcePos, Task, Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {roleMetaSchema} from './schemas.js';
-import {readTasks, type Inherited, type RoleImporter} from './tasks.js';
+import {readTasks, type Inherited, type RoleImporter, type TaskBudget} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {loadVarsFile} from './vars-dirs.js';
 import {loadYaml, type YamlFile} from './yaml.js';
@@ -90,6 +90,8 @@ export interface LoadRoleOptions {
   where?: SourcePos;
   /** How the role's own tasks import other roles. */
   importRole?: RoleImporter;
+  /** The playbook's cap on tasks after expansion. */
+  budget?: TaskBudget;
 }
 
 export function loadRole(name: string, dir: string, params: Vars, inherited: Inherited, errors: PxeError[], options: LoadRoleOptions = {}): LoadedRole {
@@ -107,7 +109,7 @@ export function loadRole(name: string, dir: string, params: Vars, inherited: Inh
     return (
       collectErrors(errors, () => {
         const y = loadYaml(file, `role ${sub} file`);
-        return readTasks({y, role: ref, dir: join(dir, sub), inherited, importRole: options.importRole}, [], y.value, errors);
+        return readTasks({y, role: ref, dir: join(dir, sub), inherited, importRole: options.importRole, budget: options.budget}, [], y.value, errors);
       }) ?? []
     );
   };

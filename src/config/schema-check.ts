@@ -38,8 +38,9 @@ export function compile(schema: object): ValidateFunction {
   ajvVersion ??= (require('ajv/package.json') as {version: string}).version;
   const key = cacheKey(ajvVersion, AJV_OPTIONS, schema);
   try {
-    if (!cacheEnabled()) throw new Error('no cache');
-    fn = require(cachePath('validators', key, '.cjs')) as ValidateFunction;
+    const file = cachePath('validators', key, '.cjs');
+    if (!file) throw new Error('no cache');
+    fn = require(file) as ValidateFunction;
   } catch {
     fn = compileFresh(schema, key);
   }

@@ -3,7 +3,7 @@
  * arguments checked against the module's schema; `block:` and `import_tasks:` flattened with what they
  * pass down (when, tags, become, vars).
  */
-import {dirname, isAbsolute, join} from 'node:path';
+import {dirname, relative, resolve} from 'node:path';
 import {PxeError, PxeErrors} from '../errors.js';
 import type {BlockPlace, RoleRef, SourcePos, Task, Vars} from './model.js';
 import {commaList} from './comma-list.js';
@@ -32,8 +32,10 @@ export interface TaskSource {
   /** Where import_tasks looks: the role's tasks/ dir, or the including file's dir. */
   dir: string;
   inherited: Inherited;
-  /** import_tasks depth, to stop an import loop. */
-  depth?: number;
+  /** The files being imported, outermost first, each with the import that named it: a file on it again is a cycle. */
+  chain?: ImportLink[];
+  /** Shared by every task list of a playbook: caps the tasks after expansion. */
+  budget?: TaskBudget;
   /** import_role / include_role: the play loads the role (its handlers and variables join the play). */
   importRole?: RoleImporter;
 }
@@ -42,6 +44,40 @@ export interface RoleImport {
   name: string;
   tasksFrom?: string;
   handlersFrom?: string;
+}
+
+export interface ImportLink {
+  file: string;
+  /** The import statement that named the file (none for the file the chain starts from). */
+  where?: SourcePos;
+}
+
+/** More tasks than this after expanding imports is hostile or broken input, not a playbook. */
+export const MAX_TASKS = 100_000;
+
+export interface TaskBudget {
+  /** Task entries read so far (tasks, blocks and imports). */
+  entries: number;
+  exceeded: boolean;
+}
+
+export const newTaskBudget = (): TaskBudget => ({entries: 0, exceeded: false});
+
+/**
+ * A cycle error when `file` is already on `chain`, naming each import from the file's first one to `where`
+ * (paths relative to the directory of the chain's first file).
+ */
+export function importCycle(what: string, file: string, chain: ImportLink[], where: SourcePos): PxeError | undefined {
+  const start = chain.findIndex((link) => link.file === file);
+  if (start < 0) return undefined;
+  const base = dirname(chain[0]!.file);
+  const at = (pos: SourcePos) => `${relative(base, pos.file)}:${pos.line}`;
+  const steps = [...chain.slice(start).filter((link) => link.where).map((link) => `${at(link.where!)} imports ${relative(base, link.file)}`), `${at(where)} imports ${relative(base, file)} again`];
+  return new PxeError('E_SCHEMA', `${what} cycle: ${steps.join(', ')}`, {
+    where,
+    expected: 'imports that end: no file imported from itself or from a file it imports',
+    hint: `remove the ${what} at one of these lines`,
+  });
 }
 
 /** Loads a role named by import_role at `where`; returns its tasks (its dependencies' first). */
@@ -78,6 +114,7 @@ export function readTasks(src: TaskSource, path: YamlPath, value: unknown, error
 }
 
 function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeError[]): Task[] {
+  if (src.budget && !spend(src.budget, src.y, path, errors)) return [];
   const where = posAt(src.y, path);
   if (!item || typeof item !== 'object' || Array.isArray(item)) {
     errors.push(new PxeError('E_SCHEMA', 'a task must be a mapping', {where, expected: 'name: …, <module>: {…}'}));
@@ -109,7 +146,8 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
   const loopControl = (t.loop_control ?? {}) as {loop_var?: string};
   return [
     {
-      name: typeof t.name === 'string' ? t.name : defaultName(resource.name, args),
+      // An unnamed no_log task is named by its module alone: the default name shows its arguments.
+      name: typeof t.name === 'string' ? t.name : inherited.noLog ? resource.name : defaultName(resource.name, args),
       module: resource.name,
       args,
       when: inherited.when,
@@ -131,6 +169,21 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
       ...(inherited.blocks?.length ? {blocks: inherited.blocks} : {}),
     },
   ];
+}
+
+/** Counts one task entry; past MAX_TASKS reports once, naming the file being expanded, and stops the expansion. */
+function spend(budget: TaskBudget, y: YamlFile, path: YamlPath, errors: PxeError[]): boolean {
+  if (budget.exceeded) return false;
+  if (++budget.entries <= MAX_TASKS) return true;
+  budget.exceeded = true;
+  errors.push(
+    new PxeError('E_SCHEMA', `more than ${MAX_TASKS} tasks after expanding imports`, {
+      where: posAt(y, path),
+      expected: `at most ${MAX_TASKS} tasks, blocks and imports in a playbook`,
+      hint: 'a file imported many times over (imports of imports) multiplies its tasks; import it once',
+    }),
+  );
+  return false;
 }
 
 function inherit(parent: Inherited, t: Record<string, unknown>): Inherited {
@@ -167,11 +220,13 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
   const key = 'import_tasks' in t ? 'import_tasks' : 'include_tasks';
   const name = String(t[key]);
   const where = posAt(src.y, [...path, key]);
-  if ((src.depth ?? 0) > 20) {
-    errors.push(new PxeError('E_SCHEMA', `${key} nests too deep (a file imports itself?): ${name}`, {where}));
+  const file = resolve(src.dir, name);
+  const chain = src.chain ?? [{file: resolve(src.y.file)}];
+  const cycle = importCycle(key, file, chain, where);
+  if (cycle) {
+    errors.push(cycle);
     return [];
   }
-  const file = isAbsolute(name) ? name : join(src.dir, name);
   let y: YamlFile;
   try {
     y = loadYaml(file, 'tasks file');
@@ -181,7 +236,7 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
     else throw e;
     return [];
   }
-  return readTasks({y, role: src.role, dir: dirname(file), inherited, depth: (src.depth ?? 0) + 1, importRole: src.importRole}, [], y.value, errors);
+  return readTasks({...src, y, dir: dirname(file), inherited, chain: [...chain, {file, where}]}, [], y.value, errors);
 }
 
 /** import_role / include_role, both loaded when the playbook is (pxeprov has no dynamic includes). */

@@ -5,10 +5,12 @@
  */
 import {execFileSync} from 'node:child_process';
 import {randomInt} from 'node:crypto';
-import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs';
 import {basename, dirname, isAbsolute, join, resolve} from 'node:path';
 import {splitLines} from '../resources/lines.js';
 import {globRegExp} from './fnmatch.js';
+import {addProducedSecret} from './redact.js';
+import {readText} from './text-file.js';
 
 /** What the template being rendered knows: where its role and playbook are, and how to render a file. */
 export interface LookupContext {
@@ -66,14 +68,20 @@ function termOptions(term: string): [string, Record<string, string>] {
   return [path, Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))];
 }
 
-/** The password lookup: the file's password, or a new random one written there (mode 0600) first. */
+/** The password lookup: the file's password, or a new random one written there (mode 0600) first; a secret in any output. */
 function password(ctx: LookupContext, term: string, kw: Record<string, unknown>): string {
+  const value = passwordValue(ctx, term, kw);
+  addProducedSecret(value);
+  return value;
+}
+
+function passwordValue(ctx: LookupContext, term: string, kw: Record<string, unknown>): string {
   const [name, inline] = termOptions(term);
   const options = {...inline, ...kw} as Record<string, unknown>;
   const unknown = Object.keys(options).filter((k) => k !== 'length' && k !== 'chars');
   if (unknown.length) throw new Error(`lookup('password'): option ${unknown.join(', ')} is not supported (supported: length, chars)`);
   const path = resolve(ctx.playbookDir, home(name));
-  if (path !== '/dev/null' && existsSync(path)) return readFileSync(path, 'utf8').split('\n')[0]!.replace(/ salt=.*$/, '');
+  if (path !== '/dev/null' && existsSync(path)) return readText(path, "lookup('password') file", 'E_TEMPLATE').split('\n')[0]!.replace(/ salt=.*$/, '');
   const length = Number(options.length ?? 20);
   if (!Number.isInteger(length) || length < 1) throw new Error(`lookup('password'): length must be a positive integer, not ${String(options.length)}`);
   const names = Array.isArray(options.chars) ? options.chars.map(String) : options.chars !== undefined ? String(options.chars).split(',') : DEFAULT_CHARS;
@@ -128,7 +136,7 @@ export function lookupValues(ctx: LookupContext, plugin: string, terms: unknown[
     case 'env':
       return terms.map((t) => process.env[String(t)] ?? kw.default ?? '');
     case 'file':
-      return terms.map((t) => readFileSync(mustFind(ctx, 'files', String(t), plugin), 'utf8').trimEnd());
+      return terms.map((t) => readText(mustFind(ctx, 'files', String(t), plugin), "lookup('file') file", 'E_TEMPLATE').trimEnd());
     case 'template':
       return terms.map((t) => ctx.renderFile(mustFind(ctx, 'templates', String(t), plugin)));
     case 'pipe':

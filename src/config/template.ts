@@ -3,9 +3,9 @@
  * variable and where the template is; variables whose values are templates resolve lazily (only when used,
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
-import {readFileSync, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import {dirname, isAbsolute, join} from 'node:path';
+import {basename, dirname, isAbsolute, join, relative} from 'node:path';
 import type nunjucks from 'nunjucks';
 import {PxeError, type Where} from '../errors.js';
 import type {SourcePos, Vars} from './model.js';
@@ -13,6 +13,7 @@ import {isLazy} from './lazy.js';
 import {installFilters, pyStr, splitKwargs} from './template-filters.js';
 import {lookupValues, type LookupContext} from './template-lookups.js';
 import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
+import {readText} from './text-file.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -36,6 +37,13 @@ interface AstNode {
   [field: string]: unknown;
 }
 type Render = {render(ctx: object, frame: Frame): string};
+type RootRender = (this: unknown, ...args: unknown[]) => unknown;
+interface CompiledTemplate {
+  path?: string;
+  tmplStr: string;
+  rootRenderFunc: RootRender;
+  _compile(): void;
+}
 
 const require = createRequire(import.meta.url);
 /** nunjucks loads on the first render: loading a playbook with no templates to expand does not need it. */
@@ -51,10 +59,68 @@ const compiled = new Map<string, Render>();
 /** The value of the expression being evaluated, set by the `__capture` filter (rendering is synchronous). */
 let captured: unknown;
 
+/** The template files being rendered, outermost first. */
+const rendering: CompiledTemplate[] = [];
+const MAX_ERROR_TEXT = 2000;
+
+/**
+ * Every include, import, extends and lookup('template') runs the template's root function, which ends by
+ * calling its callback (nunjucks continues the including template inside that callback, so a template is
+ * done when it calls back, not when it returns). A file entered while it is still being rendered is a
+ * cycle, reported once with its chain instead of recursing until the stack overflows.
+ */
+function guardCycles(): void {
+  const proto = nj().Template.prototype as unknown as CompiledTemplate;
+  const compile = proto._compile;
+  proto._compile = function (this: CompiledTemplate) {
+    compile.call(this);
+    const root = this.rootRenderFunc;
+    if (!this.path) return;
+    this.rootRenderFunc = (...args) => {
+      if (rendering.some((t) => t.path === this.path)) throw includeCycle(this.path!);
+      rendering.push(this);
+      const done = () => {
+        const at = rendering.lastIndexOf(this);
+        if (at >= 0) rendering.splice(at, 1);
+      };
+      const callback = args.at(-1) as (...results: unknown[]) => unknown;
+      try {
+        return root(...args.slice(0, -1), (...results: unknown[]) => {
+          done();
+          return callback(...results);
+        });
+      } finally {
+        done();
+      }
+    };
+  };
+}
+
+function includeCycle(path: string): PxeError {
+  const chain = rendering.slice(rendering.findIndex((t) => t.path === path));
+  const base = dirname(chain[0]!.path!);
+  const lineNaming = (t: CompiledTemplate, target: string) => {
+    const i = t.tmplStr.split('\n').findIndex((line) => line.includes(basename(target)) && /\{%|lookup\(|query\(/.test(line));
+    return i < 0 ? undefined : i + 1;
+  };
+  const steps = chain.map((t, i) => {
+    const target = chain[i + 1]?.path ?? path;
+    const line = lineNaming(t, target);
+    return `${relative(base, t.path!)}${line ? `:${line}` : ''} includes ${relative(base, target)}${i === chain.length - 1 ? ' again' : ''}`;
+  });
+  const last = chain.at(-1)!;
+  return new PxeError('E_TEMPLATE', `template include cycle: ${steps.join(', ')}`, {
+    where: {file: last.path, line: lineNaming(last, path)},
+    expected: 'includes, imports and extends that end: no template includes itself or a template that includes it',
+    hint: 'remove the include at one of these lines',
+  });
+}
+
 function environment(): nunjucks.Environment {
   if (env) return env;
   nj().installJinjaCompat();
   installJinjaSemantics(nj());
+  guardCycles();
   // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
   const suppress = nj().runtime.suppressValue;
   nj().runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
@@ -72,7 +138,7 @@ function environment(): nunjucks.Environment {
     return scope && root !== scope.frame ? scope.frame.variables[name] : undefined;
   };
   const loader = {
-    getSource: (name: string) => ({src: readFileSync(name, 'utf8'), path: name, noCache: true}),
+    getSource: (name: string) => ({src: readText(name, 'template', 'E_TEMPLATE'), path: name, noCache: true}),
     isRelative: (name: string) => !isAbsolute(name),
     resolve: (parent: string, name: string) => join(dirname(parent), name),
   };
@@ -234,7 +300,8 @@ function templateError(e: Error, src: string, shown: string, where: Where, track
   // nunjucks' message: "(path) [Line N, Column M]\n  message" (the position only when known).
   const m = /\[Line (\d+), Column (\d+)\]/.exec(e.message);
   const line = m ? Number(m[1]) : 1;
-  const message = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
+  const full = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
+  const message = full.length > MAX_ERROR_TEXT ? `${full.slice(0, MAX_ERROR_TEXT)}… (${full.length - MAX_ERROR_TEXT} more characters)` : full;
   if (message.startsWith('attempted to output null or undefined value')) {
     const text = src.split('\n')[line - 1] ?? '';
     const expr = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/.exec(text.slice(Math.max(0, Number(m?.[2] ?? 1) - 1)))?.[1] ?? text;
@@ -316,9 +383,10 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
-    src = readFileSync(path, 'utf8');
-  } catch {
-    throw new PxeError('E_FILE_NOT_FOUND', `template ${path} does not exist`, {where: {file: path}, hint: "a role's templates live in roles/<role>/templates/"});
+    src = readText(path, 'template', 'E_TEMPLATE');
+  } catch (error) {
+    if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint) throw new PxeError(error.code, error.message, {where: error.where, expected: error.expected, hint: "a role's templates live in roles/<role>/templates/"});
+    throw error;
   }
   const key = `file:${path}`;
   const mtime = statSync(path).mtimeMs;

@@ -13,7 +13,7 @@ import {loadInventory} from './inventory.js';
 import type {Inventory, Playbook, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {checkTemplateSyntax, hasTemplate} from './template.js';
-import {readText} from './yaml.js';
+import {readText} from './text-file.js';
 
 export interface ValidateOptions {
   inventory: string;
@@ -110,7 +110,7 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
   }
   if (task.module !== 'template') return [];
   // A template whose text parsed before is not parsed again (nor nunjucks loaded for it).
-  const text = readText(found, 'template');
+  const text = readText(found, 'template', 'E_TEMPLATE');
   const key = cacheKey('template-syntax', text);
   if (cacheRead('templates', key) !== undefined) return [];
   const problem = checkTemplateSyntax(text, {file: found});

@@ -3,12 +3,13 @@
  * `<<` merge keys) minus its traps: no sexagesimal ints (an unquoted MAC `52:54:00:12:34:56` stays a string),
  * no timestamps, and `y`/`n` stay strings. Every error carries file:line:col.
  */
-import {readFileSync} from 'node:fs';
 import {createRequire} from 'node:module';
-import type {Document, LineCounter, Node, Tags} from 'yaml';
+import type {Document, LineCounter, Node, Pair, Tags, YAMLMap} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
-import {cacheKey, cacheRead, cacheWrite} from './cache.js';
+import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
+import {holdsSecret} from './redact.js';
+import {readText} from './text-file.js';
 
 const require = createRequire(import.meta.url);
 /** The yaml library loads on first use: a validate whose files are all cached never needs it. */
@@ -77,7 +78,9 @@ export function posOf(lines: LineCounter, file: string, offset: number): SourceP
 
 function parse(text: string): {doc: Document.Parsed; lines: LineCounter} {
   const lines = new (lib().LineCounter)();
-  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false});
+  // The library's own duplicate-key check compares each key with every earlier one (quadratic in the size of
+  // a mapping: a flat inventory of 100,000 hosts never finishes); duplicateKeys does it in one pass.
+  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false, uniqueKeys: false});
   return {doc, lines};
 }
 
@@ -100,16 +103,38 @@ export function parseYaml(text: string, file: string): YamlFile {
     return new YamlFile(file, text, value, undefined, index);
   }
   const {doc, lines} = parse(text);
-  const errors = doc.errors
-    .filter((e) => e.code !== 'DUPLICATE_KEY')
-    .map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
-  if (doc.errors.some((e) => e.code === 'DUPLICATE_KEY')) errors.push(...duplicateKeys(doc, lines, file));
+  const errors = doc.errors.map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
+  errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
-  const value = doc.toJS({maxAliasCount: 1000});
-  const json = jsonExact(value);
+  const value = toValue(doc, lines, file);
+  // A file that holds secrets is not cached: a copy without them would not be the file's value, and one
+  // with them would leave them in clear in a second place, outliving the source's own protection.
+  const json = cacheEnabled() && !holdsSecret(value) ? jsonExact(value) : undefined;
   if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
+}
+
+/** The document's value; aliases that expand past the yaml library's limit ("billion laughs") are invalid input. */
+function toValue(doc: Document.Parsed, lines: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({maxAliasCount: 1000});
+  } catch (cause) {
+    if (!(cause instanceof ReferenceError) || !/alias count/i.test(cause.message)) throw cause;
+    let first: number | undefined;
+    lib().visit(doc, {
+      Alias(_key, alias) {
+        first = alias.range?.[0];
+        return lib().visit.BREAK;
+      },
+    });
+    throw new PxeError('E_YAML_SYNTAX', 'aliases (*name) expand to too many nodes', {
+      where: posOf(lines, file, first ?? 0),
+      expected: 'aliases that repeat a value a few times, not anchors of aliases of anchors',
+      hint: 'write the values out, or use group_vars for what many hosts share',
+      cause,
+    });
+  }
 }
 
 /** Each repeated key at its own position, naming the line of the first one. */
@@ -161,32 +186,36 @@ function unquotedTemplates(doc: Document.Parsed, lines: LineCounter, file: strin
   return errors;
 }
 
-export function readText(file: string, what = 'file'): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
-      where: {file},
-      expected: `a readable ${what} at this path`,
-      hint: what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined,
-      cause,
-    });
-  }
-}
-
 export function loadYaml(file: string, what?: string): YamlFile {
   return parseYaml(readText(file, what), file);
 }
 
+/** Each mapping's entries by key, built on its first lookup: a position costs O(depth), not O(size of the mapping). */
+const entriesByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function entryOf(map: YAMLMap, key: string): Pair | undefined {
+  let entries = entriesByKey.get(map);
+  if (!entries) {
+    const {isPair, isScalar} = lib();
+    entries = new Map();
+    for (const pair of map.items) {
+      if (!isPair(pair) || !isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      if (!entries.has(name)) entries.set(name, pair);
+    }
+    entriesByKey.set(map, entries);
+  }
+  return entries.get(key);
+}
+
 /** The node at `path`, or the deepest existing ancestor. `key: true` gives the key of the last map entry. */
 export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefined {
-  const {isMap, isPair, isScalar, isSeq} = lib();
+  const {isMap, isSeq} = lib();
   let node: unknown = y.doc.contents;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = entryOf(node, String(seg));
       if (!pair) return node;
       if (key && i === path.length - 1) return pair.key as Node;
       node = pair.value ?? pair.key;

@@ -14,7 +14,7 @@ import {modules} from '../resources/index.js';
 import {startedService} from '../resources/service.js';
 import {Redactor, secretValues} from './redact.js';
 import {taskVars, type HostScope} from './scope.js';
-import {finishTask, prepareTask, type Prepared, type ReadCache} from './task-run.js';
+import {finishTask, prepareTask, shownOutcome, type Prepared, type ReadCache} from './task-run.js';
 
 /** Opens the agent for a host (its connection vars already merged); readOnly in check mode. */
 export type OpenAgent = (host: string, vars: Vars, readOnly: boolean) => Promise<Agent>;
@@ -149,7 +149,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     // Bad input (a missing ISO, a subnet that does not hold the address) fails before anything changes.
     const invalid = inputErrors(tasks, await lookahead.all());
     for (const {task, error} of invalid) {
-      run.record({host: scope.host, play: play.name, task: task.name, pos: task.pos, status: 'failed', summary: errorReport(error, run.redactor).message, error: errorReport(error, run.redactor), handler: false, ms: 0});
+      const report = errorReport(error, run.redactor);
+      run.record(shownOutcome(task, {host: scope.host, play: play.name, task: task.name, pos: task.pos, status: 'failed', summary: report.message, error: report, handler: false, ms: 0}));
     }
     if (invalid.length > 0) return true;
   }
@@ -203,7 +204,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   for (const handler of handlers) {
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: handler.name, handler: true});
     if (run.check) {
-      run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'changed', summary: 'would run (notified)', handler: true, ms: 0});
+      run.record(shownOutcome(handler, {host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'changed', summary: 'would run (notified)', handler: true, ms: 0}));
       continue;
     }
     const handlerAgent = await run.agentFor(play, handler);
@@ -211,7 +212,7 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => notifiedAt.get(name) ?? Infinity));
     const restarts = prepared.items.map((item) => item.args as {name?: string; state?: string} | undefined);
     if (handler.module === 'service' && restarts.length > 0 && restarts.every((a) => (a?.state === 'restarted' || a?.state === 'reloaded') && (startedAt.get(a.name!) ?? -1) > lastNotified)) {
-      run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'ok', summary: `not needed: ${restarts.map((a) => a!.name).join(', ')} started after the change`, handler: true, ms: 0});
+      run.record(shownOutcome(handler, {host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'ok', summary: `not needed: ${restarts.map((a) => a!.name).join(', ')} started after the change`, handler: true, ms: 0}));
       continue;
     }
     const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record});

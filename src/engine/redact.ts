@@ -1,6 +1,6 @@
 /** Secrets never reach output, diffs, JSON or logs: their values are replaced wherever they appear. */
 import type {Vars} from '../config/model.js';
-import {isSecretName, REDACTED as MASK} from '../config/redact.js';
+import {isSecretName, MIN_SECRET_LENGTH, producedSecrets, REDACTED as MASK} from '../config/redact.js';
 
 /** The values of every variable whose name says it is a secret, at any depth. */
 export function secretValues(vars: Vars): string[] {
@@ -8,7 +8,7 @@ export function secretValues(vars: Vars): string[] {
   const walk = (value: unknown, secret: boolean, depth: number) => {
     if (depth > 8) return;
     if (typeof value === 'string' || typeof value === 'number') {
-      if (secret && String(value).length >= 3) found.add(String(value));
+      if (secret && String(value).length >= MIN_SECRET_LENGTH) found.add(String(value));
     } else if (Array.isArray(value)) {
       for (const item of value) walk(item, secret, depth + 1);
     } else if (value && typeof value === 'object') {
@@ -22,6 +22,7 @@ export function secretValues(vars: Vars): string[] {
   return [...found].sort((a, b) => b.length - a.length);
 }
 
+/** Masks the host's secrets and every secret a template produced so far (a password lookup's result). */
 export class Redactor {
   private secrets = new Set<string>();
 
@@ -34,7 +35,9 @@ export class Redactor {
   text(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(MASK);
+    // Longest first: a secret that holds a shorter one is masked whole.
+    const secrets = [...this.secrets, ...producedSecrets()].sort((a, b) => b.length - a.length);
+    for (const secret of secrets) out = out.split(secret).join(MASK);
     return out;
   }
 }

@@ -46,6 +46,15 @@ export interface TaskDone {
 
 const NO_LOG = 'the output has been hidden due to no_log: true';
 
+/**
+ * What a no_log task may show: its name, status and place, nothing it rendered, read or ran (summary, diff,
+ * loop item, error text). Every outcome of a task goes through here, in every mode and output.
+ */
+export function shownOutcome(task: Task, outcome: TaskOutcome): TaskOutcome {
+  if (!task.noLog) return outcome;
+  return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
+}
+
 function moduleOf(task: Task): Resource {
   const module = modules.get(task.module);
   if (!module) throw new PxeError('E_UNKNOWN_MODULE', `unknown module '${task.module}'`, {where: task.pos});
@@ -137,26 +146,28 @@ interface FinishOptions {
 export async function finishTask(prepared: Prepared, scope: HostScope, agent: Agent, options: FinishOptions): Promise<TaskDone> {
   const {task} = prepared;
   const done: TaskDone = {changed: false, failed: false, changedTarget: false, changedVars: false, results: []};
-  const outcome = (status: TaskStatus, summary: string, extra: Partial<TaskOutcome> = {}, started = performance.now()): TaskOutcome => ({
-    host: scope.host,
-    play: options.play,
-    task: task.name,
-    pos: task.pos,
-    status,
-    summary: task.noLog && status !== 'skipped' ? NO_LOG : summary,
-    handler: options.handler,
-    ...extra,
-    ...(task.noLog ? {diff: undefined} : {}),
-    ms: Math.round(performance.now() - started + (prepared.ms ?? 0)),
-  });
+  const outcome = (status: TaskStatus, summary: string, extra: Partial<TaskOutcome> = {}, started = performance.now()): TaskOutcome =>
+    shownOutcome(task, {
+      host: scope.host,
+      play: options.play,
+      task: task.name,
+      pos: task.pos,
+      status,
+      summary,
+      handler: options.handler,
+      ...extra,
+      ms: Math.round(performance.now() - started + (prepared.ms ?? 0)),
+    });
   const fail = (error: unknown, label?: string) => {
     const report = errorReport(error, options.redactor);
     const ignored = task.ignoreErrors || undefined;
     const rescued = (!ignored && options.rescued) || undefined;
-    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored, rescued}));
+    const recorded = outcome('failed', report.message, {error: report, item: label, ignored, rescued});
+    options.record(recorded);
     if (!ignored) {
       done.failed = true;
-      done.failure ??= report;
+      // A rescue sees what the output shows (ansible_failed_result of a no_log task is hidden too).
+      done.failure ??= recorded.error;
     }
   };
 

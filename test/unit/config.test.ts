@@ -1,5 +1,6 @@
 /** Playbooks, roles, variables precedence, -e and YAML semantics. */
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {basename, join} from 'node:path';
@@ -11,10 +12,10 @@ import {modules} from '../../src/resources/index.js';
 import {parseExtraVars} from '../../src/config/extra-vars.js';
 import {loadInventory} from '../../src/config/inventory.js';
 import {loadPlaybook} from '../../src/config/playbook.js';
-import {renderValue} from '../../src/config/template.js';
+import {renderTemplateFile, renderValue} from '../../src/config/template.js';
 import {hostVars} from '../../src/config/vars.js';
 import {parseYaml} from '../../src/config/yaml.js';
-import {PxeErrors} from '../../src/errors.js';
+import {PxeError, PxeErrors} from '../../src/errors.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');
 
@@ -49,6 +50,20 @@ describe('-e / --extra-vars', () => {
   for (const value of badExtraVars) {
     it(`${value} is E_EXTRA_VARS`, () => assert.throws(() => parseExtraVars([value]), (e: unknown) => e instanceof PxeErrors && e.errors[0]!.code === 'E_EXTRA_VARS' && !!e.errors[0]!.hint));
   }
+});
+
+describe('input files are regular files: a device or FIFO is refused at once, not read forever', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxeprov-special-'));
+  const fifo = join(dir, 'fifo.yaml');
+  execFileSync('mkfifo', [fifo]);
+  const refused = (code: string, kind: string) => (e: unknown) =>
+    e instanceof PxeErrors ? e.errors.some((x) => x.code === code && x.message.includes(kind)) : e instanceof PxeError && e.code === code && e.message.includes(kind);
+  for (const [path, kind] of [['/dev/zero', 'is a character device'], [fifo, 'is a FIFO'], [dir, 'is a directory']]) {
+    it(`-e @${basename(path!)}`, () => assert.throws(() => parseExtraVars([`@${path}`]), refused('E_EXTRA_VARS', kind!)));
+    it(`playbook ${basename(path!)}`, () => assert.throws(() => loadPlaybook(path!), refused('E_FILE_NOT_FOUND', kind!)));
+  }
+  it('inventory /dev/zero', () => assert.throws(() => loadInventory('/dev/zero'), refused('E_FILE_NOT_FOUND', 'is a character device')));
+  it('template /dev/zero', () => assert.rejects(renderTemplateFile('/dev/zero', {}), refused('E_FILE_NOT_FOUND', 'is a character device')));
 });
 
 describe('playbook loading', () => {

@@ -90,6 +90,10 @@ const renders: Array<[string, string]> = [
   ["{{ [3, 1, 2, 1] | difference([2, 5]) }} {{ [3, 1, 2, 1] | intersect([1, 2, 5]) }}", '[3, 1] [1, 2]'],
   ["{{ [3, 1] | union([1, 4, 4]) }} {{ [3, 1] | symmetric_difference([1, 4]) }} {{ [3, 1, 3] | unique }}", '[3, 1, 4] [3, 4] [3, 1]'],
   ["{{ [{'a': 1}, {'a': 2}] | difference([{'a': 1}]) }} {{ [{'a': 1}, {'a': 1}] | unique | length }}", "[{'a': 2}] 1"],
+  // Python's *: string and list repetition, numbers multiply
+  ["{{ '-' * 10 }}|{{ 3 * 'ab' }}|{{ 'x' * 0 }}|{{ 'x' * -2 }}|{{ 6 * 7 }}|{{ 2.5 * 3 }}", '----------|ababab|||42|7.5'],
+  ["{{ [1, [2]] * 2 }} {{ 2 * list }} {{ [] * 3 }} {{ list * 0 }}", '[1, [2], 1, [2]] [3, 1, 2, 1, 3, 1, 2, 1] [] []'],
+  ["{{ '=' * (name | length) }}", '====='],
 ];
 
 describe('renderString', () => {
@@ -156,7 +160,29 @@ describe('undefined variables are errors that name them', () => {
       ),
     );
   }
+  for (const [template, message] of [
+    ["{{ 'a' * 'b' }}", "unsupported operand type(s) for *: 'str' and 'str'"],
+    ["{{ d * 2 }}", "unsupported operand type(s) for *: 'dict' and 'int'"],
+    ["{{ 'ab' * 1.5 }}", "unsupported operand type(s) for *: 'str' and 'float'"],
+    ["{{ [1, 2] * 100000000 }}", 'list * 100000000 would hold 200000000 items'],
+  ]) {
+    it(`${template} is an error, not NaN`, () => assert.throws(() => renderString(template!, vars), (e: unknown) => e instanceof PxeError && e.code === 'E_TEMPLATE' && e.message.includes(message!)));
+  }
   it('evalCondition of an undefined name', () => assert.throws(() => evalCondition('nope == 1', vars), /'nope' is undefined/));
+  it('an include, import or extends cycle is one short error naming the chain; the same file included twice is no cycle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    writeFileSync(join(dir, 'base.j2'), '{% extends "base.j2" %}\n');
+    writeFileSync(join(dir, 'twice.j2'), '{% include "line.j2" %}{% include "line.j2" %}');
+    writeFileSync(join(dir, 'line.j2'), '-{{ name }}-\n');
+    writeFileSync(join(dir, 'lookup.j2'), `x{{ lookup('template', '${join(dir, 'lookup.j2')}') }}\n`);
+    for (const [file, chain] of [['base.j2', 'base.j2:1 includes base.j2 again'], ['lookup.j2', 'lookup.j2:1 includes lookup.j2 again']]) {
+      await assert.rejects(renderTemplateFile(join(dir, file!), vars), (e: unknown) => {
+        const message = (e as Error).message;
+        return e instanceof PxeError && e.code === 'E_TEMPLATE' && message === `template include cycle: ${chain}` && e.where.file === join(dir, file!);
+      });
+    }
+    assert.equal(await renderTemplateFile(join(dir, 'twice.j2'), vars), '-World-\n-World-\n');
+  });
   it('a template file names the file and the line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
     const file = join(dir, 'dhcpd.conf.j2');

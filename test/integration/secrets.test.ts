@@ -1,0 +1,148 @@
+/**
+ * Secrets against a real sshd. A task marked no_log shows its name and status and nothing else (no command
+ * line, diff, loop item, skip reason or error text) in the engine's events and report, and in every mode
+ * and stream of the CLI: check, up --check, up, --diff, -v, --json, and to a rescue that reads
+ * ansible_failed_result. A password lookup's result is masked wherever it appears.
+ */
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {Ajv} from 'ajv';
+import type {RunReport, TaskOutcome} from '../../src/engine/events.js';
+import {playRunner, type PlayRunner} from '../helpers/play.js';
+import {startSshd, type TestSshd} from '../helpers/sshd.js';
+
+/** Every value the no_log tasks handle carries this mark: it must never be shown. */
+const MARK = 'Hidden-Mark-7c1e';
+const HIDDEN = 'the output has been hidden due to no_log: true';
+
+let sshd: TestSshd;
+let dir: string;
+let runner: PlayRunner;
+
+const SHOWN = new Set(['Target directory', 'Shown as usual', 'Rescue reads the failure']);
+const tasks = (target: string) => [
+  {name: 'Target directory', file: {path: target, state: 'directory'}},
+  {name: 'Run a command', command: `echo ${MARK}-command`, no_log: true},
+  {name: 'Write content', copy: {content: `${MARK}-content\n`, dest: `${target}/content`}, no_log: true},
+  {name: 'Per item', copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`}, loop: [`${MARK}-item`], no_log: true},
+  {name: 'Fails, ignored', command: {argv: ['sh', '-c', `echo ${MARK}-stderr >&2; exit 3`]}, ignore_errors: true, no_log: true},
+  {command: `echo ${MARK}-unnamed`, no_log: true},
+  {name: 'Skipped', command: 'true', when: `'${MARK}-when' == 'x'`, no_log: true},
+  {
+    name: 'Guarded',
+    block: [{name: 'Fails in a block', command: {argv: ['sh', '-c', `echo ${MARK}-block >&2; exit 4`]}, no_log: true}],
+    rescue: [{name: 'Rescue reads the failure', debug: {msg: 'rescued: {{ ansible_failed_result.msg }}'}}],
+  },
+  {name: 'Shown as usual', command: 'echo visible-output'},
+];
+
+function cli(args: string[]): {code: number | null; stdout: string; stderr: string} {
+  const r = spawnSync('node', ['bin/run.js', ...args], {encoding: 'utf8', env: {...process.env, CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')}});
+  return {code: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+function assertNameAndStatusOnly(outcomes: TaskOutcome[], what: string): void {
+  const hidden = outcomes.filter((o) => !SHOWN.has(o.task));
+  assert.ok(hidden.length >= 7, `${what}: ${hidden.length} no_log outcomes`);
+  for (const o of hidden) {
+    assert.equal(o.summary, HIDDEN, `${what}: ${o.task}`);
+    assert.equal(o.diff, undefined, `${what}: ${o.task} diff`);
+    assert.equal(o.item, undefined, `${what}: ${o.task} item`);
+    if (o.error) assert.deepEqual(Object.keys(o.error).sort(), ['code', 'message']);
+  }
+  assert.ok(outcomes.some((o) => o.task === 'command'), `${what}: an unnamed no_log task is named by its module`);
+}
+
+before(async () => {
+  sshd = await startSshd();
+  dir = mkdtempSync(join(tmpdir(), 'pxeprov-nolog-'));
+  runner = playRunner(sshd, dir);
+});
+
+after(async () => {
+  await sshd?.stop();
+  rmSync(dir, {recursive: true, force: true});
+});
+
+describe('no_log over a real sshd', {concurrency: false}, () => {
+  it('the engine: check and up report only name and status, in events and report; a rescue sees the failure hidden', async () => {
+    const target = join(dir, 'engine');
+    for (const check of [true, false]) {
+      const report = await runner.play(tasks(target), {check});
+      const text = JSON.stringify(report);
+      assert.ok(!text.includes(MARK), `${check ? 'check' : 'up'} report shows a no_log value: ${text}`);
+      assertNameAndStatusOnly(report.hosts[0]!.tasks, check ? 'check' : 'up');
+      const statuses = Object.fromEntries(report.hosts[0]!.tasks.map((t) => [t.task, t.status]));
+      assert.equal(statuses['Write content'], 'changed');
+      assert.equal(statuses['Skipped'], 'skipped');
+      if (!check) {
+        assert.equal(statuses['Fails, ignored'], 'failed');
+        assert.equal(statuses['Fails in a block'], 'failed');
+        assert.equal(report.hosts[0]!.tasks.find((t) => t.task === 'Rescue reads the failure')!.summary, `rescued: ${HIDDEN}`);
+        assert.equal(readFileSync(join(target, 'content'), 'utf8'), `${MARK}-content\n`, 'no_log hides, it still runs');
+      }
+    }
+  });
+
+  it('an input error of a no_log task (found before up changes anything) shows only its code', async () => {
+    const report = await runner.play([{name: 'Bad template', copy: {content: `${MARK} {{ not_defined }}`, dest: join(dir, 'never')}, no_log: true}]);
+    const outcome = report.hosts[0]!.tasks[0]!;
+    assert.deepEqual([outcome.status, outcome.summary, outcome.error], ['failed', HIDDEN, {code: 'E_TEMPLATE', message: HIDDEN}]);
+    assert.ok(!JSON.stringify(report).includes(MARK));
+  });
+
+  it('the CLI: check, up --check, up with --diff and -v, and --json never show a no_log value', async () => {
+    const target = join(dir, 'cli');
+    await runner.play(tasks(target), {check: true});
+    const inventory = join(dir, 'inventory.yaml');
+    const playbook = join(dir, 'site.yaml');
+    const schema = new Ajv({allErrors: true}).compile(JSON.parse(readFileSync('schemas/report.schema.json', 'utf8')));
+    for (const args of [
+      ['check', inventory, '-p', playbook, '-v'],
+      ['check', inventory, '-p', playbook, '--json'],
+      ['up', inventory, '-p', playbook, '--check', '--diff', '-v'],
+      ['up', inventory, '-p', playbook, '--diff', '-vv'],
+      ['up', inventory, '-p', playbook, '--json'],
+    ]) {
+      const {code, stdout, stderr} = cli(args);
+      const what = args.filter((a) => a.startsWith('-') || !a.includes('/')).join(' ');
+      assert.ok(code === 0 || code === 2, `${what}: exit ${code}\n${stderr}`);
+      assert.ok(!stdout.includes(MARK) && !stderr.includes(MARK), `${what} shows a no_log value:\n${stdout}${stderr}`);
+      if (args.includes('--json')) {
+        const report = JSON.parse(stdout) as RunReport;
+        if (args[0] === 'check') assert.ok(schema(report), JSON.stringify(schema.errors));
+        assertNameAndStatusOnly(report.hosts[0]!.tasks, what);
+      } else {
+        assert.match(stderr, /\[t\] Write content - the output has been hidden due to no_log: true$/m, what);
+        assert.match(stderr, /visible-output|echo visible-output/, `${what}: other tasks show as usual`);
+      }
+    }
+  });
+});
+
+describe('a password lookup is a secret', {concurrency: false}, () => {
+  it('its value is masked in diffs, summaries and the report, in check and up', async () => {
+    const target = join(dir, 'lookup');
+    const creds = join(dir, 'credentials', 'app');
+    const play = [
+      {name: 'Target directory', file: {path: target, state: 'directory'}},
+      {name: 'Config with a generated password', copy: {content: `user=app\npassword={{ lookup('password', '${creds} length=24') }}\n`, dest: `${target}/app.conf`}},
+      {name: 'Say it', debug: {msg: `the password is {{ lookup('password', '${creds}') }}`}},
+    ];
+    for (const check of [true, false]) {
+      const report = await runner.play(play, {check});
+      const secret = readFileSync(creds, 'utf8').trim();
+      assert.equal(secret.length, 24);
+      const text = JSON.stringify(report);
+      assert.ok(!text.includes(secret), `${check ? 'check' : 'up'} shows the password: ${text}`);
+      const tasks = report.hosts[0]!.tasks;
+      assert.match(tasks.find((t) => t.task === 'Config with a generated password')!.diff!, /^\+password=\*{8}$/m);
+      assert.equal(tasks.find((t) => t.task === 'Say it')!.summary, 'the password is ********');
+    }
+    assert.match(readFileSync(join(target, 'app.conf'), 'utf8'), /^password=[A-Za-z0-9.,:_-]{24}$/m, 'masked in output only');
+  });
+});
