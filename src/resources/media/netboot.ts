@@ -55,7 +55,8 @@ const bootLink = (args: NetbootArgs) => posix.join(args.tftp_root ?? '/var/lib/t
 const sources = (args: NetbootArgs) => [args.kernel, args.initrd];
 
 function missing(args: NetbootArgs, path: string, where: string, detail?: string): PxeError {
-  return new PxeError('E_FILE_NOT_FOUND', `media ${args.name}: ${path} ${detail ?? 'does not exist'} on the ${where}`, {
+  // On the control machine a missing file is an input error; on the target an earlier task may still create it.
+  return new PxeError(args.remote ? 'E_REMOTE' : 'E_FILE_NOT_FOUND', `media ${args.name}: ${path} ${detail ?? 'does not exist'} on the ${where}`, {
     expected: `the ${path === args.kernel ? 'kernel' : 'initrd'} file of media ${args.name} (kernel:/initrd:)`,
     hint: args.remote
       ? 'netboot_package installs them on the server: check the package ships these paths (dpkg -L <package>)'
