@@ -105,8 +105,9 @@ describe('lab: the real Debian installer runs unattended from a pxeprov server',
       assert.ok(preseed, `d-i fetched its preseed from the server\n${trace}`);
       assert.ok(preseed.client.startsWith('192.168.77.'), preseed.client);
       assert.ok(console.includes(MARKER), `d-i ran the preseed's early command (serial console)\n${trace}`);
-      // The questions d-i used to stop at before it could fetch the preseed.
-      assert.doesNotMatch(console, /Continue without a default route|Name server addresses/, `no network question\n${trace}`);
+      // At priority=critical every question d-i shows is titled [!!]; without the kernel line's answers it
+      // stopped at "[!!] Configure the network ... Continue without a default route?" and never fetched the preseed.
+      assert.doesNotMatch(console, /\[!!\]|Continue without a default route|Name server addresses/, `d-i asked nothing\n${trace}`);
     });
   }
 });
