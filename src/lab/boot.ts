@@ -23,7 +23,7 @@ export interface BootOptions {
   timeoutSeconds?: number;
   /** RAM of the client (default 512 MB; Debian's installer wants 780 MB or it enters its low-memory mode). */
   memoryMb?: number;
-  /** Ends the boot early (e.g. once the server saw the request a test waits for). */
+  /** Ends the boot early (e.g. once the installer printed the marker a test waits for). */
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
