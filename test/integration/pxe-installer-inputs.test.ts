@@ -27,6 +27,7 @@ const cases: [string, Record<string, unknown>, string, RegExp][] = [
   ['the gateway is the server itself', {pxe_gateway: '192.168.1.20'}, "The server's own gateway is a router, not the server", /pxe_gateway 192\.168\.1\.20 is the server's own default route.*set dhcp_routers: 192\.168\.1\.20/],
   ['the gateway is outside the subnet', {pxe_gateway: '10.0.0.1'}, "The server's own gateway is a router, not the server", /must be another address of 192\.168\.1\.0\/24/],
   ['autoinstall without NFS', {nfs_enabled: false, pxe_profiles: [{name: 'noble', media: 'noble', kind: 'autoinstall'}]}, 'Autoinstall profiles boot the live installer from the ISO tree over NFS', /profile noble \(autoinstall\).*set nfs_enabled: true/],
+  ['a kickstart on a netboot package (no tree to install from)', {pxe_profiles: [{name: 'ks', media: 'debian12'}]}, 'Kickstart and autoinstall profiles install from an ISO\'s tree', /profile ks \(kickstart\): media debian12 is a netboot installer with no install tree/],
   ['a preseed on a netboot package without a mirror', {pxe_profiles: [{name: 'bookworm', media: 'debian12', kind: 'preseed'}]}, 'Preseed profiles on a netboot installer name a Debian mirror', /profile bookworm: media debian12 is a netboot installer.*set preseed_mirror_host/],
 ];
 
@@ -58,7 +59,8 @@ describe('PXE roles: what installers need is checked before any change', {concur
   }
 
   it('the same inputs done right pass every check', async () => {
-    const good = {...base, pxe_gateway: '192.168.1.1', pxe_profiles: [{name: 'bookworm', media: 'debian12', kind: 'preseed'}, {name: 'noble', media: 'noble', kind: 'autoinstall'}], preseed_mirror_host: '192.168.1.30'};
+    const good = {...base, pxe_gateway: '192.168.1.1', preseed_mirror_host: '192.168.1.30',
+      pxe_profiles: [{name: 'bookworm', media: 'debian12', kind: 'preseed'}, {name: 'rescue', media: 'debian12', kind: 'manual'}, {name: 'noble', media: 'noble', kind: 'autoinstall'}]};
     const host = {ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519, pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'), ...good};
     writeFileSync(join(dir, 'inventory.yaml'), stringify({all: {children: {pxe: {hosts: {pxe1: host}}}}}));
     const report = await converge({inventory: join(dir, 'inventory.yaml'), playbook: join(dir, 'site.yaml'), tags: ['always'], skipTags: [], extraVars: [], forks: 1, check: true, emit: () => {}});
