@@ -1,7 +1,8 @@
 /**
  * The media role's netboot entries against a real sshd on 127.0.0.1: a kernel/initrd pair on the control
- * machine, a pair already on the server (remote: true) and Debian's debian-installer-12-netboot-amd64
- * package (its text installer found without naming paths) are served as <tftp_root>/<name>/vmlinuz and
+ * machine, a pair already on the server (remote: true), a netboot tarball and Debian's
+ * debian-installer-12-netboot-amd64 package (its text installer found without naming paths) are served as
+ * <tftp_root>/<name>/vmlinuz and
  * initrd.img; a second run touches nothing; a new initrd is drift for check and is swapped in by up,
  * keeping the previous pair only; a missing file fails its task, naming the media.
  */
@@ -9,6 +10,7 @@ import assert from 'node:assert/strict';
 import {existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {execFileSync} from 'node:child_process';
 import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
 import {converge} from '../../src/engine/converge.js';
@@ -41,6 +43,7 @@ const entries = () => [
   {name: 'pair', kernel: 'netboot/linux', initrd: 'netboot/initrd.gz'},
   {name: 'onserver', kernel: join(target, 'src/linux'), initrd: join(target, 'src/initrd.gz'), remote: true},
   {name: 'debian12', netboot_package: 'debian-installer-12-netboot-amd64'},
+  {name: 'tarball', netboot_tarball: 'netboot.tar.gz', kernel: 'debian-installer/amd64/linux', initrd: 'debian-installer/amd64/initrd.gz'},
 ];
 
 async function run(check = false): Promise<RunReport> {
@@ -66,7 +69,13 @@ before(async () => {
   target = join(dir, 'target');
   tftp = join(target, 'tftp');
   process.env.PXEPROV_SSH_CONFIG = join(sshd.dir, 'ssh_config');
+  process.env.PXEPROV_CACHE = join(dir, 'cache');
   mkdirSync(join(dir, 'files/netboot'), {recursive: true});
+  mkdirSync(join(dir, 'unpacked/debian-installer/amd64'), {recursive: true});
+  writeFileSync(join(dir, 'unpacked/debian-installer/amd64/linux'), 'tarball kernel\n');
+  writeFileSync(join(dir, 'unpacked/debian-installer/amd64/initrd.gz'), 'tarball initrd\n');
+  writeFileSync(join(dir, 'unpacked/version.info'), 'Debian version: 12\n');
+  execFileSync('tar', ['-czf', join(dir, 'files/netboot.tar.gz'), '-C', join(dir, 'unpacked'), '.']);
   mkdirSync(join(target, 'src'), {recursive: true});
   mkdirSync(tftp, {recursive: true});
   writeFileSync(join(dir, 'files/netboot/linux'), 'control kernel v1\n');
@@ -87,11 +96,13 @@ describe('media role: netboot installers (kernel/initrd pairs) over a real sshd'
   it('serves each pair as <tftp_root>/<name>/vmlinuz and initrd.img; a second run touches nothing', async () => {
     const first = await run();
     assert.equal(exitCodeOf(first), 0, JSON.stringify(first.hosts[0]!.tasks.filter((t) => t.status === 'failed')));
-    assert.deepEqual(netbootTasks(first).map((t) => t.status), ['changed', 'changed', 'changed']);
+    assert.deepEqual(netbootTasks(first).map((t) => t.status), ['changed', 'changed', 'changed', 'changed']);
     const served = (name: string, file: string) => readFileSync(join(tftp, name, file));
     assert.equal(served('pair', 'vmlinuz').toString(), 'control kernel v1\n');
     assert.equal(served('pair', 'initrd.img').toString(), 'control initrd v1\n');
     assert.equal(served('onserver', 'initrd.img').toString(), 'server initrd\n');
+    assert.equal(served('tarball', 'vmlinuz').toString(), 'tarball kernel\n');
+    assert.equal(served('tarball', 'initrd.img').toString(), 'tarball initrd\n');
     assert.deepEqual(served('debian12', 'vmlinuz'), readFileSync(join(DI, 'linux')), "the package's text installer kernel");
     assert.deepEqual(served('debian12', 'initrd.img'), readFileSync(join(DI, 'initrd.gz')));
     assert.match(readlinkSync(join(tftp, 'pair')), /^\.pxeprov-boot\/pair-[0-9a-f]{12}$/, 'a symlink swapped in one step');
@@ -100,7 +111,7 @@ describe('media role: netboot installers (kernel/initrd pairs) over a real sshd'
     const before = snapshot(target);
     const second = await run();
     assert.equal(exitCodeOf(second), 0);
-    assert.deepEqual(netbootTasks(second).map((t) => t.status), ['ok', 'ok', 'ok']);
+    assert.deepEqual(netbootTasks(second).map((t) => t.status), ['ok', 'ok', 'ok', 'ok']);
     assert.deepEqual(snapshot(target), before, 'no path changed: not content, mode, mtime or inode');
   });
 
@@ -126,6 +137,21 @@ describe('media role: netboot installers (kernel/initrd pairs) over a real sshd'
     writeFileSync(join(dir, 'files/netboot/initrd.gz'), 'control initrd v3\n');
     assert.equal(exitCodeOf(await run()), 0);
     assert.deepEqual(generations(), [second, readlinkSync(join(tftp, 'pair'))].map((l) => l.split('/')[1]!).sort(), 'older pairs are removed');
+  });
+
+  it('a tarball without the named kernel fails before any change, saying what it holds', async () => {
+    writeInventory([{name: 'tarball', netboot_tarball: 'netboot.tar.gz', kernel: 'debian-installer/i386/linux', initrd: 'debian-installer/amd64/initrd.gz'}]);
+    try {
+      const before = snapshot(target);
+      const report = await run();
+      assert.equal(exitCodeOf(report), 1);
+      const failed = report.hosts[0]!.tasks.find((t) => t.status === 'failed')!;
+      assert.match(failed.summary, /media tarball: netboot\.tar\.gz has no debian-installer\/i386\/linux or debian-installer\/amd64\/initrd\.gz/);
+      assert.match(failed.error!.hint!, /bsdtar -tf netboot\.tar\.gz/);
+      assert.deepEqual(snapshot(target), before);
+    } finally {
+      writeInventory(entries());
+    }
   });
 
   it('a missing file fails its task, naming the media and the path; the served pair stays', async () => {
