@@ -80,9 +80,11 @@ function segments(instancePath: string): string[] {
   return instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function label(segs: string[], opts: CheckOptions): string {
+function label(segs: string[], opts: CheckOptions, data?: unknown): string {
   const name = [...segs].reverse().find((s) => !/^\d+$/.test(s));
-  const parts = [opts.what, name && `'${name}'`].filter(Boolean);
+  // An entry of a list (media_isos[2]) is named by its own name: key when it has one.
+  const entry = /^\d+$/.test(segs.at(-1) ?? '') && typeof (data as {name?: unknown} | null)?.name === 'string' ? `entry '${(data as {name: string}).name}'` : undefined;
+  const parts = [opts.what, name && `'${name}'`, entry].filter(Boolean);
   return parts.length ? parts.join(' ') + ': ' : '';
 }
 
@@ -112,7 +114,7 @@ function toPxeError(e: ErrorObject, y: YamlFile | undefined, opts: CheckOptions)
     }
     case 'required': {
       const key = String(e.params.missingProperty);
-      return new PxeError(code, `${label(segs, opts)}missing required key '${key}'`, {...at(path), expected: `'${key}' to be set`});
+      return new PxeError(code, `${label(segs, opts, e.data)}missing required key '${key}'`, {...at(path), expected: `'${key}' to be set`});
     }
     case 'type': {
       const types = String(e.params.type).split(',').map((t) => TYPE_WORDS[t] ?? t);
@@ -131,7 +133,7 @@ function toPxeError(e: ErrorObject, y: YamlFile | undefined, opts: CheckOptions)
     }
     case 'anyOf':
     case 'oneOf':
-      return new PxeError(code, `${label(segs, opts)}${typeName(e.data)} matches none of the allowed forms`, {
+      return new PxeError(code, `${label(segs, opts, e.data)}${typeName(e.data)} matches none of the allowed forms`, {
         ...at(path),
         expected: describeAlternatives(e.schema),
       });

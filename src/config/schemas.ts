@@ -25,6 +25,44 @@ export const connectionVars = {
   ansible_python_interpreter: text('Ignored by pxeprov (no Python on the target is needed).'),
 } as const;
 
+const DI_NETBOOT_PACKAGE = '^debian-installer-[0-9]+-netboot-[a-z0-9]+$';
+const exclusive = (...keys: string[]) => ({not: {anyOf: keys.map((k) => ({required: [k]}))}});
+
+/** One install media of the media role: an ISO, a netboot installer package or tarball, or a kernel/initrd pair. */
+const mediaEntry = {
+  type: 'object',
+  description: 'Install media, served under its name: an ISO, a netboot installer package or tarball, or a kernel/initrd pair.',
+  properties: {
+    name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Served as <tftp_root>/<name>/ (and <install_root>/<name>/ for an ISO); profiles name it in media:.'},
+    iso: text('An ISO on the control machine (or on the server with remote: true), extracted into an install tree.'),
+    netboot_package: text('A Debian package that ships a netboot installer (e.g. debian-installer-12-netboot-amd64), installed on the server.'),
+    netboot_tarball: text("A netboot tarball on the control machine (e.g. Debian's netboot.tar.gz); kernel and initrd are paths inside it."),
+    kernel: text('The kernel: inside the ISO or the tarball, a path on the server for a package, or a file for a kernel/initrd pair.'),
+    initrd: text('The initrd, like kernel.'),
+    remote: flag('iso, or the kernel/initrd pair, are paths on the server instead of the control machine.'),
+  },
+  required: ['name'],
+  additionalProperties: false,
+  oneOf: [
+    {description: 'an ISO: iso (kernel and initrd default to images/pxeboot/ inside it)', required: ['iso'], ...exclusive('netboot_package', 'netboot_tarball')},
+    {description: 'a netboot package: netboot_package (kernel and initrd needed unless it is a debian-installer-<N>-netboot-<arch> package)', required: ['netboot_package'], ...exclusive('iso', 'netboot_tarball', 'remote')},
+    {description: 'a netboot tarball: netboot_tarball, kernel and initrd (paths inside it)', required: ['netboot_tarball', 'kernel', 'initrd'], ...exclusive('iso', 'netboot_package', 'remote')},
+    {description: 'a kernel/initrd pair: kernel and initrd (files on the control machine, or on the server with remote: true)', required: ['kernel', 'initrd'], ...exclusive('iso', 'netboot_package', 'netboot_tarball')},
+  ],
+  if: {required: ['netboot_package'], properties: {netboot_package: {not: {pattern: DI_NETBOOT_PACKAGE}}}},
+  then: {required: ['kernel', 'initrd']},
+};
+
+/** The PXE roles' structured variables, typed so a malformed entry is reported at validate with its place. */
+export const roleVars = {
+  media_isos: {
+    type: ['array', 'string'],
+    pattern: '\\{[{%]',
+    items: mediaEntry,
+    description: 'Install media (role media): a list of entries, or a template that renders to one.',
+  },
+} as const;
+
 export const inventorySchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: `${SCHEMA_BASE}/inventory.schema.json`,
@@ -42,8 +80,8 @@ export const inventorySchema = {
       },
       additionalProperties: false,
     },
-    hostVars: {type: ['object', 'null'], description: 'Variables of one host.', properties: connectionVars},
-    vars: {type: ['object', 'null'], description: 'Variables of every host of the group.', properties: connectionVars},
+    hostVars: {type: ['object', 'null'], description: 'Variables of one host.', properties: {...connectionVars, ...roleVars}},
+    vars: {type: ['object', 'null'], description: 'Variables of every host of the group.', properties: {...connectionVars, ...roleVars}},
   },
 } as const;
 
@@ -53,7 +91,7 @@ export const varsSchema = {
   $id: `${SCHEMA_BASE}/vars.schema.json`,
   title: 'pxeprov variables file',
   type: ['object', 'null'],
-  properties: connectionVars,
+  properties: {...connectionVars, ...roleVars},
 } as const;
 
 const roleImport = (description: string) => ({

@@ -21,6 +21,10 @@ export interface BootOptions {
   /** BIOS client's NIC (and so iPXE ROM): e1000, QEMU's default, or virtio (faster under TCG). UEFI uses virtio. */
   nic?: 'e1000' | 'virtio';
   timeoutSeconds?: number;
+  /** RAM of the client (default 512 MB; Debian's installer wants 780 MB or it enters its low-memory mode). */
+  memoryMb?: number;
+  /** Ends the boot early (e.g. once the installer printed the marker a test waits for). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -43,7 +47,7 @@ export function randomMac(): string {
 }
 
 async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): Promise<string[]> {
-  const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', '512', '-smp', '1', '-display', 'none', '-vga', 'none',
+  const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', String(o.memoryMb ?? 512), '-smp', '1', '-display', 'none', '-vga', 'none',
     '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-boot', 'n',
     '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`];
   if (!o.uefi) {
@@ -63,7 +67,7 @@ async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): 
 
 /**
  * Powers on a QEMU PXE client on the lab LAN, follows its serial console into a timeline, and always
- * ends QEMU (at the kickstart marker, a failure, the timeout, or Ctrl-C) and removes its tap.
+ * ends QEMU (at the kickstart marker, a failure, the timeout, the caller's signal, or Ctrl-C) and removes its tap.
  */
 export async function bootClient(options: BootOptions = {}): Promise<BootResult> {
   const n = labNames(options.prefix);
@@ -90,6 +94,12 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
   try {
     const outcome = await new Promise<string>((resolve) => {
       const timer = setTimeout(() => resolve(`timed out after ${timeoutMs / 1000} s`), timeoutMs);
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve('stopped by the caller');
+      };
+      if (options.signal?.aborted) onAbort();
+      options.signal?.addEventListener('abort', onAbort, {once: true});
       let partial = '';
       const onData = (chunk: Buffer) => {
         const at = (Date.now() - started) / 1000;

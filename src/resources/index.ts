@@ -9,12 +9,13 @@ import {assert, debug, fail, set_fact, warn} from './control.js';
 import {file} from './file.js';
 import {lineinfile} from './lineinfile.js';
 import {media} from './media/index.js';
+import {netboot} from './media/netboot.js';
 import {network} from './network/index.js';
 import {service} from './service.js';
 import {find, slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Resource} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, network, service, set_fact, shell, slurp, stat, template, warn];
+const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, netboot, network, service, set_fact, shell, slurp, stat, template, warn];
 
 export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));

@@ -32,9 +32,31 @@ describe('PXE role templates', () => {
     assert.match(menu, /LABEL ks\n {2}MENU LABEL CentOS 7 kickstart\n {2}KERNEL \/centos7\/vmlinuz\n {2}APPEND initrd=\/centos7\/initrd\.img inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}IPAPPEND 2/);
     assert.match(menu, /ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\//, 'not quoted for pxelinux');
     assert.doesNotMatch(menu, /"ds=/);
-    assert.match(menu, /url=http:\/\/192\.168\.1\.20\/preseed\/bookworm\.cfg interface=auto inst\.text/);
+    assert.match(menu, /url=http:\/\/192\.168\.1\.20\/preseed\/bookworm\.cfg interface=auto .* inst\.text/);
     assert.match(menu, /LABEL local\n {2}MENU LABEL Boot from the local disk\n {2}LOCALBOOT 0/);
     assert.match(menu, /LABEL memtest/);
+  });
+  // d-i asks these before it fetches the preseed: no router and no name server from DHCP (the default
+  // LAN), and the host name of a reservation; casper needs its root (the ISO tree over NFS) first.
+  const preseedArgs = (menu: string) => /url=http:\/\/192\.168\.1\.20\/preseed\/\S+ (.*)/.exec(menu)![1]!.split(' ');
+  const earlyAnswers: [string, Record<string, unknown>, Record<string, unknown> | null, string[]][] = [
+    ['no router, no DNS (the defaults)', {}, null, ['interface=auto', 'netcfg/no_default_route=true', 'netcfg/get_nameservers=none', 'locale=en_US', 'keymap=us']],
+    ['DHCP hands out DNS: its first server', {pxe_dns: ['192.168.1.1', '192.168.1.2']}, null, ['netcfg/get_nameservers=192.168.1.1']],
+    ['a named answer wins', {preseed_nameservers: ['10.0.0.53'], ks_lang: 'de_DE.UTF-8', ks_keyboard: 'de'}, null, ['netcfg/get_nameservers=10.0.0.53', 'locale=de_DE', 'keymap=de']],
+    ['a reservation: its host name', {}, {name: 'deb01', mac: '52:54:00:00:00:01', profile: 'bookworm'}, ['hostname=deb01']],
+  ];
+  for (const [what, extra, host, expected] of earlyAnswers) {
+    it(`preseed menu entries answer d-i's questions before the preseed: ${what}`, async () => {
+      for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
+        const args = preseedArgs(await render('syslinux', template, {host, ...extra}));
+        for (const arg of expected) assert.ok(args.includes(arg), `${template}: ${arg} in ${args.join(' ')}`);
+        assert.equal(args.some((a) => a.startsWith('hostname=')), host !== null, 'a host name only for a reservation');
+      }
+    });
+  }
+  it('autoinstall entries give casper its root (the ISO tree over NFS) and the network before the autoinstall data', async () => {
+    const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: null});
+    assert.match(menu, /KERNEL \/noble\/vmlinuz\n {2}APPEND initrd=\/noble\/initrd\.img autoinstall ip=dhcp netboot=nfs nfsroot=192\.168\.1\.20:\/srv\/install\/noble ds=nocloud-net;s=/);
   });
   it('a per-host pxelinux file boots its profile with its own kickstart', async () => {
     const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: inventory.dhcp_hosts[0]});
