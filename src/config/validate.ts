@@ -50,7 +50,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
   const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
-  const warnings: string[] = [];
+  const warnings: string[] = [...(inventory?.warnings ?? [])];
   let hosts = inventory?.hosts.size ?? 0;
   if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
   if (playbook) {

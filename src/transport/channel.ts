@@ -3,7 +3,6 @@
  * their request, bodies written in order honouring backpressure, an idle timer on the request the
  * agent is working on, and the failure of every pending request when the connection drops.
  */
-import type {ClientChannel} from 'ssh2';
 import {ERROR_CODES, PxeError} from '../errors.js';
 import type {ErrorCode} from '../errors.js';
 import {FrameError, FrameParser, encodeRequest, excerpt} from './frames.js';
@@ -37,6 +36,35 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** The agent's stdio: an ssh2 exec channel, or a local child process's pipes (local.ts). */
+export interface AgentStream {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'exit', listener: (code: number | null) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+  write(chunk: Buffer): boolean;
+  /** No more requests: the agent sees EOF and exits. */
+  end(): unknown;
+  /** Stop the agent now. */
+  close(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  readonly stderr: {on(event: 'data', listener: (chunk: Buffer) => void): unknown; off(event: 'data', listener: (chunk: Buffer) => void): unknown};
+}
+
+/** What carries the agent: one SSH connection (connection.ts) or a local child process (local.ts). */
+export interface AgentLink {
+  /** Runs a POSIX sh command line; its stdio becomes the agent's stream. */
+  exec(command: string): Promise<AgentStream>;
+  /** `listener` hears why the link went away (closed, failed). */
+  onLost(listener: (reason: string) => void): void;
+  /** Ends the link (and every jump connection under it). */
+  end(): void;
+  /** Settles once the link is closed. */
+  readonly closed: Promise<void>;
+}
+
 /** Bootstrap frames (id 0) and stderr go to whoever starts the agent. */
 export interface BootHandler {
   frame(tag: string, payload: Buffer): void;
@@ -62,7 +90,7 @@ export class AgentChannel {
 
   constructor(
     readonly host: string,
-    readonly channel: ClientChannel,
+    readonly channel: AgentStream,
     private readonly defaultTimeoutMs: number,
     private readonly redact: (text: string) => string,
   ) {
