@@ -148,7 +148,7 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
     });
     stream.on('close', () => {
       if (started) return;
-      const stderr = redact(channel.stderrTail.split(marker).join('').replace(SU_PROMPT, '').trim());
+      const stderr = redact(channel.stderrTail.split(marker).join('').replace(/\bPassword: ?/g, '').trim());
       if (become && /sudo|su:|password|authentication/i.test(stderr)) {
         const hint =
           become.method === 'su'
