@@ -39,7 +39,7 @@ export const ERROR_CODES = {
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
   E_HOST_KEY: {exit: 1, summary: "The host key is unknown or changed in known_hosts."},
-  E_BECOME: {exit: 1, summary: 'sudo refused (a password is needed, or the password is wrong).'},
+  E_BECOME: {exit: 1, summary: 'sudo or su refused (a password is needed, or the password is wrong).'},
   E_AGENT: {exit: 1, summary: 'The remote agent did not start or its byte stream is corrupt (often a shell banner).'},
   E_TIMEOUT: {exit: 1, summary: 'A connection or a request took longer than its timeout.'},
   E_DISCONNECTED: {exit: 1, summary: 'The connection dropped while a request was in flight.'},
