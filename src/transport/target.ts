@@ -107,9 +107,9 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A file list as OpenSSH takes it: space separated (quotes allowed), ~ expanded. */
+/** A file list as OpenSSH takes it: space separated (quotes allowed; the ssh config parser already split it), ~ expanded. */
 function fileList(value: string | string[]): string[] {
-  return ([] as string[]).concat(value).flatMap((v) => splitShellWords(v)).map(expandHome);
+  return (Array.isArray(value) ? value : splitShellWords(value)).map(expandHome);
 }
 
 const USER_KNOWN_HOSTS = '~/.ssh/known_hosts ~/.ssh/known_hosts2';
