@@ -3,8 +3,8 @@
  * error (file:line), an `ansible_*` variable it does not read is a warning. Nothing is ignored in silence.
  */
 import {formatWhere, PxeError} from '../errors.js';
-import {connectionVarProblem, isUnhonouredAnsibleVar} from '../transport/vars.js';
-import type {SourcePos, Vars} from './model.js';
+import {connectionVarProblem, isConnectionVar, isUnhonouredAnsibleVar} from '../transport/vars.js';
+import type {Play, SourcePos, Vars} from './model.js';
 
 export interface VarsOwner {
   /** "host 'pxe1'" or "group 'all'", for messages. */
@@ -23,6 +23,27 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
       errors.push(new PxeError('E_CONNECTION_VAR', `${owner.label}: ${problem.message}`, {where, expected: problem.expected, hint: problem.hint}));
     } else if (isUnhonouredAnsibleVar(key)) {
       warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); README lists the connection variables it honours`);
+    }
+  }
+}
+
+/**
+ * A play's vars and vars_files: pxeprov connects with the inventory's variables only, so a connection
+ * variable set there would be silently unused (su expected, sudo run): an error; other ansible_* a warning.
+ */
+export function checkPlayConnectionVars(play: Play, errors: PxeError[], warnings: string[]): void {
+  const names = new Set([play.vars, ...play.varsFiles].flatMap((vars) => Object.keys(vars ?? {})));
+  for (const name of names) {
+    if (isConnectionVar(name)) {
+      errors.push(
+        new PxeError('E_CONNECTION_VAR', `play '${play.name}' sets ${name}, which pxeprov reads from the inventory only`, {
+          where: play.pos,
+          expected: 'connection variables in the inventory (host or group vars, group_vars/, host_vars/)',
+          hint: `move ${name} to the inventory`,
+        }),
+      );
+    } else if (isUnhonouredAnsibleVar(name)) {
+      warnings.push(`${formatWhere(play.pos)}: play '${play.name}': ${name} is not used by pxeprov (it has no effect)`);
     }
   }
 }
