@@ -2,7 +2,8 @@
  * The inventory's connection variables, checked where they are written: a value pxeprov cannot use is an
  * error (file:line), an `ansible_*` variable it does not read is a warning. Nothing is ignored in silence.
  */
-import {formatWhere, PxeError} from '../errors.js';
+import {formatWhere, PxeError, type Where} from '../errors.js';
+import {parseSshCommonArgs} from '../transport/spec.js';
 import {connectionVarProblem, isConnectionVar, isUnhonouredAnsibleVar} from '../transport/vars.js';
 import type {Play, SourcePos, Vars} from './model.js';
 
@@ -21,6 +22,8 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
     const problem = connectionVarProblem(key, value);
     if (problem) {
       errors.push(new PxeError('E_CONNECTION_VAR', `${owner.label}: ${problem.message}`, {where, expected: problem.expected, hint: problem.hint}));
+    } else if (SSH_ARGS.has(key) && typeof value === 'string') {
+      checkSshArgs(key, value, owner, where, errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {
       warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); README lists the connection variables it honours`);
     }
@@ -45,5 +48,17 @@ export function checkPlayConnectionVars(play: Play, errors: PxeError[], warnings
     } else if (isUnhonouredAnsibleVar(name)) {
       warnings.push(`${formatWhere(play.pos)}: play '${play.name}': ${name} is not used by pxeprov (it has no effect)`);
     }
+  }
+}
+
+const SSH_ARGS = new Set(['ansible_ssh_common_args', 'ansible_ssh_extra_args']);
+
+/** OpenSSH options: one pxeprov cannot honour safely is an error, one it does not act on a warning. */
+function checkSshArgs(key: string, value: string, owner: VarsOwner, where: Where, errors: PxeError[], warnings: string[]): void {
+  try {
+    const {ignored = []} = parseSshCommonArgs(value);
+    if (ignored.length) warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key}: ${ignored.join(', ')} not used by pxeprov (no effect)`);
+  } catch (error) {
+    errors.push(new PxeError('E_CONNECTION_VAR', `${owner.label}: ${key}: ${(error as Error).message}`, {where, expected: 'OpenSSH options pxeprov honours (see the connection variables table)'}));
   }
 }

@@ -91,6 +91,10 @@ export interface SshArgs {
   user?: string;
   identityFile?: string;
   connectTimeout?: number;
+  /** -F: another ssh config file. */
+  sshConfigFile?: string;
+  /** What pxeprov does not act on (ControlMaster, -C…), as written: validate reports it. */
+  ignored?: string[];
 }
 
 /** OpenSSH's StrictHostKeyChecking values (ask: pxeprov has no one to ask, so it refuses like yes). */
@@ -115,28 +119,38 @@ function applyOption(out: SshArgs, option: string): void {
   else if (key === 'user') out.user = value;
   else if (key === 'identityfile') out.identityFile = value;
   else if (key === 'connecttimeout') out.connectTimeout = positive(option, value);
+  else if (key === 'proxycommand') throw new Error(`-o ${option}: ProxyCommand is not supported (the connection would not take that route); use ProxyJump`);
+  else (out.ignored ??= []).push(`-o ${option}`);
 }
+
+/** ssh(1)'s options that take a value. */
+const VALUE_FLAGS = 'BbcDEeFIiJLlmOopQRSWw';
 
 function positive(option: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) === 0) throw new Error(`${option}: expected a positive number`);
   return Number(value);
 }
 
-/** The options of ansible_ssh_common_args that pxeprov honours; others are ignored. */
+/** The options of ansible_ssh_common_args: those pxeprov honours, and the others listed in `ignored`. */
 export function parseSshCommonArgs(args: string): SshArgs {
   const out: SshArgs = {};
   const words = splitShellWords(args);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    const flag = /^-([oJpil])(.*)$/.exec(w);
-    if (!flag) continue;
+    const flag = /^-(.)(.*)$/.exec(w);
+    if (!flag || !VALUE_FLAGS.includes(flag[1]!)) {
+      (out.ignored ??= []).push(w);
+      continue;
+    }
     const value = flag[2] || words[++i];
     if (value === undefined) throw new Error(`${w} needs a value`);
     if (flag[1] === 'o') applyOption(out, value);
     else if (flag[1] === 'J') out.proxyJump = value;
     else if (flag[1] === 'p') out.port = positive(w, value);
     else if (flag[1] === 'i') out.identityFile = value;
-    else out.user = value;
+    else if (flag[1] === 'l') out.user = value;
+    else if (flag[1] === 'F') out.sshConfigFile = value;
+    else (out.ignored ??= []).push(flag[2] ? w : `${w} ${value}`);
   }
   return out;
 }
@@ -193,6 +207,7 @@ export function connectionSpecFromVars(hostName: string, vars: Record<string, un
     globalKnownHostsFile: common.globalKnownHostsFile,
     hostKeyChecking: bool(vars, 'pxeprov_host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking') ?? common.strictHostKeyChecking,
     proxyJump: common.proxyJump,
+    sshConfigFile: common.sshConfigFile,
     become: bool(vars, 'ansible_become'),
     becomeMethod: str(vars, 'ansible_become_method') as BecomeMethod | undefined,
     becomeUser: str(vars, 'ansible_become_user'),

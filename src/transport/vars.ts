@@ -18,7 +18,7 @@ export const ANSIBLE_VARS: Readonly<Record<string, string>> = {
   ansible_ssh_password: 'same as `ansible_password`',
   ansible_ssh_private_key_file: 'private key (ed25519, ecdsa, rsa); default: ssh config `IdentityFile`, then `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`',
   ansible_private_key_file: 'same as `ansible_ssh_private_key_file`',
-  ansible_ssh_common_args: 'OpenSSH options; honoured: `-o StrictHostKeyChecking=…`, `-o UserKnownHostsFile=…`, `-o GlobalKnownHostsFile=…`, `-o ProxyJump=…`, `-o Port/User/IdentityFile/ConnectTimeout=…`, `-J`, `-p`, `-i`, `-l`; other options are ignored',
+  ansible_ssh_common_args: 'OpenSSH options: StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump, Port, User, IdentityFile, ConnectTimeout, -J -p -i -l -F; others have no effect (validate warns), ProxyCommand is an error',
   ansible_ssh_extra_args: 'read like `ansible_ssh_common_args` (after it)',
   ansible_timeout: 'seconds to connect (TCP + handshake + authentication), default 10; also `ansible_ssh_timeout`',
   ansible_ssh_timeout: 'same as `ansible_timeout`',

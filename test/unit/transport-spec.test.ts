@@ -13,12 +13,16 @@ describe('ssh common args', () => {
     ['-o StrictHostKeyChecking=yes -oUserKnownHostsFile=/dev/null', {strictHostKeyChecking: true, userKnownHostsFile: '/dev/null'}],
     ['-o "ProxyJump admin@bastion:2222"', {proxyJump: 'admin@bastion:2222'}],
     ["-J 'jump1,jump2' -p 2200 -i ~/.ssh/lab -l deploy", {proxyJump: 'jump1,jump2', port: 2200, identityFile: '~/.ssh/lab', user: 'deploy'}],
-    ['-o ControlMaster=auto -o ControlPersist=60s -C', {}],
+    ['-o ControlMaster=auto -o ControlPersist=60s -C', {ignored: ['-o ControlMaster=auto', '-o ControlPersist=60s', '-C']}],
+    ['-F ~/.ssh/lab_config -c aes128-ctr -vvv', {sshConfigFile: '~/.ssh/lab_config', ignored: ['-c aes128-ctr', '-vvv']}],
+    ['-o StrictHostKeyChecking=accept-new -o "GlobalKnownHostsFile /g"', {strictHostKeyChecking: 'accept-new', globalKnownHostsFile: '/g'}],
     ['-o stricthostkeychecking=off -o ConnectTimeout=5', {strictHostKeyChecking: false, connectTimeout: 5}],
   ];
   for (const [args, want] of cases) it(args, () => assert.deepEqual(parseSshCommonArgs(args), want));
 
   it('rejects a flag without its value', () => assert.throws(() => parseSshCommonArgs('-o')));
+  it('rejects ProxyCommand: the connection would not take that route', () => assert.throws(() => parseSshCommonArgs('-o ProxyCommand="ssh -W %h:%p bastion"'), /ProxyJump/));
+  it('rejects a port that is not a number', () => assert.throws(() => parseSshCommonArgs('-p ssh'), /positive number/));
 
   it('splits words like a shell', () => {
     assert.deepEqual(splitShellWords(`a 'b c' "d \\"e\\"" f\\ g ''`), ['a', 'b c', 'd "e"', 'f g', '']);

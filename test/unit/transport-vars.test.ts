@@ -110,12 +110,13 @@ describe('ansible_* variables pxeprov does not read', () => {
   it('are reported with file:line from YAML, INI and group_vars, and honoured ones are not', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-vars-'));
     mkdirSync(join(dir, 'group_vars'));
-    writeFileSync(join(dir, 'inventory.yaml'), 'all:\n  vars:\n    ansible_user: admin\n    ansible_shell_type: csh\n  hosts:\n    pxe1:\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_become_exe: /usr/local/bin/sudo\n');
+    writeFileSync(join(dir, 'inventory.yaml'), 'all:\n  vars:\n    ansible_user: admin\n    ansible_shell_type: csh\n    ansible_ssh_common_args: -o ControlMaster=auto -o StrictHostKeyChecking=no -C\n  hosts:\n    pxe1:\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_become_exe: /usr/local/bin/sudo\n');
     writeFileSync(join(dir, 'group_vars', 'all.yaml'), 'ntp: pool.example\nansible_ssh_executable: /opt/ssh\n');
     const yaml = loadInventory(join(dir, 'inventory.yaml'));
     assert.deepEqual(yaml.warnings.map((w) => w.replace(`${dir}/`, '').replace(/ \(it has no effect\).*$/, '')), [
       "inventory.yaml:4:5: group 'all': ansible_shell_type is not used by pxeprov",
-      "inventory.yaml:8:7: host 'pxe1': ansible_become_exe is not used by pxeprov",
+      "inventory.yaml:5:5: group 'all': ansible_ssh_common_args: -o ControlMaster=auto, -C not used by pxeprov (no effect)",
+      "inventory.yaml:9:7: host 'pxe1': ansible_become_exe is not used by pxeprov",
       "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
     ]);
     writeFileSync(join(dir, 'hosts.ini'), '[pxe]\npxe1 ansible_host=10.0.0.1 ansible_ssh_retries=3\n\n[pxe:vars]\nansible_pipelining=true\n');
