@@ -1,36 +1,18 @@
 /**
- * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones), what each means,
- * and what a usable value of each is. Pure: `validate` checks an inventory with it (file:line) and
+ * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones; README says what each
+ * means) and what a usable value of each is. Pure: `validate` checks an inventory with it (file:line) and
  * connectionSpecFromVars() checks again at run time, so a value pxeprov cannot use is never reached.
  */
 
-/** Every honoured `ansible_*` variable and what it does (README's table is checked against this list). */
-export const ANSIBLE_VARS: Readonly<Record<string, string>> = {
-  ansible_connection: '`ssh` (default; `paramiko` and `smart` mean ssh too) or `local`: the agent runs in a local `sh`, no SSH',
-  ansible_host: 'address, or an alias of `~/.ssh/config` (default: the inventory name); old name `ansible_ssh_host`',
-  ansible_ssh_host: 'old name of `ansible_host`',
-  ansible_port: 'port, 1-65535 (default 22 / ssh config); old name `ansible_ssh_port`',
-  ansible_ssh_port: 'old name of `ansible_port`',
-  ansible_user: 'user (default ssh config, then the local user); old name `ansible_ssh_user`',
-  ansible_ssh_user: 'old name of `ansible_user`',
-  ansible_password: 'password authentication (also `ansible_ssh_pass`, `ansible_ssh_password`)',
-  ansible_ssh_pass: 'same as `ansible_password`',
-  ansible_ssh_password: 'same as `ansible_password`',
-  ansible_ssh_private_key_file: 'private key (ed25519, ecdsa, rsa); default: ssh config `IdentityFile`, then `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`',
-  ansible_private_key_file: 'same as `ansible_ssh_private_key_file`',
-  ansible_ssh_common_args: 'OpenSSH options: StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, ProxyJump, Port, User, IdentityFile, ConnectTimeout, -J -p -i -l -F; others have no effect (validate warns), ProxyCommand is an error',
-  ansible_ssh_extra_args: 'read like `ansible_ssh_common_args` (after it)',
-  ansible_timeout: 'seconds to connect (TCP + handshake + authentication), default 10; also `ansible_ssh_timeout`',
-  ansible_ssh_timeout: 'same as `ansible_timeout`',
-  ansible_host_key_checking: '`false` is `StrictHostKeyChecking no` (also `ansible_ssh_host_key_checking`)',
-  ansible_ssh_host_key_checking: 'same as `ansible_host_key_checking`',
-  ansible_become: 'run the agent as another user',
-  ansible_become_method: '`sudo` (default) or `su`',
-  ansible_become_user: 'default `root`',
-  ansible_become_password: "sudo's or su's password (also `ansible_become_pass`); never in argv or output",
-  ansible_become_pass: 'same as `ansible_become_password`',
-  ansible_python_interpreter: 'accepted and unused: the agent needs no Python',
-};
+/** Every `ansible_*` variable pxeprov honours (README's connection variables table is checked against it). */
+export const ANSIBLE_VARS: ReadonlySet<string> = new Set([
+  'ansible_connection', 'ansible_host', 'ansible_ssh_host', 'ansible_port', 'ansible_ssh_port',
+  'ansible_user', 'ansible_ssh_user', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password',
+  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_ssh_common_args',
+  'ansible_ssh_extra_args', 'ansible_timeout', 'ansible_ssh_timeout', 'ansible_host_key_checking',
+  'ansible_ssh_host_key_checking', 'ansible_become', 'ansible_become_method', 'ansible_become_user',
+  'ansible_become_password', 'ansible_become_pass', 'ansible_python_interpreter',
+]);
 
 /** ansible_connection values, and the transport each one means. */
 export const CONNECTION_TYPES: Readonly<Record<string, 'ssh' | 'local'>> = {ssh: 'ssh', paramiko: 'ssh', smart: 'ssh', local: 'local'};
@@ -48,7 +30,7 @@ const PXEPROV_VARS = new Set([...SECONDS, 'pxeprov_host_key_checking', 'pxeprov_
 
 /** A variable the transport reads (and so checks). */
 export function isConnectionVar(name: string): boolean {
-  return name in ANSIBLE_VARS || PXEPROV_VARS.has(name);
+  return ANSIBLE_VARS.has(name) || PXEPROV_VARS.has(name);
 }
 
 export function parseFlag(value: unknown): boolean | undefined {
@@ -114,5 +96,5 @@ export function connectionVarProblem(name: string, value: unknown): VarProblem |
 
 /** An `ansible_*` name pxeprov does not read: reported, never silently ignored. */
 export function isUnhonouredAnsibleVar(name: string): boolean {
-  return name.startsWith('ansible_') && !(name in ANSIBLE_VARS);
+  return name.startsWith('ansible_') && !ANSIBLE_VARS.has(name);
 }

@@ -134,6 +134,6 @@ describe('README', () => {
   it('has a row for every honoured ansible_* variable, and no row for one that is not', () => {
     const firstCells = [...readme.matchAll(/^\| (`ansible_[^|]*)\|/gm)].map((m) => m[1]!);
     const documented = firstCells.flatMap((cell) => [...cell.matchAll(/`(ansible_[a-z_]+)`/g)].map((m) => m[1]!));
-    assert.deepEqual([...new Set(documented)].sort(), Object.keys(ANSIBLE_VARS).sort());
+    assert.deepEqual([...new Set(documented)].sort(), [...ANSIBLE_VARS].sort());
   });
 });
