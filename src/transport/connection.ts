@@ -117,7 +117,7 @@ function recordHostKey(target: Target, token: string, blob: Buffer): void {
   const file = target.knownHostsFiles[0];
   if (!file) throw new Error('no UserKnownHostsFile to record it in');
   if (!existsSync(dirname(file))) mkdirSync(dirname(file), {recursive: true, mode: 0o700});
-  appendFileSync(file, knownHostsLine(token, blob), {mode: 0o600});
+  appendFileSync(file, knownHostsLine(token, blob, target.hashKnownHosts), {mode: 0o600});
 }
 
 function connectError(target: Target, error: Error & {level?: string; code?: string}): PxeError {

@@ -2,7 +2,7 @@
  * OpenSSH known_hosts: parsing and matching (plain, wildcard, negated, hashed "|1|salt|hash" and
  * "[host]:port" entries), and the line accept-new records. Pure: tested with data.
  */
-import {createHash, createHmac} from 'node:crypto';
+import {createHash, createHmac, randomBytes} from 'node:crypto';
 
 export interface KnownHostEntry {
   marker?: '@revoked' | '@cert-authority';
@@ -84,9 +84,11 @@ export function checkHostKey(entries: KnownHostLine[], token: string, blob: Buff
   return recorded ? {status: 'changed', recorded} : {status: 'unknown'};
 }
 
-/** The known_hosts line that records `blob` for `token` (as ssh-keyscan and accept-new write it). */
-export function knownHostsLine(token: string, blob: Buffer): string {
-  return `${token} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
+/** The known_hosts line that records `blob` for `token` (as accept-new writes it; hashed like HashKnownHosts yes). */
+export function knownHostsLine(token: string, blob: Buffer, hash = false): string {
+  const salt = randomBytes(20);
+  const name = hash ? `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(token).digest('base64')}` : token;
+  return `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
 }
 
 /** Host key types recorded for `token`, so the handshake can prefer a type we can check. */

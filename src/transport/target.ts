@@ -1,6 +1,6 @@
 /**
  * A ConnectionSpec completed from ~/.ssh/config (HostName, User, Port, IdentityFile, ProxyJump,
- * StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile; Include expanded) and OpenSSH's
+ * StrictHostKeyChecking, UserKnownHostsFile, GlobalKnownHostsFile, HashKnownHosts; Include expanded) and OpenSSH's
  * defaults. Explicit spec values win over the ssh config, as with `ssh -o`.
  */
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
@@ -28,6 +28,8 @@ export interface Target {
   /** GlobalKnownHostsFile: read only. */
   globalKnownHostsFiles: string[];
   hostKeyChecking: HostKeyChecking;
+  /** HashKnownHosts: record new keys under a hashed name. */
+  hashKnownHosts: boolean;
   connectTimeoutMs: number;
 }
 
@@ -137,6 +139,7 @@ export function resolveTarget(spec: ConnectionSpec): Target {
     knownHostsFiles: fileList(spec.knownHostsFile ?? cfg.userknownhostsfile ?? USER_KNOWN_HOSTS),
     globalKnownHostsFiles: fileList(spec.globalKnownHostsFile ?? cfg.globalknownhostsfile ?? GLOBAL_KNOWN_HOSTS),
     hostKeyChecking: spec.hostKeyChecking ?? strictFromConfig(first(cfg.stricthostkeychecking), spec.name),
+    hashKnownHosts: first(cfg.hashknownhosts)?.toLowerCase() === 'yes',
     connectTimeoutMs: (spec.connectTimeout ?? 10) * 1000,
   };
 }

@@ -57,7 +57,9 @@ export function connectionVarProblem(name: string, value: unknown): VarProblem |
   if (!isConnectionVar(name) || value === undefined || value === null || value === '') return undefined;
   const secret = SECRETS.has(name);
   const shown = secret ? '(the value)' : JSON.stringify(value);
-  if (typeof value === 'object') return {message: `${name} must be a single value, not ${Array.isArray(value) ? 'a list' : 'a mapping'}`, expected: 'a string or a number'};
+  if (Array.isArray(value) || (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)) {
+    return {message: `${name} must be a single value, not ${Array.isArray(value) ? 'a list' : 'a mapping'}`, expected: 'a string or a number'};
+  }
   const text = String(value);
   if (hasTemplate(text)) {
     return {

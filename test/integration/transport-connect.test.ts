@@ -247,17 +247,22 @@ describe('ssh config', () => {
     );
   });
 
-  it('follows Include (globs, relative to ~/.ssh) and takes StrictHostKeyChecking and UserKnownHostsFile from it', async () => {
+  it('follows Include (globs, relative to ~/.ssh) and takes StrictHostKeyChecking, UserKnownHostsFile and HashKnownHosts from it', async () => {
     const ssh = join(home, '.ssh');
     mkdirSync(join(ssh, 'conf.d'), {recursive: true});
     writeFileSync(join(ssh, 'config'), 'Include conf.d/*.conf\n');
     writeFileSync(join(ssh, 'conf.d', '10-lab.conf'), `Host included\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n  UserKnownHostsFile ~/.ssh/included_known\n`);
-    writeFileSync(join(ssh, 'conf.d', '20-all.conf'), 'Host *\n  StrictHostKeyChecking accept-new\n');
+    writeFileSync(join(ssh, 'conf.d', '20-all.conf'), 'Host *\n  StrictHostKeyChecking accept-new\n  HashKnownHosts yes\n');
     writeFileSync(join(ssh, 'conf.d', '30-ignored.txt'), 'Host included\n  Port 1\n');
     await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
       withAgent({name: 'testhost', host: 'included'}, async (a) => assert.equal(a.facts.user, 'root')),
     );
-    assert.match(readFileSync(join(ssh, 'included_known'), 'utf8'), new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} `));
+    const recorded = readFileSync(join(ssh, 'included_known'), 'utf8');
+    assert.match(recorded, /^\|1\|\S+ ssh-ed25519 \S+\n$/, 'recorded under a hashed name (HashKnownHosts yes)');
+    await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
+      withAgent({name: 'testhost', host: 'included', hostKeyChecking: true}, async (a) => assert.equal(a.facts.user, 'root')),
+    );
+    assert.equal(readFileSync(join(ssh, 'included_known'), 'utf8'), recorded);
   });
 
   it('goes through a ProxyJump host (forwardOut)', async () => {

@@ -66,6 +66,10 @@ describe('known_hosts', () => {
     const line = knownHostsLine('[10.0.0.9]:2222', ED);
     assert.match(line, /^\[10\.0\.0\.9\]:2222 ssh-ed25519 \S+\n$/);
     assert.deepEqual(checkHostKey(parseKnownHosts(line), '[10.0.0.9]:2222', ED), {status: 'known'});
+    const hashedLine = knownHostsLine('[10.0.0.9]:2222', ED, true);
+    assert.match(hashedLine, /^\|1\|[A-Za-z0-9+/=]{28}\|[A-Za-z0-9+/=]{28} ssh-ed25519 /);
+    assert.deepEqual(checkHostKey(parseKnownHosts(hashedLine), '[10.0.0.9]:2222', ED), {status: 'known'});
+    assert.deepEqual(checkHostKey(parseKnownHosts(hashedLine), '[10.0.0.8]:2222', ED), {status: 'unknown'});
   });
   it('refuses a revoked key', () => assert.deepEqual(checkHostKey(entries, 'evil', ED2), {status: 'revoked'}));
   it('ignores cert authorities', () => assert.equal(checkHostKey(entries, 'a.lab', ED2).status, 'unknown'));
