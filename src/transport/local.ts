@@ -47,7 +47,9 @@ export function openLocal(host: string): AgentLink {
       // SSH_CONNECTION of the session pxeprov itself may run in says nothing about this host's facts.
       const env = {...process.env};
       delete env.SSH_CONNECTION;
-      child = spawn('/bin/sh', ['-c', command], {stdio: 'pipe', env});
+      // A session of its own, without pxeprov's terminal: sudo and su see what they see over SSH (no tty, the
+      // password on stdin), and the agent ends on EOF, as over SSH, when pxeprov goes away.
+      child = spawn('/bin/sh', ['-c', command], {stdio: 'pipe', env, detached: true});
       exited = once(child, 'close').then(
         () => undefined,
         () => undefined,
