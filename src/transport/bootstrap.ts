@@ -152,7 +152,7 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
       if (become && /sudo|su:|password|authentication/i.test(stderr)) {
         const hint =
           become.method === 'su'
-            ? `check ansible_become_password (the password of ${become.user}) and that su may run ${options.shell} for ${become.user}`
+            ? `check ansible_become_user and ansible_become_password (the password of ${become.user})`
             : /password is required/i.test(stderr)
               ? 'set ansible_become_password, or allow NOPASSWD for this user in sudoers'
               : undefined;
