@@ -57,8 +57,10 @@ export function globFiles(pattern: string): string[] {
       let names: string[];
       try {
         names = readdirSync(dir);
-      } catch {
-        return []; // as glob(3): a directory that cannot be listed matches nothing
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return []; // nothing there: the pattern matches nothing
+        throw new PxeError('E_CONNECT', `ssh config Include ${pattern}: cannot list ${dir}: ${(error as Error).message}`, {cause: error});
       }
       return names.filter((n) => re.test(n) && (part.startsWith('.') || !n.startsWith('.'))).sort().map((n) => join(dir, n));
     });
@@ -80,7 +82,13 @@ export function sshConfigText(path: string, depth = 0): string {
   }
   const out: string[] = [];
   let header: string | undefined;
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new PxeError('E_CONNECT', `cannot read the ssh config ${path}: ${(error as Error).message}`, {cause: error});
+  }
+  for (const line of text.split('\n')) {
     if (BLOCK.test(line)) header = line;
     const include = INCLUDE.exec(line);
     if (!include) {
@@ -90,9 +98,9 @@ export function sshConfigText(path: string, depth = 0): string {
     for (const word of splitShellWords(include[1]!.replace(/\s+#.*$/, ''))) {
       const pattern = expandHome(word);
       for (const file of globFiles(isAbsolute(pattern) ? pattern : join(homedir(), '.ssh', pattern))) {
-        const text = sshConfigText(file, depth + 1);
-        out.push(text);
-        if (text.split('\n').some((l) => BLOCK.test(l))) out.push(header ?? 'Host *');
+        const included = sshConfigText(file, depth + 1);
+        out.push(included);
+        if (included.split('\n').some((l) => BLOCK.test(l))) out.push(header ?? 'Host *');
       }
     }
   }
@@ -121,7 +129,13 @@ const DEFAULT_KEYS = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
 
 export function resolveTarget(spec: ConnectionSpec): Target {
   const alias = spec.host ?? spec.name;
-  const cfg = lookupSshConfig(sshConfigPath(spec), alias);
+  let cfg: Record<string, string | string[]>;
+  try {
+    cfg = lookupSshConfig(sshConfigPath(spec), alias);
+  } catch (error) {
+    if (!(error instanceof PxeError)) throw error;
+    throw new PxeError(error.code, error.message, {where: {host: spec.name}, hint: error.hint, cause: error});
+  }
   const identity = cfg.identityfile === undefined ? [] : ([] as string[]).concat(cfg.identityfile);
   const explicitKeys = spec.privateKeyFile !== undefined || identity.length > 0;
   const keyFiles = (spec.privateKeyFile ? [spec.privateKeyFile] : identity.length ? identity : DEFAULT_KEYS).map(expandHome);

@@ -117,7 +117,7 @@ describe('ssh config Include', () => {
   it('refuses an Include that includes itself', () => {
     const config = join(dir, 'loop');
     write('loop', `Include ${config}\n`);
-    assert.throws(() => lookupSshConfig(config, 'x'), (e: unknown) => e instanceof PxeError && /nested more than 16 deep/.test(e.message));
+    assert.throws(() => resolveTarget({name: 'pxe1', sshConfigFile: config}), (e: unknown) => e instanceof PxeError && /nested more than 16 deep/.test(e.message) && e.where.host === 'pxe1');
   });
 
   it('takes StrictHostKeyChecking and the known_hosts files from it, and refuses an unknown value', () => {
