@@ -21,7 +21,9 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
     const where = {...owner.at(key), ...(owner.host === undefined ? {} : {host: owner.host})};
     const problem = connectionVarProblem(key, value);
     if (problem) {
-      errors.push(new PxeError('E_CONNECTION_VAR', `${owner.label}: ${problem.message}`, {where, expected: problem.expected, hint: problem.hint}));
+      // A host's variable: the location names the host already.
+      const message = owner.host === undefined ? `${owner.label}: ${problem.message}` : problem.message;
+      errors.push(new PxeError('E_CONNECTION_VAR', message, {where, expected: problem.expected, hint: problem.hint}));
     } else if (SSH_ARGS.has(key) && typeof value === 'string') {
       checkSshArgs(key, value, owner, where, errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {

@@ -182,7 +182,7 @@ export function connectionSpecFromVars(hostName: string, vars: Record<string, un
   const where = {host: hostName};
   for (const [key, value] of Object.entries(vars)) {
     const problem = connectionVarProblem(key, value);
-    if (problem) throw new PxeError('E_CONNECTION_VAR', `host '${hostName}': ${problem.message}`, {where, expected: problem.expected, hint: problem.hint});
+    if (problem) throw new PxeError('E_CONNECTION_VAR', problem.message, {where, expected: problem.expected, hint: problem.hint});
   }
   let common: SshArgs = {};
   for (const key of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {

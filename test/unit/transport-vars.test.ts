@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {loadInventory} from '../../src/config/inventory.js';
-import {PxeError} from '../../src/errors.js';
+import {errorsOf, PxeError} from '../../src/errors.js';
 import {connectionSpecFromVars} from '../../src/transport/spec.js';
 import {ANSIBLE_VARS, connectionVarProblem} from '../../src/transport/vars.js';
 
@@ -126,6 +126,28 @@ describe('ansible_* variables pxeprov does not read', () => {
       "hosts.ini:5:1: group 'pxe': ansible_pipelining is not used by pxeprov",
       "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
     ]);
+  });
+});
+
+describe('connection variable errors at validate', () => {
+  it('name the host (or the group), the variable and what is supported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-vars-'));
+    writeFileSync(join(dir, 'inventory.yaml'), 'pxe:\n  vars:\n    ansible_become_method: runas\n  hosts:\n    pxe1:\n      ansible_connection: winrm\n');
+    const errors = (() => {
+      try {
+        loadInventory(join(dir, 'inventory.yaml'));
+        return [];
+      } catch (e) {
+        return errorsOf(e) ?? [];
+      }
+    })();
+    assert.deepEqual(
+      errors.map((e) => [e.code, e.where.line, e.where.host, e.message, e.expected]),
+      [
+        ['E_CONNECTION_VAR', 3, undefined, `group 'pxe': ansible_become_method "runas" is not supported`, 'one of: sudo, su'],
+        ['E_CONNECTION_VAR', 6, 'pxe1', 'ansible_connection "winrm" is not supported', 'one of: ssh, paramiko, smart, local'],
+      ],
+    );
   });
 });
 
