@@ -11,9 +11,10 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+// Unref'd: a timer alone never keeps pxeprov running; the connection it watches does.
 const systemClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

@@ -395,6 +395,18 @@ describe('failures', () => {
     await assert.rejects(connect(sshd.spec({port: proxy.port})), isPxe('E_CONNECT', /ECONNREFUSED/));
   });
 
+  it('fails a request that makes no progress for pxeprov_request_timeout, and those queued behind it', async () => {
+    const agent = await connect(sshd.spec({requestTimeout: 1}));
+    try {
+      const stuck = agent.exec(['sleep', '30']);
+      const queued = agent.stat(['/etc/hostname']);
+      await assert.rejects(stuck, isPxe('E_TIMEOUT', /exec sleep on testhost made no progress for 1s/));
+      await assert.rejects(queued, isPxe('E_TIMEOUT', /stat \/etc\/hostname on testhost was queued behind exec sleep/));
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('fails every pending request with E_DISCONNECTED naming the request in flight', async () => {
     const proxy = await tcpProxy(sshd.port);
     const known = join(sshd.dir, 'kh-cut');
