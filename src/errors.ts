@@ -34,11 +34,12 @@ export const ERROR_CODES = {
   E_EXTRA_VARS: {exit: 3, summary: '-e/--extra-vars is not key=value, @file.yaml or a JSON object.'},
   E_TEMPLATE: {exit: 3, summary: 'A template does not render (syntax error, undefined variable, filter error).'},
   E_VARS: {exit: 3, summary: 'A variable is invalid for the role that uses it (e.g. a subnet that does not contain pxe_ip).'},
+  E_CONNECTION_VAR: {exit: 3, summary: 'A connection variable has a value pxeprov cannot use (unsupported ansible_connection or become method, bad port, a control character).'},
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
   E_HOST_KEY: {exit: 1, summary: "The host key is unknown or changed in known_hosts."},
-  E_BECOME: {exit: 1, summary: 'sudo refused (a password is needed, or the password is wrong).'},
+  E_BECOME: {exit: 1, summary: 'sudo or su refused (a password is needed, or the password is wrong).'},
   E_AGENT: {exit: 1, summary: 'The remote agent did not start or its byte stream is corrupt (often a shell banner).'},
   E_TIMEOUT: {exit: 1, summary: 'A connection or a request took longer than its timeout.'},
   E_DISCONNECTED: {exit: 1, summary: 'The connection dropped while a request was in flight.'},

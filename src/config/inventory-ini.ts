@@ -4,6 +4,7 @@
  * JSON lists/objects parsed, quoted values stay strings.
  */
 import {PxeError, PxeErrors} from '../errors.js';
+import {checkConnectionVars} from './connection-checks.js';
 import {expandHostRange} from './host-range.js';
 import {addHost, rawGroup, type RawInventory} from './inventory-raw.js';
 import type {SourcePos, Vars} from './model.js';
@@ -93,7 +94,10 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
     if (section.kind === 'vars') {
       const eq = trimmed.indexOf('=');
       if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got '${trimmed}'`, col, 'key=value');
-      groupVars.push({group: section.group, key: trimmed.slice(0, eq).trim(), value: iniValue(trimmed.slice(eq + 1).trim()), where: section.where!});
+      const key = trimmed.slice(0, eq).trim();
+      const value = iniValue(trimmed.slice(eq + 1).trim());
+      checkConnectionVars({[key]: value}, {label: `group '${section.group}'`, at: () => where(col)}, errors, raw.warnings);
+      groupVars.push({group: section.group, key, value, where: section.where!});
       return;
     }
     if (section.kind === 'children') {
@@ -105,10 +109,12 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
     const [first, ...rest] = tokens as [Token, ...Token[]];
     if (first.text.includes('=')) return fail(`expected a host name before '${first.text}'`, first.col, 'host [key=value …]', 'variables for a whole group go under [group:vars]');
     const vars: Vars = {};
+    const cols: Record<string, number> = {};
     for (const t of rest) {
       const eq = t.text.indexOf('=');
       if (eq <= 0) return fail(`expected key=value after the host name, got '${t.text}'`, t.col, 'host [key=value …]', "quote a value that holds spaces: key='a b'");
       vars[t.text.slice(0, eq)] = iniValue(t.text.slice(eq + 1), t.quoted);
+      cols[t.text.slice(0, eq)] = t.col;
     }
     let name = first.text;
     const port = /^([^:[\]]+|\[[^\]]+\]):(\d+)$/.exec(name);
@@ -116,6 +122,7 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
       name = port[1]!;
       vars.ansible_port ??= Number(port[2]);
     }
+    checkConnectionVars(vars, {label: `host '${name}'`, host: name, at: (key) => where(cols[key] ?? first.col)}, errors, raw.warnings);
     try {
       for (const host of expandHostRange(name, where(first.col))) addHost(raw, section.group, host, vars, where(first.col));
     } catch (e) {

@@ -17,10 +17,12 @@ export interface RawHost {
 export interface RawInventory {
   groups: Map<string, RawGroup>;
   hosts: Map<string, RawHost>;
+  /** What is accepted but worth saying (an ansible_* variable pxeprov does not read), with its location. */
+  warnings: string[];
 }
 
 export function emptyRaw(): RawInventory {
-  return {groups: new Map([['all', newGroup()]]), hosts: new Map()};
+  return {groups: new Map([['all', newGroup()]]), hosts: new Map(), warnings: []};
 }
 
 function newGroup(pos?: SourcePos): RawGroup {

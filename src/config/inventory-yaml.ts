@@ -1,5 +1,6 @@
 /** Ansible's YAML inventory (all / hosts / children / vars) → RawInventory, every error with its position. */
 import {PxeError, PxeErrors} from '../errors.js';
+import {checkConnectionVars} from './connection-checks.js';
 import {expandHostRange} from './host-range.js';
 import {addHost, rawGroup, type RawInventory} from './inventory-raw.js';
 import type {Vars} from './model.js';
@@ -23,8 +24,10 @@ export function readYamlInventory(y: YamlFile, raw: RawInventory): void {
 function readGroup(y: YamlFile, raw: RawInventory, name: string, def: GroupDef, path: YamlPath, errors: PxeError[]): void {
   const group = rawGroup(raw, name, posAt(y, path, true));
   Object.assign(group.vars, def?.vars ?? {});
+  checkConnectionVars(def?.vars, {label: `group '${name}'`, at: (key) => posAt(y, [...path, 'vars', key], true)}, errors, raw.warnings);
   for (const [pattern, vars] of Object.entries(def?.hosts ?? {})) {
     const where = posAt(y, [...path, 'hosts', pattern], true);
+    checkConnectionVars(vars, {label: `host '${pattern}'`, host: pattern, at: (key) => posAt(y, [...path, 'hosts', pattern, key], true)}, errors, raw.warnings);
     try {
       for (const host of expandHostRange(pattern, where)) addHost(raw, name, host, vars ?? {}, where);
     } catch (e) {

@@ -88,8 +88,8 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
   };
   const order = (a: string, b: string) => depthOf(a) - depthOf(b) || a.localeCompare(b);
 
-  const groupFiles = varsDirs.map((d) => loadVarsDir(join(d, 'group_vars'), raw.groups.keys(), errors));
-  const hostFiles = varsDirs.map((d) => loadVarsDir(join(d, 'host_vars'), raw.hosts.keys(), errors));
+  const groupFiles = varsDirs.map((d) => loadVarsDir(join(d, 'group_vars'), raw.groups.keys(), errors, 'group', raw.warnings));
+  const hostFiles = varsDirs.map((d) => loadVarsDir(join(d, 'host_vars'), raw.hosts.keys(), errors, 'host', raw.warnings));
   if (errors.length) throw new PxeErrors(errors);
 
   const groups = new Map<string, InventoryGroup>();
@@ -111,7 +111,7 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
     Object.assign(vars, h.vars, ...hostFiles.map((m) => m.get(name) ?? {}));
     hosts.set(name, {name, vars, groups: hostGroups.sort(), pos: h.pos});
   }
-  return {source, hosts, groups};
+  return {source, hosts, groups, warnings: raw.warnings};
 }
 
 function checkCycles(raw: RawInventory, errors: PxeError[]): void {

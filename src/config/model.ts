@@ -33,6 +33,8 @@ export interface Inventory {
   source: string;
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;
+  /** Accepted but reported: ansible_* variables pxeprov does not read, with file:line. */
+  warnings: string[];
 }
 
 export interface Task {

@@ -7,6 +7,7 @@ import {existsSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
+import {checkConnectionVars, checkPlayConnectionVars} from './connection-checks.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
@@ -50,11 +51,14 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
   const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
-  const warnings: string[] = [];
+  const warnings: string[] = [...(inventory?.warnings ?? [])];
+  // -e wins over the inventory for the connection too.
+  checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
   let hosts = inventory?.hosts.size ?? 0;
   if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
+    for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
     if (inventory) warnings.push(...playHosts(playbook, inventory));
   }
   if (errors.length) throw new PxeErrors(errors);

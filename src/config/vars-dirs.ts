@@ -5,10 +5,11 @@
 import {readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
+import {checkConnectionVars, type VarsOwner} from './connection-checks.js';
 import type {Vars} from './model.js';
 import {checkSchema} from './schema-check.js';
 import {varsSchema} from './schemas.js';
-import {loadYaml} from './yaml.js';
+import {posAt, loadYaml} from './yaml.js';
 
 const VARS_EXT = /\.(ya?ml|json)$/;
 const IGNORED = /(^\.|~$|\.(orig|bak|swp|retry|md|txt)$)/;
@@ -33,20 +34,30 @@ function filesUnder(dir: string): string[] {
   return list(dir).flatMap((n) => (isDir(join(dir, n)) ? filesUnder(join(dir, n)) : VARS_EXT.test(n) || !n.includes('.') ? [join(dir, n)] : []));
 }
 
+/** An inventory's vars file: its connection variables are checked too (errors, and warnings into `warnings`). */
+interface InventoryVarsFile {
+  owner: Omit<VarsOwner, 'at'>;
+  warnings: string[];
+}
+
 /** Load one vars file: a mapping (or empty), connection variables type-checked. */
-export function loadVarsFile(file: string, errors: PxeError[], what = 'vars file'): Vars {
+export function loadVarsFile(file: string, errors: PxeError[], what = 'vars file', inventory?: InventoryVarsFile): Vars {
   return (
     collectErrors(errors, () => {
       const y = loadYaml(file, what);
       const problems = checkSchema(varsSchema, y.value, y);
+      if (inventory && !problems.length) checkConnectionVars(y.value as Vars, {...inventory.owner, at: (key) => posAt(y, [key], true)}, problems, inventory.warnings);
       if (problems.length) throw new PxeErrors(problems);
       return (y.value ?? {}) as Vars;
     }) ?? {}
   );
 }
 
-/** NAME → merged vars of its files in `dir` (e.g. group_vars/), for the names asked (Ansible's lookup). */
-export function loadVarsDir(dir: string, names: Iterable<string>, errors: PxeError[]): Map<string, Vars> {
+/**
+ * NAME → merged vars of its files in `dir` (e.g. group_vars/), for the names asked (Ansible's lookup);
+ * `kind` says whose variables they are, for the connection variable checks.
+ */
+export function loadVarsDir(dir: string, names: Iterable<string>, errors: PxeError[], kind: 'group' | 'host', warnings: string[]): Map<string, Vars> {
   const byName = new Map<string, Vars>();
   const entries = new Set(list(dir));
   if (entries.size === 0) return byName;
@@ -57,7 +68,8 @@ export function loadVarsDir(dir: string, names: Iterable<string>, errors: PxeErr
       const path = join(dir, entry);
       files.push(...(isDir(path) ? filesUnder(path) : [path]));
     }
-    if (files.length) byName.set(name, Object.assign({}, ...files.map((f) => loadVarsFile(f, errors))));
+    const owner = {label: `${kind} '${name}'`, ...(kind === 'host' ? {host: name} : {})};
+    if (files.length) byName.set(name, Object.assign({}, ...files.map((f) => loadVarsFile(f, errors, 'vars file', {owner, warnings}))));
   }
   return byName;
 }

@@ -5,8 +5,7 @@
 import {createHash} from 'node:crypto';
 import type {Readable} from 'node:stream';
 import {PxeError} from '../errors.js';
-import type {AgentChannel, Reply} from './channel.js';
-import type {SshConnection} from './connection.js';
+import type {AgentChannel, AgentLink, Reply} from './channel.js';
 import {parseFacts} from './facts.js';
 import {parseListing, parseStat, parseTree} from './payloads.js';
 import type {
@@ -41,7 +40,7 @@ export class AgentClient implements Agent {
     readonly host: string,
     readonly readOnly: boolean,
     private readonly channel: AgentChannel,
-    private readonly connection: SshConnection,
+    private readonly link: AgentLink,
   ) {}
 
   private error(code: 'E_REMOTE', message: string): PxeError {
@@ -275,16 +274,16 @@ export class AgentClient implements Agent {
 
   async close(): Promise<void> {
     if (this.channel.isDead) {
-      this.connection.end();
+      this.link.end();
       return;
     }
     this.channel.closing = true;
     const closed = new Promise<void>((resolve) => {
-      this.connection.client.once('close', () => resolve());
+      void this.link.closed.then(resolve);
       setTimeout(resolve, 2000).unref();
     });
     this.channel.channel.end();
-    this.connection.end();
+    this.link.end();
     await closed;
   }
 }

@@ -1,16 +1,19 @@
 /**
- * Starting agent.sh: one exec channel running `[sudo] SHELL -c STAGE1`. Stage 1 announces itself
- * (frame S), reads a length line and exactly that many bytes with `dd bs=1` (no read-ahead, which
- * dash and busybox sh do on `sh -s`), and evals them; the agent answers READY (frame R).
- * With a become password, sudo prompts with a random marker on stderr and only then gets the
- * password on stdin: never in argv, never echoed.
+ * Starting agent.sh: one command running `[sudo|su …] SHELL -c STAGE1` (an SSH exec channel, or a local
+ * `sh -c` for ansible_connection: local). Stage 1 announces itself (frame S), reads a length line and
+ * exactly that many bytes with `dd bs=1` (no read-ahead, which dash and busybox sh do on `sh -s`), and
+ * evals them; the agent answers READY (frame R).
+ * With a become password, sudo prompts with a random marker on stderr (su with its "Password:" prompt)
+ * and only then gets the password on stdin: never in argv, never echoed.
  */
 import {randomBytes} from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import type {ClientChannel, Client} from 'ssh2';
 import {PxeError} from '../errors.js';
 import {AgentChannel} from './channel.js';
+import type {AgentStream} from './channel.js';
+import {ProgressTimer} from './progress-timer.js';
+import type {BecomeMethod} from './vars.js';
 
 export const AGENT_VERSION = '1';
 
@@ -40,67 +43,94 @@ export function shellQuote(word: string): string {
 export interface BootOptions {
   shell: string;
   readOnly: boolean;
-  become?: {user: string; password?: string};
+  become?: {method: BecomeMethod; user: string; password?: string};
 }
 
-/** The exec command line; `marker` is sudo's prompt when a password is given. */
+/** The command line that starts the agent; `marker` is sudo's prompt when a password is given. */
 export function agentCommand(options: BootOptions, marker: string): string {
   const shell = options.shell.split(/\s+/).filter(Boolean).map(shellQuote).join(' ');
+  const mode = options.readOnly ? 'ro' : 'rw';
   const become = options.become;
+  // SSH_CONNECTION is expanded by the login shell, before sudo drops it.
+  if (become?.method === 'su') {
+    // su runs `/bin/sh -c CMD ARGS…` as the user; its prompt is matched in the C locale.
+    const inner = `exec ${shell} -c "$0" pxeprov "$1" "$2"`;
+    return `LC_ALL=C su -s /bin/sh -c ${shellQuote(inner)} ${shellQuote(become.user)} ${shellQuote(STAGE1)} "$SSH_CONNECTION" ${mode}`;
+  }
   const sudo = !become
     ? ''
     : become.password === undefined
       ? `sudo -n -u ${shellQuote(become.user)} -- `
       : `sudo -k -S -p ${shellQuote(marker)} -u ${shellQuote(become.user)} -- `;
-  // SSH_CONNECTION is expanded by the login shell, before sudo drops it.
-  return `${sudo}${shell} -c ${shellQuote(STAGE1)} pxeprov "$SSH_CONNECTION" ${options.readOnly ? 'ro' : 'rw'}`;
+  return `${sudo}${shell} -c ${shellQuote(STAGE1)} pxeprov "$SSH_CONNECTION" ${mode}`;
 }
 
-function openExec(client: Client, command: string, host: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => {
-    client.exec(command, (error, channel) => {
-      if (error) reject(new PxeError('E_AGENT', `cannot start the agent on ${host}: ${error.message}`, {where: {host}, cause: error}));
-      else resolve(channel);
-    });
-  });
+/** su's password prompt ("Password: ", no newline after it) at the end of its stderr. */
+const SU_PROMPT = /assword[^\n]*:\s*$/;
+
+export interface StartTimeouts {
+  /** Start-up may go this long without a byte from the agent (time the control side was busy excluded). */
+  startMs: number;
+  requestMs: number;
 }
 
-/** Opens the channel and starts the agent; resolves with the channel once the agent is READY. */
-export async function startAgent(client: Client, host: string, options: BootOptions, timeouts: {connectMs: number; requestMs: number}): Promise<{channel: AgentChannel; ready: string}> {
-  const password = options.become?.password;
+/** Runs the agent's command through `exec` and starts the agent; resolves with the channel once it is READY. */
+export async function startAgent(exec: (command: string) => Promise<AgentStream>, host: string, options: BootOptions, timeouts: StartTimeouts): Promise<{channel: AgentChannel; ready: string}> {
+  const become = options.become;
+  const password = become?.password;
   const marker = `[pxeprov-sudo-${randomBytes(6).toString('hex')}]`;
   const redact = (text: string) => (password ? text.split(password).join('********') : text);
-  const exec = await openExec(client, agentCommand(options, marker), host);
-  const channel = new AgentChannel(host, exec, timeouts.requestMs, redact);
+  const stream = await exec(agentCommand(options, marker));
+  const channel = new AgentChannel(host, stream, timeouts.requestMs, redact);
   const where = {host};
+  const refused = (message: string, hint: string) => {
+    channel.fail(() => new PxeError('E_BECOME', message, {where, hint}));
+    stream.close();
+  };
   let prompts = 0;
   let started = false;
   const ready = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      channel.fail(() => new PxeError('E_TIMEOUT', `the agent on ${host} did not start within ${timeouts.connectMs / 1000}s`, {where}));
-      exec.close();
-    }, timeouts.connectMs);
+    const timer = new ProgressTimer(timeouts.startMs, () => {
+      const secs = timeouts.startMs / 1000;
+      channel.fail(
+        () =>
+          new PxeError('E_TIMEOUT', `the agent on ${host} did not start: nothing came from it for ${secs}s`, {
+            where,
+            hint: `if ${host} is just slow (or very busy), give it longer with pxeprov_agent_timeout (seconds, default 10) in the inventory`,
+          }),
+      );
+      stream.close();
+    });
     const done = (error?: PxeError, value?: string) => {
-      clearTimeout(timer);
+      timer.stop();
       started = true;
-      exec.stderr.off('data', onStderr);
+      stream.stderr.off('data', onStderr);
+      stream.off('data', onData);
       channel.boot = undefined;
       if (error) reject(error);
       else resolve(value!);
     };
+    const onData = () => timer.progress();
     const onStderr = () => {
+      timer.progress();
+      if (!become) return;
+      if (become.method === 'su') {
+        if (prompts > 0 || !SU_PROMPT.test(channel.stderrTail)) return;
+        prompts = 1;
+        if (password === undefined) refused(`su on ${host} asks for the password of ${become.user}`, 'set ansible_become_password (the password of the become user)');
+        else channel.send(Buffer.from(`${password}\n`));
+        return;
+      }
       if (password === undefined) return;
       const seen = channel.stderrTail.split(marker).length - 1;
       if (seen > prompts) {
         prompts = seen;
         if (prompts === 1) channel.send(Buffer.from(`${password}\n`));
-        else {
-          channel.fail(() => new PxeError('E_BECOME', `sudo on ${host} refused the become password (as ${options.become!.user})`, {where, hint: 'check ansible_become_password'}));
-          exec.close();
-        }
+        else refused(`sudo on ${host} refused the become password (as ${become.user})`, 'check ansible_become_password');
       }
     };
-    exec.stderr.on('data', onStderr);
+    stream.on('data', onData);
+    stream.stderr.on('data', onStderr);
     channel.boot = {
       frame: (tag, payload) => {
         if (tag === 'S') {
@@ -113,19 +143,20 @@ export async function startAgent(client: Client, host: string, options: BootOpti
       failed: (error) => done(error),
     };
     let code: number | undefined;
-    exec.on('exit', (c: number | null) => {
+    stream.on('exit', (c: number | null) => {
       code = c ?? undefined;
     });
-    exec.on('close', () => {
+    stream.on('close', () => {
       if (started) return;
-      const stderr = redact(channel.stderrTail.split(marker).join('').trim());
-      if (/sudo|password/i.test(stderr)) {
-        channel.fail(() =>
-          new PxeError('E_BECOME', `sudo on ${host} refused: ${stderr.split('\n').slice(-2).join(' ')}`, {
-            where,
-            hint: /password is required/i.test(stderr) ? 'set ansible_become_password, or allow NOPASSWD for this user in sudoers' : undefined,
-          }),
-        );
+      const stderr = redact(channel.stderrTail.split(marker).join('').replace(/\bPassword: ?/g, '').trim());
+      if (become && /sudo|su:|password|authentication/i.test(stderr)) {
+        const hint =
+          become.method === 'su'
+            ? `check ansible_become_user and ansible_become_password (the password of ${become.user})`
+            : /password is required/i.test(stderr)
+              ? 'set ansible_become_password, or allow NOPASSWD for this user in sudoers'
+              : undefined;
+        channel.fail(() => new PxeError('E_BECOME', `${become.method} on ${host} refused: ${stderr.split('\n').slice(-2).join(' ')}`, {where, hint}));
       }
       channel.fail(() => new PxeError('E_AGENT', `the agent on ${host} exited before it was ready (exit code ${code ?? 'none'}): ${stderr || 'no error output'}`, {where}));
     });

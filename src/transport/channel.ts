@@ -1,12 +1,13 @@
 /**
  * The request/reply machinery on the agent's channel: pipelined requests (ids), frames routed to
  * their request, bodies written in order honouring backpressure, an idle timer on the request the
- * agent is working on, and the failure of every pending request when the connection drops.
+ * agent is working on (a ProgressTimer: time the control side was busy is not held against the host),
+ * and the failure of every pending request when the connection drops.
  */
-import type {ClientChannel} from 'ssh2';
 import {ERROR_CODES, PxeError} from '../errors.js';
 import type {ErrorCode} from '../errors.js';
 import {FrameError, FrameParser, encodeRequest, excerpt} from './frames.js';
+import {ProgressTimer} from './progress-timer.js';
 
 export interface Reply {
   ok: boolean;
@@ -37,6 +38,35 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/** The agent's stdio: an ssh2 exec channel, or a local child process's pipes (local.ts). */
+export interface AgentStream {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'exit', listener: (code: number | null) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
+  write(chunk: Buffer): boolean;
+  /** No more requests: the agent sees EOF and exits. */
+  end(): unknown;
+  /** Stop the agent now. */
+  close(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  readonly stderr: {on(event: 'data', listener: (chunk: Buffer) => void): unknown; off(event: 'data', listener: (chunk: Buffer) => void): unknown};
+}
+
+/** What carries the agent: one SSH connection (connection.ts) or a local child process (local.ts). */
+export interface AgentLink {
+  /** Runs a POSIX sh command line; its stdio becomes the agent's stream. */
+  exec(command: string): Promise<AgentStream>;
+  /** `listener` hears why the link went away (closed, failed). */
+  onLost(listener: (reason: string) => void): void;
+  /** Ends the link (and every jump connection under it). */
+  end(): void;
+  /** Settles once the link is closed. */
+  readonly closed: Promise<void>;
+}
+
 /** Bootstrap frames (id 0) and stderr go to whoever starts the agent. */
 export interface BootHandler {
   frame(tag: string, payload: Buffer): void;
@@ -53,8 +83,8 @@ export class AgentChannel {
   private writes: Promise<void> = Promise.resolve();
   private dead?: (desc: string) => PxeError;
   private frame?: {id: number; tag: string; pending?: Pending; chunks: Buffer[]};
-  private lastActivity = Date.now();
-  private timer?: NodeJS.Timeout;
+  /** The idle timer of the request at the head of the queue. */
+  private idle?: {head: Pending; timer: ProgressTimer};
   private readonly parser: FrameParser;
   stderrTail = '';
   boot?: BootHandler;
@@ -62,7 +92,7 @@ export class AgentChannel {
 
   constructor(
     readonly host: string,
-    readonly channel: ClientChannel,
+    readonly channel: AgentStream,
     private readonly defaultTimeoutMs: number,
     private readonly redact: (text: string) => string,
   ) {
@@ -72,7 +102,7 @@ export class AgentChannel {
       end: () => this.frameEnd(),
     });
     channel.on('data', (chunk: Buffer) => {
-      this.lastActivity = Date.now();
+      this.touch();
       try {
         this.parser.push(chunk);
       } catch (error) {
@@ -127,7 +157,7 @@ export class AgentChannel {
 
   private write(chunk: Buffer): Promise<void> {
     if (this.dead) return Promise.reject(new Error('channel closed'));
-    this.lastActivity = Date.now();
+    this.touch();
     if (this.channel.write(chunk)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
@@ -147,29 +177,22 @@ export class AgentChannel {
     return this.pending.values().next().value;
   }
 
-  /** (Re)arm the idle timer of the request at the head of the queue. */
+  /** Something moved: the request at the head of the queue gets its whole timeout again (a new head, a timer of its own). */
   private touch(): void {
-    this.lastActivity = Date.now();
-    if (this.timer) return;
-    const check = () => {
-      this.timer = undefined;
-      const head = this.head();
-      if (!head || this.dead) return;
-      const idle = Date.now() - this.lastActivity;
-      if (idle < head.timeoutMs) {
-        this.timer = setTimeout(check, head.timeoutMs - idle);
-        return;
-      }
-      const secs = head.timeoutMs / 1000;
-      this.fail((desc) =>
-        desc === head.desc
-          ? new PxeError('E_TIMEOUT', `${desc} on ${this.host} made no progress for ${secs}s`, {where: {host: this.host}})
-          : new PxeError('E_TIMEOUT', `${desc} on ${this.host} was queued behind ${head.desc}, which timed out after ${secs}s`, {where: {host: this.host}}),
-      );
-      this.channel.close();
-    };
-    this.timer = setTimeout(check, this.head()?.timeoutMs ?? this.defaultTimeoutMs);
-    this.timer.unref();
+    const head = this.head();
+    if (head && this.idle?.head === head) return this.idle.timer.progress();
+    this.idle?.timer.stop();
+    this.idle = head && !this.dead ? {head, timer: new ProgressTimer(head.timeoutMs, () => this.timedOut(head))} : undefined;
+  }
+
+  private timedOut(head: Pending): void {
+    const secs = head.timeoutMs / 1000;
+    this.fail((desc) =>
+      desc === head.desc
+        ? new PxeError('E_TIMEOUT', `${desc} on ${this.host} made no progress for ${secs}s`, {where: {host: this.host}})
+        : new PxeError('E_TIMEOUT', `${desc} on ${this.host} was queued behind ${head.desc}, which timed out after ${secs}s`, {where: {host: this.host}}),
+    );
+    this.channel.close();
   }
 
   private frameStart(id: number, tag: string, length: number): void {
@@ -220,7 +243,8 @@ export class AgentChannel {
   fail(make: (desc: string) => PxeError): void {
     if (this.dead) return;
     this.dead = make;
-    if (this.timer) clearTimeout(this.timer);
+    this.idle?.timer.stop();
+    this.idle = undefined;
     for (const p of this.pending.values()) p.reject(make(p.desc));
     this.pending.clear();
     this.boot?.failed(make('agent start-up'));

@@ -2,13 +2,15 @@
  * One authenticated ssh2 connection per host: keys, ssh-agent, password; host keys checked against
  * known_hosts; ProxyJump hops through forwardOut. Every failure is a PxeError naming the host.
  */
-import {existsSync, readFileSync} from 'node:fs';
+import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
 import type {Duplex} from 'node:stream';
 import ssh2 from 'ssh2';
 import type {AnyAuthMethod, Client as ClientType, ParsedKey} from 'ssh2';
 import {PxeError} from '../errors.js';
-import {checkHostKey, fingerprint, hostToken, keyTypeOf, knownKeyTypes, parseKnownHosts} from './known-hosts.js';
-import type {HostKeyVerdict} from './known-hosts.js';
+import {checkHostKey, fingerprint, hostToken, keyTypeOf, knownHostsLine, knownKeyTypes, parseKnownHosts} from './known-hosts.js';
+import type {HostKeyVerdict, KnownHostLine} from './known-hosts.js';
+import type {AgentLink, AgentStream} from './channel.js';
 import {keyPassphrase} from './passphrase.js';
 import type {ConnectionSpec} from './spec.js';
 import {jumpSpec, resolveTarget} from './target.js';
@@ -34,11 +36,6 @@ function hostKeyOrder(known: string[]): HostKeyAlgorithm[] {
   return [...HOST_KEY_ALGORITHMS.filter(wanted), ...HOST_KEY_ALGORITHMS.filter((a) => !wanted(a))];
 }
 
-export interface SshConnection {
-  client: ClientType;
-  /** Ends this connection and every jump connection under it. */
-  end(): void;
-}
 
 async function loadKey(file: string, target: Target): Promise<ParsedKey | undefined> {
   if (!existsSync(file)) {
@@ -77,24 +74,50 @@ async function authMethods(target: Target, spec: ConnectionSpec): Promise<AnyAut
 
 function hostKeyError(target: Target, token: string, blob: Buffer, verdict: HostKeyVerdict): PxeError {
   const where = {host: target.name};
-  const fp = `${keyTypeOf(blob)} ${fingerprint(blob)}`;
-  const file = target.knownHostsFile;
-  const scan = `ssh-keyscan${target.port === 22 ? '' : ` -p ${target.port}`} -t ${keyTypeOf(blob)} ${target.host} >> ${file}`;
+  const type = keyTypeOf(blob);
+  const fp = `${type} ${fingerprint(blob)}`;
+  const file = target.knownHostsFiles[0];
   if (verdict.status === 'changed') {
-    return new PxeError('E_HOST_KEY', `the host key of ${token} CHANGED (now ${fp}); refusing to connect`, {
+    const {recorded} = verdict;
+    const at = `${recorded.file}:${recorded.line}`;
+    const what = recorded.keyType === type ? `now ${fp}` : `it offers only ${fp}, and ${at} records a ${recorded.keyType} key for it`;
+    return new PxeError('E_HOST_KEY', `the host key of ${token} CHANGED (${what}); refusing to connect`, {
       where,
-      expected: `the key recorded at ${file}:${verdict.line}`,
-      hint: `this can be a man-in-the-middle attack; if the host was really reinstalled: ssh-keygen -R '${token}' -f ${file} && ${scan}`,
+      expected: `the key recorded at ${at}`,
+      hint:
+        `this can be a man-in-the-middle attack: do not accept the new key on trust. Compare ${fingerprint(blob)} with the host's own ` +
+        `(on its console: ssh-keygen -lf /etc/ssh/ssh_host_${type.replace(/^ssh-|-.*$/g, '')}_key.pub); only if the host was really reinstalled, ` +
+        `remove the old line: ssh-keygen -R '${token}' -f ${recorded.file}`,
     });
   }
   if (verdict.status === 'revoked') {
-    return new PxeError('E_HOST_KEY', `the host key of ${token} (${fp}) is marked @revoked in ${file}`, {where});
+    return new PxeError('E_HOST_KEY', `the host key of ${token} (${fp}) is marked @revoked in known_hosts`, {where});
   }
-  const other = verdict.status === 'unknown' && verdict.otherTypes.length ? ` (${file} has only ${verdict.otherTypes.join(', ')} keys for it)` : '';
-  return new PxeError('E_HOST_KEY', `the host key of ${token} is unknown: ${fp}${other}`, {
+  const scan = `ssh-keyscan${target.port === 22 ? '' : ` -p ${target.port}`} -t ${type} ${target.host} >> ${file}`;
+  return new PxeError('E_HOST_KEY', `the host key of ${token} is unknown: ${fp}`, {
     where,
-    hint: `check the fingerprint out of band, then accept it: ${scan} (or set pxeprov_host_key_checking: false for a throw-away lab)`,
+    hint: `check the fingerprint out of band, then accept it: ${scan} (or let the first connection record it: -o StrictHostKeyChecking=accept-new in ansible_ssh_common_args)`,
   });
+}
+
+/** Every entry of the user and global known_hosts files; a file that exists but cannot be read is an error. */
+function knownHostEntries(target: Target): KnownHostLine[] {
+  return [...target.knownHostsFiles, ...target.globalKnownHostsFiles].flatMap((file) => {
+    try {
+      return parseKnownHosts(readFileSync(file, 'utf8'), file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new PxeError('E_HOST_KEY', `cannot read known_hosts file ${file}: ${(error as Error).message}`, {where: {host: target.name}, cause: error});
+    }
+  });
+}
+
+/** accept-new and no record a new host's key in the first user known_hosts file, as OpenSSH does. */
+function recordHostKey(target: Target, token: string, blob: Buffer): void {
+  const file = target.knownHostsFiles[0];
+  if (!file) throw new Error('no UserKnownHostsFile to record it in');
+  if (!existsSync(dirname(file))) mkdirSync(dirname(file), {recursive: true, mode: 0o700});
+  appendFileSync(file, knownHostsLine(token, blob, target.hashKnownHosts), {mode: 0o600});
 }
 
 function connectError(target: Target, error: Error & {level?: string; code?: string}): PxeError {
@@ -114,10 +137,7 @@ function connectError(target: Target, error: Error & {level?: string; code?: str
 }
 
 async function connectOne(spec: ConnectionSpec, target: Target, sock?: Duplex): Promise<ClientType> {
-  let entries: ReturnType<typeof parseKnownHosts> = [];
-  if (target.hostKeyChecking && existsSync(target.knownHostsFile)) {
-    entries = parseKnownHosts(readFileSync(target.knownHostsFile, 'utf8'));
-  }
+  const entries = knownHostEntries(target);
   const token = hostToken(target.host, target.port);
   const methods = await authMethods(target, spec);
   let rejected: PxeError | undefined;
@@ -140,9 +160,19 @@ async function connectOne(spec: ConnectionSpec, target: Target, sock?: Duplex): 
       algorithms: {serverHostKey: hostKeyOrder(knownKeyTypes(entries, token))},
       authHandler: methods,
       hostVerifier: (blob: Buffer) => {
-        if (!target.hostKeyChecking) return true;
         const verdict = checkHostKey(entries, token, blob);
         if (verdict.status === 'known') return true;
+        if (verdict.status === 'unknown' && target.hostKeyChecking !== true) {
+          try {
+            recordHostKey(target, token, blob);
+            return true;
+          } catch (error) {
+            rejected = new PxeError('E_HOST_KEY', `cannot record the new host key of ${token} in ${target.knownHostsFiles[0]}: ${(error as Error).message}`, {where: {host: target.name}});
+            return false;
+          }
+        }
+        // StrictHostKeyChecking no goes on past a changed key, as OpenSSH does; yes and accept-new never.
+        if (verdict.status === 'changed' && target.hostKeyChecking === false) return true;
         rejected = hostKeyError(target, token, blob, verdict);
         return false;
       },
@@ -159,7 +189,16 @@ function forward(client: ClientType, target: Target): Promise<Duplex> {
   });
 }
 
-export async function openSsh(spec: ConnectionSpec): Promise<SshConnection> {
+function openExec(client: ClientType, command: string, host: string): Promise<AgentStream> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, channel) => {
+      if (error) reject(new PxeError('E_AGENT', `cannot start the agent on ${host}: ${error.message}`, {where: {host}, cause: error}));
+      else resolve(channel);
+    });
+  });
+}
+
+export async function openSsh(spec: ConnectionSpec): Promise<AgentLink> {
   const target = resolveTarget(spec);
   const jumps: ClientType[] = [];
   const endAll = () => [...jumps].reverse().forEach((c) => c.end());
@@ -179,12 +218,18 @@ export async function openSsh(spec: ConnectionSpec): Promise<SshConnection> {
     }
     const client = await connectOne(spec, target, sock);
     client.on('close', endAll);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     return {
-      client,
+      exec: (command) => openExec(client, command, spec.name),
+      onLost: (listener) => {
+        client.on('close', () => listener('connection closed'));
+        client.on('error', (error) => listener(error.message));
+      },
       end: () => {
         client.end();
         endAll();
       },
+      closed,
     };
   } catch (error) {
     endAll();

@@ -1,8 +1,8 @@
 /**
  * OpenSSH known_hosts: parsing and matching (plain, wildcard, negated, hashed "|1|salt|hash" and
- * "[host]:port" entries). Pure: tested with data.
+ * "[host]:port" entries), and the line accept-new records. Pure: tested with data.
  */
-import {createHash, createHmac} from 'node:crypto';
+import {createHash, createHmac, randomBytes} from 'node:crypto';
 
 export interface KnownHostEntry {
   marker?: '@revoked' | '@cert-authority';
@@ -11,14 +11,17 @@ export interface KnownHostEntry {
   key: Buffer;
 }
 
-export type HostKeyVerdict =
-  | {status: 'known'}
-  | {status: 'unknown'; otherTypes: string[]}
-  | {status: 'changed'; line: number}
-  | {status: 'revoked'};
+/** An entry and where it is written. */
+export type KnownHostLine = KnownHostEntry & {line: number; file?: string};
 
-export function parseKnownHosts(text: string): Array<KnownHostEntry & {line: number}> {
-  const out: Array<KnownHostEntry & {line: number}> = [];
+/**
+ * changed: the host has recorded keys and none is the one offered, whether of the same type or (a
+ * server offering only another type) not: as far as the user is concerned, the key changed.
+ */
+export type HostKeyVerdict = {status: 'known'} | {status: 'unknown'} | {status: 'changed'; recorded: KnownHostLine} | {status: 'revoked'};
+
+export function parseKnownHosts(text: string, file?: string): KnownHostLine[] {
+  const out: KnownHostLine[] = [];
   text.split('\n').forEach((raw, i) => {
     const fields = raw.trim().split(/\s+/);
     if (!fields[0] || fields[0].startsWith('#')) return;
@@ -26,7 +29,7 @@ export function parseKnownHosts(text: string): Array<KnownHostEntry & {line: num
     const [patterns, keyType, key] = fields;
     if (!patterns || !keyType || !key) return;
     if (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') return;
-    out.push({marker, patterns, keyType, key: Buffer.from(key, 'base64'), line: i + 1});
+    out.push({marker, patterns, keyType, key: Buffer.from(key, 'base64'), line: i + 1, ...(file === undefined ? {} : {file})});
   });
   return out;
 }
@@ -71,15 +74,21 @@ export function fingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-export function checkHostKey(entries: Array<KnownHostEntry & {line: number}>, token: string, blob: Buffer): HostKeyVerdict {
+export function checkHostKey(entries: KnownHostLine[], token: string, blob: Buffer): HostKeyVerdict {
   const type = keyTypeOf(blob);
   const mine = entries.filter((e) => e.marker !== '@cert-authority' && hostMatches(e.patterns, token));
   if (mine.some((e) => e.marker === '@revoked' && e.key.equals(blob))) return {status: 'revoked'};
   const plain = mine.filter((e) => e.marker === undefined);
   if (plain.some((e) => e.key.equals(blob))) return {status: 'known'};
-  const changed = plain.find((e) => e.keyType === type);
-  if (changed) return {status: 'changed', line: changed.line};
-  return {status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))]};
+  const recorded = plain.find((e) => e.keyType === type) ?? plain[0];
+  return recorded ? {status: 'changed', recorded} : {status: 'unknown'};
+}
+
+/** The known_hosts line that records `blob` for `token` (as accept-new writes it; hashed like HashKnownHosts yes). */
+export function knownHostsLine(token: string, blob: Buffer, hash = false): string {
+  const salt = randomBytes(20);
+  const name = hash ? `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(token).digest('base64')}` : token;
+  return `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
 }
 
 /** Host key types recorded for `token`, so the handshake can prefer a type we can check. */

@@ -32,6 +32,8 @@ export const TEST_USERS = {
   passwd: {name: 'pxeprovpw', password: "pxe'prov $(pw) `2`"},
   /** Its ~/.bashrc prints a banner on stdout. */
   banner: {name: 'pxeprovbanner', password: 'pxeprov-Banner-3'},
+  /** The user others become with su (its own password). */
+  su: {name: 'pxeprovsu', password: "su 'pxe' $(prov) 4"},
 } satisfies Record<string, TestUser>;
 
 export interface TestSshd {

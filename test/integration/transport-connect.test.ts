@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer, connect as netConnect} from 'node:net';
 import type {Server, Socket} from 'node:net';
 import {join} from 'node:path';
@@ -181,6 +181,51 @@ describe('host keys', () => {
     await withAgent(sshd.spec({knownHostsFile: known}), async (a) => assert.equal(a.facts.user, 'root'));
   });
 
+  it('calls a server that offers only another key type than the recorded one CHANGED, and never suggests trusting it', async () => {
+    const known = join(sshd.dir, 'kh-other-type');
+    const other = join(sshd.dir, 'other_rsa_host_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', other]);
+    writeFileSync(known, `# recorded long ago\n${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    let error: PxeError | undefined;
+    await connect(sshd.spec({knownHostsFile: known})).catch((e: PxeError) => (error = e));
+    isPxe('E_HOST_KEY', /CHANGED \(it offers only ssh-ed25519 SHA256:\S+, and \S+kh-other-type:2 records a ssh-rsa key for it\)/)(error);
+    assert.match(error!.hint!, new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f ${known}`));
+    assert.doesNotMatch(`${error!.message} ${error!.hint}`, /ssh-keyscan|>>|unknown/);
+  });
+
+  it('accept-new records a new host key in the first UserKnownHostsFile, then refuses a changed one', async () => {
+    const known = join(sshd.dir, 'accept-new', 'sub', 'known_hosts');
+    const vars = (file: string, strict: string) => ({
+      ansible_host: '127.0.0.1',
+      ansible_port: sshd.port,
+      ansible_ssh_private_key_file: sshd.keys.ed25519,
+      ansible_ssh_common_args: `-o StrictHostKeyChecking=${strict} -o "UserKnownHostsFile=${file} ${sshd.dir}/never-written"`,
+    });
+    await withAgent(connectionSpecFromVars('testhost', vars(known, 'accept-new')), async (a) => assert.equal(a.facts.user, 'root'));
+    const recorded = readFileSync(known, 'utf8');
+    assert.match(recorded, new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 \\S+\\n$`));
+    assert.ok(!existsSync(join(sshd.dir, 'never-written')));
+    await withAgent(connectionSpecFromVars('testhost', vars(known, 'yes')), async (a) => assert.equal(a.facts.user, 'root'));
+    assert.equal(readFileSync(known, 'utf8'), recorded, 'a known key is not recorded twice');
+    const other = join(sshd.dir, 'accept-new-other');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const changed = join(sshd.dir, 'accept-new', 'changed');
+    writeFileSync(changed, `${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    await assert.rejects(connect(connectionSpecFromVars('testhost', vars(changed, 'accept-new'))), isPxe('E_HOST_KEY', /CHANGED/));
+    assert.equal(readFileSync(changed, 'utf8').split('\n').length, 2, 'a changed key is never recorded');
+  });
+
+  it('reads every UserKnownHostsFile (~ expanded) and the GlobalKnownHostsFile', async () => {
+    mkdirSync(join(home, '.ssh'), {recursive: true});
+    writeFileSync(join(home, '.ssh', 'kh-empty'), '');
+    writeFileSync(join(home, '.ssh', 'kh-second'), readFileSync(sshd.knownHosts));
+    await withEnv({HOME: home}, async () => {
+      await withAgent(sshd.spec({knownHostsFile: '~/.ssh/kh-empty ~/.ssh/kh-second'}), async (a) => assert.equal(a.facts.user, 'root'));
+      await withAgent(sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: sshd.knownHosts}), async (a) => assert.equal(a.facts.user, 'root'));
+      await assert.rejects(connect(sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: '/nonexistent'})), isPxe('E_HOST_KEY', /unknown/));
+    });
+  });
+
   it('skips checking with StrictHostKeyChecking=no in ansible_ssh_common_args', async () => {
     const spec = connectionSpecFromVars('testhost', {
       ansible_host: '127.0.0.1',
@@ -200,6 +245,24 @@ describe('ssh config', () => {
     await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: config}, () =>
       withAgent({name: 'testhost', host: 'lab', knownHostsFile: sshd.knownHosts}, async (a) => assert.equal(a.facts.user, 'root')),
     );
+  });
+
+  it('follows Include (globs, relative to ~/.ssh) and takes StrictHostKeyChecking, UserKnownHostsFile and HashKnownHosts from it', async () => {
+    const ssh = join(home, '.ssh');
+    mkdirSync(join(ssh, 'conf.d'), {recursive: true});
+    writeFileSync(join(ssh, 'config'), 'Include conf.d/*.conf\n');
+    writeFileSync(join(ssh, 'conf.d', '10-lab.conf'), `Host included\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n  UserKnownHostsFile ~/.ssh/included_known\n`);
+    writeFileSync(join(ssh, 'conf.d', '20-all.conf'), 'Host *\n  StrictHostKeyChecking accept-new\n  HashKnownHosts yes\n');
+    writeFileSync(join(ssh, 'conf.d', '30-ignored.txt'), 'Host included\n  Port 1\n');
+    await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
+      withAgent({name: 'testhost', host: 'included'}, async (a) => assert.equal(a.facts.user, 'root')),
+    );
+    const recorded = readFileSync(join(ssh, 'included_known'), 'utf8');
+    assert.match(recorded, /^\|1\|\S+ ssh-ed25519 \S+\n$/, 'recorded under a hashed name (HashKnownHosts yes)');
+    await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
+      withAgent({name: 'testhost', host: 'included', hostKeyChecking: true}, async (a) => assert.equal(a.facts.user, 'root')),
+    );
+    assert.equal(readFileSync(join(ssh, 'included_known'), 'utf8'), recorded);
   });
 
   it('goes through a ProxyJump host (forwardOut)', async () => {
@@ -274,6 +337,38 @@ describe('become', {skip: hasSudo() ? false : 'sudo is not installed'}, () => {
   });
 });
 
+describe('become with su', () => {
+  const login = () => sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password});
+  const su = {become: true, becomeMethod: 'su', becomeUser: TEST_USERS.su.name} as const;
+
+  it("logs in as one user and becomes another with that user's password, never in argv or output", async () => {
+    const {password} = TEST_USERS.su;
+    const captured: string[] = [];
+    await withEnv(NO_DEFAULTS(), async () => {
+      const agent = await connect({...login(), ...su, becomePassword: password});
+      try {
+        assert.equal(agent.facts.user, TEST_USERS.su.name);
+        assert.equal(agent.facts.sshIface, 'lo', 'SSH_CONNECTION reaches the agent through su');
+        const ps = await agent.exec(['ps', '-eo', 'args']);
+        captured.push(ps.stdout.toString(), ps.stderr.toString(), JSON.stringify(agent.facts));
+        assert.match(ps.stdout.toString(), /su -s \/bin\/sh -c/);
+      } finally {
+        await agent.close();
+      }
+      for (const [spec, message] of [
+        [{...login(), ...su, becomePassword: `${password}-wrong`}, /su on testhost refused: su: Authentication failure[\s\S]*ansible_become_password/],
+        [{...login(), ...su}, /su on testhost asks for the password of pxeprovsu[\s\S]*ansible_become_password/],
+      ] as const) {
+        let error: PxeError | undefined;
+        await connect(spec).catch((e: PxeError) => (error = e));
+        isPxe('E_BECOME', message)(error);
+        captured.push(error!.message, error!.hint ?? '', JSON.stringify(error!.toJSON()), String(error!.stack));
+      }
+    });
+    for (const text of captured) assert.ok(!text.includes(password), `the password leaked into: ${text.slice(0, 200)}`);
+  });
+});
+
 describe('failures', () => {
   it('names a banner or .bashrc that prints to stdout (E_AGENT)', () =>
     withEnv(NO_DEFAULTS(), () =>
@@ -298,6 +393,18 @@ describe('failures', () => {
     const proxy = await tcpProxy(sshd.port);
     proxy.close();
     await assert.rejects(connect(sshd.spec({port: proxy.port})), isPxe('E_CONNECT', /ECONNREFUSED/));
+  });
+
+  it('fails a request that makes no progress for pxeprov_request_timeout, and those queued behind it', async () => {
+    const agent = await connect(sshd.spec({requestTimeout: 1}));
+    try {
+      const stuck = agent.exec(['sleep', '30']);
+      const queued = agent.stat(['/etc/hostname']);
+      await assert.rejects(stuck, isPxe('E_TIMEOUT', /exec sleep on testhost made no progress for 1s/));
+      await assert.rejects(queued, isPxe('E_TIMEOUT', /stat \/etc\/hostname on testhost was queued behind exec sleep/));
+    } finally {
+      await agent.close();
+    }
   });
 
   it('fails every pending request with E_DISCONNECTED naming the request in flight', async () => {

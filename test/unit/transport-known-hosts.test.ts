@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {createHmac} from 'node:crypto';
 import {describe, it} from 'node:test';
-import {checkHostKey, fingerprint, hostMatches, hostToken, keyTypeOf, parseKnownHosts} from '../../src/transport/known-hosts.js';
+import {checkHostKey, fingerprint, hostMatches, hostToken, keyTypeOf, knownHostsLine, parseKnownHosts} from '../../src/transport/known-hosts.js';
 
 function blob(type: string, body: string): Buffer {
   const t = Buffer.from(type);
@@ -51,15 +51,25 @@ describe('known_hosts', () => {
     `@cert-authority *.lab ssh-ed25519 ${ED2.toString('base64')}`,
     'garbage',
   ].join('\n');
-  const entries = parseKnownHosts(text);
+  const entries = parseKnownHosts(text, '/k');
+  const lineOf = (verdict: ReturnType<typeof checkHostKey>) => (verdict.status === 'changed' ? [verdict.recorded.file, verdict.recorded.line, verdict.recorded.keyType] : verdict.status);
 
   it('parses entries with markers, skipping comments and garbage', () => assert.equal(entries.length, 5));
   it('accepts a known key', () => assert.deepEqual(checkHostKey(entries, 'pxe1', ED), {status: 'known'}));
   it('accepts a known key of a hashed entry', () => assert.deepEqual(checkHostKey(entries, '[lab]:2222', ED), {status: 'known'}));
-  it('reports a changed key with the line', () => assert.deepEqual(checkHostKey(entries, '10.0.0.1', ED2), {status: 'changed', line: 3}));
-  it('reports an unknown host', () => assert.deepEqual(checkHostKey(entries, 'pxe2', ED), {status: 'unknown', otherTypes: []}));
-  it('reports an unknown key type with the types it knows', () => {
-    assert.deepEqual(checkHostKey(entries, 'other', ED), {status: 'unknown', otherTypes: ['ssh-rsa']});
+  it('reports a changed key with its file and line', () => assert.deepEqual(lineOf(checkHostKey(entries, '10.0.0.1', ED2)), ['/k', 3, 'ssh-ed25519']));
+  it('reports an unknown host', () => assert.deepEqual(checkHostKey(entries, 'pxe2', ED), {status: 'unknown'}));
+  it('takes a key of another type than the recorded one for a changed key', () => {
+    assert.deepEqual(lineOf(checkHostKey(entries, 'other', ED)), ['/k', 5, 'ssh-rsa']);
+  });
+  it('writes the line accept-new records, which then matches', () => {
+    const line = knownHostsLine('[10.0.0.9]:2222', ED);
+    assert.match(line, /^\[10\.0\.0\.9\]:2222 ssh-ed25519 \S+\n$/);
+    assert.deepEqual(checkHostKey(parseKnownHosts(line), '[10.0.0.9]:2222', ED), {status: 'known'});
+    const hashedLine = knownHostsLine('[10.0.0.9]:2222', ED, true);
+    assert.match(hashedLine, /^\|1\|[A-Za-z0-9+/=]{28}\|[A-Za-z0-9+/=]{28} ssh-ed25519 /);
+    assert.deepEqual(checkHostKey(parseKnownHosts(hashedLine), '[10.0.0.9]:2222', ED), {status: 'known'});
+    assert.deepEqual(checkHostKey(parseKnownHosts(hashedLine), '[10.0.0.8]:2222', ED), {status: 'unknown'});
   });
   it('refuses a revoked key', () => assert.deepEqual(checkHostKey(entries, 'evil', ED2), {status: 'revoked'}));
   it('ignores cert authorities', () => assert.equal(checkHostKey(entries, 'a.lab', ED2).status, 'unknown'));
