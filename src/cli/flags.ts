@@ -40,6 +40,7 @@ export const runFlags = {
     helpValue: 'VARS',
   }),
   forks: Flags.integer({char: 'f', description: 'Hosts handled in parallel.', default: 5, min: 1}),
+  profile: Flags.boolean({description: "Every task with its time, and the 10 slowest tasks at the end (Ansible's profile_tasks)."}),
   ...outputFlags,
 };
 

@@ -10,7 +10,7 @@ import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
-import type {Inventory, Playbook, Task, Vars} from './model.js';
+import type {Inventory, Play, Playbook, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {checkTemplateSyntax, hasTemplate} from './template.js';
 import {readText} from './yaml.js';
@@ -77,11 +77,16 @@ export function validate(options: ValidateOptions): ValidateResult {
   };
 }
 
+/** Ansible's warning for a play whose hosts: matches no host of the inventory (the play is skipped). */
+export function unmatchedPlay(play: Play): string {
+  return `Could not match supplied host pattern, ignoring: ${play.hosts} (play '${play.name}', ${play.pos.file}:${play.pos.line})`;
+}
+
 /** A play whose pattern matches no host is skipped at run time (as in Ansible): say so now. */
 function playHosts(playbook: Playbook, inventory: Inventory): string[] {
   return playbook.plays.flatMap((play) => {
     try {
-      return selectHosts(inventory, play.hosts, {what: `play '${play.name}'`}).length ? [] : [`play '${play.name}': '${play.hosts}' matches no host`];
+      return selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).length ? [] : [unmatchedPlay(play)];
     } catch (e) {
       return [`play '${play.name}': ${(e as Error).message}${(e as PxeError).hint ? ` (${(e as PxeError).hint})` : ''}`];
     }

@@ -145,14 +145,14 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
     summary: task.noLog && status !== 'skipped' ? NO_LOG : summary,
     handler: options.handler,
     ...extra,
-    ...(task.noLog ? {diff: undefined} : {}),
+    ...(task.noLog ? {diff: undefined, result: undefined} : {}),
     ms: Math.round(performance.now() - started + (prepared.ms ?? 0)),
   });
-  const fail = (error: unknown, label?: string) => {
+  const fail = (error: unknown, label?: string, result?: Record<string, unknown>) => {
     const report = errorReport(error, options.redactor);
     const ignored = task.ignoreErrors || undefined;
     const rescued = (!ignored && options.rescued) || undefined;
-    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored, rescued}));
+    options.record(outcome('failed', report.message, {error: task.noLog ? {code: report.code, message: NO_LOG} : report, item: label, ignored, rescued, result}));
     if (!ignored) {
       done.failed = true;
       done.failure ??= report;
@@ -184,6 +184,7 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       let diff: string | undefined;
       let result: Record<string, unknown>;
       const warning = !isChange(verdict) && verdict.warning ? true : undefined;
+      const show = !isChange(verdict) && verdict.show ? true : undefined;
       if (!isChange(verdict)) {
         [status, summary, result] = ['ok', verdict.ok, {changed: false, ...verdict.result}];
         if (verdict.facts) {
@@ -205,14 +206,14 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       result.failed = failed;
       results.push(result);
       if (failed) {
-        fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label);
+        fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label, result);
         continue;
       }
       if (status === 'changed') {
         done.changed = true;
         if (!options.check) done.changedTarget = true;
       }
-      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label, warning}, started));
+      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label, warning, show, result}, started));
     } catch (error) {
       results.push({changed: false, failed: true});
       fail(error, item.label);

@@ -11,14 +11,13 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {promisify} from 'node:util';
 import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
 import {bootClient, labDown, labNames, labUp, makeIso, runInLabHost} from '../../src/lab/index.js';
 import {run} from '../../src/lab/exec.js';
+import {pxeprovAsync} from '../helpers/cli.js';
 
 const PREFIX = 'acc';
-const execFileAsync = promisify(execFile);
 
 let dir: string;
 let inventory: string;
@@ -27,19 +26,9 @@ let inventory: string;
 async function pxeprov(args: string[], vars: Record<string, unknown> = {}): Promise<{code: number; report?: RunReport; stderr: string; stdout: string}> {
   const extra = join(dir, `vars-${Date.now()}.yaml`);
   await writeFile(extra, stringify({...baseVars(), ...vars}));
-  try {
-    const {stdout, stderr} = await execFileAsync('node', ['bin/run.js', ...args, inventory, '-e', `@${extra}`, '--json'], {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20});
-    return {code: 0, report: JSON.parse(stdout) as RunReport, stderr, stdout};
-  } catch (error) {
-    const e = error as {code: number; stdout: string; stderr: string};
-    let report: RunReport | undefined;
-    try {
-      report = JSON.parse(e.stdout) as RunReport;
-    } catch {
-      report = undefined;
-    }
-    return {code: e.code, report, stderr: e.stderr, stdout: e.stdout};
-  }
+  // The helper checks the report against the published schema.
+  const {code, json, stderr, stdout} = await pxeprovAsync([...args, inventory, '-e', `@${extra}`, '--json']);
+  return {code, report: json && 'hosts' in (json as object) ? (json as RunReport) : undefined, stderr, stdout};
 }
 
 function baseVars(): Record<string, unknown> {
