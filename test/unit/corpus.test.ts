@@ -47,6 +47,10 @@ const cases = readdirSync(BAD).filter((n) => !n.startsWith('_')).sort();
 
 describe('bad input corpus', () => {
   it('has at least 40 cases', () => assert.ok(cases.length >= 40, `${cases.length} cases`));
+  it('the PXE cases change one thing of inputs that validate', () => {
+    const result = validate({inventory: join(BAD, '_pxe/inventory.yaml'), playbook: join(BAD, '_pxe/playbook.yaml')});
+    assert.deepEqual(result.warnings, []);
+  });
   for (const name of cases) {
     it(name, async () => {
       const dir = join(BAD, name);
