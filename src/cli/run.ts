@@ -50,7 +50,14 @@ function usageError(error: unknown, commandId: string): PxeError | undefined {
   const known = Object.keys(failure.parse?.input?.flags ?? {}).map((name) => `--${name}`);
   const near = failure.flags?.length === 1 ? didYouMean(failure.flags[0]!, known) : undefined;
   // oclif colours the reasons of failed validations: keep the words only.
-  const message = failure.message.replace(/\x1b\[[0-9;]*m/g, '').replace(/\s*See more help with --help\s*$/, '').replace(/\s*\n\s*/g, ' ').trim();
+  const message = failure.message
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/\s*See more help with --help\s*$/, '')
+    .replace(/^The following errors? occurred:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('; ');
   return new PxeError('E_USAGE', message, {hint: `${near ? `${near} ` : ''}see ${command} --help`});
 }
 
