@@ -42,8 +42,9 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
     }
   }
   const hosts = [...playsByHost.keys()];
-  options.emit({type: 'run-start', playbook: playbook.file, hosts, check: options.check});
+  // Before run-start: a terminal renderer owns stderr from then on.
   for (const message of warnings) options.emit({type: 'warning', message});
+  options.emit({type: 'run-start', playbook: playbook.file, hosts, check: options.check});
 
   const reports: HostReport[] = [];
   let next = 0;

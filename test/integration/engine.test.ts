@@ -12,7 +12,7 @@ import {stringify} from 'yaml';
 import {converge} from '../../src/engine/converge.js';
 import type {EngineEvent, RunReport} from '../../src/engine/events.js';
 import {exitCodeOf} from '../../src/engine/events.js';
-import {pxeprov} from '../helpers/cli.js';
+import {assertPublishedJson, pxeprov} from '../helpers/cli.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
 const SECRET = 'Sup3r-Secret-Passw0rd';
@@ -59,6 +59,7 @@ async function run(check: boolean, extra: Partial<Parameters<typeof converge>[0]
     emit: (e) => events.push(e),
     ...extra,
   });
+  assertPublishedJson(['up'], JSON.stringify(report), 0);
   return {report, events};
 }
 
