@@ -26,8 +26,8 @@ interface Check {
   vars: Vars;
   /** Roles of the play by name. */
   roles: Set<string>;
-  /** Where each variable can be set for this host, highest precedence first. */
-  sources: string[];
+  /** Where each variable can be set for this host, highest precedence first (looked up on an error only). */
+  sources(): string[];
 }
 
 /** Every PXE input error of every host, each reported once (hosts sharing group vars share their errors). */
@@ -37,7 +37,7 @@ export function checkPxeVars(playbook: Playbook, inventory: Inventory, extraVars
     const roles = new Set(play.roles.map((r) => r.name));
     if (!['common', 'network', 'dhcp', 'syslinux', 'media', 'kickstart'].some((r) => roles.has(r))) continue;
     for (const host of selectHosts(inventory, play.hosts, {strict: false})) {
-      const check: Check = {play, host, roles, vars: hostVars(play, host, inventory, extraVars), sources: varSources(play, host, inventory, extraVarFiles)};
+      const check: Check = {play, host, roles, vars: hostVars(play, host, inventory, extraVars), sources: () => varSources(play, host, inventory, extraVarFiles)};
       for (const error of checkHost(check)) {
         const key = `${error.message}\0${error.where.file}:${error.where.line}`;
         if (!errors.has(key)) errors.set(key, error);
@@ -231,7 +231,7 @@ function filesNamed(dir: string, name: string): string[] {
 /** The file, line and column that set a variable (or a part of it: dhcp_hosts, 2, mac) for the host. */
 function locate(path: YamlPath, c: Check): Where {
   const name = String(path[0]);
-  for (const file of c.sources) {
+  for (const file of c.sources()) {
     if (!existsSync(file)) continue;
     const ext = extname(file);
     if (ext === '.yaml' || ext === '.yml' || ext === '.json' || (!ext && basename(dirname(file)).endsWith('_vars'))) {

@@ -45,8 +45,8 @@ export function templateSyntaxError(text: string, where: Where): PxeError | unde
 /** A string with template syntax from the inputs, and where to look for it. */
 export interface TemplateString {
   text: string;
-  /** Files that may hold it (the first holding its unclosed part gives the line), and the line to search from. */
-  files: string[];
+  /** Files that may hold it (the first holding its unclosed part gives the line; listed on an error only), and the line to search from. */
+  files: () => string[];
   from: number;
   where: Where;
   /** What it is the value of ("variable 'motd'"). */
@@ -79,11 +79,15 @@ export function checkTemplateStrings(strings: TemplateString[]): PxeError[] {
   const errors = new Map<string, PxeError>();
   for (const s of strings) {
     const unclosed = unclosedDelimiter(s.text);
-    const where = unclosed ? lineIn(s.files, s.text.split('\n')[unclosed.line - 1]!.slice(unclosed.col - 1), s.from) : {file: s.files[0], line: s.from};
-    const error = templateSyntaxError(s.text, {...s.where, ...where, col: undefined});
+    const error = templateSyntaxError(s.text, {...s.where, line: s.from});
     if (!error) continue;
-    const labelled = s.label ? new PxeError(error.code, `${error.message} (in ${s.label})`, {where: error.where, expected: error.expected, hint: error.hint}) : error;
-    errors.set(`${labelled.message}\0${labelled.where.file}:${labelled.where.line}`, labelled);
+    const files = s.files();
+    // The text from the unclosed opener on, else its first line with template syntax, as written in the file.
+    const lines = s.text.split('\n');
+    const snippet = unclosed ? lines[unclosed.line - 1]!.slice(unclosed.col - 1) : lines.find((l) => /\{[{%#]/.test(l)) ?? s.text;
+    const where = lineIn(files, snippet, s.from);
+    const message = s.label ? `${error.message} (in ${s.label})` : error.message;
+    errors.set(`${message}\0${where.file}:${where.line}`, new PxeError(error.code, message, {where: {...s.where, ...where}, expected: error.expected, hint: error.hint}));
   }
   if (errors.size === 0) cacheWrite('templates', key, 'ok');
   return [...errors.values()];

@@ -68,23 +68,23 @@ export function loadInputs(options: ValidateOptions): Inputs {
 /** Every string with template syntax a run would render: task arguments, play, role and inventory variables. */
 function templateInputs(playbook: Playbook, inventory: Inventory, extraVarFiles: string[]): TemplateString[] {
   const strings: TemplateString[] = [];
-  const variables = (vars: Vars, files: string[], from: number, where: Where) => {
+  const variables = (vars: Vars, files: () => string[], from: number, where: Where) => {
     for (const [name, value] of Object.entries(vars)) strings.push(...templateStrings(value, {files, from, where, label: `variable '${name}'`}));
   };
   const roles = new Map<string, RoleRef>();
   for (const play of playbook.plays) {
     for (const task of [...play.tasks, ...play.handlers]) {
-      strings.push(...templateStrings({args: task.args, loop: task.loop, vars: task.vars}, {files: [task.pos.file], from: task.pos.line, where: {task: task.name}}));
+      strings.push(...templateStrings({args: task.args, loop: task.loop, vars: task.vars}, {files: () => [task.pos.file], from: task.pos.line, where: {task: task.name}}));
     }
-    variables(play.vars, [play.pos.file], play.pos.line, {});
+    variables(play.vars, () => [play.pos.file], play.pos.line, {});
     for (const role of play.roles) roles.set(role.dir, role);
     for (const host of selectHosts(inventory, play.hosts, {strict: false})) {
-      variables(inventory.hosts.get(host)?.vars ?? {}, varSources(play, host, inventory, extraVarFiles), 1, {host});
+      variables(inventory.hosts.get(host)?.vars ?? {}, () => varSources(play, host, inventory, extraVarFiles), 1, {host});
     }
   }
   for (const role of roles.values()) {
-    variables(role.defaults, ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'defaults', f)), 1, {});
-    variables(role.vars, ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'vars', f)), 1, {});
+    variables(role.defaults, () => ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'defaults', f)), 1, {});
+    variables(role.vars, () => ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'vars', f)), 1, {});
   }
   return strings;
 }

@@ -2,9 +2,9 @@
 import {performance} from 'node:perf_hooks';
 import type {Inventory, Playbook, Vars} from '../config/model.js';
 import {selectHosts} from '../config/inventory.js';
+import {unmatchedPlay} from '../config/validate.js';
 import type {Emit, HostReport, RunReport} from './events.js';
 import {runHost, type OpenAgent} from './host-run.js';
-import {unmatchedPlay} from '../config/validate.js';
 
 export interface RunOptions {
   inventory: Inventory;

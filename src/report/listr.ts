@@ -8,8 +8,8 @@ import {endText, outcomeText, warningLine, type RenderOptions} from './plain.js'
 import {hostFailed} from './recap.js';
 import type {Renderer} from './renderer.js';
 
-/** The row's last title: the host's counts, and why it failed. */
-export function hostRowTitle(report: HostReport): string {
+/** The row's last title: the host's counts. */
+function hostRowTitle(report: HostReport): string {
   const {ok, changed, failed, unreachable} = report.stats;
   return `${report.host}: ok=${ok} changed=${changed}${failed ? ` failed=${failed}` : ''}${unreachable ? ' unreachable' : ''}`;
 }
