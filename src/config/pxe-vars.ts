@@ -30,13 +30,26 @@ interface Check {
   sources(): string[];
 }
 
+/** The hosts a run reaches: the inventory, `-e @file` files (where variables may be set), and --limit's hosts. */
+export interface HostsReached {
+  inventory: Inventory;
+  extraVarFiles: string[];
+  only?: Set<string>;
+}
+
+/** The hosts of a play that a run reaches. */
+export function playHostsReached(play: Play, {inventory, only}: HostsReached): string[] {
+  return selectHosts(inventory, play.hosts, {strict: false}).filter((host) => !only || only.has(host));
+}
+
 /** Every PXE input error of every host, each reported once (hosts sharing group vars share their errors). */
-export function checkPxeVars(playbook: Playbook, inventory: Inventory, extraVars: Vars, extraVarFiles: string[]): PxeError[] {
+export function checkPxeVars(playbook: Playbook, reached: HostsReached, extraVars: Vars): PxeError[] {
+  const {inventory, extraVarFiles} = reached;
   const errors = new Map<string, PxeError>();
   for (const play of playbook.plays) {
     const roles = new Set(play.roles.map((r) => r.name));
     if (!['common', 'network', 'dhcp', 'syslinux', 'media', 'kickstart'].some((r) => roles.has(r))) continue;
-    for (const host of selectHosts(inventory, play.hosts, {strict: false})) {
+    for (const host of playHostsReached(play, reached)) {
       const check: Check = {play, host, roles, vars: hostVars(play, host, inventory, extraVars), sources: () => varSources(play, host, inventory, extraVarFiles)};
       for (const error of checkHost(check)) {
         const key = `${error.message}\0${error.where.file}:${error.where.line}`;

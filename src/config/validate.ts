@@ -12,7 +12,7 @@ import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
 import type {Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
-import {checkPxeVars, varSources} from './pxe-vars.js';
+import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
 import {checkTemplateStrings, templateStrings, templateSyntaxError, type TemplateString} from './template-check.js';
 import {hasTemplate} from './template.js';
 import {readText} from './yaml.js';
@@ -53,20 +53,22 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
   const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
   const warnings: string[] = [];
-  let hosts = inventory?.hosts.size ?? 0;
-  if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
+  const limited = inventory && options.limit ? collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [] : undefined;
+  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
     if (inventory) warnings.push(...playHosts(playbook, inventory));
-    if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, inventory, extraVarFiles(options.extraVars))));
-    if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, inventory, extraVars, extraVarFiles(options.extraVars)));
+    // Only the hosts a run would reach (--limit): a host left out does not stop the others.
+    const reached = {inventory: inventory!, extraVarFiles: extraVarFiles(options.extraVars), only: limited && new Set(limited)};
+    if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, reached)));
+    if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, reached, extraVars));
   }
   if (errors.length) throw new PxeErrors(errors);
   return {inventory: inventory!, playbook: playbook!, extraVars, hosts, warnings};
 }
 
 /** Every string with template syntax a run would render: task arguments, play, role and inventory variables. */
-function templateInputs(playbook: Playbook, inventory: Inventory, extraVarFiles: string[]): TemplateString[] {
+function templateInputs(playbook: Playbook, {inventory, extraVarFiles, only}: HostsReached): TemplateString[] {
   const strings: TemplateString[] = [];
   const variables = (vars: Vars, files: () => string[], from: number, where: Where) => {
     for (const [name, value] of Object.entries(vars)) strings.push(...templateStrings(value, {files, from, where, label: `variable '${name}'`}));
@@ -78,7 +80,7 @@ function templateInputs(playbook: Playbook, inventory: Inventory, extraVarFiles:
     }
     variables(play.vars, () => [play.pos.file], play.pos.line, {});
     for (const role of play.roles) roles.set(role.dir, role);
-    for (const host of selectHosts(inventory, play.hosts, {strict: false})) {
+    for (const host of playHostsReached(play, {inventory, extraVarFiles, only})) {
       variables(inventory.hosts.get(host)?.vars ?? {}, () => varSources(play, host, inventory, extraVarFiles), 1, {host});
     }
   }
