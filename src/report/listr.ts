@@ -5,14 +5,8 @@
 import {Listr, ProcessOutput, type ListrTaskWrapper} from 'listr2';
 import type {EngineEvent, HostReport} from '../engine/events.js';
 import {endText, outcomeText, warningLine, type RenderOptions} from './plain.js';
-import {hostFailed} from './recap.js';
+import {hostFailed, hostRowTitle} from './recap.js';
 import type {Renderer} from './renderer.js';
-
-/** The row's last title: the host's counts. */
-function hostRowTitle(report: HostReport): string {
-  const {ok, changed, failed, unreachable} = report.stats;
-  return `${report.host}: ok=${ok} changed=${changed}${failed ? ` failed=${failed}` : ''}${unreachable ? ' unreachable' : ''}`;
-}
 
 export function listrRenderer(options: RenderOptions): Renderer {
   const rows = new Map<string, ListrTaskWrapper<unknown, any, any>>();

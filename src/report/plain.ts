@@ -1,6 +1,9 @@
-/** Plain lines for CI and pipes: results (outcomes, diffs, the recap) on stdout, progress and warnings on stderr. */
+/**
+ * Plain lines for CI and pipes: results (outcomes, diffs, the recap) on stdout; progress (the run's hosts, each
+ * host's end) and warnings on stderr.
+ */
 import type {EngineEvent} from '../engine/events.js';
-import {colorDiff, outcomeLine, recapText, shown, slowestText} from './recap.js';
+import {colorDiff, hostFailed, hostRowTitle, outcomeLine, recapText, shown, slowestText} from './recap.js';
 
 export interface RenderOptions {
   /** Show unified diffs (--diff, and always in check). */
@@ -49,6 +52,9 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
         break;
       case 'task-done':
         options.write(outcomeText(event, check, options));
+        break;
+      case 'host-done':
+        options.progress(`${hostRowTitle(event.report)} (${hostFailed(event.report.stats) ? 'failed' : 'done'} in ${(event.report.ms / 1000).toFixed(2)} s)\n`);
         break;
       case 'run-done':
         options.write(endText(event.report, options));

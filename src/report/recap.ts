@@ -1,6 +1,6 @@
 /** How outcomes and the recap read, as Ansible users read them; shared by the plain and the listr2 renderer. */
 import {styleText} from 'node:util';
-import type {RunReport, TaskOutcome} from '../engine/events.js';
+import type {HostReport, RunReport, TaskOutcome} from '../engine/events.js';
 
 type Color = Parameters<typeof styleText>[0];
 
@@ -85,6 +85,12 @@ export function slowestText(report: RunReport, count = 10): string {
   const width = Math.max(0, ...labels.map((l) => l.length)) + 2;
   const lines = tasks.map((t, i) => `${labels[i]!.padEnd(width, ' ')}${(t.ms / 1000).toFixed(2).padStart(8)}s`);
   return [`SLOWEST TASKS ${'*'.repeat(57)}`, ...lines].join('\n');
+}
+
+/** A host's counts in one line (a listr2 row's last title, a progress line). */
+export function hostRowTitle(report: HostReport): string {
+  const {ok, changed, failed, unreachable} = report.stats;
+  return `${report.host}: ok=${ok} changed=${changed}${failed ? ` failed=${failed}` : ''}${unreachable ? ' unreachable' : ''}`;
 }
 
 /** Whether a host failed or was unreachable. */

@@ -139,6 +139,7 @@ describe('output like a tool people pipe', {concurrency: false}, () => {
     assert.match(r.stdout, /^-edited$/m);
     assert.match(r.stdout, /^t +: ok=2 {2}changed=1 {2}unreachable=0 {2}failed=0/m);
     assert.match(r.stderr, /^up: .* on 1 host\(s\): t$/m);
+    assert.match(r.stderr, /^t: ok=2 changed=1 \(done in [\d.]+ s\)$/m);
     assert.doesNotMatch(r.stderr, /changed:|PLAY RECAP/);
   });
 
