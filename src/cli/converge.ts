@@ -15,10 +15,11 @@ export interface RunCommandOptions {
   check: boolean;
   checksum?: boolean;
   diff: boolean;
+  profile: boolean;
 }
 
 export async function runCommand(options: RunCommandOptions, output: Output): Promise<RunReport> {
-  const renderer = await pickRenderer({json: output.json, diff: options.diff, verbose: output.verbose});
+  const renderer = await pickRenderer({json: output.json, diff: options.diff, verbose: output.verbose, profile: options.profile});
   const report = await converge({...options, extraVars: options['extra-vars'] ?? [], emit: (event) => renderer.handle(event)});
   await renderer.finish();
   process.exitCode = exitCodeOf(report);

@@ -41,6 +41,7 @@ export const runFlags = {
   }),
   forks: Flags.integer({char: 'f', description: 'Hosts handled in parallel.', default: 5, min: 1}),
   checksum: Flags.boolean({description: 'Compare the content (sha256) of every file of the install trees, not only its size and mtime.'}),
+  profile: Flags.boolean({description: "Every task with its time, and the 10 slowest tasks at the end (Ansible's profile_tasks)."}),
   ...outputFlags,
 };
 

@@ -3,8 +3,9 @@
  * (or as JSON on stdout with --json), and the exit code. A user mistake (a PxeError) never shows a stack
  * trace unless -vvv or PXEPROV_DEBUG=1.
  */
-import type {Command} from '@oclif/core';
-import {errorsOf, formatError, type PxeError} from '../errors.js';
+import {Errors, type Command} from '@oclif/core';
+import {errorsOf, formatError, PxeError} from '../errors.js';
+import {didYouMean} from '../config/suggest.js';
 import {collapseVerbose, verbosity} from './flags.js';
 
 export interface Output {
@@ -16,14 +17,48 @@ export function debugEnabled(verbose: number): boolean {
   return verbose >= 3 || process.env.PXEPROV_DEBUG === '1';
 }
 
-/** Parse a command's flags with counted -v. */
+/** Parse a command's flags with counted -v. A usage error is printed as E_USAGE (as JSON with --json) and exits 3. */
 export async function parseCommand<T extends Command, R extends {flags: {json?: boolean}}>(
   cmd: T,
   parse: (argv: string[]) => Promise<R>,
 ): Promise<R & {output: Output}> {
   const argv = (cmd as unknown as {argv: string[]}).argv;
-  const parsed = await parse(collapseVerbose(argv));
+  let parsed: R;
+  try {
+    parsed = await parse(collapseVerbose(argv));
+  } catch (e) {
+    const usage = usageError(e, (cmd as unknown as {id?: string}).id ?? '');
+    if (!usage) throw e;
+    printErrors([usage], {json: argv.includes('--json'), verbose: verbosity(argv)});
+    Errors.exit(usage.exit);
+  }
   return {...parsed, output: {json: Boolean(parsed.flags.json), verbose: verbosity(argv)}};
+}
+
+interface ParseFailure {
+  message: string;
+  flags?: string[];
+  parse?: {input?: {flags?: Record<string, {char?: string}>}};
+}
+
+/** oclif's parse errors (unknown flag, bad flag value, missing or extra argument) as one E_USAGE error. */
+function usageError(error: unknown, commandId: string): PxeError | undefined {
+  // Everything oclif's parser throws is about the command line.
+  if (!(error instanceof Errors.CLIError)) return undefined;
+  const failure = error as unknown as ParseFailure;
+  const command = `pxeprov ${commandId.replaceAll(':', ' ')}`.trim();
+  const known = Object.keys(failure.parse?.input?.flags ?? {}).map((name) => `--${name}`);
+  const near = failure.flags?.length === 1 ? didYouMean(failure.flags[0]!, known) : undefined;
+  // oclif colours the reasons of failed validations: keep the words only.
+  const message = failure.message
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .replace(/\s*See more help with --help\s*$/, '')
+    .replace(/^The following errors? occurred:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join('; ');
+  return new PxeError('E_USAGE', message, {hint: `${near ? `${near} ` : ''}see ${command} --help`});
 }
 
 export function printErrors(errors: PxeError[], output: Output): void {

@@ -13,6 +13,6 @@ export default class Check extends Command {
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Check, argv));
     const {runCommand} = await import('../cli/converge.js');
-    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: true, diff: true}, output), () => undefined);
+    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: true, diff: true, profile: Boolean(flags.profile)}, output), () => undefined);
   }
 }

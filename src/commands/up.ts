@@ -17,6 +17,6 @@ export default class Up extends Command {
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Up, argv));
     const {runCommand} = await import('../cli/converge.js');
-    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: flags.check, diff: flags.diff || flags.check}, output), () => undefined);
+    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: Boolean(flags.check), diff: Boolean(flags.diff || flags.check), profile: Boolean(flags.profile)}, output), () => undefined);
   }
 }

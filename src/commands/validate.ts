@@ -23,7 +23,7 @@ export default class Validate extends Command {
         return validate({inventory: inventoryPath(args.inventory), playbook: flags.playbook, limit: flags.limit, extraVars: flags['extra-vars']});
       },
       (r) => {
-        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        for (const w of r.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
         process.stdout.write(`ok: ${r.plays} plays, ${r.tasks} tasks, ${r.handlers} handlers, ${r.roles.length} roles, ${r.hosts} hosts\n`);
       },
     );

@@ -3,18 +3,20 @@
  * play host patterns, --limit, -e and the control-side files tasks name (template/copy src), connecting to
  * nothing. Every error of every input is reported at once.
  */
-import {existsSync} from 'node:fs';
+import {existsSync, statSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
-import {collectErrors, PxeError, PxeErrors} from '../errors.js';
+import {collectErrors, PxeError, PxeErrors, type Where} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {checkConnectionVars, checkPlayConnectionVars} from './connection-checks.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
-import type {Inventory, Playbook, Task, Vars} from './model.js';
+import type {Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
-import {checkTemplateSyntax, hasTemplate} from './template.js';
+import {hasTemplate} from './template.js';
 import {readText} from './text-file.js';
+import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
+import {checkTemplateStrings, templateStrings, templateSyntaxError, type TemplateString} from './template-check.js';
 
 export interface ValidateOptions {
   inventory: string;
@@ -54,15 +56,48 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const warnings: string[] = [...(inventory?.warnings ?? [])];
   // -e wins over the inventory for the connection too.
   checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
-  let hosts = inventory?.hosts.size ?? 0;
-  if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;
+  const limited = inventory && options.limit ? collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [] : undefined;
+  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
     if (inventory) warnings.push(...playHosts(playbook, inventory));
+    // Only the hosts a run would reach (--limit): a host left out does not stop the others.
+    const reached = {inventory: inventory!, extraVarFiles: extraVarFiles(options.extraVars), only: limited && new Set(limited)};
+    if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, reached)));
+    if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, reached, extraVars));
   }
   if (errors.length) throw new PxeErrors(errors);
   return {inventory: inventory!, playbook: playbook!, extraVars, hosts, warnings};
+}
+
+/** Every string with template syntax a run would render: task arguments, play, role and inventory variables. */
+function templateInputs(playbook: Playbook, {inventory, extraVarFiles, only}: HostsReached): TemplateString[] {
+  const strings: TemplateString[] = [];
+  const variables = (vars: Vars, files: () => string[], from: number, where: Where) => {
+    for (const [name, value] of Object.entries(vars)) strings.push(...templateStrings(value, {files, from, where, label: `variable '${name}'`}));
+  };
+  const roles = new Map<string, RoleRef>();
+  for (const play of playbook.plays) {
+    for (const task of [...play.tasks, ...play.handlers]) {
+      strings.push(...templateStrings({args: task.args, loop: task.loop, vars: task.vars}, {files: () => [task.pos.file], from: task.pos.line, where: {task: task.name}}));
+    }
+    variables(play.vars, () => [play.pos.file], play.pos.line, {});
+    for (const role of play.roles) roles.set(role.dir, role);
+    for (const host of playHostsReached(play, {inventory, extraVarFiles, only})) {
+      variables(inventory.hosts.get(host)?.vars ?? {}, () => varSources(play, host, inventory, extraVarFiles), 1, {host});
+    }
+  }
+  for (const role of roles.values()) {
+    variables(role.defaults, () => ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'defaults', f)), 1, {});
+    variables(role.vars, () => ['main.yaml', 'main.yml'].map((f) => join(role.dir, 'vars', f)), 1, {});
+  }
+  return strings;
+}
+
+/** The files of `-e @file.yaml` values. */
+function extraVarFiles(values: string[] = []): string[] {
+  return values.filter((v) => v.startsWith('@')).map((v) => v.slice(1));
 }
 
 export function validate(options: ValidateOptions): ValidateResult {
@@ -81,11 +116,16 @@ export function validate(options: ValidateOptions): ValidateResult {
   };
 }
 
+/** Ansible's warning for a play whose hosts: matches no host of the inventory (the play is skipped). */
+export function unmatchedPlay(play: Play): string {
+  return `Could not match supplied host pattern, ignoring: ${play.hosts} (play '${play.name}', ${play.pos.file}:${play.pos.line})`;
+}
+
 /** A play whose pattern matches no host is skipped at run time (as in Ansible): say so now. */
 function playHosts(playbook: Playbook, inventory: Inventory): string[] {
   return playbook.plays.flatMap((play) => {
     try {
-      return selectHosts(inventory, play.hosts, {what: `play '${play.name}'`}).length ? [] : [`play '${play.name}': '${play.hosts}' matches no host`];
+      return selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).length ? [] : [unmatchedPlay(play)];
     } catch (e) {
       return [`play '${play.name}': ${(e as Error).message}${(e as PxeError).hint ? ` (${(e as PxeError).hint})` : ''}`];
     }
@@ -112,12 +152,21 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
       }),
     ];
   }
+  if (statSync(found).isDirectory()) {
+    return [
+      new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is a directory (${found})`, {
+        where: {...task.pos, task: task.name},
+        expected: `a file: ${task.module} copies one file`,
+        hint: task.module === 'copy' ? "copy each file of it with a loop (loop: \"{{ query('fileglob', 'dir/*') }}\"), or name one file" : 'name the template file itself',
+      }),
+    ];
+  }
   if (task.module !== 'template') return [];
   // A template whose text parsed before is not parsed again (nor nunjucks loaded for it).
   const text = readText(found, 'template', 'E_TEMPLATE');
   const key = cacheKey('template-syntax', text);
   if (cacheRead('templates', key) !== undefined) return [];
-  const problem = checkTemplateSyntax(text, {file: found});
+  const problem = templateSyntaxError(text, {file: found});
   if (!problem) cacheWrite('templates', key, 'ok');
   return problem ? [problem] : [];
 }

@@ -35,10 +35,15 @@ export interface TaskOutcome {
   /** A failure that the rescue of a block around the task handles. */
   rescued?: boolean;
   error?: ErrorReport;
+  /** What the module returned (what `register` gets: rc, stdout, stderr, msg…), secrets masked. */
+  result?: Record<string, unknown>;
+  /** debug: the result is shown as Ansible shows it (`ok: [host] => {"msg": …}`), also without -v. */
+  show?: boolean;
   ms: number;
 }
 
 export interface HostStats {
+  /** As in Ansible: tasks that ran without failing, changed ones and ignored failures included. */
   ok: number;
   changed: number;
   failed: number;
@@ -66,11 +71,14 @@ export interface RunReport {
   /** In check mode: something differs from the playbook. */
   drift: boolean;
   hosts: HostReport[];
+  /** What the run could not do but did not fail for (a play whose hosts: matches no host). */
+  warnings: string[];
   ms: number;
 }
 
 export type EngineEvent =
   | {type: 'run-start'; playbook: string; hosts: string[]; check: boolean}
+  | {type: 'warning'; message: string}
   | {type: 'host-start'; host: string}
   | {type: 'host-connected'; host: string; ms: number}
   | {type: 'play-start'; host: string; play: string}

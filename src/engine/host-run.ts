@@ -91,12 +91,13 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   };
 
   const record = (outcome: TaskOutcome) => {
-    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff)};
+    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff), result: redactor.value(outcome.result)};
     report.tasks.push(clean);
+    // Counted as Ansible counts: ok includes changed tasks and ignored failures.
     if (clean.status === 'failed') report.stats[clean.ignored ? 'ignored' : clean.rescued ? 'rescued' : 'failed']++;
-    else if (clean.status === 'changed') report.stats.changed++;
     else if (clean.status === 'skipped') report.stats.skipped++;
-    else report.stats.ok++;
+    if (clean.status === 'ok' || clean.status === 'changed' || clean.ignored) report.stats.ok++;
+    if (clean.status === 'changed') report.stats.changed++;
     emit({type: 'task-done', outcome: clean});
   };
 

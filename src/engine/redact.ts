@@ -30,6 +30,14 @@ export class Redactor {
     for (const value of values) this.secrets.add(value);
   }
 
+  /** A value with every string in it masked (a task's result: stdout, stderr, msg…). */
+  value<T>(value: T): T {
+    if (typeof value === 'string') return this.text(value) as T;
+    if (Array.isArray(value)) return value.map((item) => this.value(item)) as T;
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, this.value(inner)])) as T;
+    return value;
+  }
+
   text(text: string): string;
   text(text: string | undefined): string | undefined;
   text(text: string | undefined): string | undefined {

@@ -2,6 +2,7 @@
 import {performance} from 'node:perf_hooks';
 import type {Inventory, Playbook, Vars} from '../config/model.js';
 import {selectHosts} from '../config/inventory.js';
+import {unmatchedPlay} from '../config/validate.js';
 import type {Emit, HostReport, RunReport} from './events.js';
 import {runHost, type OpenAgent} from './host-run.js';
 
@@ -33,13 +34,18 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
   const {inventory, playbook} = options;
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : undefined;
   const playsByHost = new Map<string, typeof playbook.plays>();
+  const warnings: string[] = [];
   for (const play of playbook.plays) {
-    for (const host of selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`})) {
+    const matched = selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`});
+    if (matched.length === 0) warnings.push(unmatchedPlay(play));
+    for (const host of matched) {
       if (limited && !limited.has(host)) continue;
       playsByHost.set(host, [...(playsByHost.get(host) ?? []), play]);
     }
   }
   const hosts = [...playsByHost.keys()];
+  // Before run-start: a terminal renderer owns stderr from then on.
+  for (const message of warnings) options.emit({type: 'warning', message});
   options.emit({type: 'run-start', playbook: playbook.file, hosts, check: options.check});
 
   const reports: HostReport[] = [];
@@ -72,6 +78,7 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
     check: options.check,
     drift: options.check && reports.some((r) => r.stats.changed > 0),
     hosts: reports,
+    warnings,
     ms: Math.round(performance.now() - started),
   };
   options.emit({type: 'run-done', report});

@@ -52,7 +52,7 @@ const NO_LOG = 'the output has been hidden due to no_log: true';
  */
 export function shownOutcome(task: Task, outcome: TaskOutcome): TaskOutcome {
   if (!task.noLog) return outcome;
-  return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
+  return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, result: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
 }
 
 function moduleOf(task: Task): Resource {
@@ -158,11 +158,11 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       ...extra,
       ms: Math.round(performance.now() - started + (prepared.ms ?? 0)),
     });
-  const fail = (error: unknown, label?: string) => {
+  const fail = (error: unknown, label?: string, result?: Record<string, unknown>) => {
     const report = errorReport(error, options.redactor);
     const ignored = task.ignoreErrors || undefined;
     const rescued = (!ignored && options.rescued) || undefined;
-    const recorded = outcome('failed', report.message, {error: report, item: label, ignored, rescued});
+    const recorded = outcome('failed', report.message, {error: report, item: label, ignored, rescued, result});
     options.record(recorded);
     if (!ignored) {
       done.failed = true;
@@ -196,6 +196,7 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       let diff: string | undefined;
       let result: Record<string, unknown>;
       const warning = !isChange(verdict) && verdict.warning ? true : undefined;
+      const show = !isChange(verdict) && verdict.show ? true : undefined;
       if (!isChange(verdict)) {
         [status, summary, result] = ['ok', verdict.ok, {changed: false, ...verdict.result}];
         if (verdict.facts) {
@@ -217,14 +218,14 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       result.failed = failed;
       results.push(result);
       if (failed) {
-        fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label);
+        fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label, result);
         continue;
       }
       if (status === 'changed') {
         done.changed = true;
         if (!options.check) done.changedTarget = true;
       }
-      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label, warning}, started));
+      options.record(outcome(status, summary, {diff: diff || undefined, item: item.label, warning, show, result}, started));
     } catch (error) {
       results.push({changed: false, failed: true});
       fail(error, item.label);

@@ -1,17 +1,20 @@
-/** listr2 on a TTY: one row per host with the task in progress; diffs and the recap once all hosts are done. */
+/**
+ * listr2 on a TTY (stderr): one row per host with the task in progress, a red ✖ for a host that failed or was
+ * unreachable. Outcomes, diffs and the recap go to stdout once all hosts are done.
+ */
 import {Listr, ProcessOutput, type ListrTaskWrapper} from 'listr2';
 import type {EngineEvent, HostReport} from '../engine/events.js';
-import type {RenderOptions} from './plain.js';
-import {colorDiff, outcomeLine, recapText} from './recap.js';
+import {endText, outcomeText, warningLine, type RenderOptions} from './plain.js';
+import {hostFailed, hostRowTitle} from './recap.js';
 import type {Renderer} from './renderer.js';
 
 export function listrRenderer(options: RenderOptions): Renderer {
   const rows = new Map<string, ListrTaskWrapper<unknown, any, any>>();
   const finished = new Map<string, {promise: Promise<HostReport>; resolve(report: HostReport): void}>();
-  const after: string[] = [];
+  let after = '';
   let check = false;
   let running: Promise<unknown> = Promise.resolve();
-  let recap = '';
+  let end = '';
 
   const handle = (event: EngineEvent) => {
     switch (event.type) {
@@ -27,9 +30,9 @@ export function listrRenderer(options: RenderOptions): Renderer {
             task: async (_ctx: unknown, row: ListrTaskWrapper<unknown, any, any>) => {
               rows.set(host, row);
               const report = await finished.get(host)!.promise;
-              const {ok, changed, failed, unreachable} = report.stats;
-              row.title = `${host}: ok=${ok} changed=${changed}${failed ? ` failed=${failed}` : ''}${unreachable ? ' unreachable' : ''}`;
-              if (report.error) throw new Error(`${host}: ${report.error.message}`);
+              row.title = hostRowTitle(report);
+              // Throwing is how listr2 marks a row failed (red ✖).
+              if (hostFailed(report.stats)) throw new Error(`${hostRowTitle(report)}${report.error ? `: ${report.error.message}` : ''}`);
             },
           })),
           {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}, processOutput: new ProcessOutput(process.stderr, process.stderr)} as never,
@@ -37,20 +40,20 @@ export function listrRenderer(options: RenderOptions): Renderer {
         running = list.run().catch(() => undefined);
         break;
       }
+      case 'warning':
+        options.progress(warningLine(event.message, options.color) + '\n');
+        break;
       case 'task-start':
         if (rows.get(event.host)) rows.get(event.host)!.title = `${event.host}: ${event.handler ? 'handler ' : ''}${event.task}`;
         break;
-      case 'task-done': {
-        const {outcome} = event;
-        if (outcome.status === 'changed' || outcome.status === 'failed' || outcome.warning || options.verbose > 0) after.push(outcomeLine(outcome, check, options.color));
-        if (outcome.diff && options.diff) after.push(colorDiff(outcome.diff.replace(/\n$/, ''), options.color));
+      case 'task-done':
+        after += outcomeText(event, check, options);
         break;
-      }
       case 'host-done':
         finished.get(event.report.host)?.resolve(event.report);
         break;
       case 'run-done':
-        recap = recapText(event.report, options.color);
+        end = endText(event.report, options);
         break;
       default:
         break;
@@ -61,7 +64,7 @@ export function listrRenderer(options: RenderOptions): Renderer {
     handle,
     async finish() {
       await running;
-      options.write([...after, '', recap].join('\n') + '\n');
+      options.write(after + end);
     },
   };
 }

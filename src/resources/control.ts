@@ -1,5 +1,5 @@
 /** debug, warn, assert, fail and set_fact: control-side modules that never touch the target. */
-import {evalCondition} from '../config/template.js';
+import {evalCondition, renderValue} from '../config/template.js';
 import {PxeError} from '../errors.js';
 import type {Resource, TaskContext} from './types.js';
 
@@ -23,12 +23,21 @@ export const debug: Resource<DebugArgs, null> = {
   async read() {
     return null;
   },
+  /** As Ansible shows it: {"msg": …}, or {"<var>": its value} where var is an expression (result.stdout). */
   diff(args, _observed, ctx: TaskContext) {
-    const value = args.var === undefined ? args.msg ?? 'Hello world!' : {[args.var]: ctx.vars[args.var]};
-    return {ok: typeof value === 'string' ? value : JSON.stringify(value)};
+    const result = args.var === undefined ? {msg: args.msg ?? 'Hello world!'} : {[args.var]: debugVar(args.var, ctx)};
+    const value = Object.values(result)[0];
+    return {ok: typeof value === 'string' ? value : JSON.stringify(value), result, show: true};
   },
   async apply() {},
 };
+
+const NOT_DEFINED = 'VARIABLE IS NOT DEFINED!';
+
+function debugVar(expression: string, ctx: TaskContext): unknown {
+  if (!evalCondition(`(${expression}) is defined`, ctx.vars, ctx.task.pos)) return NOT_DEFINED;
+  return renderValue(`{{ ${expression} }}`, ctx.vars, ctx.task.pos);
+}
 
 export interface AssertArgs {
   that: string | string[];

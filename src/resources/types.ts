@@ -39,6 +39,8 @@ export interface NoChange {
   facts?: Vars;
   /** Shown even without -v: something the user must know (e.g. the kernel has no nfsd). */
   warning?: boolean;
+  /** debug: its result is what the task shows, also without -v. */
+  show?: boolean;
 }
 
 export interface ApplyResult {

@@ -4,6 +4,7 @@ import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {converge} from '../../src/engine/converge.js';
 import type {RunReport} from '../../src/engine/events.js';
+import {assertPublishedJson} from './cli.js';
 import type {TestSshd} from './sshd.js';
 
 export interface PlayRunner {
@@ -22,7 +23,10 @@ export function playRunner(sshd: TestSshd, dir: string): PlayRunner {
   return {
     async play(tasks, {check = false, checksum = false, vars = {}} = {}) {
       writeFileSync(playbook, stringify([{name: 'Test', hosts: 'all', gather_facts: false, vars, tasks}]));
-      return converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, checksum, emit: () => {}});
+      const report = await converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, checksum, emit: () => {}});
+      // The report is what --json prints: it must match the published schema.
+      assertPublishedJson(['up'], JSON.stringify(report), 0);
+      return report;
     },
   };
 }

@@ -107,10 +107,10 @@ describe('block, rescue, always over a real sshd', {concurrency: false}, () => {
     });
   }
 
-  it('the recap counts rescued and ignored failures apart from failed ones', async () => {
+  it('the recap counts rescued and ignored failures apart from failed ones; ok counts an ignored failure, as in Ansible', async () => {
     const report = await runner.play([{block: [boom('b1')], rescue: [{...boom('r1'), ignore_errors: true}]}], {vars: {log}});
-    assert.deepEqual(report.hosts[0]!.stats, {ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 1, ignored: 1});
-    assert.match(recapText(report, false), /t +: ok=0 {2}changed=0 {2}unreachable=0 {2}failed=0 {2}skipped=0 {2}rescued=1 {2}ignored=1/);
+    assert.deepEqual(report.hosts[0]!.stats, {ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 1, ignored: 1});
+    assert.match(recapText(report, false), /t +: ok=1 {2}changed=0 {2}unreachable=0 {2}failed=0 {2}skipped=0 {2}rescued=1 {2}ignored=1/);
   });
 
   it('check mode: the rescue of a failed block is shown, and nothing runs', async () => {

@@ -11,14 +11,13 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {promisify} from 'node:util';
 import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
 import {bootClient, labDown, labNames, labUp, makeIso, runInLabHost} from '../../src/lab/index.js';
 import {run} from '../../src/lab/exec.js';
+import {pxeprovAsync} from '../helpers/cli.js';
 
 const PREFIX = 'acc';
-const execFileAsync = promisify(execFile);
 
 let dir: string;
 let inventory: string;
@@ -27,19 +26,9 @@ let inventory: string;
 async function pxeprov(args: string[], vars: Record<string, unknown> = {}): Promise<{code: number; report?: RunReport; stderr: string; stdout: string}> {
   const extra = join(dir, `vars-${Date.now()}.yaml`);
   await writeFile(extra, stringify({...baseVars(), ...vars}));
-  try {
-    const {stdout, stderr} = await execFileAsync('node', ['bin/run.js', ...args, inventory, '-e', `@${extra}`, '--json'], {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20});
-    return {code: 0, report: JSON.parse(stdout) as RunReport, stderr, stdout};
-  } catch (error) {
-    const e = error as {code: number; stdout: string; stderr: string};
-    let report: RunReport | undefined;
-    try {
-      report = JSON.parse(e.stdout) as RunReport;
-    } catch {
-      report = undefined;
-    }
-    return {code: e.code, report, stderr: e.stderr, stdout: e.stdout};
-  }
+  // The helper checks the report against the published schema.
+  const {code, json, stderr, stdout} = await pxeprovAsync([...args, inventory, '-e', `@${extra}`, '--json']);
+  return {code, report: json && 'hosts' in (json as object) ? (json as RunReport) : undefined, stderr, stdout};
 }
 
 function baseVars(): Record<string, unknown> {
@@ -174,11 +163,21 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
 
   it('bad inputs fail with a clear error before anything on the host changes', async () => {
     const before = await hostSnapshot();
+    // What validate can see fails as invalid input (exit 3) before any connection.
+    const invalid: [Record<string, unknown>, RegExp][] = [
+      [{pxe_subnet: '10.9.0.0/16'}, /pxe_ip 192\.168\.77\.1 is outside pxe_subnet 10\.9\.0\.0\/16/],
+      [{pxe_dhcp_range_start: '192.168.78.10'}, /pxe_dhcp_range_start 192\.168\.78\.10 is outside pxe_subnet 192\.168\.77\.0\/24/],
+      [{dhcp_hosts: [{name: 'n1', mac: '52:54:00:zz:00:01', ip: '192.168.77.50'}]}, /MAC '52:54:00:zz:00:01' is malformed/],
+      [{media_isos: [{name: 'testos', iso: join(dir, 'missing.iso')}]}, /missing\.iso does not exist/],
+    ];
+    for (const [vars, message] of invalid) {
+      const result = await pxeprov(['up'], vars);
+      assert.equal(result.code, 3, JSON.stringify(vars));
+      const errors = (JSON.parse(result.stdout) as {errors: Array<{code: string; message: string}>}).errors;
+      assert.ok(errors.some((e) => e.code === 'E_VARS' && message.test(e.message)), `${JSON.stringify(vars)}: ${errors.map((e) => e.message).join(' | ')}`);
+    }
+    // What only the ISO's contents tell fails the host, before its first change.
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{pxe_subnet: '10.9.0.0/16'}, /is not a usable address of pxe_subnet 10\.9\.0\.0\/16/],
-      [{pxe_dhcp_range_start: '192.168.78.10'}, /DHCP range 192\.168\.78\.10 - .* is not inside 192\.168\.77\.0\/24/],
-      [{dhcp_hosts: [{name: 'n1', mac: '52:54:00:zz:00:01', ip: '192.168.77.50'}]}, /MAC 52:54:00:zz:00:01 must look like/],
-      [{media_isos: [{name: 'testos', iso: join(dir, 'missing.iso')}]}, /missing\.iso does not exist on the control machine/],
       [{media_isos: [{name: 'testos', iso: join(dir, 'testos.iso'), kernel: 'isolinux/vmlinuz'}]}, /has no isolinux\/vmlinuz/],
     ];
     for (const [vars, message] of cases) {

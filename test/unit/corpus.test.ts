@@ -47,6 +47,15 @@ const cases = readdirSync(BAD).filter((n) => !n.startsWith('_')).sort();
 
 describe('bad input corpus', () => {
   it('has at least 40 cases', () => assert.ok(cases.length >= 40, `${cases.length} cases`));
+  it('the PXE cases change one thing of inputs that validate', () => {
+    const result = validate({inventory: join(BAD, '_pxe/inventory.yaml'), playbook: join(BAD, '_pxe/playbook.yaml')});
+    assert.deepEqual(result.warnings, []);
+  });
+  it('a host that --limit leaves out does not stop the others', () => {
+    const options = {inventory: join(BAD, '_pxe/limit.yaml'), playbook: join(BAD, '_pxe/playbook.yaml')};
+    assert.equal(validate({...options, limit: 'pxe1'}).hosts, 1);
+    assert.throws(() => validate(options), (e) => errorsOf(e)!.some((x) => x.code === 'E_VARS' && x.where.host === 'pxe2' && x.message.includes('pxe_ip 10.1.1.1 is outside')));
+  });
   for (const name of cases) {
     it(name, async () => {
       const dir = join(BAD, name);

@@ -1,0 +1,276 @@
+/**
+ * The PXE inputs of the shipped roles, checked at `validate` for every host of every play that uses the roles:
+ * what a host would otherwise learn only on the target (the common role's asserts) or never (a menu default
+ * that names no profile is written into the menus as is). Each error points at the file and line that set the
+ * variable. A value that cannot be known without connecting (it uses facts) is left to the run.
+ */
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {basename, dirname, extname, isAbsolute, join} from 'node:path';
+import {PxeError, type Where} from '../errors.js';
+import {selectHosts} from './host-pattern.js';
+import type {Inventory, Play, Playbook, Vars} from './model.js';
+import {ipFilters, ipTests} from './template-ip.js';
+import {renderValue} from './template.js';
+import {hostVars} from './vars.js';
+import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
+
+/** Profile kinds the syslinux and kickstart roles know. */
+export const PROFILE_KINDS = ['kickstart', 'preseed', 'autoinstall', 'manual'];
+const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
+/** A value that depends on something validate cannot know (facts, a lookup of the target). */
+const UNKNOWN = Symbol('unknown');
+
+interface Check {
+  play: Play;
+  host: string;
+  vars: Vars;
+  /** Roles of the play by name. */
+  roles: Set<string>;
+  /** Where each variable can be set for this host, highest precedence first (looked up on an error only). */
+  sources(): string[];
+}
+
+/** The hosts a run reaches: the inventory, `-e @file` files (where variables may be set), and --limit's hosts. */
+export interface HostsReached {
+  inventory: Inventory;
+  extraVarFiles: string[];
+  only?: Set<string>;
+}
+
+/** The hosts of a play that a run reaches. */
+export function playHostsReached(play: Play, {inventory, only}: HostsReached): string[] {
+  return selectHosts(inventory, play.hosts, {strict: false}).filter((host) => !only || only.has(host));
+}
+
+/** Every PXE input error of every host, each reported once (hosts sharing group vars share their errors). */
+export function checkPxeVars(playbook: Playbook, reached: HostsReached, extraVars: Vars): PxeError[] {
+  const {inventory, extraVarFiles} = reached;
+  const errors = new Map<string, PxeError>();
+  for (const play of playbook.plays) {
+    const roles = new Set(play.roles.map((r) => r.name));
+    if (!['common', 'network', 'dhcp', 'syslinux', 'media', 'kickstart'].some((r) => roles.has(r))) continue;
+    for (const host of playHostsReached(play, reached)) {
+      const check: Check = {play, host, roles, vars: hostVars(play, host, inventory, extraVars), sources: () => varSources(play, host, inventory, extraVarFiles)};
+      for (const error of checkHost(check)) {
+        const key = `${error.message}\0${error.where.file}:${error.where.line}`;
+        if (!errors.has(key)) errors.set(key, error);
+      }
+    }
+  }
+  return [...errors.values()];
+}
+
+function checkHost(c: Check): PxeError[] {
+  const errors: PxeError[] = [];
+  const value = (name: string): unknown => {
+    if (!(name in c.vars)) return undefined;
+    try {
+      return renderValue(c.vars[name], c.vars, {host: c.host});
+    } catch {
+      // Undefined here means set from facts or at run time; a template syntax error is reported on its own.
+      return UNKNOWN;
+    }
+  };
+  const fail = (path: YamlPath, message: string, expected: string, hint: string) =>
+    errors.push(new PxeError('E_VARS', message, {where: {...locate(path, c), host: c.host}, expected, hint}));
+  const known = (v: unknown) => v !== UNKNOWN && v !== undefined;
+
+  const ip = value('pxe_ip');
+  const subnet = value('pxe_subnet');
+  const net = typeof subnet === 'string' && ipFilters.ipaddr(subnet, 'net') === subnet ? subnet : undefined;
+  const inSubnet = (address: unknown) => net !== undefined && ipFilters.network_in_usable(net, address) === true;
+  if (known(subnet) && !net) {
+    fail(['pxe_subnet'], `pxe_subnet '${String(subnet)}' is not a network in CIDR form`, 'a network address with its prefix, e.g. 192.168.1.0/24', 'use the network address (host bits zero) and a /prefix');
+  }
+  if (known(ip) && !ipTests.ipv4_address(ip)) {
+    fail(['pxe_ip'], `pxe_ip '${String(ip)}' is not an IPv4 address`, 'the address of the PXE server on pxe_iface, e.g. 192.168.1.20', 'give the address alone, without a /prefix');
+  } else if (known(ip) && net && !inSubnet(ip)) {
+    fail(['pxe_ip'], `pxe_ip ${String(ip)} is outside pxe_subnet ${net}`, `a usable address of ${net}`, 'pxe_ip is the server\'s own address on the PXE LAN: pick one inside pxe_subnet, or fix pxe_subnet');
+  }
+
+  if (c.roles.has('network') || c.roles.has('common')) checkGateway(value, fail, {ip, net, inSubnet});
+  if (c.roles.has('dhcp') && value('dhcp_mode') === 'server' && net) checkRange(value, fail, {ip, net, inSubnet});
+  const profiles = value('pxe_profiles');
+  const profileNames = new Set(Array.isArray(profiles) ? profiles.map((p) => (p as {name?: unknown})?.name).filter((n): n is string => typeof n === 'string') : []);
+  if (c.roles.has('dhcp') || c.roles.has('kickstart') || c.roles.has('syslinux')) checkReservations(value('dhcp_hosts'), fail, {ip, net, inSubnet, profiles: known(profiles) ? profileNames : undefined});
+  if (c.roles.has('syslinux') || c.roles.has('kickstart')) checkProfiles(profiles, value('media_isos'), fail);
+  const menuDefault = value('pxe_menu_default');
+  if (c.roles.has('syslinux') && known(menuDefault) && known(profiles) && menuDefault !== 'local' && !profileNames.has(String(menuDefault))) {
+    fail(['pxe_menu_default'], `pxe_menu_default '${String(menuDefault)}' names no profile`, `local or one of the pxe_profiles names: ${[...profileNames].join(', ') || '(none defined)'}`, 'the menus boot this entry when the timeout expires: name a profile of pxe_profiles, or local');
+  }
+  if (c.roles.has('media')) checkIsos(c, value('media_isos'), fail);
+  return errors;
+}
+
+type Fail = (path: YamlPath, message: string, expected: string, hint: string) => void;
+interface Net {
+  ip: unknown;
+  net: string | undefined;
+  inSubnet(address: unknown): boolean;
+}
+
+/** pxe_gateway is the server's own route (network role); clients get theirs from dhcp_routers (dhcp role). */
+function checkGateway(value: (name: string) => unknown, fail: Fail, n: Net): void {
+  const gateway = value('pxe_gateway');
+  if (typeof gateway !== 'string' || gateway === '') return;
+  if (gateway === n.ip) {
+    fail(
+      ['pxe_gateway'],
+      `pxe_gateway ${gateway} is the server's own address (pxe_ip): the server cannot route through itself`,
+      'empty (the PXE LAN has no router for the server), or the address of another router on the PXE LAN',
+      "pxe_gateway is the PXE server's own default route on pxe_iface (the network role); what DHCP clients get as their router is dhcp_routers (the dhcp role, default: pxe_gateway). To make the server the clients' router, set dhcp_routers: " +
+        `${gateway} and leave pxe_gateway empty`,
+    );
+  } else if (n.net && !n.inSubnet(gateway)) {
+    fail(['pxe_gateway'], `pxe_gateway ${gateway} is outside pxe_subnet ${n.net}`, `empty, or a router's address in ${n.net}`, "pxe_gateway is the server's own route on pxe_iface: a next hop must be on that LAN");
+  }
+}
+
+function checkRange(value: (name: string) => unknown, fail: Fail, n: Net): void {
+  const [start, end] = [value('pxe_dhcp_range_start'), value('pxe_dhcp_range_end')];
+  if (start === UNKNOWN || end === UNKNOWN) return;
+  const hint = 'pxe_dhcp_range_start and pxe_dhcp_range_end are the first and last address DHCP hands out, inside pxe_subnet';
+  for (const [name, address] of [['pxe_dhcp_range_start', start], ['pxe_dhcp_range_end', end]] as const) {
+    if (!n.inSubnet(address)) fail([name], `${name} ${String(address)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
+  }
+  if (!n.inSubnet(start) || !n.inSubnet(end)) return;
+  const [from, to] = [Number(ipFilters.ipaddr(start, 'int')), Number(ipFilters.ipaddr(end, 'int'))];
+  if (from > to) {
+    fail(['pxe_dhcp_range_start'], `the DHCP range ${String(start)} - ${String(end)} starts after it ends`, 'pxe_dhcp_range_start <= pxe_dhcp_range_end', hint);
+    return;
+  }
+  const server = ipTests.ipv4_address(n.ip) ? Number(ipFilters.ipaddr(n.ip, 'int')) : undefined;
+  if (server !== undefined && server >= from && server <= to) {
+    fail(['pxe_dhcp_range_start'], `the DHCP range ${String(start)} - ${String(end)} contains pxe_ip ${String(n.ip)}`, 'a range that leaves out the server\'s own address', 'DHCP would lease the server\'s address to a client: move the range or pxe_ip');
+  }
+}
+
+function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<string>}): void {
+  if (!Array.isArray(hosts)) return;
+  const seen = {name: new Map<string, number>(), mac: new Map<string, number>(), ip: new Map<string, number>()};
+  const hint = 'dhcp_hosts entries are reservations: {name, mac, ip (optional), profile (optional)}, each name, MAC and address once';
+  hosts.forEach((entry, i) => {
+    const h = (entry ?? {}) as {name?: unknown; mac?: unknown; ip?: unknown; profile?: unknown};
+    const label = `dhcp_hosts entry ${typeof h.name === 'string' ? h.name : i + 1}`;
+    if (typeof h.mac !== 'string' || !MAC.test(h.mac)) {
+      fail(['dhcp_hosts', i, 'mac'], `${label}: MAC '${String(h.mac)}' is malformed`, 'six hex pairs separated by colons, e.g. 52:54:00:12:34:56', 'quote a MAC in YAML and check its length and digits');
+    }
+    if (h.ip !== undefined && !n.inSubnet(h.ip) && n.net) {
+      fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
+    } else if (h.ip !== undefined && h.ip === n.ip) {
+      fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is the server's own address (pxe_ip)`, 'an address no other machine uses', hint);
+    }
+    if (h.profile !== undefined && n.profiles && !n.profiles.has(String(h.profile))) {
+      fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not in pxe_profiles`, `one of: ${[...n.profiles].join(', ') || '(none defined)'}`, hint);
+    }
+    const keys = {name: h.name, mac: typeof h.mac === 'string' ? h.mac.toLowerCase().replaceAll('-', ':') : undefined, ip: h.ip};
+    for (const field of ['name', 'mac', 'ip'] as const) {
+      const key = keys[field];
+      if (key === undefined) continue;
+      const first = seen[field].get(String(key));
+      if (first !== undefined) fail(['dhcp_hosts', i, field], `${label}: ${field} ${String(h[field])} is already reserved by entry ${first + 1}`, `each ${field} once in dhcp_hosts`, hint);
+      else seen[field].set(String(key), i);
+    }
+  });
+}
+
+function checkProfiles(profiles: unknown, isos: unknown, fail: Fail): void {
+  if (!Array.isArray(profiles)) return;
+  const media = Array.isArray(isos) ? new Set(isos.map((m) => (m as {name?: unknown})?.name)) : undefined;
+  const hint = 'a profile is {name, label, media (a media_isos name), kind (kickstart | preseed | autoinstall | manual)}';
+  profiles.forEach((entry, i) => {
+    const p = (entry ?? {}) as {name?: unknown; media?: unknown; kind?: unknown};
+    const label = `pxe_profiles entry ${typeof p.name === 'string' ? p.name : i + 1}`;
+    if (p.kind !== undefined && !PROFILE_KINDS.includes(String(p.kind))) {
+      fail(['pxe_profiles', i, 'kind'], `${label}: unknown kind '${String(p.kind)}'`, `one of: ${PROFILE_KINDS.join(', ')}`, hint);
+    }
+    if (media && !media.has(p.media)) {
+      fail(['pxe_profiles', i, 'media'], `${label}: media '${String(p.media)}' is not in media_isos`, `one of the media_isos names: ${[...media].join(', ') || '(none defined)'}`, hint);
+    }
+  });
+}
+
+/** A local ISO (not remote: true) must exist on the control machine, where the media module looks for it. */
+function checkIsos(c: Check, isos: unknown, fail: Fail): void {
+  if (!Array.isArray(isos)) return;
+  const role = c.play.roles.find((r) => r.name === 'media');
+  isos.forEach((entry, i) => {
+    const m = (entry ?? {}) as {name?: unknown; iso?: unknown; remote?: unknown};
+    if (m.remote === true || typeof m.iso !== 'string' || m.iso.includes('{{')) return;
+    const candidates = isAbsolute(m.iso) ? [m.iso] : [...(role ? [join(role.dir, 'files', m.iso), join(role.dir, m.iso)] : []), join(c.play.baseDir, 'files', m.iso), join(c.play.baseDir, m.iso)];
+    if (candidates.some((p) => existsSync(p))) return;
+    fail(['media_isos', i, 'iso'], `media_isos entry ${String(m.name ?? i + 1)}: ISO ${m.iso} does not exist`, `one of: ${candidates.join(', ')}`, 'give the path of the ISO on this machine, or remote: true when it is already on the target');
+  });
+}
+
+/** The files that can set a variable for this host, highest precedence first (Ansible's order, simplified). */
+export function varSources(play: Play, host: string, inventory: Inventory, extraVarFiles: string[]): string[] {
+  const invDir = statSync(inventory.source).isDirectory() ? inventory.source : dirname(inventory.source);
+  const groups = inventory.hosts.get(host)?.groups ?? [];
+  const varsDirFiles = (kind: string, names: string[]) =>
+    [invDir, play.baseDir].flatMap((base) => names.flatMap((name) => filesNamed(join(base, kind), name)));
+  const inventoryFiles = inventory.source === invDir ? readdirSync(invDir).map((n) => join(invDir, n)).filter((p) => statSync(p).isFile()) : [inventory.source];
+  // Deepest groups first: a child group's vars win over its parents'.
+  const byDepth = [...groups].sort((a, b) => depth(inventory, b) - depth(inventory, a));
+  return [
+    ...extraVarFiles,
+    play.pos.file,
+    ...varsDirFiles('host_vars', [host]),
+    ...inventoryFiles,
+    ...varsDirFiles('group_vars', byDepth),
+    ...play.roles.map((r) => join(r.dir, 'defaults', 'main.yaml')),
+  ];
+}
+
+/** How far below 'all' a group sits (its longest chain of parents). */
+function depth(inventory: Inventory, group: string, seen = new Set<string>()): number {
+  if (seen.has(group)) return 0;
+  seen.add(group);
+  const parents = [...inventory.groups.values()].filter((g) => g.children.includes(group));
+  return parents.length ? 1 + Math.max(...parents.map((p) => depth(inventory, p.name, seen))) : 0;
+}
+
+function filesNamed(dir: string, name: string): string[] {
+  const found: string[] = [];
+  for (const entry of [name, `${name}.yaml`, `${name}.yml`, `${name}.json`]) {
+    const path = join(dir, entry);
+    if (!existsSync(path)) continue;
+    if (statSync(path).isDirectory()) found.push(...readdirSync(path).sort().map((n) => join(path, n)));
+    else found.push(path);
+  }
+  return found;
+}
+
+/** The file, line and column that set a variable (or a part of it: dhcp_hosts, 2, mac) for the host. */
+function locate(path: YamlPath, c: Check): Where {
+  const name = String(path[0]);
+  for (const file of c.sources()) {
+    if (!existsSync(file)) continue;
+    const ext = extname(file);
+    if (ext === '.yaml' || ext === '.yml' || ext === '.json' || (!ext && basename(dirname(file)).endsWith('_vars'))) {
+      const y = loadYaml(file);
+      const at = keyPath(y, name, c.host);
+      if (at) return posAt(y, [...at, ...path.slice(1)]);
+    } else {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const line = lines.findIndex((l) => new RegExp(`(^|\\s)${name}=`).test(l));
+      if (line >= 0) return {file, line: line + 1, col: lines[line]!.search(new RegExp(`${name}=`)) + 1};
+    }
+  }
+  return {};
+}
+
+/** The path of the first mapping key `name` in a YAML file, preferring one under the host's own entry. */
+function keyPath(y: YamlFile, name: string, host: string): YamlPath | undefined {
+  const found: string[][] = [];
+  const walk = (value: unknown, at: string[]) => {
+    if (!value || typeof value !== 'object' || at.length > 12) return;
+    if (Array.isArray(value)) return value.forEach((item, i) => walk(item, [...at, String(i)]));
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === name) found.push([...at, key]);
+      else walk(inner, [...at, key]);
+    }
+  };
+  walk(y.value, []);
+  return found.find((p) => p.includes(host)) ?? found[0];
+}
