@@ -13,6 +13,9 @@ import {loadVarsDir} from './vars-dirs.js';
 
 export {selectHosts, hostsOfGroup} from './host-pattern.js';
 import {parseYaml, readText} from './yaml.js';
+import {isVaultText} from '../vault/format.js';
+import {decryptVaultFile} from '../vault/keyring.js';
+import {trackSecretValues} from './redact.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
 /** Ansible's INVENTORY_IGNORE_EXTS (.ini included: in a directory, Ansible takes it for a config file). */
@@ -47,9 +50,20 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
 }
 
 function readFile(file: string, raw: RawInventory): void {
-  const text = readText(file, 'inventory');
-  if (YAML_EXT.has(extname(file))) readYamlInventory(parseYaml(text, file), raw);
-  else readIniInventory(text, file, raw);
+  const stored = readText(file, 'inventory');
+  const vaulted = isVaultText(stored);
+  const text = vaulted ? decryptVaultFile(stored, {file}) : stored;
+  if (YAML_EXT.has(extname(file))) {
+    readYamlInventory(parseYaml(text, file, {secret: vaulted}), raw);
+    return;
+  }
+  if (vaulted) {
+    // Every value an encrypted INI file defines is a secret: read it alone first to know them.
+    const own = emptyRaw();
+    readIniInventory(text, file, own);
+    for (const entry of [...own.groups.values(), ...own.hosts.values()]) trackSecretValues(entry.vars);
+  }
+  readIniInventory(text, file, raw);
 }
 
 function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: PxeError[]): Inventory {

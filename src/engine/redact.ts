@@ -1,6 +1,6 @@
-/** Secrets never reach output, diffs, JSON or logs: their values are replaced wherever they appear. */
+/** Secrets never reach output, diffs, JSON or logs: their values (and every decrypted vault value) are replaced wherever they appear. */
 import type {Vars} from '../config/model.js';
-import {isSecretName, REDACTED as MASK} from '../config/redact.js';
+import {isSecretName, maskSecrets, REDACTED as MASK} from '../config/redact.js';
 
 /** The values of every variable whose name says it is a secret, at any depth. */
 export function secretValues(vars: Vars): string[] {
@@ -33,7 +33,7 @@ export class Redactor {
   text(text: string | undefined): string | undefined;
   text(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
-    let out = text;
+    let out = maskSecrets(text);
     for (const secret of this.secrets) out = out.split(secret).join(MASK);
     return out;
   }
