@@ -30,8 +30,8 @@ export const playbookFlag = {
 
 /** Vault passwords, with Ansible's flags; ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_VAULT_IDENTITY_LIST count too. */
 export const vaultFlags = {
-  'vault-password-file': Flags.string({multiple: true, description: 'Vault password file; an executable one is run and its stdout used. Repeatable.', helpValue: 'FILE'}),
-  'vault-id': Flags.string({multiple: true, description: 'Vault identity LABEL@SOURCE, SOURCE a password file, a script or "prompt". Repeatable.', helpValue: '[LABEL@]SOURCE'}),
+  'vault-password-file': Flags.string({multiple: true, multipleNonGreedy: true, description: 'Vault password file; an executable one is run and its stdout used. Repeatable.', helpValue: 'FILE'}),
+  'vault-id': Flags.string({multiple: true, multipleNonGreedy: true, description: 'Vault identity LABEL@SOURCE, SOURCE a password file, a script or "prompt". Repeatable.', helpValue: '[LABEL@]SOURCE'}),
   'ask-vault-pass': Flags.boolean({aliases: ['ask-vault-password'], description: 'Ask for the vault password on the terminal.'}),
 };
 
