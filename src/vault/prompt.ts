@@ -14,9 +14,10 @@ export async function promptHidden(question: string): Promise<string> {
       cause,
     });
   }
-  writeSync(fd, question);
   const input = new ReadStream(fd);
+  // Echo off before the prompt shows: nothing typed after it can appear.
   input.setRawMode(true);
+  writeSync(fd, question);
   const finish = () => {
     input.setRawMode(false);
     writeSync(fd, '\n');

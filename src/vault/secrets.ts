@@ -7,7 +7,7 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
-import {extname, join} from 'node:path';
+import {extname, join, resolve} from 'node:path';
 import {PxeError} from '../errors.js';
 import {NO_PASSWORD_HINT} from './decrypt.js';
 import {isVaultText} from './format.js';
@@ -96,7 +96,8 @@ function isClientScript(file: string): boolean {
 }
 
 function readPasswordSource(source: string, label: string): Buffer {
-  const file = source.startsWith('~/') ? join(homedir(), source.slice(2)) : source;
+  // Absolute, as Ansible makes it: a bare name must not be looked up in PATH.
+  const file = resolve(source.startsWith('~/') ? join(homedir(), source.slice(2)) : source);
   let executable: boolean;
   try {
     executable = isExecutable(file);

@@ -29,7 +29,7 @@ describe('the pxeprov launcher', () => {
   after(() => rmSync(dir, {recursive: true, force: true}));
 
   it('runs through a symlink and passes its arguments', () => {
-    const r = spawnSync(linked, ['validate', 'inventory/example.yaml', '-p', 'playbooks/pxe-server.yaml'], {encoding: 'utf8', env: env({})});
+    const r = spawnSync(linked, ['validate', 'inventory/example.yaml', '-p', 'playbooks/pxe-server.yaml', '--vault-password-file', 'inventory/example-vault-password.txt'], {encoding: 'utf8', env: env({})});
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ok: 1 plays, \d+ tasks/);
   });
