@@ -4,6 +4,7 @@
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
 import {readFileSync, statSync} from 'node:fs';
+import {decryptIfVault} from '../vault/keyring.js';
 import {createRequire} from 'node:module';
 import {dirname, isAbsolute, join} from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -316,8 +317,9 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
-    src = readFileSync(path, 'utf8');
-  } catch {
+    src = decryptIfVault(readFileSync(path), path).toString('utf8');
+  } catch (e) {
+    if (e instanceof PxeError) throw e;
     throw new PxeError('E_FILE_NOT_FOUND', `template ${path} does not exist`, {where: {file: path}, hint: "a role's templates live in roles/<role>/templates/"});
   }
   const key = `file:${path}`;

@@ -14,6 +14,8 @@ import type {Inventory, Playbook, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {checkTemplateSyntax, hasTemplate} from './template.js';
 import {readText} from './yaml.js';
+import {isVaultText} from '../vault/format.js';
+import {decryptVaultFile} from '../vault/keyring.js';
 
 export interface ValidateOptions {
   inventory: string;
@@ -109,8 +111,16 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
     ];
   }
   if (task.module !== 'template') return [];
+  const stored = readText(found, 'template');
+  if (isVaultText(stored)) {
+    // Decrypted now so that a missing or wrong password shows here; never cached.
+    const problems: PxeError[] = [];
+    const text = collectErrors(problems, () => decryptVaultFile(stored, {file: found}));
+    const problem = text === undefined ? undefined : checkTemplateSyntax(text, {file: found});
+    return problem ? [...problems, problem] : problems;
+  }
   // A template whose text parsed before is not parsed again (nor nunjucks loaded for it).
-  const text = readText(found, 'template');
+  const text = stored;
   const key = cacheKey('template-syntax', text);
   if (cacheRead('templates', key) !== undefined) return [];
   const problem = checkTemplateSyntax(text, {file: found});

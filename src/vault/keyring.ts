@@ -6,6 +6,7 @@
 import {trackSecret} from '../config/redact.js';
 import {PxeError, type Where} from '../errors.js';
 import {openVault} from './decrypt.js';
+import {isVaultText} from './format.js';
 import type {VaultSecret} from './secrets.js';
 
 let secrets: readonly VaultSecret[] = [];
@@ -32,4 +33,16 @@ export function decryptVaultValue(text: string, where: Where): string {
   const value = decryptVaultFile(text, where);
   trackSecret(value);
   return value;
+}
+
+/**
+ * A control-side file a task sends (template or copy src), decrypted when it is a vault file, as Ansible's
+ * template and copy do; its every line is then a secret.
+ */
+export function decryptIfVault(data: Buffer, file: string): Buffer {
+  const text = data.toString('latin1');
+  if (!isVaultText(text)) return data;
+  const plain = openVault(text, secrets, {file});
+  trackSecret(plain.toString('utf8'));
+  return plain;
 }

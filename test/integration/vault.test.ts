@@ -19,6 +19,8 @@ const DB_SECRET = 'db-Secret-from-vault-file';
 const INLINE_SECRET = 'inline Secret from encrypt_string';
 const EXTRA_SECRET = 'extra-vars-Secret-from-vault';
 const LABELED_SECRET = 'prod-labeled-Secret';
+const TEMPLATE_SECRET = 'static-Secret-line-of-a-vaulted-template';
+const COPY_SECRET = 'copied-Secret-file-content';
 
 let dir: string;
 let cache: string;
@@ -136,15 +138,21 @@ describe('a playbook with vaulted variables, on the tests\' sshd', () => {
     file('play/extra.yml', `extra_value: ${EXTRA_SECRET}\n`);
     ansible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'play/extra.yml']);
     file('play/templates/app.conf.j2', 'setting={{ app_setting }}\nmotd={{ motd_line }}\nlabeled={{ labeled_value }}\nextra={{ extra_value }}\n');
+    file('play/templates/secret.conf.j2', `${TEMPLATE_SECRET}\nsetting={{ app_setting }}\n`);
+    ansible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'play/templates/secret.conf.j2']);
+    file('play/files/blob.txt', `${COPY_SECRET}\n`);
+    ansible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'play/files/blob.txt']);
     file('play/site.yml', stringify([{hosts: 'all', gather_facts: false, vars_files: ['labeled.yml'], tasks: [
       {name: 'Config from vaulted variables', template: {src: 'app.conf.j2', dest: '{{ root }}/app.conf'}},
+      {name: 'A vaulted template', template: {src: 'secret.conf.j2', dest: '{{ root }}/secret.conf'}},
+      {name: 'A vaulted file', copy: {src: 'blob.txt', dest: '{{ root }}/blob.txt'}},
       {name: 'Show one', debug: {var: 'motd_line'}},
     ]}]));
   });
 
   const run = (command: string, extra: string[] = [], env: Record<string, string> = {}) =>
     cli([command, 'play/inventory.yml', '-p', 'play/site.yml', '-e', `root=${target()}`, '-e', '@play/extra.yml', ...extra], {env: {PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config'), ...env}});
-  const secrets = [DB_SECRET, INLINE_SECRET, LABELED_SECRET, EXTRA_SECRET];
+  const secrets = [DB_SECRET, INLINE_SECRET, LABELED_SECRET, EXTRA_SECRET, TEMPLATE_SECRET, COPY_SECRET];
   const assertNoPlaintext = (text: string) => {
     for (const s of secrets) assert.ok(!text.includes(s), `plaintext "${s}" in output:\n${text}`);
   };
@@ -153,12 +161,14 @@ describe('a playbook with vaulted variables, on the tests\' sshd', () => {
     const r = run('up', ['--diff', '--json', '--vault-password-file', 'pw', '--vault-id', 'prod@vault-client.sh']);
     assert.equal(r.code, 0, r.all);
     assert.equal(readFileSync(join(target(), 'app.conf'), 'utf8'), `setting=${DB_SECRET}\nmotd=${INLINE_SECRET}\nlabeled=${LABELED_SECRET}\nextra=${EXTRA_SECRET}\n`);
+    assert.equal(readFileSync(join(target(), 'secret.conf'), 'utf8'), `${TEMPLATE_SECRET}\nsetting=${DB_SECRET}\n`);
+    assert.equal(readFileSync(join(target(), 'blob.txt'), 'utf8'), `${COPY_SECRET}\n`);
     assertNoPlaintext(r.all);
     assert.match(r.stdout, /\+setting=\*{8}/);
   });
 
   it('check and up --diff as text, after a hand edit: no plaintext either', () => {
-    writeFileSync(join(target(), 'app.conf'), 'hand edit\n');
+    for (const name of ['app.conf', 'secret.conf', 'blob.txt']) writeFileSync(join(target(), name), 'hand edit\n');
     const env = {ANSIBLE_VAULT_PASSWORD_FILE: join(dir, 'pw'), ANSIBLE_VAULT_IDENTITY_LIST: `prod@${join(dir, 'prod-pw')}`};
     const check = run('check', ['-v'], env);
     assert.equal(check.code, 2, check.all);
