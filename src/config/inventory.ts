@@ -13,9 +13,9 @@ import {loadVarsDir} from './vars-dirs.js';
 
 export {selectHosts, hostsOfGroup} from './host-pattern.js';
 import {parseYaml, readText} from './yaml.js';
+import {trackSecretValues} from './redact.js';
 import {isVaultText} from '../vault/format.js';
 import {decryptVaultFile} from '../vault/keyring.js';
-import {trackSecretValues} from './redact.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
 /** Ansible's INVENTORY_IGNORE_EXTS (.ini included: in a directory, Ansible takes it for a config file). */

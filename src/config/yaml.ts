@@ -186,7 +186,7 @@ function decryptInlineVaults(doc: Document.Parsed, lines: LineCounter, file: str
   const errors: PxeError[] = [];
   const {isScalar, visit} = lib();
   visit(doc, (_key, node) => {
-    if (!(node as {tag?: string} | null)?.tag || (node as {tag?: string}).tag !== '!vault') return;
+    if ((node as Node | null)?.tag !== '!vault') return;
     const where = posOf(lines, file, (node as Node).range?.[0] ?? 0);
     if (!isScalar(node) || typeof node.value !== 'string') {
       errors.push(new PxeError('E_VAULT', 'a !vault value must be a string of vault text', {where, expected: '!vault | followed by the indented $ANSIBLE_VAULT lines', hint: 'paste the output of pxeprov vault encrypt-string --name NAME'}));

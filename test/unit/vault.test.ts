@@ -8,6 +8,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, describe, it} from 'node:test';
 import {stringsToEncrypt} from '../../src/cli/vault.js';
+import {loadInventory} from '../../src/config/inventory.js';
 import {maskSecrets, redactVars} from '../../src/config/redact.js';
 import {parseYaml} from '../../src/config/yaml.js';
 import {Redactor} from '../../src/engine/redact.js';
@@ -137,6 +138,24 @@ describe('inline !vault values', () => {
     assert.equal(error.code, 'E_VAULT');
     assert.equal(error.where.line, 2);
   });
+});
+
+describe('encrypted inventory files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxeprov-vault-inv-'));
+  after(() => rmSync(dir, {recursive: true, force: true}));
+  const cases: Array<[string, string]> = [
+    ['hosts.ini', '[pxe]\npxe1 ansible_host=10.0.0.9 some_value=hosts.ini-Secret-value\n'],
+    ['hosts.yaml', 'pxe:\n  hosts:\n    pxe1: {ansible_host: 10.0.0.9, some_value: hosts.yaml-Secret-value}\n'],
+  ];
+  for (const [name, text] of cases) {
+    it(`${name}: read, and its values masked`, () => {
+      useVaultSecrets([PASSWORD]);
+      writeFileSync(join(dir, name), encryptVault(Buffer.from(text), PASSWORD.password));
+      const inventory = loadInventory(join(dir, name));
+      assert.deepEqual(inventory.hosts.get('pxe1')?.vars, {ansible_host: '10.0.0.9', some_value: `${name}-Secret-value`});
+      assert.equal(maskSecrets(`x ${name}-Secret-value`), 'x ********');
+    });
+  }
 });
 
 describe('decrypted values are masked by value, whatever the name', () => {
