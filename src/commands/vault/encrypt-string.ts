@@ -8,6 +8,7 @@ export default class VaultEncryptString extends Command {
   static override strict = false;
   static override flags = {
     ...encryptFlags,
+    output: Flags.string({description: 'Write the blocks to this file (atomically, 0600 when new) instead of stdout.', helpValue: 'FILE'}),
     name: Flags.string({char: 'n', multiple: true, multipleNonGreedy: true, description: 'Variable name of each string argument, in order.', helpValue: 'NAME'}),
     'stdin-name': Flags.string({description: 'Variable name of the string read from stdin.', helpValue: 'NAME'}),
   };
