@@ -31,10 +31,15 @@ done
 validate() { $PX validate "$BENCH_TMP/$1/inventory.yaml" -p "$PLAY" --vault-password-file "$BENCH_TMP/pw"; }
 for kind in plain file inline; do validate "$kind" >/dev/null; done   # warm the page cache and the parse cache
 
-measure plain "$RUNS" validate plain
-measure file "$RUNS" validate file
-measure inline "$RUNS" validate inline
-measure ansible "$RUNS" ansible-vault view --vault-password-file "$BENCH_TMP/pw" "$BENCH_TMP/file/group_vars/all/vault.yml"
+# Interleaved (one run of each in turn), so that a load change on a shared machine hits all of them alike.
+view() { ansible-vault view --vault-password-file "$BENCH_TMP/pw" "$BENCH_TMP/file/group_vars/all/vault.yml"; }
+for ((i = 1; i <= RUNS; i++)); do
+  for label in plain file inline ansible; do
+    start=$(date +%s%N)
+    if [ "$label" = ansible ]; then view >/dev/null 2>&1; else validate "$label" >/dev/null 2>&1; fi || { echo "FAILED: $label" >&2; exit 1; }
+    echo "$(( ($(date +%s%N) - start) / 1000000 ))" >> "$BENCH_TMP/times/$label"
+  done
+done
 
 # The decryption alone, in one process (no start-up noise): median of RUNS, ms.
 alone=$(node --input-type=module -e "

@@ -4,7 +4,7 @@
  * replaced file's mode, 0600 for a new file.
  */
 import {randomBytes} from 'node:crypto';
-import {chownSync, closeSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
+import {chownSync, closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {PxeError} from '../errors.js';
 import {openVault} from './decrypt.js';
@@ -52,7 +52,9 @@ export function writeAtomically(path: string, data: string | Buffer): void {
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', old ? old.mode & 0o7777 : 0o600);
+    fd = openSync(tmp, 'wx', 0o600);
+    // Set after creation: the umask must not narrow the mode the replaced file had.
+    fchmodSync(fd, old ? old.mode & 0o7777 : 0o600);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
     closeSync(fd);
