@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-10}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-vault.XXXXXX)
 trap 'rm -rf "$BENCH_TMP"' EXIT
-. bench/lib.sh
+. bench/lib.sh   # machine_line
 PX=$PWD/bin/pxeprov
 PLAY=$PWD/bench/ansible/site.yaml
 printf 'bench-vault-password\n' > "$BENCH_TMP/pw"
@@ -32,14 +32,16 @@ validate() { $PX validate "$BENCH_TMP/$1/inventory.yaml" -p "$PLAY" --vault-pass
 for kind in plain file inline; do validate "$kind" >/dev/null; done   # warm the page cache and the parse cache
 
 # Interleaved (one run of each in turn), so that a load change on a shared machine hits all of them alike.
-view() { ansible-vault view --vault-password-file "$BENCH_TMP/pw" "$BENCH_TMP/file/group_vars/all/vault.yml"; }
+# GNU time records wall and CPU (user+sys): on a shared machine CPU time is the steadier measure.
 for ((i = 1; i <= RUNS; i++)); do
   for label in plain file inline ansible; do
-    start=$(date +%s%N)
-    if [ "$label" = ansible ]; then view >/dev/null 2>&1; else validate "$label" >/dev/null 2>&1; fi || { echo "FAILED: $label" >&2; exit 1; }
-    echo "$(( ($(date +%s%N) - start) / 1000000 ))" >> "$BENCH_TMP/times/$label"
+    if [ "$label" = ansible ]; then cmd=(ansible-vault view --vault-password-file "$BENCH_TMP/pw" "$BENCH_TMP/file/group_vars/all/vault.yml")
+    else cmd=("$PX" validate "$BENCH_TMP/$label/inventory.yaml" -p "$PLAY" --vault-password-file "$BENCH_TMP/pw"); fi
+    /usr/bin/time -a -o "$BENCH_TMP/times/$label.raw" -f '%e %U %S' "${cmd[@]}" >/dev/null 2>&1 || { echo "FAILED: ${cmd[*]}" >&2; exit 1; }
   done
 done
+# median LABEL wall|cpu: milliseconds
+med() { awk -v k="$2" '{print int((k == "wall" ? $1 : $2 + $3) * 1000)}' "$BENCH_TMP/times/$1.raw" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # The decryption alone, in one process (no start-up noise): median of RUNS, ms.
 alone=$(node --input-type=module -e "
@@ -53,15 +55,13 @@ alone=$(node --input-type=module -e "
   console.log(times[Math.floor(times.length / 2)].toFixed(1));
 ")
 
-ms() { awk -v s="$1" 'BEGIN {printf "%d", s * 1000}'; }
-plain=$(ms "$(median plain)")
 echo
-echo "| median of $RUNS, ms | wall | added by the vault |"
-echo "| --- | ---: | ---: |"
-echo "| pxeprov validate, group_vars/all plain | $plain | |"
-echo "| pxeprov validate, group_vars/all/vault.yml encrypted | $(ms "$(median file)") | $(( $(ms "$(median file)") - plain )) |"
-echo "| pxeprov validate, 5 inline !vault values | $(ms "$(median inline)") | $(( $(ms "$(median inline)") - plain )) |"
-echo "| ansible-vault view of the encrypted file | $(ms "$(median ansible)") | |"
-echo "| decrypting the file alone, in one process | | $alone |"
+echo "| median of $RUNS, ms | wall | CPU | CPU added by the vault |"
+echo "| --- | ---: | ---: | ---: |"
+echo "| pxeprov validate, group_vars/all plain | $(med plain wall) | $(med plain cpu) | |"
+echo "| pxeprov validate, group_vars/all/vault.yml encrypted | $(med file wall) | $(med file cpu) | $(( $(med file cpu) - $(med plain cpu) )) |"
+echo "| pxeprov validate, 5 inline !vault values | $(med inline wall) | $(med inline cpu) | $(( $(med inline cpu) - $(med plain cpu) )) |"
+echo "| ansible-vault view of the encrypted file | $(med ansible wall) | $(med ansible cpu) | |"
+echo "| decrypting the file alone, in one process (PBKDF2 and AES) | $alone | | |"
 echo
 machine_line
