@@ -65,20 +65,23 @@ export async function resolveVaultSecrets(sources: VaultSources): Promise<VaultS
     ...(sources.identityList ?? []),
     ...(sources.ids ?? []),
     ...[...(sources.passwordFiles ?? []), ...(sources.defaultPasswordFile ? [sources.defaultPasswordFile] : [])].map((f) => `${DEFAULT_LABEL}@${f}`),
-  ].map(splitVaultId);
+  ].map((id): {label: string; source: string; named?: boolean} => ({...splitVaultId(id), named: true}));
   if (sources.ask) ids.push({label: DEFAULT_LABEL, source: 'prompt'});
   const secrets: VaultSecret[] = [];
-  for (const {label, source} of ids) {
-    const password = source === 'prompt' ? await askPassword(label, ids.length > 1, sources.confirm ?? false) : readPasswordSource(source, label);
+  for (const {label, source, named} of ids) {
+    const password = source === 'prompt' ? await askPassword(named ? label : undefined, sources.confirm ?? false) : readPasswordSource(source, label);
     secrets.push({label, password, source});
   }
   return secrets;
 }
 
-async function askPassword(label: string, named: boolean, confirm: boolean): Promise<Buffer> {
-  const what = named ? `vault password (${label})` : 'Vault password';
-  const first = await promptHidden(`${confirm ? 'New ' : ''}${what}: `);
-  if (confirm && (await promptHidden(`Confirm new ${what.toLowerCase()}: `)) !== first) {
+/** Ansible's prompts: "Vault password: " for --ask-vault-pass, "Vault password (LABEL): " for LABEL@prompt. */
+async function askPassword(label: string | undefined, confirm: boolean): Promise<Buffer> {
+  const [ask, again] = label
+    ? [`${confirm ? 'New vault' : 'Vault'} password (${label}): `, `Confirm new vault password (${label}): `]
+    : [`${confirm ? 'New Vault' : 'Vault'} password: `, 'Confirm New Vault password: '];
+  const first = await promptHidden(ask);
+  if (confirm && (await promptHidden(again)) !== first) {
     throw new PxeError('E_VAULT', 'the two passwords typed do not match', {expected: 'the same password twice', hint: 'run the command again'});
   }
   const password = Buffer.from(first.trim(), 'utf8');

@@ -235,20 +235,39 @@ describe('a playbook with vaulted variables, on the tests\' sshd', () => {
     }
   });
 
-  it('--ask-vault-pass reads the terminal, echo off', async () => {
-    const typed = 'default-password';
-    file('prompted.yml', 'asked: yes\n');
-    ansible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'prompted.yml']);
-    const child = spawn('script', ['-qec', `${PXEPROV} vault view prompted.yml --ask-vault-pass`, '/dev/null'], {cwd: dir, env: {...process.env, XDG_CACHE_HOME: cache}});
+  /** Runs pxeprov under a pseudo-terminal, typing each answer once its prompt has appeared. */
+  async function onTerminal(args: string, answers: string[]): Promise<{code: number | null; out: string}> {
+    const child = spawn('script', ['-qec', `${PXEPROV} ${args}`, '/dev/null'], {cwd: dir, env: {...process.env, XDG_CACHE_HOME: cache}});
     let out = '';
-    const done = new Promise<number | null>((res) => child.on('close', res));
+    let answered = 0;
+    const code = new Promise<number | null>((res) => child.on('close', res));
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('Vault password: ') && !out.includes('\n', out.indexOf('Vault password: '))) child.stdin.write(`${typed}\r`);
+      const prompts = out.match(/password(?: \([^)]*\))?: /gi)?.length ?? 0;
+      if (prompts > answered && answered < answers.length) child.stdin.write(`${answers[answered++]}\r`);
     });
-    assert.equal(await done, 0, out);
+    return {code: await code, out};
+  }
+
+  it('--ask-vault-pass reads the terminal, echo off', async () => {
+    file('prompted.yml', 'asked: yes\n');
+    ansible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'prompted.yml']);
+    const {code, out} = await onTerminal('vault view prompted.yml --ask-vault-pass', ['default-password']);
+    assert.equal(code, 0, out);
+    assert.match(out, /^Vault password: /m);
     assert.match(out, /asked: yes/);
-    assert.ok(!out.includes(typed), 'the password is not echoed');
+    assert.ok(!out.includes('default-password'), 'the password is not echoed');
+  });
+
+  it('encrypting asks for the new password twice, as ansible-vault does', async () => {
+    file('to-encrypt.yml', 'typed: twice\n');
+    const {code, out} = await onTerminal('vault encrypt to-encrypt.yml --vault-id prod@prompt', ['prod-password', 'prod-password']);
+    assert.equal(code, 0, out);
+    assert.match(out, /New vault password \(prod\): [^]*Confirm new vault password \(prod\): /);
+    assert.equal(ansible('ansible-vault', ['view', '--vault-id', 'prod@prod-pw', 'to-encrypt.yml']), 'typed: twice\n');
+    const mismatch = await onTerminal('vault encrypt to-encrypt.yml --ask-vault-pass', ['one', 'two']);
+    assert.equal(mismatch.code, 3);
+    assert.match(mismatch.out, /the two passwords typed do not match/);
   });
 });
 
