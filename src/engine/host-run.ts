@@ -89,7 +89,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   };
 
   const record = (outcome: TaskOutcome) => {
-    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff)};
+    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff), item: redactor.text(outcome.item)};
     report.tasks.push(clean);
     if (clean.status === 'failed') report.stats[clean.ignored ? 'ignored' : clean.rescued ? 'rescued' : 'failed']++;
     else if (clean.status === 'changed') report.stats.changed++;

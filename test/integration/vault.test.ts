@@ -150,6 +150,7 @@ describe('a playbook with vaulted variables, on the tests\' sshd', () => {
       {name: 'A vaulted template', template: {src: 'secret.conf.j2', dest: '{{ root }}/secret.conf'}},
       {name: 'A vaulted file', copy: {src: 'blob.txt', dest: '{{ root }}/blob.txt'}},
       {name: 'Show one', debug: {var: 'motd_line'}},
+      {name: 'Loop over secrets', debug: {msg: 'item seen'}, loop: ['{{ app_setting }}', '{{ motd_line }}']},
     ]}]));
   });
 
