@@ -43,8 +43,8 @@ set -- $(measure $PXEPROV validate "$INV" -p "$PLAY"); pw=$1; pc=$2; row 'pxepro
 set -- $(measure ansible-playbook --syntax-check -i "$INV" "$PLAY"); aw=$1; ac=$2; row 'ansible-playbook --syntax-check (same files)' "$1" "$2"
 set -- $(measure env PXEPROV_CACHE=0 $PXEPROV validate "$INV" -p "$PLAY"); row 'pxeprov validate, cache off (PXEPROV_CACHE=0)' "$1" "$2"
 set -- $(measure $PXEPROV --help); row 'pxeprov --help' "$1" "$2"
-if [ -f playbooks/pxe-server.yaml ] && [ -f inventory/example.yaml ] && $PXEPROV validate inventory/example.yaml -e "$MEDIA" >/dev/null 2>&1; then
-  set -- $(measure $PXEPROV validate inventory/example.yaml -e "$MEDIA"); row 'pxeprov validate playbooks/pxe-server.yaml' "$1" "$2"
+if [ -f playbooks/pxe-server.yaml ] && [ -f inventory/example.yaml ] && $PXEPROV validate inventory/example.yaml -e "$MEDIA" --vault-password-file inventory/example-vault-password.txt >/dev/null 2>&1; then
+  set -- $(measure $PXEPROV validate inventory/example.yaml -e "$MEDIA" --vault-password-file inventory/example-vault-password.txt); row 'pxeprov validate playbooks/pxe-server.yaml' "$1" "$2"
 fi
 awk -v aw="$aw" -v pw="$pw" -v ac="$ac" -v pc="$pc" 'BEGIN {printf "ratio ansible / pxeprov: wall %.2fx, cpu %.2fx\n", aw / pw, ac / pc}'
 echo "(medians of $RUNS runs, ms: wall, cpu; load average: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   E_VARS: {exit: 3, summary: 'A variable is invalid for the role that uses it (e.g. a subnet that does not contain pxe_ip).'},
   E_CONNECTION_VAR: {exit: 3, summary: 'A connection variable has a value pxeprov cannot use (unsupported ansible_connection or become method, bad port, a control character).'},
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
+  E_VAULT: {exit: 3, summary: 'Vault-encrypted input cannot be decrypted: no password given, a wrong one, altered data (HMAC mismatch), or a password source that fails.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
   E_HOST_KEY: {exit: 1, summary: "The host key is unknown or changed in known_hosts."},

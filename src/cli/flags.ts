@@ -28,8 +28,16 @@ export const playbookFlag = {
   playbook: Flags.string({char: 'p', description: 'Playbook to run.', default: DEFAULT_PLAYBOOK, helpValue: 'FILE'}),
 };
 
+/** Vault passwords, with Ansible's flags; ANSIBLE_VAULT_PASSWORD_FILE and ANSIBLE_VAULT_IDENTITY_LIST count too. */
+export const vaultFlags = {
+  'vault-password-file': Flags.string({multiple: true, multipleNonGreedy: true, description: 'Vault password file; an executable one is run and its stdout used. Repeatable.', helpValue: 'FILE'}),
+  'vault-id': Flags.string({multiple: true, multipleNonGreedy: true, description: 'Vault identity LABEL@SOURCE, SOURCE a password file, a script or "prompt". Repeatable.', helpValue: '[LABEL@]SOURCE'}),
+  'ask-vault-pass': Flags.boolean({aliases: ['ask-vault-password'], description: 'Ask for the vault password on the terminal.'}),
+};
+
 export const runFlags = {
   ...playbookFlag,
+  ...vaultFlags,
   limit: Flags.string({char: 'l', description: 'Only hosts matching this pattern (host, group, glob, a:b, a:&b, a:!b, ~regex).', helpValue: 'PATTERN'}),
   tags: Flags.string({char: 't', description: 'Only tasks with one of these tags (comma-separated).', helpValue: 'TAGS'}),
   'skip-tags': Flags.string({description: 'Skip tasks with one of these tags (comma-separated).', helpValue: 'TAGS'}),

@@ -4,6 +4,7 @@
  * trace unless -vvv or PXEPROV_DEBUG=1.
  */
 import {Errors, type Command} from '@oclif/core';
+import {maskSecrets} from '../config/redact.js';
 import {errorsOf, formatError, PxeError} from '../errors.js';
 import {didYouMean} from '../config/suggest.js';
 import {collapseVerbose, verbosity} from './flags.js';
@@ -62,13 +63,14 @@ function usageError(error: unknown, commandId: string): PxeError | undefined {
 }
 
 export function printErrors(errors: PxeError[], output: Output): void {
+  // A message may quote an input value: decrypted vault values are masked here too.
   if (output.json) {
-    process.stdout.write(JSON.stringify({ok: false, errors: errors.map((e) => e.toJSON())}, null, 2) + '\n');
+    process.stdout.write(maskSecrets(JSON.stringify({ok: false, errors: errors.map((e) => e.toJSON())}, null, 2)) + '\n');
   } else {
-    process.stderr.write(errors.map(formatError).join('\n') + '\n');
+    process.stderr.write(maskSecrets(errors.map(formatError).join('\n')) + '\n');
     if (errors.length > 1) process.stderr.write(`${errors.length} errors\n`);
   }
-  if (debugEnabled(output.verbose)) for (const e of errors) process.stderr.write(`${e.stack}\n${e.cause ? `cause: ${(e.cause as Error).stack ?? e.cause}\n` : ''}`);
+  if (debugEnabled(output.verbose)) for (const e of errors) process.stderr.write(maskSecrets(`${e.stack}\n${e.cause ? `cause: ${(e.cause as Error).stack ?? e.cause}\n` : ''}`));
 }
 
 /**
@@ -79,14 +81,14 @@ export function printErrors(errors: PxeError[], output: Output): void {
 export async function runAndReport<T>(output: Output, core: () => Promise<T> | T, print: (result: T) => void | Promise<void>): Promise<T | undefined> {
   try {
     const result = await core();
-    if (output.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    if (output.json) process.stdout.write(maskSecrets(JSON.stringify(result, null, 2)) + '\n');
     else await print(result);
     return result;
   } catch (e) {
     const errors = errorsOf(e);
     if (!errors) {
-      process.stderr.write(`internal error: ${(e as Error)?.message ?? e}\n`);
-      process.stderr.write(debugEnabled(output.verbose) ? `${(e as Error)?.stack}\n` : 'run again with -vvv or PXEPROV_DEBUG=1 for the stack trace, and report it\n');
+      process.stderr.write(maskSecrets(`internal error: ${(e as Error)?.message ?? e}\n`));
+      process.stderr.write(debugEnabled(output.verbose) ? maskSecrets(`${(e as Error)?.stack}\n`) : 'run again with -vvv or PXEPROV_DEBUG=1 for the stack trace, and report it\n');
       process.exitCode = 1;
       return undefined;
     }

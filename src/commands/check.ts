@@ -13,6 +13,10 @@ export default class Check extends Command {
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Check, argv));
     const {runCommand} = await import('../cli/converge.js');
-    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: true, diff: true, profile: Boolean(flags.profile)}, output), () => undefined);
+    const {useVaultFlags} = await import('../cli/vault.js');
+    await runAndReport(output, async () => {
+      await useVaultFlags(flags);
+      return runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: true, diff: true, profile: Boolean(flags.profile)}, output);
+    }, () => undefined);
   }
 }

@@ -1,15 +1,16 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, outputFlags} from '../cli/flags.js';
+import {inventoryArg, inventoryPath, outputFlags, vaultFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Inventory extends Command {
   static override summary = 'Show the resolved inventory like ansible-inventory: hosts, groups and merged variables.';
-  static override description = 'Secrets (variables named like password, secret, token or key; not *_file) print as ********.';
+  static override description = 'Secrets (variables named like password, secret, token or key, not *_file; and every value decrypted from a vault) print as ********.';
   static override args = inventoryArg;
   static override flags = {
     list: Flags.boolean({description: 'Every group and host with its variables (JSON, as ansible-inventory --list).', exactlyOne: ['list', 'graph', 'host']}),
     graph: Flags.boolean({description: 'The group tree with its hosts.', exactlyOne: ['list', 'graph', 'host']}),
     host: Flags.string({description: 'The merged inventory variables of one host (JSON).', helpValue: 'NAME', exactlyOne: ['list', 'graph', 'host']}),
+    ...vaultFlags,
     ...outputFlags,
   };
   static override examples = ['<%= config.bin %> inventory hosts.ini --graph', '<%= config.bin %> inventory inventory/lab.yaml --host pxe1'];
@@ -20,6 +21,7 @@ export default class Inventory extends Command {
     await runAndReport(
       output,
       async () => {
+        await (await import('../cli/vault.js')).useVaultFlags(flags);
         const {loadInventory} = await import('../config/inventory.js');
         const inventory = loadInventory(inventoryPath(args.inventory));
         if (flags.host) return view.inventoryHost(inventory, flags.host);

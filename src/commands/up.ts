@@ -17,6 +17,10 @@ export default class Up extends Command {
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Up, argv));
     const {runCommand} = await import('../cli/converge.js');
-    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: Boolean(flags.check), diff: Boolean(flags.diff || flags.check), profile: Boolean(flags.profile)}, output), () => undefined);
+    const {useVaultFlags} = await import('../cli/vault.js');
+    await runAndReport(output, async () => {
+      await useVaultFlags(flags);
+      return runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: Boolean(flags.check), diff: Boolean(flags.diff || flags.check), profile: Boolean(flags.profile)}, output);
+    }, () => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, outputFlags, playbookFlag} from '../cli/flags.js';
+import {inventoryArg, inventoryPath, outputFlags, playbookFlag, vaultFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Validate extends Command {
@@ -10,6 +10,7 @@ export default class Validate extends Command {
     ...playbookFlag,
     limit: Flags.string({char: 'l', description: 'Also check that this host pattern matches the inventory.', helpValue: 'PATTERN'}),
     'extra-vars': Flags.string({char: 'e', multiple: true, description: 'Check these -e values too (key=value, @file.yaml, JSON).', helpValue: 'VARS'}),
+    ...vaultFlags,
     ...outputFlags,
   };
   static override examples = ['<%= config.bin %> validate inventory/lab.yaml', '<%= config.bin %> validate hosts.ini -p site.yaml --json'];
@@ -19,6 +20,7 @@ export default class Validate extends Command {
     await runAndReport(
       output,
       async () => {
+        await (await import('../cli/vault.js')).useVaultFlags(flags);
         const {validate} = await import('../config/validate.js');
         return validate({inventory: inventoryPath(args.inventory), playbook: flags.playbook, limit: flags.limit, extraVars: flags['extra-vars']});
       },

@@ -14,6 +14,9 @@ import {loadVarsDir} from './vars-dirs.js';
 export {selectHosts, hostsOfGroup} from './host-pattern.js';
 import {readText} from './text-file.js';
 import {parseYaml} from './yaml.js';
+import {trackSecretValues} from './redact.js';
+import {isVaultText} from '../vault/format.js';
+import {decryptVaultFile} from '../vault/keyring.js';
 
 const YAML_EXT = new Set(['.yaml', '.yml', '.json']);
 /** Ansible's INVENTORY_IGNORE_EXTS (.ini included: in a directory, Ansible takes it for a config file). */
@@ -49,9 +52,20 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
 
 function readFile(file: string, raw: RawInventory): void {
   const yaml = YAML_EXT.has(extname(file));
-  const text = readText(file, 'inventory', yaml ? 'E_YAML_SYNTAX' : 'E_INI_SYNTAX');
-  if (yaml) readYamlInventory(parseYaml(text, file), raw);
-  else readIniInventory(text, file, raw);
+  const stored = readText(file, 'inventory', yaml ? 'E_YAML_SYNTAX' : 'E_INI_SYNTAX');
+  const vaulted = isVaultText(stored);
+  const text = vaulted ? decryptVaultFile(stored, {file}) : stored;
+  if (yaml) {
+    readYamlInventory(parseYaml(text, file, {secret: vaulted}), raw);
+    return;
+  }
+  if (vaulted) {
+    // Every value an encrypted INI file defines is a secret: read it alone first to know them.
+    const own = emptyRaw();
+    readIniInventory(text, file, own);
+    for (const entry of [...own.groups.values(), ...own.hosts.values()]) trackSecretValues(entry.vars);
+  }
+  readIniInventory(text, file, raw);
 }
 
 function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: PxeError[]): Inventory {

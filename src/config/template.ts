@@ -4,6 +4,7 @@
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
 import {statSync} from 'node:fs';
+import {decryptIfVault} from '../vault/keyring.js';
 import {createRequire} from 'node:module';
 import {basename, dirname, isAbsolute, join, relative} from 'node:path';
 import type nunjucks from 'nunjucks';
@@ -383,7 +384,7 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
-    src = readText(path, 'template', 'E_TEMPLATE');
+    src = decryptIfVault(Buffer.from(readText(path, 'template', 'E_TEMPLATE'), 'utf8'), path).toString('utf8');
   } catch (error) {
     if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint) throw new PxeError(error.code, error.message, {where: error.where, expected: error.expected, hint: "a role's templates live in roles/<role>/templates/"});
     throw error;

@@ -17,6 +17,8 @@ import {hasTemplate} from './template.js';
 import {readText} from './text-file.js';
 import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
 import {checkTemplateStrings, templateStrings, templateSyntaxError, type TemplateString} from './template-check.js';
+import {isVaultText} from '../vault/format.js';
+import {decryptVaultFile} from '../vault/keyring.js';
 
 export interface ValidateOptions {
   inventory: string;
@@ -162,8 +164,16 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
     ];
   }
   if (task.module !== 'template') return [];
+  const stored = readText(found, 'template', 'E_TEMPLATE');
+  if (isVaultText(stored)) {
+    // Decrypted now so that a missing or wrong password shows here; never cached.
+    const problems: PxeError[] = [];
+    const text = collectErrors(problems, () => decryptVaultFile(stored, {file: found}));
+    const problem = text === undefined ? undefined : templateSyntaxError(text, {file: found});
+    return problem ? [...problems, problem] : problems;
+  }
   // A template whose text parsed before is not parsed again (nor nunjucks loaded for it).
-  const text = readText(found, 'template', 'E_TEMPLATE');
+  const text = stored;
   const key = cacheKey('template-syntax', text);
   if (cacheRead('templates', key) !== undefined) return [];
   const problem = templateSyntaxError(text, {file: found});

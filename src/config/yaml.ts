@@ -6,6 +6,9 @@
 import {createRequire} from 'node:module';
 import type {Document, LineCounter, Node, Pair, Tags, YAMLMap} from 'yaml';
 import {PxeError, PxeErrors} from '../errors.js';
+import {isVaultText} from '../vault/format.js';
+import {decryptVaultFile, decryptVaultValue} from '../vault/keyring.js';
+import {trackSecretValues} from './redact.js';
 import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
 import {holdsSecret} from './redact.js';
@@ -58,8 +61,12 @@ function ansibleTags(tags: Tags): Tags {
     if (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp') return [];
     if (t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return [t];
     return [{...t, test: t.test.test('yes') ? PYYAML_TRUE : PYYAML_FALSE}];
-  });
+  }).concat(VAULT_TAG);
 }
+
+/** Ansible's inline vault value: the tag keeps the vault text, parseYaml decrypts it where the node is. */
+const VAULT_TAG = {tag: '!vault', identify: () => false, resolve: (text: string) => text};
+const INLINE_VAULT = /!vault\b/;
 
 const HINTS: Record<string, string> = {
   TAB_AS_INDENT: 'YAML indentation must use spaces, not tabs',
@@ -94,10 +101,21 @@ function jsonExact(value: unknown): string | undefined {
   return exact ? text : undefined;
 }
 
-/** Parse YAML text; every syntax error of the file at once as E_YAML_SYNTAX. */
-export function parseYaml(text: string, file: string): YamlFile {
+export interface ParseYamlOptions {
+  /** Decrypted vault file: every value is a secret. */
+  secret?: boolean;
+}
+
+/**
+ * Parse YAML text; every syntax error of the file at once as E_YAML_SYNTAX. Inline `!vault` values are
+ * decrypted; a file with vault content (or decrypted from a vault) is never cached, since the cache would
+ * hold its plaintext.
+ */
+export function parseYaml(text: string, file: string, options: ParseYamlOptions = {}): YamlFile {
+  const inlineVault = INLINE_VAULT.test(text);
+  const cacheable = !options.secret && !inlineVault;
   const key = cacheKey(PARSER_VERSION, text);
-  const cached = cacheRead('yaml', key);
+  const cached = cacheable ? cacheRead('yaml', key) : undefined;
   if (cached !== undefined) {
     const {value, index} = JSON.parse(cached) as {value: unknown; index: PosIndex};
     return new YamlFile(file, text, value, undefined, index);
@@ -106,11 +124,13 @@ export function parseYaml(text: string, file: string): YamlFile {
   const errors = doc.errors.map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
   errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
+  if (errors.length === 0 && inlineVault) errors.push(...decryptInlineVaults(doc, lines, file));
   if (errors.length) throw new PxeErrors(errors);
   const value = toValue(doc, lines, file);
+  if (options.secret) trackSecretValues(value);
   // A file that holds secrets is not cached: a copy without them would not be the file's value, and one
   // with them would leave them in clear in a second place, outliving the source's own protection.
-  const json = cacheEnabled() && !holdsSecret(value) ? jsonExact(value) : undefined;
+  const json = cacheable && cacheEnabled() && !holdsSecret(value) ? jsonExact(value) : undefined;
   if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
 }
@@ -186,8 +206,31 @@ function unquotedTemplates(doc: Document.Parsed, lines: LineCounter, file: strin
   return errors;
 }
 
+/** Each `!vault` scalar replaced by its plaintext in the document; an error at its line when it does not decrypt. */
+function decryptInlineVaults(doc: Document.Parsed, lines: LineCounter, file: string): PxeError[] {
+  const errors: PxeError[] = [];
+  const {isScalar, visit} = lib();
+  visit(doc, (_key, node) => {
+    if ((node as Node | null)?.tag !== '!vault') return;
+    const where = posOf(lines, file, (node as Node).range?.[0] ?? 0);
+    if (!isScalar(node) || typeof node.value !== 'string') {
+      errors.push(new PxeError('E_VAULT', 'a !vault value must be a string of vault text', {where, expected: '!vault | followed by the indented $ANSIBLE_VAULT lines', hint: 'paste the output of pxeprov vault encrypt-string --name NAME'}));
+      return;
+    }
+    try {
+      node.value = decryptVaultValue(node.value, where);
+    } catch (e) {
+      if (!(e instanceof PxeError)) throw e;
+      errors.push(e);
+    }
+  });
+  return errors;
+}
+
+/** A YAML file, decrypted first when it is a whole vault-encrypted file. */
 export function loadYaml(file: string, what?: string): YamlFile {
-  return parseYaml(readText(file, what), file);
+  const text = readText(file, what, 'E_YAML_SYNTAX');
+  return isVaultText(text) ? parseYaml(decryptVaultFile(text, {file}), file, {secret: true}) : parseYaml(text, file);
 }
 
 /** Each mapping's entries by key, built on its first lookup: a position costs O(depth), not O(size of the mapping). */

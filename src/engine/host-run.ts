@@ -91,7 +91,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   };
 
   const record = (outcome: TaskOutcome) => {
-    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff), result: redactor.value(outcome.result)};
+    const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff), item: redactor.text(outcome.item), result: redactor.value(outcome.result)};
     report.tasks.push(clean);
     // Counted as Ansible counts: ok includes changed tasks and ignored failures.
     if (clean.status === 'failed') report.stats[clean.ignored ? 'ignored' : clean.rescued ? 'rescued' : 'failed']++;

@@ -1,6 +1,6 @@
-/** Secrets never reach output, diffs, JSON or logs: their values are replaced wherever they appear. */
+/** Secrets never reach output, diffs, JSON or logs: their values (and every decrypted vault value) are replaced wherever they appear. */
 import type {Vars} from '../config/model.js';
-import {isSecretName, MIN_SECRET_LENGTH, producedSecrets, REDACTED as MASK} from '../config/redact.js';
+import {isSecretName, maskSecrets, MIN_SECRET_LENGTH, producedSecrets, REDACTED as MASK} from '../config/redact.js';
 
 /** The values of every variable whose name says it is a secret, at any depth. */
 export function secretValues(vars: Vars): string[] {
@@ -42,7 +42,7 @@ export class Redactor {
   text(text: string | undefined): string | undefined;
   text(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
-    let out = text;
+    let out = maskSecrets(text);
     // Longest first: a secret that holds a shorter one is masked whole.
     const secrets = [...this.secrets, ...producedSecrets()].sort((a, b) => b.length - a.length);
     for (const secret of secrets) out = out.split(secret).join(MASK);

@@ -1,5 +1,6 @@
 /** copy: a file's content from `content:`, a control-side `src:`, or a file already on the target (`remote_src`). */
 import {readFile} from 'node:fs/promises';
+import {decryptIfVault} from '../vault/keyring.js';
 import {PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
@@ -44,7 +45,7 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
     const bytes = await readFile(path).catch((cause) => {
       throw new PxeError('E_FILE_NOT_FOUND', `copy src ${args.src} cannot be read`, {cause, hint: `looked for ${path}`});
     });
-    return {...args, bytes};
+    return {...args, bytes: decryptIfVault(bytes, path)};
   },
 
   async read(args: CopyArgs, agent: Agent) {

@@ -33,7 +33,7 @@ describe('the pxeprov launcher', () => {
     const iso = join(dir, 'centos7.iso');
     writeFileSync(iso, '');
     const media = JSON.stringify({media_isos: [{name: 'centos7', iso}]});
-    const r = spawnSync(linked, ['validate', 'inventory/example.yaml', '-p', 'playbooks/pxe-server.yaml', '-e', media], {encoding: 'utf8', env: env({})});
+    const r = spawnSync(linked, ['validate', 'inventory/example.yaml', '-p', 'playbooks/pxe-server.yaml', '-e', media, '--vault-password-file', 'inventory/example-vault-password.txt'], {encoding: 'utf8', env: env({})});
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ok: 1 plays, \d+ tasks/);
   });
