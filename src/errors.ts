@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   E_TEMPLATE: {exit: 3, summary: 'A template does not render (syntax error, undefined variable, filter error).'},
   E_VARS: {exit: 3, summary: 'A variable is invalid for the role that uses it (e.g. a subnet that does not contain pxe_ip).'},
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
+  E_ANSIBLE_CFG: {exit: 3, summary: 'ansible.cfg (or an ANSIBLE_* variable) does not parse or holds a bad value.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
   E_HOST_KEY: {exit: 1, summary: "The host key is unknown or changed in known_hosts."},

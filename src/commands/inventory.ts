@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, outputFlags} from '../cli/flags.js';
+import {inventoryArg, inventoryFlag, outputFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Inventory extends Command {
@@ -10,6 +10,7 @@ export default class Inventory extends Command {
     list: Flags.boolean({description: 'Every group and host with its variables (JSON, as ansible-inventory --list).', exactlyOne: ['list', 'graph', 'host']}),
     graph: Flags.boolean({description: 'The group tree with its hosts.', exactlyOne: ['list', 'graph', 'host']}),
     host: Flags.string({description: 'The merged inventory variables of one host (JSON).', helpValue: 'NAME', exactlyOne: ['list', 'graph', 'host']}),
+    ...inventoryFlag,
     ...outputFlags,
   };
   static override examples = ['<%= config.bin %> inventory hosts.ini --graph', '<%= config.bin %> inventory inventory/lab.yaml --host pxe1'];
@@ -21,7 +22,8 @@ export default class Inventory extends Command {
       output,
       async () => {
         const {loadInventory} = await import('../config/inventory.js');
-        const inventory = loadInventory(inventoryPath(args.inventory));
+        const {commandSettings, requireInventory} = await import('../cli/inputs.js');
+        const inventory = loadInventory(requireInventory(commandSettings(args.inventory, flags)));
         if (flags.host) return view.inventoryHost(inventory, flags.host);
         return flags.graph ? view.inventoryGraph(inventory) : view.inventoryList(inventory);
       },

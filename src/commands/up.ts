@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, runFlags, splitTags} from '../cli/flags.js';
+import {inventoryArg, runFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Up extends Command {
@@ -12,11 +12,12 @@ export default class Up extends Command {
     check: Flags.boolean({char: 'C', description: 'Plan only: read and diff through a read-only agent, change nothing (same as `pxeprov check`).'}),
     diff: Flags.boolean({char: 'D', description: 'Show a unified diff for every change.'}),
   };
-  static override examples = ['<%= config.bin %> up inventory/lab.yaml', '<%= config.bin %> up hosts.ini -l pxe01 -t dhcp --diff', '<%= config.bin %> up --check --diff'];
+  static override examples = ['<%= config.bin %> up inventory/lab.yaml', '<%= config.bin %> up hosts.ini -l pxe01 -t dhcp --diff', '<%= config.bin %> up -i hosts.ini --check --diff'];
 
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Up, argv));
-    const {runCommand} = await import('../cli/converge.js');
-    await runAndReport(output, () => runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: flags.check, diff: flags.diff || flags.check}, output), () => undefined);
+    const {runCommand, isListing} = await import('../cli/converge.js');
+    const {listingText} = await import('../cli/list.js');
+    await runAndReport(output, () => runCommand(args.inventory, flags, {check: flags.check, diff: flags.diff || flags.check}, output), (r) => void (isListing(r) && process.stdout.write(listingText(r))));
   }
 }

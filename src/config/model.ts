@@ -93,7 +93,8 @@ export interface Play {
   /** pre_tasks, the roles' tasks (in role order), tasks, post_tasks. Task tags include inherited ones (play, role, block). */
   tasks: Task[];
   handlers: Task[];
-  become: boolean;
+  /** Unset: the command line's -b decides (default no). */
+  become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
   tags: string[];

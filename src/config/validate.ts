@@ -20,6 +20,8 @@ export interface ValidateOptions {
   playbook: string;
   limit?: string;
   extraVars?: string[];
+  /** roles_path: searched after the playbook's roles/, before the shipped roles. */
+  rolesPath?: string[];
 }
 
 export interface ValidateResult {
@@ -49,7 +51,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
-  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
+  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}));
   const warnings: string[] = [];
   let hosts = inventory?.hosts.size ?? 0;
   if (inventory && options.limit) hosts = collectErrors(errors, () => selectHosts(inventory, options.limit!))?.length ?? 0;

@@ -29,6 +29,10 @@ export interface HostRunOptions {
   skipTags: string[];
   emit: Emit;
   open: OpenAgent;
+  /** Connection variables below every inventory variable (-u, --private-key, -K, ansible.cfg). */
+  connectionVars?: Vars;
+  /** -b: become, unless a play, a task or a variable says otherwise. */
+  become?: boolean;
 }
 
 /**
@@ -71,13 +75,13 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const started = performance.now();
   const report: HostReport = {host, stats: emptyStats(), tasks: [], ms: 0};
   const redactor = new Redactor();
-  const inventoryVars = {...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
+  const inventoryVars = {...options.connectionVars, ...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
   redactor.add(secretValues(inventoryVars));
   emit({type: 'host-start', host});
 
   const agents = new Map<string, Promise<Agent>>();
   const agentFor = (play: Play, task?: Task): Promise<Agent> => {
-    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become;
+    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? options.become ?? false;
     const becomeUser = task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
     const key = become ? `become:${becomeUser}` : 'plain';
     if (!agents.has(key)) {

@@ -15,7 +15,8 @@ export function keyPassphrase(keyFile: string): Promise<string | undefined> {
   return answer;
 }
 
-function promptHidden(question: string): Promise<string> {
+/** Ask on the terminal (prompt on stderr), what is typed not echoed. */
+export function promptHidden(question: string): Promise<string> {
   return new Promise((resolve) => {
     const rl = createInterface({input: process.stdin, output: process.stderr, terminal: true});
     process.stderr.write(question);
