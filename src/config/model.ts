@@ -54,6 +54,10 @@ export interface Task {
   ignoreErrors: boolean;
   changedWhen?: string | boolean;
   failedWhen?: string | boolean;
+  /** Attempted again until this holds: at most `retries` more times, `delay` seconds apart (templates allowed). */
+  until?: string | boolean;
+  retries?: unknown;
+  delay?: unknown;
   noLog: boolean;
   vars: Vars;
   pos: SourcePos;

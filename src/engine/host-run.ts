@@ -171,7 +171,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
     const prepared = await lookahead.get(index);
     const rescued = rescuedBy(task.blocks);
-    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, rescued, redactor: run.redactor, record: run.record});
+    const retry = (attempt: {item?: string; attempt: number; retriesLeft: number}) => run.emit({type: 'task-retry', host: scope.host, play: play.name, task: task.name, ...attempt});
+    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, rescued, redactor: run.redactor, record: run.record, retry});
     if (done.failed && rescued) {
       // As in Ansible, the rescue sees what failed.
       scope.hostFacts.ansible_failed_task = {name: task.name, action: task.module};
@@ -216,7 +217,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       run.record({host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'ok', summary: `not needed: ${restarts.map((a) => a!.name).join(', ')} started after the change`, handler: true, ms: 0});
       continue;
     }
-    const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record});
+    const retry = (attempt: {item?: string; attempt: number; retriesLeft: number}) => run.emit({type: 'task-retry', host: scope.host, play: play.name, task: handler.name, ...attempt});
+    const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record, retry});
     if (done.failed) return true;
   }
   if (!run.check && (notified.size > 0 || (await pendingFromTarget).length > 0)) {

@@ -3,6 +3,7 @@ import {Listr, ProcessOutput, type ListrTaskWrapper} from 'listr2';
 import type {EngineEvent, HostReport} from '../engine/events.js';
 import type {RenderOptions} from './plain.js';
 import {colorDiff, outcomeLine, recapText} from './recap.js';
+import {retryLine} from './retry.js';
 import type {Renderer} from './renderer.js';
 
 export function listrRenderer(options: RenderOptions): Renderer {
@@ -46,6 +47,9 @@ export function listrRenderer(options: RenderOptions): Renderer {
         if (outcome.diff && options.diff) after.push(colorDiff(outcome.diff.replace(/\n$/, ''), options.color));
         break;
       }
+      case 'task-retry':
+        if (rows.get(event.host)) rows.get(event.host)!.title = retryLine(event);
+        break;
       case 'host-done':
         finished.get(event.report.host)?.resolve(event.report);
         break;

@@ -1,6 +1,7 @@
 /** Plain lines for CI and pipes: one line per task outcome on stderr, diffs when asked, the recap at the end. */
 import type {EngineEvent} from '../engine/events.js';
 import {colorDiff, outcomeLine, recapText} from './recap.js';
+import {retryLine} from './retry.js';
 
 export interface RenderOptions {
   /** Show unified diffs (--diff, and always in check). */
@@ -27,6 +28,9 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
         if (outcome.diff && options.diff) options.write(colorDiff(outcome.diff, options.color).replace(/\n?$/, '\n'));
         break;
       }
+      case 'task-retry':
+        options.write(retryLine(event) + '\n');
+        break;
       case 'run-done':
         options.write('\n' + recapText(event.report, options.color) + '\n');
         break;

@@ -3,12 +3,12 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {stringify} from 'yaml';
 import {converge} from '../../src/engine/converge.js';
-import type {RunReport} from '../../src/engine/events.js';
+import type {Emit, RunReport} from '../../src/engine/events.js';
 import type {TestSshd} from './sshd.js';
 
 export interface PlayRunner {
   /** Runs one play of `tasks` on the host with these play vars; returns the engine's report. */
-  play(tasks: unknown[], options?: {check?: boolean; vars?: Record<string, unknown>}): Promise<RunReport>;
+  play(tasks: unknown[], options?: {check?: boolean; vars?: Record<string, unknown>; emit?: Emit}): Promise<RunReport>;
 }
 
 export function playRunner(sshd: TestSshd, dir: string): PlayRunner {
@@ -20,9 +20,9 @@ export function playRunner(sshd: TestSshd, dir: string): PlayRunner {
     pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'),
   }}}}));
   return {
-    async play(tasks, {check = false, vars = {}} = {}) {
+    async play(tasks, {check = false, vars = {}, emit = () => {}} = {}) {
       writeFileSync(playbook, stringify([{name: 'Test', hosts: 'all', gather_facts: false, vars, tasks}]));
-      return converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, emit: () => {}});
+      return converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, emit});
     },
   };
 }
