@@ -57,7 +57,7 @@ export function listingText(listing: PlaybookListing): string {
     let body = play.tasks ? '    tasks:\n' : '';
     for (const task of play.tasks ?? []) body += `      ${task.name}\tTAGS: [${task.tags.join(', ')}]\n`;
     if (play.taskTags) body += `      TASK TAGS: [${play.taskTags.join(', ')}]\n`;
-    out.push(`${body}\n`);
+    out.push(body);
   });
   return out.join('');
 }
