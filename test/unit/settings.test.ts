@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {PassThrough} from 'node:stream';
 import {after, describe, it} from 'node:test';
 import {listingText, listPlaybook} from '../../src/cli/list.js';
 import {findAnsibleCfg, parseAnsibleCfg} from '../../src/config/ansible-cfg.js';
@@ -11,6 +12,7 @@ import {loadPlaybook} from '../../src/config/playbook.js';
 import {resolveSettings, type CliSettings, type Settings} from '../../src/config/settings.js';
 import {startAtTask} from '../../src/config/start-at-task.js';
 import {errorsOf} from '../../src/errors.js';
+import {promptHidden} from '../../src/transport/passphrase.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pxeprov-settings-'));
 after(() => rmSync(tmp, {recursive: true, force: true}));
@@ -221,5 +223,18 @@ describe('--start-at-task and --list-*', () => {
       [['web1'], ['Two']],
       [['web1'], ['Three']],
     ]);
+  });
+});
+
+describe('-K asks on the terminal', () => {
+  it('what is typed is returned and never echoed', async () => {
+    const [input, output] = [new PassThrough(), new PassThrough()];
+    let seen = '';
+    output.on('data', (d) => (seen += d));
+    const answer = promptHidden('BECOME password: ', input, output);
+    input.write('s3cret-pw\n');
+    assert.equal(await answer, 's3cret-pw');
+    assert.match(seen, /^BECOME password: /);
+    assert.ok(!seen.includes('s3cret'));
   });
 });
