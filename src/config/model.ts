@@ -31,6 +31,8 @@ export interface InventoryGroup {
 export interface Inventory {
   /** The file (or directory) it was loaded from. */
   source: string;
+  /** Its directory (the source itself for a directory), absolute: relative paths in its variables start here. */
+  dir: string;
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;
 }
