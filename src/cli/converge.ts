@@ -41,7 +41,7 @@ export async function runCommand(positional: string | undefined, flags: RunFlags
   const skipTags = splitTags(flags['skip-tags']);
   const what = {hosts: flags['list-hosts'], tasks: flags['list-tasks'], tags: flags['list-tags']};
   if (what.hosts || what.tasks || what.tags) {
-    const inputs = loadInputs({inventory, playbook, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath});
+    const inputs = loadInputs({inventory, playbook, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
     return listPlaybook(inputs.playbook, inputs.inventory, what, {limit: flags.limit, tags, skipTags});
   }
   const connectionVars = connectionDefaults(settings);
@@ -57,6 +57,7 @@ export async function runCommand(positional: string | undefined, flags: RunFlags
     forks: settings.forks,
     check: mode.check,
     rolesPath: settings.rolesPath,
+    vaultPasswordFiles: settings.vaultPasswordFiles,
     connectionVars,
     become: flags.become || undefined,
     startAtTask: flags['start-at-task'],

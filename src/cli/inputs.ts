@@ -14,6 +14,8 @@ export interface SettingsFlags {
   forks?: number;
   user?: string;
   'private-key'?: string;
+  /** --vault-password-file, repeatable, on the commands that have it. */
+  'vault-password-file'?: string[];
 }
 
 /** The settings in effect; their warnings (unused ansible.cfg keys, ANSIBLE_* variables) go to stderr. */
@@ -21,7 +23,7 @@ export function commandSettings(positional: string | undefined, flags: SettingsF
   if (positional !== undefined && flags.inventory !== undefined && positional !== flags.inventory) {
     throw new PxeError('E_USAGE', `two inventories given: ${positional} and -i ${flags.inventory}`, {expected: 'the inventory as the argument or as -i, once', hint: 'drop one of them'});
   }
-  const cli: CliSettings = {inventory: positional ?? flags.inventory, forks: flags.forks, remoteUser: flags.user, privateKeyFile: flags['private-key']};
+  const cli: CliSettings = {inventory: positional ?? flags.inventory, forks: flags.forks, remoteUser: flags.user, privateKeyFile: flags['private-key'], vaultPasswordFiles: flags['vault-password-file']};
   const settings = loadSettings(cli);
   for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
   return settings;

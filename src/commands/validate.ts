@@ -23,7 +23,7 @@ export default class Validate extends Command {
         const {validate} = await import('../config/validate.js');
         const {commandSettings, requireInventory} = await import('../cli/inputs.js');
         const settings = commandSettings(args.inventory, flags);
-        return validate({inventory: requireInventory(settings), playbook: flags.playbook ?? DEFAULT_PLAYBOOK, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath});
+        return validate({inventory: requireInventory(settings), playbook: flags.playbook ?? DEFAULT_PLAYBOOK, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
       },
       (r) => {
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

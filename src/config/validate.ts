@@ -22,6 +22,8 @@ export interface ValidateOptions {
   extraVars?: string[];
   /** roles_path: searched after the playbook's roles/, before the shipped roles. */
   rolesPath?: string[];
+  /** Vault password files for vaulted inputs: --vault-password-file, else $ANSIBLE_VAULT_PASSWORD_FILE or vault_password_file in ansible.cfg. */
+  vaultPasswordFiles?: string[];
 }
 
 export interface ValidateResult {

@@ -23,10 +23,12 @@ export interface ConvergeOptions {
   become?: boolean;
   /** --start-at-task: skip the tasks before the first of this name. */
   startAtTask?: string;
+  /** Vault password files for vaulted inputs (see ValidateOptions). */
+  vaultPasswordFiles?: string[];
 }
 
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
-  const inputs = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars, rolesPath: options.rolesPath});
+  const inputs = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars, rolesPath: options.rolesPath, vaultPasswordFiles: options.vaultPasswordFiles});
   const {inventory, extraVars} = inputs;
   const playbook = options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
   return runPlaybook({
