@@ -57,7 +57,7 @@ export function findAnsibleCfg(options: FindCfgOptions): FoundCfg {
   const local = join(options.cwd, 'ansible.cfg');
   if (statOf(local)?.isFile()) {
     // As Ansible: a config in a directory anyone can write could be planted there; it is not read.
-    if ((statOf(options.cwd)!.mode & 0o002) === 0) return {file: local, warnings};
+    if (((statOf(options.cwd)?.mode ?? 0) & 0o002) === 0) return {file: local, warnings};
     warnings.push(`${local} is ignored: its directory ${options.cwd} is world writable (as Ansible does)`);
   }
   for (const file of [join(options.home ?? homedir(), '.ansible.cfg'), '/etc/ansible/ansible.cfg']) {

@@ -7,6 +7,7 @@
  * plus the magic variables: inventory_hostname(_short), group_names, groups, hostvars, ansible_facts,
  * playbook_dir, inventory_dir, inventory_file, role_name and role_path. The inventory part is merged by loadInventory (InventoryHost.vars).
  */
+import {resolve} from 'node:path';
 import {hostsOfGroup} from './host-pattern.js';
 import {LAZY} from './lazy.js';
 import type {Inventory, Play, Task, Vars} from './model.js';
@@ -59,7 +60,7 @@ function magicVars(play: Play, host: string, inventory: Inventory, extraVars: Va
     hostvars: lazyHostvars(play, inventory, extraVars, scope),
     playbook_dir: play.baseDir,
     inventory_dir: inventory.dir,
-    inventory_file: inventory.source,
+    inventory_file: resolve(inventory.source),
     ...(scope.task?.role ? {role_name: scope.task.role.name, role_path: scope.task.role.dir} : {}),
   };
 }
