@@ -33,19 +33,17 @@ export interface Settings {
   warnings: string[];
 }
 
-type Kind = 'path' | 'paths' | 'pathlist' | 'string' | 'int' | 'bool';
-
-/** The [defaults] keys pxeprov uses, their ANSIBLE_* variable and type (Ansible's). */
+/** The [defaults] keys pxeprov uses and their ANSIBLE_* variables. */
 const KEYS = {
-  inventory: {env: 'ANSIBLE_INVENTORY', kind: 'pathlist'},
-  forks: {env: 'ANSIBLE_FORKS', kind: 'int'},
-  remote_user: {env: 'ANSIBLE_REMOTE_USER', kind: 'string'},
-  private_key_file: {env: 'ANSIBLE_PRIVATE_KEY_FILE', kind: 'path'},
-  host_key_checking: {env: 'ANSIBLE_HOST_KEY_CHECKING', kind: 'bool'},
-  roles_path: {env: 'ANSIBLE_ROLES_PATH', kind: 'paths'},
-  vault_password_file: {env: 'ANSIBLE_VAULT_PASSWORD_FILE', kind: 'path'},
-  timeout: {env: 'ANSIBLE_TIMEOUT', kind: 'int'},
-} as const satisfies Record<string, {env: string; kind: Kind}>;
+  inventory: 'ANSIBLE_INVENTORY',
+  forks: 'ANSIBLE_FORKS',
+  remote_user: 'ANSIBLE_REMOTE_USER',
+  private_key_file: 'ANSIBLE_PRIVATE_KEY_FILE',
+  host_key_checking: 'ANSIBLE_HOST_KEY_CHECKING',
+  roles_path: 'ANSIBLE_ROLES_PATH',
+  vault_password_file: 'ANSIBLE_VAULT_PASSWORD_FILE',
+  timeout: 'ANSIBLE_TIMEOUT',
+} as const;
 type Key = keyof typeof KEYS;
 
 /** ANSIBLE_* variables read elsewhere, not settings of this table. */
@@ -83,13 +81,13 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
     }
   }
   for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('ANSIBLE_') && env[name] !== undefined && !OTHER_ENV.has(name) && !Object.values(KEYS).some((k) => k.env === name)) {
+    if (name.startsWith('ANSIBLE_') && env[name] !== undefined && !OTHER_ENV.has(name) && !Object.values<string>(KEYS).includes(name)) {
       warnings.push(`environment variable ${name} is not used by pxeprov`);
     }
   }
   const fromCwd = (path: string) => resolve(cwd, expandPath(path, env, home));
   const raw = (key: Key): Raw | undefined => {
-    const name = KEYS[key].env;
+    const name = KEYS[key];
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return {value: fromEnv, origin: {variable: name}, base: fromCwd};
     const entry = defaults?.get(key);

@@ -48,7 +48,7 @@ const NO_LOG = 'the output has been hidden due to no_log: true';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** retries / delay, rendered: a whole number (at least `min`) or an input error at the task. */
+/** retries / delay, rendered: a whole number, or an input error at the task. */
 function wholeNumber(task: Task, key: 'retries' | 'delay', vars: Vars): number {
   const value = Number(renderValue(task[key], vars, task.pos));
   if (Number.isInteger(value) && value >= 0) return value;
