@@ -25,9 +25,9 @@ function inventory(name: string, vars: Record<string, unknown> = {}): string {
   return file;
 }
 
-function playbook(tasks: unknown[]): string {
+function playbook(tasks: unknown[], play: Record<string, unknown> = {}): string {
   const file = join(dir, 'site.yaml');
-  writeFileSync(file, stringify([{name: 'Habits', hosts: 'all', gather_facts: false, tasks}]));
+  writeFileSync(file, stringify([{name: 'Habits', hosts: 'all', gather_facts: false, ...play, tasks}]));
   return file;
 }
 
@@ -139,6 +139,17 @@ describe('flags with their ansible-playbook meaning', () => {
     assert.ok(!(r.stdout + r.stderr).includes(password));
     const without = cli(['up', inv, '-p', site, '-u', name, '-b']);
     assert.equal(without.code, 1, 'sudo needs the password -K gives');
+  });
+
+  it("-b is sudo unless the play says become: false (a keyword wins over the command line, as in Ansible)", {skip: !hasSudo() && 'no sudo'}, () => {
+    const inv = inventory('pw.yaml', {ansible_password: TEST_USERS.nopasswd.password});
+    const become = cli(['up', inv, '-p', playbook([{shell: `id -un > ${out}`}]), '-u', TEST_USERS.nopasswd.name, '-b']);
+    assert.equal(become.code, 0, become.stderr);
+    assert.equal(readFileSync(out, 'utf8'), 'root\n');
+    rmSync(out);
+    const play = cli(['up', inv, '-p', playbook([{shell: `id -un > ${out}`}], {become: false}), '-u', TEST_USERS.nopasswd.name, '-b']);
+    assert.equal(play.code, 0, play.stderr);
+    assert.equal(readFileSync(out, 'utf8'), `${TEST_USERS.nopasswd.name}\n`);
   });
 
   it('--start-at-task skips the tasks before the one named', () => {
