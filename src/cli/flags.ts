@@ -1,6 +1,6 @@
 /**
  * The flags `up`, `check` and `validate` share, with Ansible's names where Ansible has one. Light: only
- * @oclif/core, so `--help` stays fast.
+ * @oclif/core and node:path, so `--help` stays fast.
  */
 import {join} from 'node:path';
 import {Args, Flags} from '@oclif/core';
@@ -45,7 +45,7 @@ export const runFlags = {
   ...inventoryFlag,
   user: Flags.string({char: 'u', description: 'Connect as this user when the inventory sets no ansible_user [default: $ANSIBLE_REMOTE_USER, remote_user in ansible.cfg].', helpValue: 'USER'}),
   'private-key': Flags.string({description: 'Private key file when the inventory sets no ansible_ssh_private_key_file [default: $ANSIBLE_PRIVATE_KEY_FILE, private_key_file in ansible.cfg].', helpValue: 'FILE'}),
-  become: Flags.boolean({char: 'b', description: 'Run tasks through sudo, unless a play, a task or ansible_become says otherwise.'}),
+  become: Flags.boolean({char: 'b', description: 'Run tasks with become (sudo), unless a play, a task or ansible_become says otherwise.'}),
   'ask-become-pass': Flags.boolean({char: 'K', description: 'Ask for the become (sudo) password on the terminal, never echoed (or read a line from a non-terminal stdin).'}),
   'list-hosts': Flags.boolean({description: 'List the hosts of each play, as ansible-playbook does; connects to nothing.'}),
   'list-tasks': Flags.boolean({description: 'List the tasks of each play with their tags; connects to nothing.'}),
