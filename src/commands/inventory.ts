@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, outputFlags, vaultFlags} from '../cli/flags.js';
+import {inventoryArg, inventoryFlag, outputFlags, vaultFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Inventory extends Command {
@@ -11,6 +11,7 @@ export default class Inventory extends Command {
     graph: Flags.boolean({description: 'The group tree with its hosts.', exactlyOne: ['list', 'graph', 'host']}),
     host: Flags.string({description: 'The merged inventory variables of one host (JSON).', helpValue: 'NAME', exactlyOne: ['list', 'graph', 'host']}),
     ...vaultFlags,
+    ...inventoryFlag,
     ...outputFlags,
   };
   static override examples = ['<%= config.bin %> inventory hosts.ini --graph', '<%= config.bin %> inventory inventory/lab.yaml --host pxe1'];
@@ -23,7 +24,8 @@ export default class Inventory extends Command {
       async () => {
         await (await import('../cli/vault.js')).useVaultFlags(flags);
         const {loadInventory} = await import('../config/inventory.js');
-        const inventory = loadInventory(inventoryPath(args.inventory));
+        const {commandSettings, requireInventory} = await import('../cli/inputs.js');
+        const inventory = loadInventory(requireInventory(commandSettings(args.inventory, flags)));
         if (flags.host) return view.inventoryHost(inventory, flags.host);
         return flags.graph ? view.inventoryGraph(inventory) : view.inventoryList(inventory);
       },

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, runFlags, splitTags} from '../cli/flags.js';
+import {inventoryArg, runFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Up extends Command {
@@ -12,15 +12,16 @@ export default class Up extends Command {
     check: Flags.boolean({char: 'C', description: 'Plan only: read and diff through a read-only agent, change nothing (same as `pxeprov check`).'}),
     diff: Flags.boolean({char: 'D', description: 'Show a unified diff for every change.'}),
   };
-  static override examples = ['<%= config.bin %> up inventory/lab.yaml', '<%= config.bin %> up hosts.ini -l pxe01 -t dhcp --diff', '<%= config.bin %> up --check --diff'];
+  static override examples = ['<%= config.bin %> up inventory/lab.yaml', '<%= config.bin %> up hosts.ini -l pxe01 -t dhcp --diff', '<%= config.bin %> up -i hosts.ini --check --diff'];
 
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Up, argv));
-    const {runCommand} = await import('../cli/converge.js');
+    const {runCommand, isListing} = await import('../cli/converge.js');
+    const {listingText} = await import('../cli/list.js');
     const {useVaultFlags} = await import('../cli/vault.js');
     await runAndReport(output, async () => {
       await useVaultFlags(flags);
-      return runCommand({inventory: inventoryPath(args.inventory), ...flags, tags: splitTags(flags.tags), skipTags: splitTags(flags['skip-tags']), check: Boolean(flags.check), diff: Boolean(flags.diff || flags.check), profile: Boolean(flags.profile)}, output);
-    }, () => undefined);
+      return runCommand(args.inventory, flags, {check: Boolean(flags.check), diff: Boolean(flags.diff || flags.check)}, output);
+    }, (r) => void (isListing(r) && process.stdout.write(listingText(r))));
   }
 }

@@ -1,5 +1,5 @@
 import {Command, Flags} from '@oclif/core';
-import {inventoryArg, inventoryPath, outputFlags, playbookFlag, vaultFlags} from '../cli/flags.js';
+import {DEFAULT_PLAYBOOK, inventoryArg, inventoryFlag, outputFlags, playbookFlag, vaultFlags} from '../cli/flags.js';
 import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Validate extends Command {
@@ -8,6 +8,7 @@ export default class Validate extends Command {
   static override args = inventoryArg;
   static override flags = {
     ...playbookFlag,
+    ...inventoryFlag,
     limit: Flags.string({char: 'l', description: 'Also check that this host pattern matches the inventory.', helpValue: 'PATTERN'}),
     'extra-vars': Flags.string({char: 'e', multiple: true, description: 'Check these -e values too (key=value, @file.yaml, JSON).', helpValue: 'VARS'}),
     ...vaultFlags,
@@ -22,7 +23,9 @@ export default class Validate extends Command {
       async () => {
         await (await import('../cli/vault.js')).useVaultFlags(flags);
         const {validate} = await import('../config/validate.js');
-        return validate({inventory: inventoryPath(args.inventory), playbook: flags.playbook, limit: flags.limit, extraVars: flags['extra-vars']});
+        const {commandSettings, requireInventory} = await import('../cli/inputs.js');
+        const settings = commandSettings(args.inventory, flags);
+        return validate({inventory: requireInventory(settings), playbook: flags.playbook ?? DEFAULT_PLAYBOOK, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
       },
       (r) => {
         for (const w of r.warnings) process.stderr.write(`[WARNING]: ${w}\n`);

@@ -3,7 +3,7 @@
  * host_vars/ beside it, resolved into hosts with their groups and merged inventory variables.
  */
 import {readdirSync, statSync} from 'node:fs';
-import {dirname, extname, join} from 'node:path';
+import {dirname, extname, isAbsolute, join, resolve as resolvePath} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import {readIniInventory} from './inventory-ini.js';
 import {emptyRaw, rawGroup, type RawInventory} from './inventory-raw.js';
@@ -47,7 +47,8 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
   }
   if (errors.length) throw new PxeErrors(errors);
   const base = stat.isDirectory() ? source : dirname(source);
-  return resolve(source, raw, [base, ...(options.varsDirs ?? [])].filter((d, i, all) => all.indexOf(d) === i), errors);
+  const inventory = resolve(source, raw, [base, ...(options.varsDirs ?? [])].filter((d, i, all) => all.indexOf(d) === i), errors);
+  return {...inventory, dir: resolvePath(base)};
 }
 
 function readFile(file: string, raw: RawInventory): void {
@@ -68,7 +69,17 @@ function readFile(file: string, raw: RawInventory): void {
   readIniInventory(text, file, raw);
 }
 
-function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: PxeError[]): Inventory {
+/** Connection files named in the inventory: a relative path is relative to the inventory, not to the working directory. */
+const PATH_VARS = ['ansible_ssh_private_key_file', 'pxeprov_known_hosts'];
+
+function rebasePaths(vars: Vars, dir: string): void {
+  for (const name of PATH_VARS) {
+    const value = vars[name];
+    if (typeof value === 'string' && value !== '' && !isAbsolute(value) && !value.startsWith('~') && !value.includes('{{')) vars[name] = resolvePath(dir, value);
+  }
+}
+
+function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: PxeError[]): Omit<Inventory, 'dir'> {
   const all = rawGroup(raw, 'all');
   const parents = new Map<string, Set<string>>([...raw.groups.keys()].map((g) => [g, new Set()]));
   for (const [name, group] of raw.groups) for (const child of group.children.keys()) parents.get(child)?.add(name);
@@ -123,6 +134,7 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
     for (const g of hostGroups) Object.assign(vars, raw.groups.get(g)!.vars);
     for (const tier of [['all'], hostGroups.filter((g) => g !== 'all')]) for (const files of groupFiles) for (const g of tier) Object.assign(vars, files.get(g));
     Object.assign(vars, h.vars, ...hostFiles.map((m) => m.get(name) ?? {}));
+    rebasePaths(vars, varsDirs[0]!);
     hosts.set(name, {name, vars, groups: hostGroups.sort(), pos: h.pos});
   }
   return {source, hosts, groups, warnings: raw.warnings};

@@ -31,6 +31,8 @@ export interface InventoryGroup {
 export interface Inventory {
   /** The file (or directory) it was loaded from. */
   source: string;
+  /** Its directory (the source itself for a directory), absolute: relative paths in its variables start here. */
+  dir: string;
   hosts: Map<string, InventoryHost>;
   groups: Map<string, InventoryGroup>;
   /** Accepted but reported: ansible_* variables pxeprov does not read, with file:line. */
@@ -56,6 +58,10 @@ export interface Task {
   ignoreErrors: boolean;
   changedWhen?: string | boolean;
   failedWhen?: string | boolean;
+  /** Attempted again until this holds: at most `retries` more times, `delay` seconds apart (templates allowed). */
+  until?: string | boolean;
+  retries?: unknown;
+  delay?: unknown;
   noLog: boolean;
   vars: Vars;
   pos: SourcePos;
@@ -95,7 +101,8 @@ export interface Play {
   /** pre_tasks, the roles' tasks (in role order), tasks, post_tasks. Task tags include inherited ones (play, role, block). */
   tasks: Task[];
   handlers: Task[];
-  become: boolean;
+  /** Unset: the command line's -b decides (default no). */
+  become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
   tags: string[];

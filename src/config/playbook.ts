@@ -19,6 +19,8 @@ import {loadYaml, posAt, type YamlFile} from './yaml.js';
 export interface LoadPlaybookOptions {
   /** -e values: vars_files names may be templates of them. */
   extraVars?: Vars;
+  /** roles_path: searched after the playbook's roles/, before the shipped roles. */
+  rolesPath?: string[];
 }
 
 type RawPlay = Record<string, unknown>;
@@ -61,7 +63,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
   const tags = commaList(raw.tags);
-  const become = raw.become === undefined ? false : toBool(raw.become);
+  const become = raw.become === undefined ? undefined : toBool(raw.become);
   const inherited: Inherited = {...emptyInherited(), tags};
 
   const varsFiles = (Array.isArray(raw.vars_files) ? raw.vars_files : raw.vars_files ? [raw.vars_files] : []).map((name: unknown, j: number) => {
@@ -78,7 +80,7 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
     return loaded;
   });
 
-  const searchPath = rolesPath(baseDir);
+  const searchPath = rolesPath(baseDir, options.rolesPath);
   const roles: RoleRef[] = [];
   const roleHandlers: Task[] = [];
   // Ansible runs a role once per play: listed again (or depended on again) with the same parameters, it is

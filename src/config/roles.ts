@@ -1,6 +1,7 @@
 /**
  * Roles as data: roles/<name>/{defaults,vars,tasks,handlers,meta}/main.yaml (or main.yml), templates/, files/.
- * Searched in <playbook dir>/roles, <playbook dir>/../roles, then the roles shipped with pxeprov.
+ * Searched as Ansible does: <playbook dir>/roles, roles_path (ansible.cfg, ANSIBLE_ROLES_PATH), the playbook's
+ * dir itself, then the roles shipped with pxeprov: a role of the user's own wins over a shipped one of its name.
  */
 import {existsSync, readdirSync, statSync} from 'node:fs';
 import {isAbsolute, join, resolve} from 'node:path';
@@ -14,8 +15,8 @@ import {toBool} from './template-filters.js';
 import {loadVarsFile} from './vars-dirs.js';
 import {loadYaml, type YamlFile} from './yaml.js';
 
-export function rolesPath(playbookDir: string): string[] {
-  return [join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), join(PACKAGE_ROOT, 'roles')].map((p) => resolve(p)).filter((p, i, all) => all.indexOf(p) === i);
+export function rolesPath(playbookDir: string, configured: string[] = []): string[] {
+  return [join(playbookDir, 'roles'), ...configured, playbookDir, join(PACKAGE_ROOT, 'roles')].map((p) => resolve(p)).filter((p, i, all) => all.indexOf(p) === i);
 }
 
 export interface LoadedRole {
@@ -46,7 +47,7 @@ export function findRole(name: string, searchPath: string[], baseDir: string): s
 export function locateRole(name: string, searchPath: string[], baseDir: string, where: SourcePos, errors: PxeError[]): string | undefined {
   const dir = findRole(name, searchPath, baseDir);
   if (!dir) {
-    const known = searchPath.flatMap((p) => (isDir(p) ? listDirs(p) : []));
+    const known = [...new Set(searchPath.flatMap((p) => listDirs(p).filter((n) => isDir(join(p, n, 'tasks')) || isDir(join(p, n, 'meta')))))];
     errors.push(
       new PxeError('E_UNKNOWN_ROLE', `role '${name}' not found`, {
         where,

@@ -84,7 +84,7 @@ export function importCycle(what: string, file: string, chain: ImportLink[], whe
 export type RoleImporter = (request: RoleImport, inherited: Inherited, where: SourcePos) => Task[];
 
 /** Ansible keywords pxeprov does not run: named as such instead of "unknown module". */
-const UNSUPPORTED = ['delegate_to', 'run_once', 'until', 'retries', 'delay', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
+const UNSUPPORTED = ['delegate_to', 'run_once', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
 const BLOCK_KEYS = new Set(['name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
 const PREFIXES = /^ansible\.(builtin|legacy)\./;
 
@@ -143,6 +143,11 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
     errors.push(...argErrors);
     return [];
   }
+  const lonely = ['retries', 'delay'].find((k) => k in t && !('until' in t));
+  if (lonely) {
+    errors.push(new PxeError('E_SCHEMA', `'${lonely}' works with until`, {where: posAt(src.y, [...path, lonely], true), expected: 'until: CONDITION beside it', hint: 'e.g. until: result.rc == 0'}));
+    return [];
+  }
   const loopControl = (t.loop_control ?? {}) as {loop_var?: string};
   return [
     {
@@ -162,6 +167,7 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
       ignoreErrors: inherited.ignoreErrors ?? false,
       changedWhen: condition(t.changed_when),
       failedWhen: condition(t.failed_when),
+      ...(t.until === undefined || t.until === null ? {} : {until: condition(t.until), retries: t.retries ?? 3, delay: t.delay ?? 5}),
       noLog: inherited.noLog ?? false,
       vars: inherited.vars,
       pos: where,

@@ -127,6 +127,8 @@ const filters: Record<string, Fn> = {
   b64decode: (value: unknown) => Buffer.from(String(value), 'base64').toString('utf8'),
   basename: (value: unknown) => posix.basename(String(value)),
   dirname: (value: unknown) => posix.dirname(String(value)),
+  // Python's os.path.join: an absolute part starts the path over.
+  path_join: (value: unknown) => (Array.isArray(value) ? value.map(String) : [String(value)]).reduce((path, part) => (part.startsWith('/') || path === '' ? part : posix.join(path, part)), ''),
   splitext: (value: unknown) => {
     const ext = posix.extname(String(value));
     return [String(value).slice(0, String(value).length - ext.length), ext];

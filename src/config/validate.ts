@@ -25,6 +25,10 @@ export interface ValidateOptions {
   playbook: string;
   limit?: string;
   extraVars?: string[];
+  /** roles_path: searched after the playbook's roles/, before the shipped roles. */
+  rolesPath?: string[];
+  /** Vault password files for vaulted inputs: --vault-password-file, else $ANSIBLE_VAULT_PASSWORD_FILE or vault_password_file in ansible.cfg. */
+  vaultPasswordFiles?: string[];
 }
 
 export interface ValidateResult {
@@ -54,7 +58,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
-  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars}));
+  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}));
   const warnings: string[] = [...(inventory?.warnings ?? [])];
   // -e wins over the inventory for the connection too.
   checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);

@@ -5,8 +5,9 @@
  *   < host_vars files < facts < play vars < play vars_files < role vars < task vars (block, include)
  *   < set_fact / registered < role params < extra vars (-e)
  * plus the magic variables: inventory_hostname(_short), group_names, groups, hostvars, ansible_facts,
- * playbook_dir, role_name and role_path. The inventory part is merged by loadInventory (InventoryHost.vars).
+ * playbook_dir, inventory_dir, inventory_file, role_name and role_path. The inventory part is merged by loadInventory (InventoryHost.vars).
  */
+import {resolve} from 'node:path';
 import {hostsOfGroup} from './host-pattern.js';
 import {LAZY} from './lazy.js';
 import type {Inventory, Play, Task, Vars} from './model.js';
@@ -58,6 +59,8 @@ function magicVars(play: Play, host: string, inventory: Inventory, extraVars: Va
     groups,
     hostvars: lazyHostvars(play, inventory, extraVars, scope),
     playbook_dir: play.baseDir,
+    inventory_dir: inventory.dir,
+    inventory_file: resolve(inventory.source),
     ...(scope.task?.role ? {role_name: scope.task.role.name, role_path: scope.task.role.dir} : {}),
   };
 }

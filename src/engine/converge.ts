@@ -1,4 +1,6 @@
 /** What `up` and `check` share: load and validate every input (all errors at once), then run. */
+import type {Vars} from '../config/model.js';
+import {startAtTask} from '../config/start-at-task.js';
 import {loadInputs} from '../config/validate.js';
 import type {Emit, RunReport} from './events.js';
 import {runPlaybook} from './run.js';
@@ -14,10 +16,22 @@ export interface ConvergeOptions {
   check: boolean;
   checksum?: boolean;
   emit: Emit;
+  /** roles_path: searched after the playbook's roles/, before the shipped roles. */
+  rolesPath?: string[];
+  /** Connection variables from the command line, environment and ansible.cfg (-u, --private-key, -K …): below every inventory variable. */
+  connectionVars?: Vars;
+  /** -b: become, unless a play, a task or a variable says otherwise. */
+  become?: boolean;
+  /** --start-at-task: skip the tasks before the first of this name. */
+  startAtTask?: string;
+  /** Vault password files for vaulted inputs (see ValidateOptions). */
+  vaultPasswordFiles?: string[];
 }
 
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
-  const {inventory, playbook, extraVars} = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars});
+  const inputs = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars, rolesPath: options.rolesPath, vaultPasswordFiles: options.vaultPasswordFiles});
+  const {inventory, extraVars} = inputs;
+  const playbook = options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
   return runPlaybook({
     inventory,
     playbook,
@@ -29,5 +43,7 @@ export async function converge(options: ConvergeOptions): Promise<RunReport> {
     check: options.check,
     checksum: options.checksum,
     emit: options.emit,
+    connectionVars: options.connectionVars,
+    become: options.become,
   });
 }

@@ -84,6 +84,8 @@ export type EngineEvent =
   | {type: 'play-start'; host: string; play: string}
   | {type: 'task-start'; host: string; play: string; task: string; handler: boolean}
   | {type: 'task-done'; outcome: TaskOutcome}
+  /** until: was false, the task runs again after its delay. */
+  | {type: 'task-retry'; host: string; play: string; task: string; item?: string; attempt: number; retriesLeft: number}
   | {type: 'host-done'; report: HostReport}
   | {type: 'run-done'; report: RunReport};
 

@@ -31,6 +31,10 @@ export interface HostRunOptions {
   skipTags: string[];
   emit: Emit;
   open: OpenAgent;
+  /** Connection variables below every inventory variable (-u, --private-key, -K, ansible.cfg). */
+  connectionVars?: Vars;
+  /** -b: become, unless a play, a task or a variable says otherwise. */
+  become?: boolean;
 }
 
 /**
@@ -73,13 +77,13 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const started = performance.now();
   const report: HostReport = {host, stats: emptyStats(), tasks: [], ms: 0};
   const redactor = new Redactor();
-  const inventoryVars = {...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
+  const inventoryVars = {...options.connectionVars, ...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
   redactor.add(secretValues(inventoryVars));
   emit({type: 'host-start', host});
 
   const agents = new Map<string, Promise<Agent>>();
   const agentFor = (play: Play, task?: Task): Promise<Agent> => {
-    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become;
+    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? options.become ?? false;
     const becomeUser = task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
     const key = become ? `become:${becomeUser}` : 'plain';
     if (!agents.has(key)) {
@@ -171,7 +175,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: task.name, handler: false});
     const prepared = await lookahead.get(index);
     const rescued = rescuedBy(task.blocks);
-    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, rescued, redactor: run.redactor, record: run.record});
+    const retry = (attempt: {item?: string; attempt: number; retriesLeft: number}) => run.emit({type: 'task-retry', host: scope.host, play: play.name, task: task.name, ...attempt});
+    const done = await finishTask(prepared, scope, await run.agentFor(play, task), {check: run.check, play: play.name, handler: false, rescued, redactor: run.redactor, record: run.record, retry});
     if (done.failed && rescued) {
       // As in Ansible, the rescue sees what failed.
       scope.hostFacts.ansible_failed_task = {name: task.name, action: task.module};
@@ -216,7 +221,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
       run.record(shownOutcome(handler, {host: scope.host, play: play.name, task: handler.name, pos: handler.pos, status: 'ok', summary: `not needed: ${restarts.map((a) => a!.name).join(', ')} started after the change`, handler: true, ms: 0}));
       continue;
     }
-    const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record});
+    const retry = (attempt: {item?: string; attempt: number; retriesLeft: number}) => run.emit({type: 'task-retry', host: scope.host, play: play.name, task: handler.name, ...attempt});
+    const done = await finishTask(prepared, scope, handlerAgent, {check: run.check, play: play.name, handler: true, redactor: run.redactor, record: run.record, retry});
     if (done.failed) return true;
   }
   if (!run.check && (notified.size > 0 || (await pendingFromTarget).length > 0)) {

@@ -22,6 +22,10 @@ export interface RunOptions {
   emit: Emit;
   /** How to reach a host; the SSH transport unless a test injects another. */
   open?: OpenAgent;
+  /** Connection variables below every inventory variable (-u, --private-key, -K, ansible.cfg). */
+  connectionVars?: Vars;
+  /** -b: become, unless a play, a task or a variable says otherwise. */
+  become?: boolean;
 }
 
 const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
@@ -65,6 +69,8 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
           skipTags: options.skipTags,
           emit: options.emit,
           open: options.open ?? openOverSsh,
+          connectionVars: options.connectionVars,
+          become: options.become,
         }),
       );
     }

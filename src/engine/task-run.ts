@@ -55,6 +55,15 @@ export function shownOutcome(task: Task, outcome: TaskOutcome): TaskOutcome {
   return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, result: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** retries / delay, rendered: a whole number, or an input error at the task. */
+function wholeNumber(task: Task, key: 'retries' | 'delay', vars: Vars): number {
+  const value = Number(renderValue(task[key], vars, task.pos));
+  if (Number.isInteger(value) && value >= 0) return value;
+  throw new PxeError('E_SCHEMA', `${key} must be a whole number, got ${JSON.stringify(task[key])}`, {where: {...task.pos, task: task.name}, expected: 'a whole number, 0 or more'});
+}
+
 function moduleOf(task: Task): Resource {
   const module = modules.get(task.module);
   if (!module) throw new PxeError('E_UNKNOWN_MODULE', `unknown module '${task.module}'`, {where: task.pos});
@@ -141,6 +150,8 @@ interface FinishOptions {
   rescued?: boolean;
   redactor: Redactor;
   record(outcome: TaskOutcome): void;
+  /** until: was false and the task runs again. */
+  retry?(attempt: {item?: string; attempt: number; retriesLeft: number}): void;
 }
 
 export async function finishTask(prepared: Prepared, scope: HostScope, agent: Agent, options: FinishOptions): Promise<TaskDone> {
@@ -190,32 +201,31 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
       continue;
     }
     try {
-      const verdict = module.diff(item.args, item.observed, item.ctx!);
-      let status: TaskStatus;
-      let summary: string;
-      let diff: string | undefined;
-      let result: Record<string, unknown>;
-      const warning = !isChange(verdict) && verdict.warning ? true : undefined;
-      const show = !isChange(verdict) && verdict.show ? true : undefined;
-      if (!isChange(verdict)) {
-        [status, summary, result] = ['ok', verdict.ok, {changed: false, ...verdict.result}];
-        if (verdict.facts) {
-          Object.assign(scope.hostFacts, verdict.facts);
-          done.changedVars = true;
+      // until: the register holds each attempt's result; while the condition is false (or the module
+      // raised), the task is read and run again, `delay` seconds apart, at most `retries` more times.
+      const attempts = task.until === undefined ? 1 : wholeNumber(task, 'retries', item.vars) + 1;
+      let run: Attempt | undefined;
+      for (let attempt = 1; ; attempt++) {
+        if (attempt > 1) {
+          options.retry?.({item: item.label, attempt: attempt - 1, retriesLeft: attempts - attempt + 1});
+          await sleep(wholeNumber(task, 'delay', item.vars) * 1000);
+          item.observed = await module.read(item.args, agent, item.ctx!);
         }
-      } else if (options.check) {
-        [status, summary, diff, result] = module.action ? ['skipped', `would ${verdict.summary} (not run in check mode)`, undefined, {changed: false, skipped: true}] : ['changed', verdict.summary, verdict.diff, {changed: true}];
-      } else {
-        const applied = await module.apply(verdict, agent, item.ctx!);
-        [status, summary, diff, result] = ['changed', verdict.summary, verdict.diff, {changed: true, ...(applied ? applied.result : {})}];
+        try {
+          run = await attemptItem(module, item, agent, scope, options.check, done, attempt);
+        } catch (error) {
+          if (attempt >= attempts) throw error;
+          continue;
+        }
+        const {status, result, judged} = run;
+        if (task.until === undefined || status === 'skipped' || evalCondition(task.until, judged, task.pos)) break;
+        if (attempt >= attempts) {
+          run.failed = result.failed = true;
+          result.msg ||= `until is still false after ${attempt} attempts: ${task.until}`;
+          break;
+        }
       }
-      const judged = {...item.vars, ...(task.register ? {[task.register]: result} : {}), result};
-      const failed = task.failedWhen === undefined ? result.failed === true : evalCondition(task.failedWhen, judged, task.pos);
-      if (task.changedWhen !== undefined && !failed && status !== 'skipped') {
-        status = evalCondition(task.changedWhen, judged, task.pos) ? 'changed' : 'ok';
-        result.changed = status === 'changed';
-      }
-      result.failed = failed;
+      const {status, summary, diff, result, warning, show, failed} = run;
       results.push(result);
       if (failed) {
         fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label, result);
@@ -239,4 +249,49 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
     done.changedVars = true;
   }
   return done;
+}
+
+interface Attempt {
+  status: TaskStatus;
+  summary: string;
+  diff?: string;
+  result: Record<string, unknown>;
+  warning?: true;
+  /** debug: shown without -v, as Ansible shows it. */
+  show?: true;
+  failed: boolean;
+  /** The item's variables with the result registered: what changed_when, failed_when and until see. */
+  judged: Vars;
+}
+
+/** One attempt of an item: diff, apply (not in check mode), then changed_when / failed_when over the result. */
+async function attemptItem(module: Resource, item: PreparedItem, agent: Agent, scope: HostScope, check: boolean, done: TaskDone, number: number): Promise<Attempt> {
+  const task = item.ctx!.task;
+  const verdict = module.diff(item.args, item.observed, item.ctx!);
+  let attempt: Omit<Attempt, 'failed' | 'judged'>;
+  if (!isChange(verdict)) {
+    attempt = {status: 'ok', summary: verdict.ok, result: {changed: false, ...verdict.result}, warning: verdict.warning ? true : undefined, show: verdict.show ? true : undefined};
+    if (verdict.facts) {
+      Object.assign(scope.hostFacts, verdict.facts);
+      done.changedVars = true;
+    }
+  } else if (check) {
+    attempt = module.action
+      ? {status: 'skipped', summary: `would ${verdict.summary} (not run in check mode)`, result: {changed: false, skipped: true}}
+      : {status: 'changed', summary: verdict.summary, diff: verdict.diff, result: {changed: true}};
+  } else {
+    const applied = await module.apply(verdict, agent, item.ctx!);
+    attempt = {status: 'changed', summary: verdict.summary, diff: verdict.diff, result: {changed: true, ...(applied ? applied.result : {})}};
+  }
+  const {result} = attempt;
+  // As in Ansible, `attempts` is there for changed_when and failed_when already.
+  if (task.until !== undefined && attempt.status !== 'skipped') result.attempts = number;
+  const judged = {...item.vars, ...(task.register ? {[task.register]: result} : {}), result};
+  const failed = task.failedWhen === undefined ? result.failed === true : evalCondition(task.failedWhen, judged, task.pos);
+  if (task.changedWhen !== undefined && !failed && attempt.status !== 'skipped') {
+    attempt.status = evalCondition(task.changedWhen, judged, task.pos) ? 'changed' : 'ok';
+    result.changed = attempt.status === 'changed';
+  }
+  result.failed = failed;
+  return {...attempt, failed, judged};
 }

@@ -6,6 +6,7 @@ import {Listr, ProcessOutput, type ListrTaskWrapper} from 'listr2';
 import type {EngineEvent, HostReport} from '../engine/events.js';
 import {endText, outcomeText, warningLine, type RenderOptions} from './plain.js';
 import {hostFailed, hostRowTitle} from './recap.js';
+import {retryLine} from './retry.js';
 import type {Renderer} from './renderer.js';
 
 export function listrRenderer(options: RenderOptions): Renderer {
@@ -48,6 +49,9 @@ export function listrRenderer(options: RenderOptions): Renderer {
         break;
       case 'task-done':
         after += outcomeText(event, check, options);
+        break;
+      case 'task-retry':
+        if (rows.get(event.host)) rows.get(event.host)!.title = retryLine(event);
         break;
       case 'host-done':
         finished.get(event.report.host)?.resolve(event.report);

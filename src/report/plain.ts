@@ -4,6 +4,7 @@
  */
 import type {EngineEvent} from '../engine/events.js';
 import {colorDiff, hostFailed, hostRowTitle, outcomeLine, recapText, shown, slowestText} from './recap.js';
+import {retryLine} from './retry.js';
 
 export interface RenderOptions {
   /** Show unified diffs (--diff, and always in check). */
@@ -55,6 +56,9 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
         break;
       case 'host-done':
         options.progress(`${hostRowTitle(event.report)} (${hostFailed(event.report.stats) ? 'failed' : 'done'} in ${(event.report.ms / 1000).toFixed(2)} s)\n`);
+        break;
+      case 'task-retry':
+        options.write(retryLine(event) + '\n');
         break;
       case 'run-done':
         options.write(endText(event.report, options));

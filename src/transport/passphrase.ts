@@ -15,15 +15,16 @@ export function keyPassphrase(keyFile: string): Promise<string | undefined> {
   return answer;
 }
 
-function promptHidden(question: string): Promise<string> {
+/** Ask on the terminal (prompt on stderr), what is typed not echoed. */
+export function promptHidden(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
   return new Promise((resolve) => {
-    const rl = createInterface({input: process.stdin, output: process.stderr, terminal: true});
-    process.stderr.write(question);
+    const rl = createInterface({input, output, terminal: true});
+    output.write(question);
     // Mute the echo of what is typed: readline writes it through _writeToOutput.
     (rl as unknown as {_writeToOutput: (s: string) => void})._writeToOutput = () => {};
     rl.question('', (value) => {
       rl.close();
-      process.stderr.write('\n');
+      output.write('\n');
       resolve(value);
     });
   });

@@ -1,7 +1,9 @@
 /** Inventory: host ranges, INI values, host patterns, the views of `pxeprov inventory` — data-driven. */
 import assert from 'node:assert/strict';
-import {join} from 'node:path';
-import {describe, it} from 'node:test';
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, relative} from 'node:path';
+import {after, describe, it} from 'node:test';
 import {expandHostRange} from '../../src/config/host-range.js';
 import {selectHosts} from '../../src/config/host-pattern.js';
 import {iniValue} from '../../src/config/inventory-ini.js';
@@ -84,4 +86,27 @@ describe('inventory views', () => {
     assert.deepEqual(list.southeast.children, ['atlanta']);
   });
   it('--host of an unknown host', () => assert.throws(() => inventoryHost(inventory, 'foo.example'), /no host named/));
+});
+
+describe('relative paths in the inventory are relative to the inventory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pxeprov-inv-paths-'));
+  after(() => rmSync(dir, {recursive: true, force: true}));
+  mkdirSync(join(dir, 'site', 'group_vars'), {recursive: true});
+  writeFileSync(join(dir, 'site', 'hosts.yaml'), 'all:\n  hosts:\n    a: {ansible_ssh_private_key_file: keys/id}\n    b: {ansible_ssh_private_key_file: ~/.ssh/id, pxeprov_known_hosts: "{{ kh }}"}\n    c: {ansible_ssh_private_key_file: /abs/id}\n');
+  writeFileSync(join(dir, 'site', 'group_vars', 'all.yaml'), 'pxeprov_known_hosts: keys/known_hosts\n');
+  const cases: Array<[string, string, string]> = [
+    ['a', 'ansible_ssh_private_key_file', join(dir, 'site', 'keys', 'id')],
+    ['a', 'pxeprov_known_hosts', join(dir, 'site', 'keys', 'known_hosts')],
+    ['b', 'ansible_ssh_private_key_file', '~/.ssh/id'],
+    ['b', 'pxeprov_known_hosts', '{{ kh }}'],
+    ['c', 'ansible_ssh_private_key_file', '/abs/id'],
+  ];
+  for (const [host, name, expected] of cases) {
+    it(`${host}: ${name} is ${expected.replace(dir, 'DIR')}`, () => {
+      // Loaded by a relative name from another working directory: the inventory's own directory counts.
+      const inventory = loadInventory(relative(process.cwd(), join(dir, 'site', 'hosts.yaml')));
+      assert.equal(inventory.hosts.get(host)!.vars[name], expected);
+      assert.equal(inventory.dir, join(dir, 'site'));
+    });
+  }
 });

@@ -45,6 +45,7 @@ const renders: Array<[string, string]> = [
   ["{{ 'k: v' | from_yaml | to_json }}", '{"k":"v"}'],
   ["{{ 'pxe' | b64encode }} {{ 'cHhl' | b64decode }}", 'cHhl pxe'],
   ['{{ path | basename }} {{ path | dirname }}', 'default /srv/tftp/pxelinux.cfg'],
+  ["{{ ['/inv', 'isos/a.iso'] | path_join }} {{ ['/inv', '/abs/a.iso'] | path_join }} {{ 'x' | path_join }}", '/inv/isos/a.iso /abs/a.iso x'],
   ["{{ yes_string | bool }} {{ 'off' | bool }}", 'True False'],
   ["{{ '42' | int + 1 }} {{ 7 | string }}", '43 7'],
   ['{{ d | combine({"b": {"e": 3} }, recursive=true) | to_json }}', '{"a":1,"b":{"c":2,"e":3}}'],
