@@ -3,7 +3,8 @@
  * Searched as Ansible does: <playbook dir>/roles, roles_path (ansible.cfg, ANSIBLE_ROLES_PATH), the playbook's
  * dir itself, then the roles shipped with pxeprov: a role of the user's own wins over a shipped one of its name.
  */
-import {existsSync, readdirSync, statSync} from 'node:fs';
+import {existsSync} from 'node:fs';
+import {isDirectory, listDirectory} from './text-file.js';
 import {isAbsolute, join, resolve} from 'node:path';
 import {collectErrors, PxeError} from '../errors.js';
 import {PACKAGE_ROOT} from './package-root.js';
@@ -25,9 +26,7 @@ export interface LoadedRole {
   handlers: Task[];
 }
 
-function isDir(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory();
-}
+const isDir = (path: string) => isDirectory(path, 'roles directory');
 
 /** roles/<name>/<sub>/main.yaml or main.yml, if any. */
 function mainFile(dir: string, sub: string, base = 'main'): string | undefined {
@@ -118,9 +117,5 @@ export function loadRole(name: string, dir: string, params: Vars, inherited: Inh
 }
 
 function listDirs(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => isDir(join(dir, n)));
-  } catch {
-    return [];
-  }
+  return listDirectory(dir, 'roles directory').filter((n) => isDir(join(dir, n)));
 }

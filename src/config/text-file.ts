@@ -2,7 +2,7 @@
  * Input files as text: regular files only (a device, FIFO or socket would hang or never end: `-e @/dev/zero`),
  * and valid UTF-8 only (a Latin-1 byte would otherwise become U+FFFD and reach a target unnoticed).
  */
-import {closeSync, constants, fstatSync, openSync, readFileSync, type Stats} from 'node:fs';
+import {closeSync, constants, fstatSync, openSync, readFileSync, readdirSync, statSync, type Stats} from 'node:fs';
 import {PxeError, type ErrorCode} from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true});
@@ -58,5 +58,37 @@ export function decodeUtf8(bytes: Uint8Array, file: string, what: string, code: 
       expected: 'UTF-8 text',
       hint: 'save it as UTF-8 (from Latin-1: iconv -f latin1 -t utf-8 FILE > NEW)',
     });
+  }
+}
+
+function unreadable(path: string, what: string, cause: unknown): PxeError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new PxeError('E_FILE_NOT_FOUND', `${what} ${path} cannot be read (${code ?? String(cause)})`, {
+    where: {file: path},
+    expected: `a readable ${what}`,
+    hint: 'fix its permissions or remove it: its variables are not silently left out',
+    cause,
+  });
+}
+
+/** A directory's entries; [] only when it does not exist (any other error is an input error). */
+export function listDirectory(dir: string, what = 'directory'): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw unreadable(dir, what, cause);
+  }
+}
+
+/** Whether a path is a directory; false only when it does not exist or is something else. */
+export function isDirectory(path: string, what = 'directory'): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw unreadable(path, what, cause);
   }
 }

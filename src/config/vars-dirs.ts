@@ -2,7 +2,7 @@
  * group_vars/ and host_vars/ beside an inventory (or a playbook): NAME.yaml, NAME.yml, NAME.json, NAME, or a
  * NAME/ folder whose files (sorted, recursively) merge in order.
  */
-import {readdirSync, statSync} from 'node:fs';
+import {isDirectory, listDirectory} from './text-file.js';
 import {join} from 'node:path';
 import {collectErrors, PxeError, PxeErrors} from '../errors.js';
 import {checkConnectionVars, type VarsOwner} from './connection-checks.js';
@@ -15,20 +15,10 @@ const VARS_EXT = /\.(ya?ml|json)$/;
 const IGNORED = /(^\.|~$|\.(orig|bak|swp|retry|md|txt)$)/;
 
 function list(dir: string): string[] {
-  try {
-    return readdirSync(dir).filter((n) => !IGNORED.test(n)).sort();
-  } catch {
-    return [];
-  }
+  return listDirectory(dir, 'variables directory').filter((n) => !IGNORED.test(n)).sort();
 }
 
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+const isDir = (path: string) => isDirectory(path, 'variables directory');
 
 function filesUnder(dir: string): string[] {
   return list(dir).flatMap((n) => (isDir(join(dir, n)) ? filesUnder(join(dir, n)) : VARS_EXT.test(n) || !n.includes('.') ? [join(dir, n)] : []));

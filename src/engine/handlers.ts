@@ -3,6 +3,7 @@
  * notifies them and cleared only after they ran, so a changed config is always followed by its restart.
  */
 import type {Task} from '../config/model.js';
+import {PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 
 /** The target's state directory: /var/lib/pxeprov unless the host sets pxeprov_state_dir. */
@@ -10,15 +11,25 @@ export function pendingPath(stateDir = '/var/lib/pxeprov'): string {
   return `${stateDir}/pending-handlers.json`;
 }
 
+/** The recorded names; [] only when the file does not exist. A read error or a corrupt file fails the host and is kept. */
 export async function readPending(agent: Agent, path: string): Promise<string[]> {
-  const content = await agent.readFile(path).catch(() => null);
-  if (!content) return [];
+  const content = await agent.readFile(path);
+  if (content === null) return [];
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(content.toString()) as {handlers?: unknown};
-    return Array.isArray(parsed.handlers) ? parsed.handlers.filter((h): h is string => typeof h === 'string') : [];
+    parsed = JSON.parse(content.toString());
   } catch {
-    return [];
+    parsed = undefined; // reported below with the file's name, like any other shape that is not ours
   }
+  const handlers = (parsed as {handlers?: unknown} | undefined)?.handlers;
+  if (!Array.isArray(handlers) || !handlers.every((h) => typeof h === 'string')) {
+    throw new PxeError('E_REMOTE', `${path} on ${agent.host} is not pxeprov's pending-handlers record`, {
+      where: {host: agent.host, file: path},
+      expected: '{"handlers": ["name", ...]}',
+      hint: 'it lists restarts a failed run still owes: run those handlers by hand, then remove the file',
+    });
+  }
+  return handlers;
 }
 
 export async function writePending(agent: Agent, path: string, names: Iterable<string>): Promise<void> {

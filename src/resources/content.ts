@@ -44,12 +44,12 @@ export function sha256(content: Buffer): string {
  */
 export async function readContent(path: string, agent: Agent, wanted?: Buffer): Promise<ContentObserved> {
   if (wanted === undefined) {
-    const [stats, content] = await Promise.all([agent.stat([path], {sha256: true}), agent.readFile(path).catch(() => null)]);
+    const [stats, content] = await Promise.all([agent.stat([path], {sha256: true}), agent.readFile(path)]);
     return {stat: stats[0]!, content: stats[0]!.kind === 'file' ? content : null};
   }
   const [stat] = await agent.stat([path], {sha256: true});
   const show = stat!.kind === 'file' && stat!.sha256 !== sha256(wanted) && (stat!.size ?? 0) <= FETCH_LIMIT;
-  return {stat: stat!, content: show ? await agent.readFile(path).catch(() => null) : null};
+  return {stat: stat!, content: show ? await agent.readFile(path) : null};
 }
 
 /** Split a validate command like Ansible's (whitespace, simple quotes) into argv. */

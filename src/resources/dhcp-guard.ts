@@ -24,6 +24,8 @@ interface Observed {
   ours: boolean;
   nmap: boolean;
   offers: Offer[];
+  /** Why the look could not be done: then nobody knows whether another server answers. */
+  scanError?: string;
 }
 
 const DEFAULTS = '/etc/default/isc-dhcp-server';
@@ -38,6 +40,20 @@ export function parseDiscover(stdout: string): Offer[] {
     if (server) offers.push({server, offered: /IP Offered: (\S+)/.exec(block)?.[1]});
   }
   return offers;
+}
+
+/**
+ * Why an nmap DHCP scan did not really run, or undefined when it did. nmap exits 0 with a script that
+ * failed (an interface that is down: "Script execution failed", and an NSOCK/pcap error on stderr), so
+ * the exit status alone is not enough: anything on stderr but the "no targets" note is a failure.
+ */
+export function scanProblem(rc: number, stdout: string, stderr: string): string | undefined {
+  const errors = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: No targets were specified/.test(l));
+  if (rc !== 0) return `nmap exited ${rc}${errors.length ? `: ${errors.join(' ')}` : ''}`;
+  const failed = /broadcast-dhcp-discover: ERROR[^\n]*/.exec(stdout);
+  if (failed) return `nmap's DHCP script failed (${failed[0]})${errors.length ? `: ${errors.join(' ')}` : ''}`;
+  if (errors.length) return `nmap reported: ${errors.join(' ')}`;
+  return undefined;
 }
 
 /** The interfaces isc-dhcp-server is told to serve in /etc/default/isc-dhcp-server. */
@@ -70,7 +86,9 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     const scan = await agent.exec(['nmap', '-e', args.iface, '--script', 'broadcast-dhcp-discover', '--script-args', `broadcast-dhcp-discover.timeout=${timeout}s`], {timeout: timeout + 30});
     // The host's own server (an earlier run, another interface) is no rogue.
     const own = new Set(agent.facts.interfaces.flatMap((i) => i.ipv4.map((cidr) => cidr.split('/')[0])));
-    return {ours, nmap: true, offers: parseDiscover(scan.stdout.toString()).filter((offer) => !own.has(offer.server))};
+    const stdout = scan.stdout.toString();
+    const scanError = scanProblem(scan.rc, stdout, scan.stderr.toString());
+    return {ours, nmap: true, offers: scanError ? [] : parseDiscover(stdout).filter((offer) => !own.has(offer.server)), scanError};
   },
 
   diff(args, observed, ctx: TaskContext) {
@@ -79,6 +97,12 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     if (!observed.nmap) {
       if (ctx.checkMode) return {ok: 'would look for other DHCP servers once nmap is installed'};
       throw new PxeError('E_TASK', 'nmap is needed to look for other DHCP servers', {hint: 'the common role installs it; or set dhcp_force: true'});
+    }
+    if (observed.scanError) {
+      throw new PxeError('E_TASK', `could not look for other DHCP servers on ${args.iface}: ${observed.scanError}`, {
+        where: {host: ctx.host, task: ctx.task.name},
+        hint: 'a DHCP server is enabled only once the look succeeded (is the interface up, nmap working?); dhcp_force: true turns the guard off',
+      });
     }
     if (observed.offers.length > 0) {
       const servers = observed.offers.map((o) => `${o.server}${o.offered ? ` (offered ${o.offered})` : ''}`).join(', ');

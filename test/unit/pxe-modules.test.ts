@@ -3,7 +3,7 @@ import {describe, it} from 'node:test';
 import type {PxeError} from '../../src/errors.js';
 import {planBootFiles} from '../../src/resources/bootloader.js';
 import {checkerMessage, templateLineOf} from '../../src/resources/config-check.js';
-import {parseDiscover, servedInterfaces} from '../../src/resources/dhcp-guard.js';
+import {parseDiscover, scanProblem, servedInterfaces} from '../../src/resources/dhcp-guard.js';
 import {manifestDelta, type Manifest} from '../../src/resources/media/iso.js';
 import {repairPlan, treeDrift, type TreeRecord} from '../../src/resources/media/drift.js';
 import {ifupdown, netplan, networkManager, nmUnmanagedFile} from '../../src/resources/network/backends.js';
@@ -116,6 +116,21 @@ describe('dhcp guard', () => {
     assert.deepEqual(parseDiscover(out), [{server: '192.168.1.1', offered: '192.168.1.57'}, {server: '192.168.1.250', offered: '192.168.1.201'}]);
     assert.deepEqual(parseDiscover('Nmap done: 0 IP addresses'), []);
   });
+  // nmap 7.93's own output, recorded in a network namespace: a scan that ran, and three that did not.
+  const START = 'Starting Nmap 7.93 ( https://nmap.org ) at 2026-12-03 06:15 UTC\n';
+  const NO_TARGETS = 'WARNING: No targets were specified, so 0 hosts scanned.\n';
+  for (const [name, rc, stdout, stderr, problem] of [
+    ['a scan that ran and heard nothing', 0, `${START}Nmap done: 0 IP addresses (0 hosts up) scanned in 1.28 seconds\n`, NO_TARGETS, undefined],
+    ['a missing interface', 1, START, 'I cannot figure out what source address to use for device nosuch, does it even exist?\nQUITTING!\n', /nmap exited 1: I cannot figure out/],
+    ['an interface that is down', 0, `${START}Pre-scan script results:\n|_broadcast-dhcp-discover: ERROR: Script execution failed (use -d to debug)\nNmap done\n`, `NSOCK ERROR [0.1880s] nsock_pcap_open(): pcap_activate(vg0) FAILED: That device is not up.\n${NO_TARGETS}`, /script failed.*That device is not up/],
+    ['no permission', 0, START, 'You requested a scan type which requires root privileges.\n', /nmap reported: You requested/],
+  ] as const) {
+    it(`a look that fails is never "no other server": ${name}`, () => {
+      const found = scanProblem(rc, stdout, stderr);
+      if (problem === undefined) assert.equal(found, undefined);
+      else assert.match(found ?? '', problem);
+    });
+  }
   it('knows which interfaces isc-dhcp-server serves', () => {
     assert.deepEqual(servedInterfaces('INTERFACESv4="eth1 eth2"\nINTERFACESv6=""\n'), ['eth1', 'eth2']);
     assert.deepEqual(servedInterfaces('INTERFACESv4=""\n'), []);

@@ -1,0 +1,93 @@
+/**
+ * Errors are never taken for "absent", "empty" or "ok": a read that fails, a corrupt pending-handlers
+ * record, a DHCP look that could not run, a variables directory that cannot be listed. Against the
+ * tests' sshd on 127.0.0.1 and this machine's real nmap.
+ */
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import type {Task} from '../../src/config/model.js';
+import {readPending} from '../../src/engine/handlers.js';
+import {PxeError} from '../../src/errors.js';
+import {readContent} from '../../src/resources/content.js';
+import {dhcpGuard} from '../../src/resources/dhcp-guard.js';
+import type {TaskContext} from '../../src/resources/types.js';
+import {connect} from '../../src/transport/index.js';
+import {TEST_USERS, ensureTestUsers, startSshd} from '../helpers/sshd.js';
+import type {TestSshd} from '../helpers/sshd.js';
+
+let sshd: TestSshd;
+let dir: string;
+before(async () => {
+  ensureTestUsers();
+  sshd = await startSshd();
+  dir = mkdtempSync('/tmp/pxeprov-failclosed-');
+  chmodSync(dir, 0o755);
+});
+after(async () => {
+  await sshd.stop();
+  rmSync(dir, {recursive: true, force: true});
+});
+
+describe('fail closed', () => {
+  it('a file that cannot be read is an error, not a missing file (lineinfile would replace it whole)', async () => {
+    const secret = join(dir, 'root-only.conf');
+    writeFileSync(secret, 'keep me\n', {mode: 0o600});
+    const {name, password} = TEST_USERS.nopasswd;
+    const agent = await connect(sshd.spec({privateKeyFile: undefined, user: name, password}));
+    try {
+      await assert.rejects(readContent(secret, agent), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /permission denied/.test(e.message));
+      await assert.rejects(readContent(secret, agent, Buffer.from('other\n')), (e: unknown) => e instanceof PxeError);
+      assert.equal((await readContent(join(dir, 'absent.conf'), agent)).content, null, 'only a missing file reads as absent');
+    } finally {
+      await agent.close();
+    }
+    assert.equal(readFileSync(secret, 'utf8'), 'keep me\n');
+  });
+
+  it('a corrupt pending-handlers record fails the host and is kept', async () => {
+    const agent = await connect(sshd.spec());
+    try {
+      const path = join(dir, 'pending-handlers.json');
+      assert.deepEqual(await readPending(agent, path), []);
+      writeFileSync(path, '{"handlers": ["restart nginx"]}\n');
+      assert.deepEqual(await readPending(agent, path), ['restart nginx']);
+      for (const corrupt of ['{"handlers": ["restart ngi', '{"handlers": "restart"}', '[]']) {
+        writeFileSync(path, corrupt);
+        await assert.rejects(readPending(agent, path), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /pending-handlers record/.test(e.message));
+        assert.equal(readFileSync(path, 'utf8'), corrupt);
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('dhcp_guard refuses when the look cannot be done (real nmap, an interface that does not exist: nothing is sent)', async () => {
+    const agent = await connect(sshd.spec());
+    try {
+      const args = {iface: 'pxnosuch0', timeout: 1};
+      const observed = await dhcpGuard.read(args, agent, {} as TaskContext);
+      assert.match(observed.scanError ?? '', /nmap exited 1/);
+      const ctx = {host: 'testhost', task: {name: 'look for other DHCP servers'} as Task, checkMode: false} as TaskContext;
+      assert.throws(() => dhcpGuard.diff(args, observed, ctx), (e: unknown) => e instanceof PxeError && /could not look for other DHCP servers on pxnosuch0/.test(e.message));
+      assert.deepEqual(dhcpGuard.diff({...args, force: true}, observed, ctx), {ok: 'check skipped (dhcp_force)'});
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('a group_vars directory that cannot be listed stops validate (exit 3), its variables do not vanish', () => {
+    const inv = join(dir, 'inv');
+    mkdirSync(join(inv, 'group_vars', 'all'), {recursive: true});
+    writeFileSync(join(inv, 'hosts.yaml'), 'all:\n  hosts:\n    pxe1:\n');
+    writeFileSync(join(inv, 'group_vars', 'all', 'main.yaml'), 'pxe_iface: eth1\n');
+    chmodSync(join(inv, 'group_vars', 'all'), 0o000);
+    chmodSync(inv, 0o755);
+    const bin = resolve('bin/pxeprov');
+    const r = spawnSync(bin, ['inventory', '--list', join(inv, 'hosts.yaml')], {encoding: 'utf8', uid: 65534, gid: 65534, env: {PATH: process.env.PATH, HOME: '/nonexistent', PXEPROV_CACHE: '0'}});
+    assert.equal(r.status, 3, r.stderr + r.stdout);
+    assert.match(r.stderr + r.stdout, /group_vars\/all cannot be read \(EACCES\)/);
+  });
+});
