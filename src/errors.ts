@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   E_AGENT: {exit: 1, summary: 'The remote agent did not start or its byte stream is corrupt (often a shell banner).'},
   E_TIMEOUT: {exit: 1, summary: 'A connection or a request took longer than its timeout.'},
   E_DISCONNECTED: {exit: 1, summary: 'The connection dropped while a request was in flight.'},
+  E_LOCKED: {exit: 1, summary: 'Another pxeprov run holds the target (it waited pxeprov_lock_timeout seconds).'},
   E_READ_ONLY: {exit: 1, summary: 'A write was attempted through an agent opened read-only (check mode).'},
   E_REMOTE: {exit: 1, summary: 'A remote operation failed (permission denied, no such directory, command failed).'},
   E_TASK: {exit: 1, summary: 'A task failed on a host (the module says why).'},

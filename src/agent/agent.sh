@@ -20,12 +20,14 @@ pxp_sshconn=${1-}
 pxp_mode=${2-rw}
 pxp_state=/var/lib/pxeprov
 pxp_curtmp=
+pxp_lock=
 pxp_tmp=
 pxp_bseq=0
 
 # Remove the temp file of a write in progress and our scratch dir, whatever ends the agent.
 pxp_cleanup() {
   if [ -n "$pxp_curtmp" ]; then rm -f -- "$pxp_curtmp"; fi
+  if [ -n "$pxp_lock" ]; then rm -rf -- "$pxp_lock"; fi
   if [ -n "$pxp_tmp" ]; then rm -rf -- "$pxp_tmp"; fi
 }
 trap pxp_cleanup EXIT
@@ -508,6 +510,33 @@ pxp_op_swap() {
   pxp_ok
 }
 
+# lock DIR HOLDER: this run's lock on the target, a directory (mkdir is atomic) holding "PID BOOT HOLDER",
+# removed when the agent ends. K "ok", or K "held PID BOOT HOLDER" while its agent lives. A lock whose
+# agent is gone (no such process, or another boot) is renamed away (one taker wins) and taken.
+pxp_op_lock() {
+  pxp_enter_parent "$1" || return
+  pxp_boot=-; read -r pxp_boot </proc/sys/kernel/random/boot_id 2>/dev/null
+  pxp_try=0
+  while [ "$pxp_try" -lt 3 ]; do
+    pxp_try=$((pxp_try + 1))
+    if mkdir -m 700 -- "$pxp_b" 2>"$pxp_tmp/err"; then
+      pxp_lock=$1
+      if command printf '%s %s %s\n' "$$" "$pxp_boot" "$2" >"$pxp_b/holder" 2>"$pxp_tmp/err"; then pxp_ok ok; else pxp_err E_REMOTE "cannot write the lock $1" "$pxp_tmp/err"; fi
+      return
+    fi
+    if [ ! -d "$pxp_b" ] || [ -L "$pxp_b" ]; then pxp_err E_REMOTE "cannot take the lock $1" "$pxp_tmp/err"; return; fi
+    pxp_lh=
+    if [ -f "$pxp_b/holder" ]; then read -r pxp_lh <"$pxp_b/holder"; fi
+    pxp_lp=${pxp_lh%% *}; pxp_r=${pxp_lh#* }; pxp_lb=${pxp_r%% *}
+    case $pxp_lp in
+      ''|*[!0-9]*) pxp_ok "held - - an unfinished lock (remove $1 if no run is going on)"; return ;;
+    esac
+    if [ "$pxp_lb" = "$pxp_boot" ] && { [ -d "/proc/$pxp_lp" ] || kill -0 "$pxp_lp" 2>/dev/null; }; then pxp_ok "held $pxp_lh"; return; fi
+    mv -f -T -- "$pxp_b" ".$pxp_b.stale.$$" 2>/dev/null && rm -rf -- ".$pxp_b.stale.$$"
+  done
+  pxp_err E_REMOTE "cannot take the lock $1"
+}
+
 # exec TIMEOUT CWD NENV ENV... ARGV...; body = stdin. Parts o and e, then K RC.
 pxp_op_exec() {
   pxp_to=$1 pxp_cwd=$2 pxp_ne=$3
@@ -654,7 +683,7 @@ pxp_main() {
     if [ "$pxp_op" = write ]; then pxp_trailer_left=1; fi
     case $pxp_op in
       stat|read|facts|tree|list|exec) ;;
-      write|attrs|mkdir|rm|link|swap)
+      write|attrs|mkdir|rm|link|swap|lock)
         if [ "$pxp_mode" != rw ]; then pxp_op=refuse; elif [ ! -d "$pxp_state" ]; then mkdir -p "$pxp_state" 2>/dev/null; fi ;;
       *) pxp_op=unknown ;;
     esac

@@ -193,11 +193,12 @@ function checkProfiles(profiles: unknown, isos: unknown, fail: Fail): void {
 /** A local ISO (not remote: true) must exist on the control machine, where the media module looks for it. */
 function checkIsos(c: Check, isos: unknown, fail: Fail): void {
   if (!Array.isArray(isos)) return;
-  const role = c.play.roles.find((r) => r.name === 'media');
+  // As the media role reads it: a relative ISO is relative to the inventory's directory.
+  const base = typeof c.vars.inventory_dir === 'string' ? c.vars.inventory_dir : c.play.baseDir;
   isos.forEach((entry, i) => {
     const m = (entry ?? {}) as {name?: unknown; iso?: unknown; remote?: unknown};
     if (m.remote === true || typeof m.iso !== 'string' || m.iso.includes('{{')) return;
-    const candidates = isAbsolute(m.iso) ? [m.iso] : [...(role ? [join(role.dir, 'files', m.iso), join(role.dir, m.iso)] : []), join(c.play.baseDir, 'files', m.iso), join(c.play.baseDir, m.iso)];
+    const candidates = [isAbsolute(m.iso) ? m.iso : join(base, m.iso)];
     if (candidates.some((p) => existsSync(p))) return;
     fail(['media_isos', i, 'iso'], `media_isos entry ${String(m.name ?? i + 1)}: ISO ${m.iso} does not exist`, `one of: ${candidates.join(', ')}`, 'give the path of the ISO on this machine, or remote: true when it is already on the target');
   });

@@ -4,10 +4,11 @@
  */
 import {performance} from 'node:perf_hooks';
 import type {Block, BlockPlace, Inventory, Play, Task, Vars} from '../config/model.js';
-import {errorsOf} from '../errors.js';
+import {errorsOf, PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
 import {emptyStats} from './events.js';
+import {lockTarget} from './target-lock.js';
 import {handlersFor, pendingPath, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
 import {Lookahead} from './lookahead.js';
 import {modules} from '../resources/index.js';
@@ -72,6 +73,14 @@ export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
   return {code: 'E_TASK', message: redactor?.text(message) ?? message};
 }
 
+function lockOptions(vars: Vars): {stateDir: string; timeoutS: number} {
+  const timeoutS = Number(vars.pxeprov_lock_timeout ?? 60);
+  if (!Number.isFinite(timeoutS) || timeoutS < 0) {
+    throw new PxeError('E_VARS', `pxeprov_lock_timeout must be a number of seconds, got ${JSON.stringify(vars.pxeprov_lock_timeout)}`, {hint: 'for example pxeprov_lock_timeout: 300'});
+  }
+  return {stateDir: String(vars.pxeprov_state_dir ?? '/var/lib/pxeprov'), timeoutS};
+}
+
 export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const {host, emit} = options;
   const started = performance.now();
@@ -87,7 +96,9 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
     const becomeUser = task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
     const key = become ? `become:${becomeUser}` : 'plain';
     if (!agents.has(key)) {
-      const opened = options.open(host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
+      let opened = options.open(host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
+      // The first agent that may write takes the run's lock; the others of this host work under it.
+      if (!options.check && agents.size === 0) opened = opened.then(async (agent) => (await lockTarget(agent, lockOptions(inventoryVars)), agent));
       opened.catch(() => undefined);
       agents.set(key, opened);
     }
@@ -110,7 +121,8 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
     for (const play of options.plays) {
       const connectStarted = performance.now();
       const agent = await agentFor(play).catch((error) => {
-        report.stats.unreachable = 1;
+        // A target held by another run was reached: it fails, it is not unreachable.
+        if (!(error instanceof PxeError && error.code === 'E_LOCKED')) report.stats.unreachable = 1;
         throw error;
       });
       if (play === options.plays[0]) emit({type: 'host-connected', host, ms: Math.round(performance.now() - connectStarted)});
@@ -142,6 +154,8 @@ async function runPlay(play: Play, scope: HostScope, agent: Agent, run: PlayRunC
   const tasks = play.tasks.filter((t) => selectedByTags([...t.tags, ...play.tags], run.tags, run.skipTags));
   const pending = pendingPath(scope.inventory.hosts.get(scope.host)?.vars.pxeprov_state_dir as string | undefined);
   const pendingFromTarget = readPending(agent, pending);
+  // Read ahead and awaited where it is needed; a play that ends before then must not leave it unhandled.
+  pendingFromTarget.catch(() => undefined);
   const notified = new Set<string>();
   const reads: ReadCache = new Map();
   const prepare = (task: Task): Promise<Prepared> =>

@@ -222,6 +222,11 @@ export class AgentClient implements Agent {
     await this.channel.request('link', [target, this.absolute(path, 'symlink')], {what: path});
   }
 
+  async lock(dir: string, holder: string): Promise<string | undefined> {
+    const reply = (await this.channel.request('lock', [this.absolute(dir, 'lock'), holder.replace(/[\r\n]/g, ' ')], {what: dir})).payload.toString();
+    return reply === 'ok' ? undefined : reply.replace(/^held /, '');
+  }
+
   async replaceTree(from: string, to: string): Promise<void> {
     await this.channel.request('swap', [this.absolute(from, 'replaceTree'), this.absolute(to, 'replaceTree')], {what: to});
   }

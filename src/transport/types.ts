@@ -141,6 +141,11 @@ export interface Agent {
   symlink(target: string, path: string): Promise<void>;
   /** Atomically replace `to` (a directory, may exist) with `from`: rename(2) based, old tree removed after. */
   replaceTree(from: string, to: string): Promise<void>;
+  /**
+   * Takes this run's lock on the target (a directory, removed when the agent ends; a lock whose agent is
+   * gone is taken over). Undefined when taken, else who holds it ("PID BOOT-ID HOLDER").
+   */
+  lock(dir: string, holder: string): Promise<string | undefined>;
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Every file under `dir` with mode, size and sha256 (sorted by path); [] when dir is absent. */
   hashTree(dir: string): Promise<TreeEntry[]>;

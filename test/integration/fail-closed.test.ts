@@ -5,16 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {Task} from '../../src/config/model.js';
 import {readPending} from '../../src/engine/handlers.js';
+import {lockTarget} from '../../src/engine/target-lock.js';
 import {PxeError} from '../../src/errors.js';
 import {readContent} from '../../src/resources/content.js';
 import {dhcpGuard} from '../../src/resources/dhcp-guard.js';
 import type {TaskContext} from '../../src/resources/types.js';
 import {connect} from '../../src/transport/index.js';
+import {playRunner} from '../helpers/play.js';
 import {TEST_USERS, ensureTestUsers, startSshd} from '../helpers/sshd.js';
 import type {TestSshd} from '../helpers/sshd.js';
 
@@ -89,5 +91,53 @@ describe('fail closed', () => {
     const r = spawnSync(bin, ['inventory', '--list', join(inv, 'hosts.yaml')], {encoding: 'utf8', uid: 65534, gid: 65534, env: {PATH: process.env.PATH, HOME: '/nonexistent', PXEPROV_CACHE: '0'}});
     assert.equal(r.status, 3, r.stderr + r.stdout);
     assert.match(r.stderr + r.stdout, /group_vars\/all cannot be read \(EACCES\)/);
+  });
+
+  it('two runs at once: the second waits for the first, then fails naming it; a killed run\'s lock is taken over', async () => {
+    const stateDir = join(dir, 'locks', 'state');
+    const first = await connect(sshd.spec());
+    const second = await connect(sshd.spec());
+    try {
+      await lockTarget(first, {stateDir, timeoutS: 5});
+      assert.match(readFileSync(join(stateDir, 'run.lock', 'holder'), 'utf8'), /^\d+ \S+ pxeprov \(pid \d+\) of /);
+      await assert.rejects(lockTarget(second, {stateDir, timeoutS: 1}), (e: unknown) => e instanceof PxeError && e.code === 'E_LOCKED' && /locked by another run: pxeprov \(pid/.test(e.message) && /pxeprov_lock_timeout/.test(e.hint ?? ''));
+      await first.close();
+      assert.equal(existsSync(join(stateDir, 'run.lock')), false, 'the lock goes with its agent');
+      await lockTarget(second, {stateDir, timeoutS: 1});
+    } finally {
+      await first.close();
+      await second.close();
+    }
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    mkdirSync(join(stateDir, 'run.lock'));
+    writeFileSync(join(stateDir, 'run.lock', 'holder'), `999999999 ${boot} a run that was killed\n`);
+    const third = await connect(sshd.spec());
+    try {
+      await lockTarget(third, {stateDir, timeoutS: 1});
+      assert.match(readFileSync(join(stateDir, 'run.lock', 'holder'), 'utf8'), /pxeprov \(pid/);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('up waits while another run holds the target', async () => {
+    const work = mkdtempSync('/tmp/pxeprov-lockplay-');
+    const runner = playRunner(sshd, work);
+    const holder = await connect(sshd.spec());
+    try {
+      await lockTarget(holder, {stateDir: join(work, 'state'), timeoutS: 1});
+      const started = Date.now();
+      const play = runner.play([{copy: {dest: join(work, 'out.txt'), content: 'x\n'}}]);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(existsSync(join(work, 'out.txt')), false, 'nothing written while the other run holds the lock');
+      await holder.close();
+      const report = await play;
+      assert.equal(report.hosts[0]!.stats.failed, 0);
+      assert.ok(Date.now() - started >= 1500);
+      assert.equal(readFileSync(join(work, 'out.txt'), 'utf8'), 'x\n');
+    } finally {
+      await holder.close();
+      rmSync(work, {recursive: true, force: true});
+    }
   });
 });

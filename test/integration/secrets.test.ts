@@ -117,8 +117,8 @@ describe('no_log over a real sshd', {concurrency: false}, () => {
         if (args[0] === 'check') assert.ok(schema(report), JSON.stringify(schema.errors));
         assertNameAndStatusOnly(report.hosts[0]!.tasks, what);
       } else {
-        assert.match(stderr, /\[t\] Write content - the output has been hidden due to no_log: true$/m, what);
-        assert.match(stderr, /visible-output|echo visible-output/, `${what}: other tasks show as usual`);
+        assert.match(stdout, /\[t\] Write content - the output has been hidden due to no_log: true$/m, what);
+        assert.match(stdout, /visible-output|echo visible-output/, `${what}: other tasks show as usual`);
       }
     }
   });
