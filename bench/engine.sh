@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Engine bench (issue 5): a 30-task playbook (file, copy, template, lineinfile) on a converged loopback host,
+# Engine bench: a 30-task playbook (file, copy, template, lineinfile) on a converged loopback host,
 # pxeprov vs Debian's ansible-playbook, side by side against the same throw-away sshd on 127.0.0.1.
 #   pxeprov up (no changes)            vs  ansible-playbook
 #   pxeprov check                      vs  ansible-playbook --check --diff

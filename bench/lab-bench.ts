@@ -1,7 +1,7 @@
 /**
  * Lab timings (root), medians of N runs: `lab up` from the cached base, `lab up --fresh`, and BIOS and
  * UEFI clients from power-on to kickstart fetched, against the tests' stand-in PXE server.
- * Targets (issue 6): cached rebuild < 20 s; BIOS and UEFI to kickstart < 22 s under TCG.
+ * Targets: cached rebuild < 20 s; BIOS and UEFI to kickstart < 22 s under TCG.
  */
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# PXE bench (issue 7), on the lab host (an nspawn Debian host, `pxeprov lab up`): playbooks/pxe-server.yaml vs
+# PXE bench, on the lab host (an nspawn Debian host, `pxeprov lab up`): playbooks/pxe-server.yaml vs
 # its Ansible equivalent bench/pxe/ansible/ (Debian's ansible-playbook), side by side:
 #   first converge of a fresh lab host (`lab up --fresh` before each run, untimed)
 #   no-change re-run; check (pxeprov check vs ansible-playbook --check --diff)

@@ -1,7 +1,7 @@
 /** pxelinux: the config file names it asks for, in order, and a parser of its config language. Pure. */
 
 /**
- * pxelinux.cfg/ names in the order pxelinux tries them (syslinux docs; the seed server's tftpd log):
+ * pxelinux.cfg/ names in the order pxelinux tries them (syslinux docs; a CentOS 7 server's tftpd log):
  * the client UUID, 01-MAC, the IP in upper-case hex and each shorter prefix, then default.
  */
 export function pxelinuxConfigNames(o: {uuid?: string; mac: string; ip: string}): string[] {

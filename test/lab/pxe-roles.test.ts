@@ -1,5 +1,5 @@
 /**
- * Issue 7's acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
+ * The PXE roles' acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
  * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
  * with a unified diff -> BIOS, UEFI and UEFI Secure Boot clients boot and fetch their kickstart -> a new ISO
  * changes only the media -> clients boot the new version -> bad inputs fail before anything changes ->

@@ -4,7 +4,7 @@ import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames} from '..
 import {defaultEntry, grubConfigNames, grubTftpPath, grubWords, parseGrubCfg} from '../../src/probe/grub.js';
 
 describe('pxelinux config names', () => {
-  it('follow the order of the seed server\'s tftpd log: UUID, 01-MAC, hex IP and prefixes, default', () => {
+  it('follow the order of a CentOS 7 server\'s tftpd log: UUID, 01-MAC, hex IP and prefixes, default', () => {
     const names = pxelinuxConfigNames({uuid: '8C6B4DC2837ADA11B45DB37D29A9F83D', mac: '90:E6:BA:1F:C5:EF', ip: '192.168.1.102'});
     assert.deepEqual(names, [
       'pxelinux.cfg/8c6b4dc2-837a-da11-b45d-b37d29a9f83d', 'pxelinux.cfg/01-90-e6-ba-1f-c5-ef',
@@ -18,7 +18,7 @@ describe('pxelinux config names', () => {
 });
 
 describe('pxelinux config parser', () => {
-  // The seed manual's config, fixed: it spells LABEL "lable", which pxelinux ignores.
+  // The classic CentOS 7 how-to's config, fixed: it spells LABEL "lable", which pxelinux ignores.
   const seed = `default ks
 prompt 1
 timeout 6

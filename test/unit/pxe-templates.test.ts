@@ -78,7 +78,7 @@ describe('PXE role templates', () => {
     const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: inventory.dhcp_hosts[0]}));
     assert.match(perHost.ks!, /ks\/hosts\/node01\.cfg .* BOOTIF=01-\$\{net_default_mac\}$/);
   });
-  it('kickstart: the seed settings, the password hashed, never in clear', async () => {
+  it('kickstart: the classic CentOS 7 settings, the password hashed, never in clear', async () => {
     const ks = await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'});
     assert.match(ks, /^auth --enableshadow --passalgo=sha512$/m);
     assert.match(ks, /^network --bootproto=dhcp --device=bootif --onboot=yes --ipv6=auto$/m);
