@@ -56,6 +56,7 @@ export function iniValue(text: string, quoted = false): unknown {
     try {
       return JSON.parse(text);
     } catch {
+      // As Ansible: a value that only looks like JSON stays the string it is.
       return text;
     }
   }

@@ -31,8 +31,9 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
   let stat;
   try {
     stat = statSync(source);
-  } catch {
-    throw new PxeError('E_FILE_NOT_FOUND', `inventory ${source} does not exist`, {
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new PxeError('E_FILE_NOT_FOUND', `inventory ${source} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
       where: {file: source},
       expected: 'an inventory file (YAML or INI) or a directory of them',
       hint: 'pass it as the first argument: pxeprov validate path/to/inventory.yaml',

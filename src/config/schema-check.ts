@@ -42,6 +42,7 @@ export function compile(schema: object): ValidateFunction {
     if (!file) throw new Error('no cache');
     fn = require(file) as ValidateFunction;
   } catch {
+    // Not cached (or not loadable): compiled again, to the same validator.
     fn = compileFresh(schema, key);
   }
   compiled.set(schema, fn);

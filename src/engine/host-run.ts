@@ -99,6 +99,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
       let opened = options.open(host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
       // The first agent that may write takes the run's lock; the others of this host work under it.
       if (!options.check && agents.size === 0) opened = opened.then(async (agent) => (await lockTarget(agent, lockOptions(inventoryVars)), agent));
+      // Marked handled here; every use awaits it and sees the failure.
       opened.catch(() => undefined);
       agents.set(key, opened);
     }

@@ -33,6 +33,7 @@ export async function personalize(n: LabNames): Promise<void> {
   await writeFile(join(root, 'etc/hostname'), `${n.machine}\n`);
   await writeFile(join(root, 'etc/hosts'), `127.0.0.1 localhost\n127.0.1.1 ${n.machine}\n`);
   // The machine's resolvers, reached through the NAT; loopback resolvers would point into the lab host.
+  // No resolv.conf: the lab host gets none either (the lab needs no names).
   const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const servers = resolv.split('\n').filter((l) => /^nameserver\s/.test(l) && !/\s(127\.|::1)/.test(l));
   await writeFile(join(root, 'etc/resolv.conf'), `${servers.join('\n')}\n`);
@@ -75,6 +76,7 @@ export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8
   process.kill(pid!, 'SIGTERM');
   if ((await waitForExit([host], graceMs)).length === 0) return;
   // Killing the container's init ends its whole PID namespace; then nspawn itself.
+  // The init has ended already: no children left to kill.
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   const killed: ProcessId[] = [host];
   for (const child of children.split(/\s+/).filter(Boolean)) {

@@ -29,6 +29,7 @@ export async function withLock<T>(path: string, purpose: string, fn: () => Promi
   });
   if (!taken) {
     const code = await exited;
+    // Only for the message: an unreadable holder line is named as unknown.
     const by = (await readFile(path, 'utf8').catch(() => '')).trim() || 'an unknown process';
     throw new PxeError('E_LAB', code === 75 ? `${path} is held by ${by}: gave up after ${waitMs / 1000} s` : `flock ${path} failed (exit ${code})`, {
       expected: `to ${purpose}`,

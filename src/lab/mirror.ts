@@ -34,6 +34,7 @@ function deb822Fields(stanza: string): Record<string, string> {
 export async function machineMirror(suite: string): Promise<string> {
   const texts: string[] = [];
   const dir = '/etc/apt/sources.list.d';
+  // Either file may be absent (deb822-only machines); no mirror found at all is an error below.
   texts.push(await readFile('/etc/apt/sources.list', 'utf8').catch(() => ''));
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names.sort()) {

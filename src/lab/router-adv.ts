@@ -31,6 +31,7 @@ const MARKER = 'pxeprov-lab-ra';
 export async function ensureRouterAdvertiser(n: LabNames): Promise<void> {
   const {stdout} = await run(['ip', 'netns', 'pids', n.lanNetns], {allowFail: true});
   for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    // A process that has ended meanwhile has no /proc entry: not ours to stop.
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (cmdline.includes(MARKER)) return;
   }

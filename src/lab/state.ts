@@ -26,6 +26,7 @@ export async function writeState(n: LabNames, state: LabState): Promise<void> {
 
 /** Prefixes of the labs that have a state file (for ip_forward: restore it with the last one). */
 export async function labPrefixes(): Promise<string[]> {
+  // No state directory: no lab was ever made here.
   const names = await readdir(STATE_ROOT).catch(() => [] as string[]);
   return names.filter((name) => existsSync(`${STATE_ROOT}/${name}/state.json`));
 }
@@ -33,6 +34,7 @@ export async function labPrefixes(): Promise<string[]> {
 /** True when pid is alive and its command line contains marker (guards against pid reuse). */
 export async function processAlive(pid: number | undefined, marker: string): Promise<boolean> {
   if (!pid) return false;
+  // An ended process has no /proc entry.
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return cmdline.split('\0').some((arg) => arg.includes(marker));
 }
@@ -51,12 +53,14 @@ export function parseProcStat(text: string): {state: string; start: string} {
 }
 
 export async function processId(pid: number): Promise<ProcessId | undefined> {
+  // An ended process has no /proc entry.
   const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : {pid, start: parseProcStat(text).start};
 }
 
 /** True while the process has not exited: a zombie has (it holds nothing but its exit status). */
 async function running(id: ProcessId): Promise<boolean> {
+  // An ended process has no /proc entry: not running.
   const text = await readFile(`/proc/${id.pid}/stat`, 'utf8').catch(() => undefined);
   if (text === undefined) return false;
   const {state, start} = parseProcStat(text);

@@ -38,6 +38,7 @@ export function listrRenderer(options: RenderOptions): Renderer {
           })),
           {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseErrors: false}, processOutput: new ProcessOutput(process.stderr, process.stderr)} as never,
         );
+        // A failed row is how listr2 draws a failed host; the report carries the error itself.
         running = list.run().catch(() => undefined);
         break;
       }

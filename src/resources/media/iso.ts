@@ -48,6 +48,7 @@ export function sha256File(path: string): Promise<string> {
 /** sha256 of a file, remembered by (real path, size, mtime). */
 async function cachedSha256(path: string, size: number, mtimeMs: number): Promise<string> {
   const index = join(cacheDir(), 'iso-hashes.json');
+  // A cache of hashes: missing or unreadable, every ISO is hashed again.
   const known = JSON.parse(await readFile(index, 'utf8').catch(() => '{}')) as Record<string, string>;
   const key = `${path}\0${size}\0${mtimeMs}`;
   if (known[key]) return known[key];
@@ -68,7 +69,10 @@ async function walk(root: string, dir = root, files: Record<string, ManifestFile
 }
 
 export async function openLocalIso(path: string): Promise<LocalIso> {
-  const info = await stat(path).catch(() => undefined);
+  const info = await stat(path).catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOENT') return undefined;
+    throw new PxeError('E_FILE_NOT_FOUND', `ISO ${path} cannot be read (${cause.code})`, {cause});
+  });
   if (!info?.isFile()) {
     throw new PxeError('E_FILE_NOT_FOUND', `ISO ${path} does not exist on the control machine`, {
       hint: 'check media_isos[].iso, or set remote: true when the ISO is already on the target',
@@ -78,6 +82,7 @@ export async function openLocalIso(path: string): Promise<LocalIso> {
   const sha256 = await cachedSha256(real, info.size, info.mtimeMs);
   const base = join(cacheDir(), 'iso', sha256);
   const manifestPath = join(base, 'manifest.json');
+  // A cache: missing or unreadable, the ISO is listed again.
   const cached = await readFile(manifestPath, 'utf8').catch(() => undefined);
   if (cached) return {path: real, tree: join(base, 'tree'), manifest: JSON.parse(cached) as Manifest};
 
