@@ -457,7 +457,7 @@ pxp_op_mkdir() {
     pxp_enter_parent "$1" || return
     if [ ! -d "$pxp_b" ]; then mkdir -- "$pxp_b" 2>"$pxp_tmp/err" || { pxp_err E_REMOTE "mkdir failed" "$pxp_tmp/err"; return; }; fi
   fi
-  pxp_enter "$1" "$2" || { pxp_err E_REMOTE "mkdir $1: $pxp_r"; return; }
+  pxp_enter "$1" "$2" || { pxp_err E_REMOTE "$pxp_r"; return; }
   if pxp_attrs . "$3" "$4" "$5"; then pxp_ok; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
 }
 

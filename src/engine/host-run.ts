@@ -81,6 +81,24 @@ function lockOptions(vars: Vars): {stateDir: string; timeoutS: number} {
   return {stateDir: String(vars.pxeprov_state_dir ?? '/var/lib/pxeprov'), timeoutS};
 }
 
+/**
+ * The run's lock on the target. Held by another run: the host fails (and this agent is closed). A login
+ * that cannot write the state dir (no become) runs without one, and says so.
+ */
+async function takeLock(agent: Agent, options: {stateDir: string; timeoutS: number}, emit: Emit): Promise<Agent> {
+  try {
+    await lockTarget(agent, options);
+  } catch (error) {
+    if (error instanceof PxeError && error.code === 'E_REMOTE') {
+      emit({type: 'warning', message: `${agent.host}: no run lock (${error.message}); another run at the same time could interleave with this one`});
+      return agent;
+    }
+    await agent.close();
+    throw error;
+  }
+  return agent;
+}
+
 export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const {host, emit} = options;
   const started = performance.now();
@@ -98,7 +116,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
     if (!agents.has(key)) {
       let opened = options.open(host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
       // The first agent that may write takes the run's lock; the others of this host work under it.
-      if (!options.check && agents.size === 0) opened = opened.then(async (agent) => (await lockTarget(agent, lockOptions(inventoryVars)), agent));
+      if (!options.check && agents.size === 0) opened = opened.then((agent) => takeLock(agent, lockOptions(inventoryVars), emit));
       // Marked handled here; every use awaits it and sees the failure.
       opened.catch(() => undefined);
       agents.set(key, opened);
