@@ -149,7 +149,7 @@ pxp_trusted() {
 # same inode; symbolic links are followed only where root or this user owns their directory. With
 # CREATE, missing components are made (mode from the umask, like mkdir -p). On failure pxp_r says why.
 pxp_enter() {
-  pxp_rest=$1 pxp_mk=${2-0} pxp_hops=0 pxp_expect=
+  pxp_rest=$1 pxp_mk=${2-0} pxp_hops=0
   cd / || { pxp_r="cannot enter /"; return 1; }
   while :; do
     while :; do case $pxp_rest in /*) pxp_rest=${pxp_rest#/} ;; *) break ;; esac; done
@@ -165,12 +165,13 @@ pxp_enter() {
       pxp_r="$(head -c 300 "$pxp_tmp/err")"; return 1
     fi
     { read -r pxp_du pxp_dm pxp_di pxp_f; read -r pxp_cu pxp_cm pxp_ci pxp_ck; } <"$pxp_tmp/walk"
-    if [ -n "$pxp_expect" ] && [ "$pxp_di" != "$pxp_expect" ]; then pxp_r="a directory on the path was replaced while it was entered"; return 1; fi
-    pxp_expect=
     case $pxp_ck in
       directory)
         cd -P -- "$pxp_c" 2>"$pxp_tmp/err" || { pxp_r="cannot enter $pxp_c"; return 1; }
-        if ! pxp_trusted "$pxp_du $pxp_dm"; then pxp_expect=$pxp_ci; fi ;;
+        # Checked before anything is done in it: it must be the directory lstat saw, not a link swapped in.
+        if ! pxp_trusted "$pxp_du $pxp_dm" && [ "$(stat -c %d:%i . 2>/dev/null)" != "$pxp_ci" ]; then
+          pxp_r="a directory on the path was replaced while it was entered"; return 1
+        fi ;;
       symbolic*)
         if ! pxp_trusted "$pxp_du $pxp_dm"; then pxp_r="$pxp_c is a symbolic link in a directory other users can write to (not followed)"; return 1; fi
         pxp_hops=$((pxp_hops + 1))
@@ -181,9 +182,6 @@ pxp_enter() {
       *) pxp_r="not a directory: $pxp_c"; return 1 ;;
     esac
   done
-  if [ -n "$pxp_expect" ] && [ "$(stat -c %d:%i . 2>/dev/null)" != "$pxp_expect" ]; then
-    pxp_r="a directory on the path was replaced while it was entered"; return 1
-  fi
   return 0
 }
 

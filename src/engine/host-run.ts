@@ -78,7 +78,10 @@ function lockOptions(vars: Vars): {stateDir: string; timeoutS: number} {
   if (!Number.isFinite(timeoutS) || timeoutS < 0) {
     throw new PxeError('E_VARS', `pxeprov_lock_timeout must be a number of seconds, got ${JSON.stringify(vars.pxeprov_lock_timeout)}`, {hint: 'for example pxeprov_lock_timeout: 300'});
   }
-  return {stateDir: String(vars.pxeprov_state_dir ?? '/var/lib/pxeprov'), timeoutS};
+  // A run's lock is runtime state: /run (gone at reboot, and no write under /var/lib for a run that
+  // changes nothing), unless the host keeps its state elsewhere.
+  const dir = vars.pxeprov_lock_dir ?? vars.pxeprov_state_dir ?? '/run/pxeprov';
+  return {stateDir: String(dir), timeoutS};
 }
 
 /**

@@ -33,6 +33,12 @@ after(async () => {
   rmSync(dir, {recursive: true, force: true});
 });
 
+/** An agent's exit trap runs after close() returns: wait (bounded) for what it removes. */
+async function waitGone(path: string): Promise<boolean> {
+  for (let i = 0; i < 50 && existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  return !existsSync(path);
+}
+
 describe('fail closed', () => {
   it('a file that cannot be read is an error, not a missing file (lineinfile would replace it whole)', async () => {
     const secret = join(dir, 'root-only.conf');
@@ -102,12 +108,13 @@ describe('fail closed', () => {
       assert.match(readFileSync(join(stateDir, 'run.lock', 'holder'), 'utf8'), /^\d+ \S+ pxeprov \(pid \d+\) of /);
       await assert.rejects(lockTarget(second, {stateDir, timeoutS: 1}), (e: unknown) => e instanceof PxeError && e.code === 'E_LOCKED' && /locked by another run: pxeprov \(pid/.test(e.message) && /pxeprov_lock_timeout/.test(e.hint ?? ''));
       await first.close();
-      assert.equal(existsSync(join(stateDir, 'run.lock')), false, 'the lock goes with its agent');
+      assert.ok(await waitGone(join(stateDir, 'run.lock')), 'the lock goes with its agent');
       await lockTarget(second, {stateDir, timeoutS: 1});
     } finally {
       await first.close();
       await second.close();
     }
+    assert.ok(await waitGone(join(stateDir, 'run.lock')));
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     mkdirSync(join(stateDir, 'run.lock'));
     writeFileSync(join(stateDir, 'run.lock', 'holder'), `999999999 ${boot} a run that was killed\n`);
