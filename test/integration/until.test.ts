@@ -36,7 +36,7 @@ after(async () => {
 async function play(tasks: unknown[]) {
   const events: EngineEvent[] = [];
   let text = '';
-  const render = plainRenderer({diff: false, verbose: 0, color: false, write: (t) => (text += t)});
+  const render = plainRenderer({diff: false, verbose: 0, color: false, write: (t) => (text += t), progress: () => {}});
   const report = await runner.play(tasks, {vars: {counter}, emit: (e) => (events.push(e), render(e))});
   return {report, text, retries: events.filter((e) => e.type === 'task-retry')};
 }

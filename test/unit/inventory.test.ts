@@ -92,13 +92,13 @@ describe('relative paths in the inventory are relative to the inventory', () => 
   const dir = mkdtempSync(join(tmpdir(), 'pxeprov-inv-paths-'));
   after(() => rmSync(dir, {recursive: true, force: true}));
   mkdirSync(join(dir, 'site', 'group_vars'), {recursive: true});
-  writeFileSync(join(dir, 'site', 'hosts.yaml'), 'all:\n  hosts:\n    a: {ansible_ssh_private_key_file: keys/id}\n    b: {ansible_ssh_private_key_file: ~/.ssh/id, pxeprov_known_hosts: "{{ kh }}"}\n    c: {ansible_ssh_private_key_file: /abs/id}\n');
+  writeFileSync(join(dir, 'site', 'hosts.yaml'), 'all:\n  hosts:\n    a: {ansible_ssh_private_key_file: keys/id}\n    b: {ansible_ssh_private_key_file: ~/.ssh/id, pxeprov_known_hosts: ~/.ssh/known_hosts}\n    c: {ansible_ssh_private_key_file: /abs/id}\n');
   writeFileSync(join(dir, 'site', 'group_vars', 'all.yaml'), 'pxeprov_known_hosts: keys/known_hosts\n');
   const cases: Array<[string, string, string]> = [
     ['a', 'ansible_ssh_private_key_file', join(dir, 'site', 'keys', 'id')],
     ['a', 'pxeprov_known_hosts', join(dir, 'site', 'keys', 'known_hosts')],
     ['b', 'ansible_ssh_private_key_file', '~/.ssh/id'],
-    ['b', 'pxeprov_known_hosts', '{{ kh }}'],
+    ['b', 'pxeprov_known_hosts', '~/.ssh/known_hosts'],
     ['c', 'ansible_ssh_private_key_file', '/abs/id'],
   ];
   for (const [host, name, expected] of cases) {
