@@ -1,7 +1,7 @@
 /**
  * Publish the input schemas as JSON files for editors' YAML language servers (schemas/*.schema.json):
  * inventory, playbook, tasks (keywords plus every module's arguments, by plain and ansible.builtin. name),
- * vars and role meta. The lead wires it as `npm run schemas`: node dist/config/emit-schemas.js [DIR].
+ * vars and role meta. Run as `npm run schemas` (node dist/config/emit-schemas.js [DIR]).
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
