@@ -1,7 +1,7 @@
 /** The vault flags of the commands that load inputs: resolve the passwords once, before anything is read. */
 import {readFileSync} from 'node:fs';
 import {PxeError} from '../errors.js';
-import type {VaultSecret} from '../vault/secrets.js';
+import type {VaultSecret} from '../vault/decrypt.js';
 
 export interface VaultFlagValues {
   'vault-password-file'?: string[];

@@ -6,7 +6,7 @@ import {performance} from 'node:perf_hooks';
 import type {Block, BlockPlace, Inventory, Play, Task, Vars} from '../config/model.js';
 import {errorsOf, PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
-import type {Emit, ErrorReport, HostReport, TaskOutcome} from './events.js';
+import type {Emit, HostReport, TaskOutcome} from './events.js';
 import {emptyStats} from './events.js';
 import {lockTarget} from './target-lock.js';
 import {handlersFor, pendingPath, readPending, selectedByTags, unanswered, writePending} from './handlers.js';
@@ -15,7 +15,8 @@ import {modules} from '../resources/index.js';
 import {startedService} from '../resources/service.js';
 import {Redactor, secretValues} from './redact.js';
 import {taskVars, type HostScope} from './scope.js';
-import {finishTask, prepareTask, shownOutcome, type Prepared, type ReadCache} from './task-run.js';
+import {errorReport, shownOutcome} from './outcome.js';
+import {finishTask, prepareTask, type Prepared, type ReadCache} from './task-run.js';
 
 /** Opens the agent for a host (its connection vars already merged); readOnly in check mode. */
 export type OpenAgent = (host: string, vars: Vars, readOnly: boolean) => Promise<Agent>;
@@ -59,18 +60,6 @@ function inputErrors(tasks: Task[], prepared: Prepared[]): {task: Task; error: u
     definesVars ||= task.register !== undefined || task.module === 'set_fact';
   });
   return found;
-}
-
-export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
-  const known = errorsOf(error);
-  if (known) {
-    const first = known[0]!;
-    const message = known.length > 1 ? known.map((e) => e.message).join('; ') : first.message;
-    const at = first.where.file ? [first.where.file, first.where.line, first.where.col].filter((p) => p !== undefined).join(':') : undefined;
-    return {code: first.code, message: redactor?.text(message) ?? message, at, hint: redactor?.text(first.hint) ?? first.hint, expected: redactor?.text(first.expected) ?? first.expected};
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return {code: 'E_TASK', message: redactor?.text(message) ?? message};
 }
 
 function lockOptions(vars: Vars): {stateDir: string; timeoutS: number} {

@@ -10,7 +10,7 @@ import {modules} from '../resources/index.js';
 import {isChange, type Resource, type TaskContext} from '../resources/types.js';
 import type {Agent} from '../transport/types.js';
 import type {ErrorReport, TaskOutcome, TaskStatus} from './events.js';
-import {errorReport} from './host-run.js';
+import {errorReport, shownOutcome} from './outcome.js';
 import {Redactor, secretValues} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
@@ -42,17 +42,6 @@ export interface TaskDone {
   changedVars: boolean;
   /** What each item gave (what `register` gets). */
   results: Record<string, unknown>[];
-}
-
-const NO_LOG = 'the output has been hidden due to no_log: true';
-
-/**
- * What a no_log task may show: its name, status and place, nothing it rendered, read or ran (summary, diff,
- * loop item, error text). Every outcome of a task goes through here, in every mode and output.
- */
-export function shownOutcome(task: Task, outcome: TaskOutcome): TaskOutcome {
-  if (!task.noLog) return outcome;
-  return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, result: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

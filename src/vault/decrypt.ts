@@ -1,9 +1,15 @@
 /** Decrypting with a set of passwords as Ansible does: the password of the vault's own label first, then every other one. */
 import {PxeError, type Where} from '../errors.js';
 import {decryptEnvelope, parseEnvelope, VaultFormatError, type Envelope} from './format.js';
-import type {VaultSecret} from './secrets.js';
 
 export const NO_PASSWORD_HINT = 'give --vault-password-file FILE, --vault-id [LABEL@]SOURCE or --ask-vault-pass (or set ANSIBLE_VAULT_PASSWORD_FILE)';
+
+export interface VaultSecret {
+  label: string;
+  password: Buffer;
+  /** Where it came from (a path, or "prompt"), for messages. */
+  source: string;
+}
 
 function candidates(envelope: Envelope, secrets: readonly VaultSecret[]): VaultSecret[] {
   const own = secrets.filter((s) => s.label === envelope.label);

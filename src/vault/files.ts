@@ -7,9 +7,8 @@ import {randomBytes} from 'node:crypto';
 import {chownSync, closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {PxeError} from '../errors.js';
-import {openVault} from './decrypt.js';
+import {openVault, type VaultSecret} from './decrypt.js';
 import {encryptVault, isVaultText, vaultYamlBlock} from './format.js';
-import type {VaultSecret} from './secrets.js';
 
 export const STDIO = '-';
 

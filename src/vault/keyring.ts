@@ -5,9 +5,8 @@
  */
 import {trackSecret} from '../config/redact.js';
 import {PxeError, type Where} from '../errors.js';
-import {openVault} from './decrypt.js';
+import {openVault, type VaultSecret} from './decrypt.js';
 import {isVaultText} from './format.js';
-import type {VaultSecret} from './secrets.js';
 
 let secrets: readonly VaultSecret[] = [];
 

@@ -9,18 +9,11 @@ import {readFileSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
 import {extname, join, resolve} from 'node:path';
 import {PxeError} from '../errors.js';
-import {NO_PASSWORD_HINT} from './decrypt.js';
+import {NO_PASSWORD_HINT, type VaultSecret} from './decrypt.js';
 import {isVaultText} from './format.js';
 import {promptHidden} from './prompt.js';
 
 export const DEFAULT_LABEL = 'default';
-
-export interface VaultSecret {
-  label: string;
-  password: Buffer;
-  /** Where it came from (a path, or "prompt"), for messages. */
-  source: string;
-}
 
 export interface VaultSources {
   /** --vault-password-file, in order. */

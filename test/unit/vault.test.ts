@@ -13,11 +13,11 @@ import {maskSecrets, redactVars} from '../../src/config/redact.js';
 import {parseYaml} from '../../src/config/yaml.js';
 import {Redactor} from '../../src/engine/redact.js';
 import {errorsOf, PxeError} from '../../src/errors.js';
-import {openVault} from '../../src/vault/decrypt.js';
+import {openVault, type VaultSecret} from '../../src/vault/decrypt.js';
 import {encryptSecret} from '../../src/vault/files.js';
 import {decryptEnvelope, encryptVault, parseEnvelope, vaultYamlBlock} from '../../src/vault/format.js';
 import {useVaultSecrets} from '../../src/vault/keyring.js';
-import {resolveVaultSecrets, splitVaultId, type VaultSecret} from '../../src/vault/secrets.js';
+import {resolveVaultSecrets, splitVaultId} from '../../src/vault/secrets.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/vault');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
