@@ -2,7 +2,7 @@
 import {selectHosts} from '../config/host-pattern.js';
 import type {Inventory, Playbook} from '../config/model.js';
 import {displayName} from '../config/start-at-task.js';
-import {selectedByTags} from '../engine/handlers.js';
+import {selectedByTags} from '../engine/tags.js';
 
 export interface ListWhat {
   hosts: boolean;

@@ -1,10 +1,17 @@
 /**
- * Notified handlers survive a failed run: the names are recorded on the target as soon as a change
- * notifies them and cleared only after they ran, so a changed config is always followed by its restart.
+ * Handlers: notified by the tasks that changed something, run once each at the end of the play, in the
+ * order they are defined. Notified handlers survive a failed run: the names are recorded on the target as
+ * soon as a change notifies them and cleared only after they ran, so a changed config is always followed
+ * by its restart.
  */
-import type {Task} from '../config/model.js';
+import type {Play, Task} from '../config/model.js';
 import {PxeError} from '../errors.js';
+import {modules} from '../resources/index.js';
+import type {RestartCapability} from '../resources/types.js';
 import type {Agent} from '../transport/types.js';
+import {shownOutcome} from './outcome.js';
+import type {HostScope} from './scope.js';
+import {finishTask, prepareTask, type Prepared, type TaskDone, type TaskRunContext} from './task-run.js';
 
 /** The target's state directory: /var/lib/pxeprov unless the host sets pxeprov_state_dir. */
 export function pendingPath(stateDir = '/var/lib/pxeprov'): string {
@@ -53,12 +60,96 @@ export function unanswered(handlers: Task[], notified: Iterable<string>): string
   return [...notified].filter((name) => !known.has(name));
 }
 
-/** Tags: `always` runs unless skipped by name, `never` only when asked for. */
-export function selectedByTags(taskTags: string[], tags: string[], skipTags: string[]): boolean {
-  if (taskTags.some((t) => skipTags.includes(t)) || (skipTags.includes('all') && !taskTags.includes('always'))) return false;
-  if (tags.length === 0 || tags.includes('all')) return !taskTags.includes('never');
-  if (taskTags.includes('always')) return true;
-  if (tags.includes('tagged') && taskTags.length > 0) return true;
-  if (tags.includes('untagged') && taskTags.length === 0) return true;
-  return taskTags.some((t) => tags.includes(t));
+/** The target's record of the handlers still owed: read as the play starts, rewritten as names come and go. */
+export class PendingHandlers {
+  /** What an earlier run left; read ahead and awaited where it is needed, so never left unhandled. */
+  private readonly earlier: Promise<string[]>;
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly path: string,
+  ) {
+    this.earlier = readPending(agent, path);
+    this.earlier.catch(() => undefined);
+  }
+
+  /** Names notified in this run join the record at once, before anything else happens. */
+  async add(names: Iterable<string>): Promise<void> {
+    await writePending(this.agent, this.path, [...names, ...(await this.earlier)]);
+  }
+
+  left(): Promise<string[]> {
+    return this.earlier;
+  }
+
+  /** After the handlers ran, the record keeps only the names no handler of the play answers. */
+  async settle(handlers: Task[], notified: Set<string>): Promise<void> {
+    if (notified.size > 0) await writePending(this.agent, this.path, unanswered(handlers, notified));
+  }
+}
+
+/** What a task's module says about the services it starts, when it starts any. */
+function restartsOf(task: Task): RestartCapability<unknown> | undefined {
+  const module = modules.get(task.module);
+  return module && !module.readOnly ? module.restarts : undefined;
+}
+
+/**
+ * The handler names notified so far in a play and the task index of each name's last notification, and
+ * when each service was last (re)started: a restart notified before the service started is redundant.
+ */
+export class Notifications {
+  readonly names = new Set<string>();
+  private readonly notifiedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
+
+  /** After the task at `index` of the play. True when it notified a name not notified before. */
+  taskDone(task: Task, index: number, done: TaskDone): boolean {
+    const restarts = restartsOf(task);
+    for (const result of done.results) {
+      const service = restarts?.started(result);
+      if (service !== undefined) this.startedAt.set(service, index);
+    }
+    if (!done.changed || task.notify.length === 0) return false;
+    const before = this.names.size;
+    for (const name of task.notify) {
+      this.names.add(name);
+      this.notifiedAt.set(name, index);
+    }
+    return this.names.size > before;
+  }
+
+  /** The services a handler would only restart again, each started after the handler was last notified; undefined: it runs. */
+  redundant(handler: Task, prepared: Prepared): string[] | undefined {
+    const restarts = restartsOf(handler);
+    if (!restarts || prepared.items.length === 0) return undefined;
+    const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => this.notifiedAt.get(name) ?? Infinity));
+    const services = prepared.items.map((item) => (item.args === undefined ? undefined : restarts.restarted(item.args)));
+    const startedSince = (service: string | undefined) => service !== undefined && (this.startedAt.get(service) ?? -1) > lastNotified;
+    return services.every(startedSince) ? (services as string[]) : undefined;
+  }
+}
+
+/** Runs the notified handlers of a play (in check mode: reports that they would run); returns true when the host failed. */
+export async function flushHandlers(play: Play, scope: HostScope, notifications: Notifications, pending: PendingHandlers, run: TaskRunContext): Promise<boolean> {
+  for (const name of await pending.left()) notifications.names.add(name);
+  for (const handler of handlersFor(play.handlers, notifications.names)) {
+    run.emit({type: 'task-start', host: scope.host, play: play.name, task: handler.name, handler: true});
+    const outcome = {host: scope.host, play: play.name, task: handler.name, pos: handler.pos, handler: true, ms: 0};
+    if (run.check) {
+      run.record(shownOutcome(handler, {...outcome, status: 'changed', summary: 'would run (notified)'}));
+      continue;
+    }
+    const agent = await run.agentFor(play, handler);
+    const prepared = await prepareTask(handler, scope, agent, run, run.redactor);
+    const redundant = notifications.redundant(handler, prepared);
+    if (redundant) {
+      run.record(shownOutcome(handler, {...outcome, status: 'ok', summary: `not needed: ${redundant.join(', ')} started after the change`}));
+      continue;
+    }
+    const done = await finishTask(prepared, scope, agent, run, {play: play.name, handler: true});
+    if (done.failed) return true;
+  }
+  if (!run.check) await pending.settle(play.handlers, notifications.names);
+  return false;
 }

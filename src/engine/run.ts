@@ -1,6 +1,6 @@
 /** A playbook over many hosts: each host runs its plays on its own connection, --forks hosts at a time. */
 import {performance} from 'node:perf_hooks';
-import type {Inventory, Playbook, Vars} from '../config/model.js';
+import type {Inventory, Play, Playbook, Vars} from '../config/model.js';
 import {selectHosts} from '../config/inventory.js';
 import {unmatchedPlay} from '../config/validate.js';
 import type {Emit, HostReport, RunReport} from './events.js';
@@ -33,11 +33,10 @@ const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
   return connect(connectionSpecFromVars(host, vars), {readOnly});
 };
 
-export async function runPlaybook(options: RunOptions): Promise<RunReport> {
-  const started = performance.now();
-  const {inventory, playbook} = options;
-  const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : undefined;
-  const playsByHost = new Map<string, typeof playbook.plays>();
+/** Each host's plays (in playbook order, within --limit), and a warning for each play that matches no host. */
+function selectPlays(inventory: Inventory, playbook: Playbook, limit: string | undefined): {playsByHost: Map<string, Play[]>; warnings: string[]} {
+  const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
+  const playsByHost = new Map<string, Play[]>();
   const warnings: string[] = [];
   for (const play of playbook.plays) {
     const matched = selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`});
@@ -47,6 +46,13 @@ export async function runPlaybook(options: RunOptions): Promise<RunReport> {
       playsByHost.set(host, [...(playsByHost.get(host) ?? []), play]);
     }
   }
+  return {playsByHost, warnings};
+}
+
+export async function runPlaybook(options: RunOptions): Promise<RunReport> {
+  const started = performance.now();
+  const {inventory, playbook} = options;
+  const {playsByHost, warnings} = selectPlays(inventory, playbook, options.limit);
   const hosts = [...playsByHost.keys()];
   // Before run-start: a terminal renderer owns stderr from then on.
   for (const message of warnings) options.emit({type: 'warning', message});

@@ -25,7 +25,7 @@ export interface AptObserved {
   cacheAge?: number;
 }
 
-interface AptPlan {
+export interface AptPlan {
   install: string[];
   remove: string[];
   updateCache: boolean;
@@ -105,7 +105,7 @@ function packageLines(pkgs: string[], observed: AptObserved, after: (pkg: string
   return [stateText(before), stateText(wanted)];
 }
 
-export const apt: Resource<AptArgs, AptObserved> = {
+export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
   name: 'apt',
   schema: {
     type: 'object',
@@ -154,8 +154,7 @@ export const apt: Resource<AptArgs, AptObserved> = {
     return {summary, diff: diffs.join('\n'), plan};
   },
 
-  async apply(change, agent: Agent, ctx: TaskContext) {
-    const plan = change.plan as AptPlan;
+  async apply(plan, agent: Agent, ctx: TaskContext) {
     const env = {DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a'};
     const options = ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
     const run = async (argv: string[]) => {

@@ -48,7 +48,7 @@ interface Observed {
   stats: Map<string, StatResult>;
 }
 
-interface Copy {
+export interface Copy {
   from: string;
   to: string;
   name: string;
@@ -87,7 +87,7 @@ export function planBootFiles(args: BootloaderArgs, stats: Map<string, StatResul
   return {copies, pending};
 }
 
-export const bootloader: Resource<BootloaderArgs, Observed> = {
+export const bootloader: Resource<BootloaderArgs, Observed, Copy[]> = {
   name: 'bootloader',
   schema: {
     type: 'object',
@@ -144,9 +144,9 @@ export const bootloader: Resource<BootloaderArgs, Observed> = {
     return {summary, diff, plan: copies};
   },
 
-  async apply(change, agent: Agent) {
+  async apply(copies, agent: Agent) {
     await Promise.all(
-      (change.plan as Copy[]).map(async (copy) => {
+      copies.map(async (copy) => {
         const content = await agent.readFile(copy.from);
         if (content === null) throw new PxeError('E_TASK', `${copy.from} disappeared`);
         await agent.mkdir(posix.dirname(copy.to), {parents: true});

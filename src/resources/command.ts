@@ -16,7 +16,7 @@ export interface CommandArgs {
   executable?: string;
 }
 
-interface CommandPlan {
+export interface CommandPlan {
   argv: string[];
   chdir?: string;
   stdin?: string;
@@ -65,7 +65,7 @@ function commandSchema(shell: boolean) {
   };
 }
 
-function makeCommand(name: 'command' | 'shell'): Resource<CommandArgs, StatResult[]> {
+function makeCommand(name: 'command' | 'shell'): Resource<CommandArgs, StatResult[], CommandPlan> {
   const shell = name === 'shell';
   return {
     name,
@@ -87,8 +87,7 @@ function makeCommand(name: 'command' | 'shell'): Resource<CommandArgs, StatResul
       return {summary: `run ${argv.join(' ')}`, diff: unifiedDiff(`${name}`, '', stateText({run: argv.join(' ')})), plan};
     },
 
-    async apply(change, agent: Agent) {
-      const plan = change.plan as CommandPlan;
+    async apply(plan, agent: Agent) {
       const result = await agent.exec(plan.argv, {cwd: plan.chdir, stdin: plan.stdin, timeout: 3600});
       const stdout = result.stdout.toString().replace(/\n$/, '');
       const stderr = result.stderr.toString().replace(/\n$/, '');

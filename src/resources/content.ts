@@ -70,7 +70,7 @@ export function diffContent(
   attrs: FileAttrs,
   observed: ContentObserved,
   options: {backup?: boolean; validate?: string[]} = {},
-): Change | NoChange {
+): Change<ContentPlan> | NoChange {
   const {stat} = observed;
   if (stat.kind !== 'absent' && stat.kind !== 'file') {
     throw new PxeError('E_TASK', `${path} is a ${stat.kind}, not a file`, {
@@ -128,7 +128,7 @@ export function editingResource<A extends EditArgs>(spec: {
   edit(before: string | null, args: A): string | null;
   /** Nothing to do on a missing file (e.g. state=absent). */
   missingIsFine(args: A): boolean;
-}): Resource<A, ContentObserved> {
+}): Resource<A, ContentObserved, ContentPlan> {
   return {
     name: spec.name,
     schema: {
@@ -156,6 +156,6 @@ export function editingResource<A extends EditArgs>(spec: {
       }
       return diffContent(args.path, Buffer.from(after), wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
     },
-    apply: async (change, agent) => applyContent(change.plan as ContentPlan, agent),
+    apply: applyContent,
   };
 }

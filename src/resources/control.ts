@@ -1,15 +1,16 @@
 /** debug, warn, assert, fail and set_fact: control-side modules that never touch the target. */
 import {evalCondition, renderValue} from '../config/template.js';
 import {PxeError} from '../errors.js';
-import type {Resource, TaskContext} from './types.js';
+import type {DataSource, TaskContext} from './types.js';
 
 export interface DebugArgs {
   msg?: unknown;
   var?: string;
 }
 
-export const debug: Resource<DebugArgs, null> = {
+export const debug: DataSource<DebugArgs, null> = {
   name: 'debug',
+  readOnly: true,
   freeForm: 'msg',
   schema: {
     type: 'object',
@@ -24,12 +25,11 @@ export const debug: Resource<DebugArgs, null> = {
     return null;
   },
   /** As Ansible shows it: {"msg": …}, or {"<var>": its value} where var is an expression (result.stdout). */
-  diff(args, _observed, ctx: TaskContext) {
+  report(args, _observed, ctx: TaskContext) {
     const result = args.var === undefined ? {msg: args.msg ?? 'Hello world!'} : {[args.var]: debugVar(args.var, ctx)};
     const value = Object.values(result)[0];
     return {ok: typeof value === 'string' ? value : JSON.stringify(value), result, show: true};
   },
-  async apply() {},
 };
 
 const NOT_DEFINED = 'VARIABLE IS NOT DEFINED!';
@@ -47,8 +47,9 @@ export interface AssertArgs {
   quiet?: boolean;
 }
 
-export const assert: Resource<AssertArgs, null> = {
+export const assert: DataSource<AssertArgs, null> = {
   name: 'assert',
+  readOnly: true,
   schema: {
     type: 'object',
     description: 'Fail the host unless every condition holds.',
@@ -65,7 +66,7 @@ export const assert: Resource<AssertArgs, null> = {
   async read() {
     return null;
   },
-  diff(args, _observed, ctx: TaskContext) {
+  report(args, _observed, ctx: TaskContext) {
     for (const condition of Array.isArray(args.that) ? args.that : [args.that]) {
       if (!evalCondition(condition, ctx.vars, ctx.task.pos)) {
         throw new PxeError('E_TASK', args.fail_msg ?? args.msg ?? `assertion failed: ${condition}`, {
@@ -76,11 +77,12 @@ export const assert: Resource<AssertArgs, null> = {
     }
     return {ok: args.success_msg ?? 'all assertions passed'};
   },
-  async apply() {},
 };
 
-export const set_fact: Resource<Record<string, unknown>, null> = {
+export const set_fact: DataSource<Record<string, unknown>, null> = {
   name: 'set_fact',
+  readOnly: true,
+  definesVars: true,
   schema: {
     type: 'object',
     description: 'Set variables for this host from here on.',
@@ -90,15 +92,15 @@ export const set_fact: Resource<Record<string, unknown>, null> = {
   async read() {
     return null;
   },
-  diff(args) {
+  report(args) {
     const {cacheable: _cacheable, ...facts} = args;
     return {ok: `set ${Object.keys(facts).join(', ')}`, facts};
   },
-  async apply() {},
 };
 
-export const fail: Resource<{msg?: string}, null> = {
+export const fail: DataSource<{msg?: string}, null> = {
   name: 'fail',
+  readOnly: true,
   freeForm: 'msg',
   schema: {
     type: 'object',
@@ -109,14 +111,14 @@ export const fail: Resource<{msg?: string}, null> = {
   async read() {
     return null;
   },
-  diff(args, _observed, ctx: TaskContext) {
+  report(args, _observed, ctx: TaskContext) {
     throw new PxeError('E_TASK', args.msg ?? 'Failed as requested from task', {where: {host: ctx.host, task: ctx.task.name}});
   },
-  async apply() {},
 };
 
-export const warn: Resource<{msg: string}, null> = {
+export const warn: DataSource<{msg: string}, null> = {
   name: 'warn',
+  readOnly: true,
   freeForm: 'msg',
   schema: {
     type: 'object',
@@ -128,8 +130,7 @@ export const warn: Resource<{msg: string}, null> = {
   async read() {
     return null;
   },
-  diff(args) {
+  report(args) {
     return {ok: args.msg, warning: true};
   },
-  async apply() {},
 };

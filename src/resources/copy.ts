@@ -19,7 +19,7 @@ export interface CopyArgs extends AttrArgs {
   bytes?: Buffer;
 }
 
-export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}> = {
+export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}, ContentPlan> = {
   name: 'copy',
   schema: {
     type: 'object',
@@ -65,7 +65,5 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
     return diffContent(args.dest, bytes, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
   },
 
-  async apply(change, agent) {
-    await applyContent(change.plan as ContentPlan, agent);
-  },
+  apply: applyContent,
 };

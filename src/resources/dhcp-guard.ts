@@ -5,7 +5,7 @@
  */
 import {PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
-import type {Resource, TaskContext} from './types.js';
+import type {DataSource, TaskContext} from './types.js';
 
 export interface DhcpGuardArgs {
   iface: string;
@@ -62,8 +62,9 @@ export function servedInterfaces(defaults: string): string[] {
   return line ? line[1]!.split(/\s+/).filter(Boolean) : [];
 }
 
-export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
+export const dhcpGuard: DataSource<DhcpGuardArgs, Observed> = {
   name: 'dhcp_guard',
+  readOnly: true,
   slowRead: true,
   schema: {
     type: 'object',
@@ -91,7 +92,7 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     return {ours, nmap: true, offers: scanError ? [] : parseDiscover(stdout).filter((offer) => !own.has(offer.server)), scanError};
   },
 
-  diff(args, observed, ctx: TaskContext) {
+  report(args, observed, ctx: TaskContext) {
     if (args.force) return {ok: 'check skipped (dhcp_force)'};
     if (observed.ours) return {ok: `pxeprov's DHCP server already serves ${args.iface}`};
     if (!observed.nmap) {
@@ -113,6 +114,4 @@ export const dhcpGuard: Resource<DhcpGuardArgs, Observed> = {
     }
     return {ok: `no other DHCP server answers on ${args.iface}`};
   },
-
-  async apply() {},
 };

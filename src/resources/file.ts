@@ -12,7 +12,7 @@ export interface FileArgs extends AttrArgs {
   force?: boolean;
 }
 
-interface FilePlan {
+export interface FilePlan {
   path: string;
   action: 'create-directory' | 'create-file' | 'link' | 'remove' | 'attrs';
   attrs: FileAttrs;
@@ -70,7 +70,7 @@ function wantedState(plan: FilePlan, stat: StatResult): Record<string, string | 
   };
 }
 
-export const file: Resource<FileArgs, StatResult> = {
+export const file: Resource<FileArgs, StatResult, FilePlan> = {
   name: 'file',
   schema: {
     type: 'object',
@@ -98,8 +98,7 @@ export const file: Resource<FileArgs, StatResult> = {
     return {summary, diff, plan};
   },
 
-  async apply(change, agent) {
-    const plan = change.plan as FilePlan;
+  async apply(plan, agent) {
     switch (plan.action) {
       case 'remove':
         return agent.remove(plan.path, {recursive: true});

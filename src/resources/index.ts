@@ -14,8 +14,8 @@ import {network} from './network/index.js';
 import {service} from './service.js';
 import {find, slurp, stat} from './stat.js';
 import {template} from './template.js';
-import type {Resource} from './types.js';
+import type {Module} from './types.js';
 
-const all: Resource[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, netboot, network, service, set_fact, shell, slurp, stat, template, warn];
+const all: Module[] = [apt, assert, blockinfile, bootloader, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, netboot, network, service, set_fact, shell, slurp, stat, template, warn];
 
-export const modules: ReadonlyMap<string, Resource> = new Map(all.map((module) => [module.name, module]));
+export const modules: ReadonlyMap<string, Module> = new Map(all.map((module) => [module.name, module]));

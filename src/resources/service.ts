@@ -18,7 +18,7 @@ export interface ServiceObserved {
   enabled?: boolean;
 }
 
-interface ServicePlan {
+export interface ServicePlan {
   name: string;
   init: ServiceObserved['init'];
   action?: 'start' | 'stop' | 'restart' | 'reload';
@@ -50,7 +50,7 @@ export function planService(args: ServiceArgs, observed: ServiceObserved): Servi
   return plan.action || plan.enable !== undefined ? plan : undefined;
 }
 
-export const service: Resource<ServiceArgs, ServiceObserved> = {
+export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
   name: 'service',
   schema: {
     type: 'object',
@@ -62,6 +62,12 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
     },
     required: ['name'],
     additionalProperties: false,
+  },
+
+  // A restart handler notified before the service was (re)started would restart it for nothing.
+  restarts: {
+    started: (result) => (result.changed === true && (result.action === 'start' || result.action === 'restart') ? String(result.name) : undefined),
+    restarted: (args) => (args.state === 'restarted' || args.state === 'reloaded' ? args.name : undefined),
   },
 
   async read(args, agent: Agent) {
@@ -98,8 +104,7 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
     return {summary: observed.exists ? summary : `${summary} (not installed yet: an earlier task installs it)`, diff: unifiedDiff(`service ${args.name}`, stateText(before), stateText(after)), plan};
   },
 
-  async apply(change, agent: Agent, ctx: TaskContext) {
-    const plan = change.plan as ServicePlan;
+  async apply(plan, agent: Agent, ctx: TaskContext) {
     const commands: string[][] = [];
     if (plan.init === 'systemd') {
       if (plan.enable !== undefined) commands.push(['systemctl', plan.enable ? 'enable' : 'disable', '--', plan.name]);
@@ -122,8 +127,3 @@ export const service: Resource<ServiceArgs, ServiceObserved> = {
     return {result: {name: plan.name, action: plan.action}};
   },
 };
-
-/** A started or restarted service: a restart handler notified before that would restart it for nothing. */
-export function startedService(module: string, result: Record<string, unknown>): string | undefined {
-  return module === 'service' && result.changed === true && (result.action === 'start' || result.action === 'restart') ? String(result.name) : undefined;
-}

@@ -4,7 +4,7 @@ import {commaList} from '../config/comma-list.js';
 import {globRegExp} from '../config/fnmatch.js';
 import {PxeError} from '../errors.js';
 import type {Agent, FileKind, StatResult} from '../transport/types.js';
-import type {Resource} from './types.js';
+import type {DataSource} from './types.js';
 
 /** A path's state as Ansible's stat and find register it. */
 function statFields(observed: StatResult): Record<string, unknown> {
@@ -26,8 +26,9 @@ function statFields(observed: StatResult): Record<string, unknown> {
   };
 }
 
-export const stat: Resource<{path: string; checksum?: boolean}, StatResult> = {
+export const stat: DataSource<{path: string; checksum?: boolean}, StatResult> = {
   name: 'stat',
+  readOnly: true,
   schema: {
     type: 'object',
     description: "Register a path's kind, mode, owner, size and sha256 (result.stat.exists, .isdir, .checksum …).",
@@ -41,17 +42,17 @@ export const stat: Resource<{path: string; checksum?: boolean}, StatResult> = {
   async read(args, agent: Agent) {
     return (await agent.stat([args.path], {sha256: args.checksum !== false}))[0]!;
   },
-  diff(args, observed) {
+  report(args, observed) {
     return {
       ok: observed.kind !== 'absent' ? `${args.path} is a ${observed.kind}` : `${args.path} does not exist`,
       result: {stat: {...statFields(observed), path: args.path}},
     };
   },
-  async apply() {},
 };
 
-export const slurp: Resource<{src: string}, Buffer | null> = {
+export const slurp: DataSource<{src: string}, Buffer | null> = {
   name: 'slurp',
+  readOnly: true,
   schema: {
     type: 'object',
     description: "Register a file's content, base64-encoded like Ansible (result.content | b64decode).",
@@ -62,11 +63,10 @@ export const slurp: Resource<{src: string}, Buffer | null> = {
   read(args, agent: Agent) {
     return agent.readFile(args.src);
   },
-  diff(args, content) {
+  report(args, content) {
     if (content === null) return {ok: `${args.src} does not exist`, result: {failed: true, msg: `file not found: ${args.src}`}};
     return {ok: `read ${content.length} bytes`, result: {content: content.toString('base64'), encoding: 'base64', source: args.src}};
   },
-  async apply() {},
 };
 
 interface FindArgs {
@@ -89,8 +89,9 @@ interface FindObserved {
 const KIND_OF_TYPE: Record<string, FileKind | undefined> = {file: 'file', directory: 'directory', link: 'link', any: undefined};
 
 
-export const find: Resource<FindArgs, FindObserved> = {
+export const find: DataSource<FindArgs, FindObserved> = {
   name: 'find',
+  readOnly: true,
   schema: {
     type: 'object',
     description: "Register the paths under directories whose names match shell patterns, like Ansible's find (result.files, result.matched).",
@@ -134,12 +135,11 @@ export const find: Resource<FindArgs, FindObserved> = {
     const matches = (await agent.stat(named.sort(), {sha256: false})).filter((s) => s.kind !== 'absent' && (kind === undefined || s.kind === kind));
     return {examined: listed.length, matches, skipped};
   },
-  diff(_args, observed) {
+  report(_args, observed) {
     const skipped = Object.entries(observed.skipped).map(([path, why]) => `${path} ${why}`);
     return {
       ok: `${observed.matches.length} of ${observed.examined} paths matched${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
       result: {files: observed.matches.map(statFields), matched: observed.matches.length, examined: observed.examined, skipped_paths: observed.skipped},
     };
   },
-  async apply() {},
 };

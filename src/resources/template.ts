@@ -4,7 +4,7 @@ import type {Agent} from '../transport/types.js';
 import {explainRefusal} from './config-check.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
 import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
-import type {Resource, TaskContext} from './types.js';
+import {isChange, type Resource, type TaskContext} from './types.js';
 
 export interface TemplateArgs extends AttrArgs {
   src: string;
@@ -16,11 +16,11 @@ export interface TemplateArgs extends AttrArgs {
   templatePath?: string;
 }
 
-interface TemplatePlan extends ContentPlan {
+export interface TemplatePlan extends ContentPlan {
   templatePath: string;
 }
 
-export const template: Resource<TemplateArgs, ContentObserved> = {
+export const template: Resource<TemplateArgs, ContentObserved, TemplatePlan> = {
   name: 'template',
   schema: {
     type: 'object',
@@ -45,11 +45,10 @@ export const template: Resource<TemplateArgs, ContentObserved> = {
 
   diff(args, observed) {
     const change = diffContent(args.dest, args.rendered!, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
-    return 'plan' in change ? {...change, plan: {...(change.plan as ContentPlan), templatePath: args.templatePath!}} : change;
+    return isChange(change) ? {...change, plan: {...change.plan, templatePath: args.templatePath!}} : change;
   },
 
-  async apply(change, agent) {
-    const plan = change.plan as TemplatePlan;
+  async apply(plan, agent) {
     try {
       await applyContent(plan, agent);
     } catch (error) {

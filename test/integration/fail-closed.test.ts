@@ -79,8 +79,8 @@ describe('fail closed', () => {
       const observed = await dhcpGuard.read(args, agent, {} as TaskContext);
       assert.match(observed.scanError ?? '', /nmap exited 1/);
       const ctx = {host: 'testhost', task: {name: 'look for other DHCP servers'} as Task, checkMode: false} as TaskContext;
-      assert.throws(() => dhcpGuard.diff(args, observed, ctx), (e: unknown) => e instanceof PxeError && /could not look for other DHCP servers on pxnosuch0/.test(e.message));
-      assert.deepEqual(dhcpGuard.diff({...args, force: true}, observed, ctx), {ok: 'check skipped (dhcp_force)'});
+      assert.throws(() => dhcpGuard.report(args, observed, ctx), (e: unknown) => e instanceof PxeError && /could not look for other DHCP servers on pxnosuch0/.test(e.message));
+      assert.deepEqual(dhcpGuard.report({...args, force: true}, observed, ctx), {ok: 'check skipped (dhcp_force)'});
     } finally {
       await agent.close();
     }

@@ -52,16 +52,27 @@ interface Observed {
   entries: TreeEntry[];
 }
 
-interface MediaPlan {
+/** A new or updated ISO: a new tree beside the old one, then swapped in. */
+interface ReplacePlan {
+  kind: 'replace';
   args: MediaArgs;
   layout: Layout;
   old: TargetManifest | null;
   id: string;
   copy: string[];
   remove: string[];
-  /** Same ISO, tree drifted: put back these files and links of old.tree in place, after removing these. */
-  repair?: {files: string[]; links: string[]; remove: string[]};
 }
+
+/** Same ISO, tree drifted: put back these files and links of old.tree in place, after removing these. */
+interface RepairPlan {
+  kind: 'repair';
+  args: MediaArgs;
+  layout: Layout;
+  old: TargetManifest;
+  repair: {files: string[]; links: string[]; remove: string[]};
+}
+
+export type MediaPlan = ReplacePlan | RepairPlan;
 
 const STATE_DIR = '/var/lib/pxeprov/media';
 
@@ -92,7 +103,7 @@ function requireBootFiles(args: MediaArgs, files: Record<string, unknown>, what:
   });
 }
 
-export const media: Resource<MediaArgs, Observed> = {
+export const media: Resource<MediaArgs, Observed, MediaPlan> = {
   name: 'media',
   schema: {
     type: 'object',
@@ -157,7 +168,7 @@ export const media: Resource<MediaArgs, Observed> = {
       return {
         summary: `repair ${where.link}: ${counts.join(', ')} (of ${files})`,
         diff: driftDiff(`${where.link} (media tree)`, drift, old, old.record, observed.entries, ctx.checksum),
-        plan: {args, layout: where, old, id, copy: [], remove: [], repair: repairPlan(drift, old, observed.entries)} satisfies MediaPlan,
+        plan: {kind: 'repair', args, layout: where, old, repair: repairPlan(drift, old, observed.entries)},
       };
     }
 
@@ -170,14 +181,13 @@ export const media: Resource<MediaArgs, Observed> = {
     const diff = args.remote
       ? unifiedDiff(`${where.link} (media)`, stateText({iso: old?.source ?? 'none'}), stateText({iso: id}))
       : unifiedDiff(`${where.link} (media)`, listing(old, [...copy, ...remove]), listing(args.local!.manifest, copy));
-    const plan: MediaPlan = {args, layout: where, old, id, copy, remove};
+    const plan: ReplacePlan = {kind: 'replace', args, layout: where, old, id, copy, remove};
     return {summary, diff, plan};
   },
 
-  async apply(change, agent: Agent, ctx: TaskContext) {
-    const plan = change.plan as MediaPlan;
+  async apply(plan, agent: Agent, ctx: TaskContext) {
+    if (plan.kind === 'repair') return repairTree(plan, agent, ctx);
     const {args, layout: where} = plan;
-    if (plan.repair) return repairTree(plan, agent, ctx);
     const tag = (args.remote ? plan.id.replace(/[^0-9a-z]/gi, '') : plan.id).slice(-12);
     const tree = posix.join(where.treesDir, `${args.name}-${tag}`);
     const boot = posix.join(where.bootsDir, `${args.name}-${tag}`);
@@ -251,8 +261,8 @@ function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string) 
  * reading the tree meanwhile gets the old file or the right one), then records the tree as written. A
  * file whose content is still right (only touched, or recorded before records were kept) is not copied.
  */
-async function repairTree(plan: MediaPlan, agent: Agent, ctx: TaskContext): Promise<void> {
-  const {args, old, repair} = plan as MediaPlan & {old: TargetManifest; repair: NonNullable<MediaPlan['repair']>};
+async function repairTree(plan: RepairPlan, agent: Agent, ctx: TaskContext): Promise<void> {
+  const {args, old, repair} = plan;
   const run = runOrFail(agent, ctx);
   const at = (path: string) => posix.join(old.tree, path);
   const suspects = repair.files.filter((p) => !repair.remove.includes(p));

@@ -48,7 +48,7 @@ interface Observed {
   sizes: number[];
 }
 
-interface NetbootPlan {
+export interface NetbootPlan {
   args: NetbootArgs;
   wanted: string[];
   sizes: number[];
@@ -110,7 +110,7 @@ async function extractPair(args: NetbootArgs, archive: string): Promise<string[]
   return paths;
 }
 
-export const netboot: Resource<NetbootArgs, Observed> = {
+export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
   name: 'netboot',
   schema: {
     type: 'object',
@@ -171,12 +171,12 @@ export const netboot: Resource<NetbootArgs, Observed> = {
     return {
       summary: `serve ${args.archive ? `${args.archive}: ` : ''}${sources(args).join(' and ')} (${((sizes[0]! + sizes[1]!) / 1e6).toFixed(1)} MB) as ${bootLink(args)}/vmlinuz and initrd.img`,
       diff: unifiedDiff(`${bootLink(args)} (netboot)`, listing(served), listing(wanted)),
-      plan: {args, wanted, sizes, previous: link.kind === 'link' ? link.target : undefined} satisfies NetbootPlan,
+      plan: {args, wanted, sizes, previous: link.kind === 'link' ? link.target : undefined},
     };
   },
 
-  async apply(change, agent: Agent, ctx: TaskContext) {
-    const {args, wanted, sizes, previous} = change.plan as NetbootPlan;
+  async apply(plan, agent: Agent, ctx: TaskContext) {
+    const {args, wanted, sizes, previous} = plan;
     const tftp = posix.dirname(bootLink(args));
     const tag = createHash('sha256').update(wanted.join('\n')).digest('hex').slice(0, 12);
     const dirName = `${args.name}-${tag}`;

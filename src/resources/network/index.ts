@@ -6,7 +6,7 @@ import {PxeError} from '../../errors.js';
 import {stateText, unifiedDiff} from '../../report/diff.js';
 import type {Agent, Facts} from '../../transport/types.js';
 import {applyContent, diffContent, readContent, type ContentObserved, type ContentPlan} from '../content.js';
-import type {Resource, TaskContext} from '../types.js';
+import {isChange, type Resource, type TaskContext} from '../types.js';
 import {backends, IFUPDOWN_SOURCE, nmUnmanagedFile, type BackendName, type StaticAddress, type WantedFile} from './backends.js';
 
 export interface NetworkArgs {
@@ -31,7 +31,7 @@ interface Observed {
   facts: Facts;
 }
 
-interface NetworkPlan {
+export interface NetworkPlan {
   files: ContentPlan[];
   activate: string[][];
   iface: string;
@@ -77,7 +77,7 @@ export function interfacesWithSource(current: string | null, iface: string): str
   return `${text}${text && !text.endsWith('\n') ? '\n' : ''}${IFUPDOWN_SOURCE}\n`;
 }
 
-export const network: Resource<NetworkArgs, Observed> = {
+export const network: Resource<NetworkArgs, Observed, NetworkPlan> = {
   name: 'network',
   schema: {
     type: 'object',
@@ -130,7 +130,7 @@ export const network: Resource<NetworkArgs, Observed> = {
       if (observed.tools.NetworkManager) files.push(nmUnmanagedFile(args.iface));
     }
     const changes = files.map((f) => diffContent(f.path, Buffer.from(f.content), {mode: f.mode}, observed.files.get(f.path)!));
-    const fileChanges = changes.filter((c) => 'plan' in c);
+    const fileChanges = changes.filter(isChange);
     const live = observed.addresses.includes(args.address);
     if (fileChanges.length === 0 && live) return {ok: `${args.iface} has ${args.address} (${backendName})`};
 
@@ -139,9 +139,9 @@ export const network: Resource<NetworkArgs, Observed> = {
         hint: 'use another interface for PXE, or set network_force: true if you have console access',
       });
     }
-    const diffs = fileChanges.map((c) => ('diff' in c ? c.diff : ''));
+    const diffs = fileChanges.map((c) => c.diff ?? '');
     if (!live) diffs.push(unifiedDiff(`${args.iface} (running)`, stateText({ipv4: observed.addresses.join(' ') || 'none'}), stateText({ipv4: args.address})));
-    const wantedFiles = fileChanges.map((c) => ('plan' in c ? (c.plan as ContentPlan) : undefined)!);
+    const wantedFiles = fileChanges.map((c) => c.plan);
     // NetworkManager reads its conf.d only when told to: let it drop the interface before ifupdown takes it.
     const nmReload = wantedFiles.some((f) => f.path === nmUnmanagedFile(args.iface).path) ? [['nmcli', 'general', 'reload', 'conf']] : [];
     const plan: NetworkPlan = {
@@ -154,8 +154,7 @@ export const network: Resource<NetworkArgs, Observed> = {
     return {summary, diff: diffs.join('\n'), plan};
   },
 
-  async apply(change, agent: Agent, ctx: TaskContext) {
-    const plan = change.plan as NetworkPlan;
+  async apply(plan, agent: Agent, ctx: TaskContext) {
     for (const file of plan.files) {
       await agent.mkdir(file.path.slice(0, file.path.lastIndexOf('/')), {parents: true});
       await applyContent(file, agent);
