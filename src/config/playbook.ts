@@ -59,16 +59,39 @@ function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeErr
 }
 
 function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[], budget: TaskBudget): Play {
-  const pos = posAt(y, [i]);
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
   const tags = commaList(raw.tags);
-  const become = raw.become === undefined ? undefined : toBool(raw.become);
   const inherited: Inherited = {...emptyInherited(), tags};
+  const varsFiles = readVarsFiles(y, i, raw.vars_files, {...vars, ...options.extraVars, playbook_dir: baseDir}, baseDir, errors);
+  const roles = new PlayRoles(rolesPath(baseDir, options.rolesPath), baseDir, errors, budget);
+  const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) => roles.add(posAt(y, [i, 'roles', j]), entry, inherited, []));
+  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: roles.importer([]), budget}, [i, key], raw[key], errors);
+  const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
+  const handlers = [...roles.handlers, ...section('handlers')];
+  checkNotify(tasks, handlers, errors);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : hosts,
+    hosts,
+    vars,
+    varsFiles,
+    roles: roles.refs,
+    tasks,
+    handlers,
+    become: raw.become === undefined ? undefined : toBool(raw.become),
+    becomeUser: raw.become_user as string | undefined,
+    gatherFacts: raw.gather_facts === undefined ? true : toBool(raw.gather_facts),
+    tags,
+    pos: posAt(y, [i]),
+    baseDir,
+  };
+}
 
-  const varsFiles = (Array.isArray(raw.vars_files) ? raw.vars_files : raw.vars_files ? [raw.vars_files] : []).map((name: unknown, j: number) => {
-    const where = posAt(y, [i, 'vars_files', ...(Array.isArray(raw.vars_files) ? [j] : [])]);
-    const rendered = collectErrors(errors, () => (hasTemplate(name) ? renderString(String(name), {...vars, ...options.extraVars, playbook_dir: baseDir}, where) : String(name)));
+/** A play's vars_files: each name may be a template of the play's vars and -e; relative to the playbook. */
+function readVarsFiles(y: YamlFile, i: number, names: unknown, vars: Vars, baseDir: string, errors: PxeError[]): Vars[] {
+  return (Array.isArray(names) ? names : names ? [names] : []).map((name: unknown, j: number) => {
+    const where = posAt(y, [i, 'vars_files', ...(Array.isArray(names) ? [j] : [])]);
+    const rendered = collectErrors(errors, () => (hasTemplate(name) ? renderString(String(name), vars, where) : String(name)));
     if (rendered === undefined) return {};
     const path = isAbsolute(rendered) ? rendered : join(baseDir, rendered);
     const before = errors.length;
@@ -79,72 +102,70 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
     }
     return loaded;
   });
+}
 
-  const searchPath = rolesPath(baseDir, options.rolesPath);
-  const roles: RoleRef[] = [];
-  const roleHandlers: Task[] = [];
-  // Ansible runs a role once per play: listed again (or depended on again) with the same parameters, it is
-  // skipped unless its meta says allow_duplicates. import_role always runs it.
-  const added = new Set<string>();
+/** What a role entry passes down to its tasks: the parent's when, tags and become, and its own. */
+function roleInherited(parent: Inherited, entry: Record<string, unknown>): Inherited {
+  const {tags, when, become} = entry;
+  return {
+    ...parent,
+    tags: [...new Set([...parent.tags, ...commaList(tags)])],
+    when: [...parent.when, ...(when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String))],
+    become: become === undefined ? parent.become : toBool(become),
+  };
+}
+
+/**
+ * A play's roles: their tasks (each role's dependencies first), their handlers and references. Ansible runs
+ * a role once per play: listed again (or depended on again) with the same parameters, it is skipped unless
+ * its meta says allow_duplicates. import_role always runs it.
+ */
+class PlayRoles {
+  readonly refs: RoleRef[] = [];
+  readonly handlers: Task[] = [];
+  private readonly added = new Set<string>();
+
+  constructor(
+    private readonly searchPath: string[],
+    private readonly baseDir: string,
+    private readonly errors: PxeError[],
+    private readonly budget: TaskBudget,
+  ) {}
+
   /** A role entry's dependencies' tasks and its own; its handlers and variables join the play. */
-  const addRole = (where: SourcePos, entry: unknown, parent: Inherited, chain: string[], imported?: RoleImport): Task[] => {
+  add(where: SourcePos, entry: unknown, parent: Inherited, chain: string[], imported?: RoleImport): Task[] {
     const e = (typeof entry === 'string' ? {role: entry} : entry) as Record<string, unknown>;
     const name = (e.role ?? e.name) as string | undefined;
     if (!name) {
-      errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
+      this.errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
       return [];
     }
     if (chain.includes(name)) {
       const hint = imported ? 'remove this import_role / include_role, or the one that leads back here' : "remove one of these from a role's meta/main.yaml dependencies";
-      errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}));
+      this.errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}));
       return [];
     }
-    const dir = locateRole(name, searchPath, baseDir, where, errors);
+    const dir = locateRole(name, this.searchPath, this.baseDir, where, this.errors);
     if (!dir) return [];
-    const {role: _r, name: _n, vars: roleVars, tags: roleTags, when, become: roleBecome, ...extra} = e;
+    const {role: _r, name: _n, vars: roleVars, tags: _t, when: _w, become: _b, ...extra} = e;
     const params = {...extra, ...(roleVars as Vars | undefined)};
-    const roleInherited: Inherited = {
-      ...parent,
-      tags: [...new Set([...parent.tags, ...commaList(roleTags)])],
-      when: [...parent.when, ...(when === undefined ? [] : (Array.isArray(when) ? when : [when]).map(String))],
-      become: roleBecome === undefined ? parent.become : toBool(roleBecome),
-    };
-    const meta = loadRoleMeta(dir, errors);
-    const dependencies = meta.dependencies.flatMap((dependency, k) => addRole(posAt(meta.y!, ['dependencies', k]), dependency, roleInherited, [...chain, name]));
+    const inherited = roleInherited(parent, e);
+    const meta = loadRoleMeta(dir, this.errors);
+    const dependencies = meta.dependencies.flatMap((dependency, k) => this.add(posAt(meta.y!, ['dependencies', k]), dependency, inherited, [...chain, name]));
     const key = `${dir}\0${JSON.stringify(params)}`;
-    if (added.has(key) && !meta.allowDuplicates && !imported) return dependencies;
-    added.add(key);
-    const role = loadRole(name, dir, params, roleInherited, errors, {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: importer([...chain, name]), budget});
-    roles.push(role.ref);
-    roleHandlers.push(...role.handlers);
+    if (this.added.has(key) && !meta.allowDuplicates && !imported) return dependencies;
+    this.added.add(key);
+    const options = {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: this.importer([...chain, name]), budget: this.budget};
+    const role = loadRole(name, dir, params, inherited, this.errors, options);
+    this.refs.push(role.ref);
+    this.handlers.push(...role.handlers);
     return [...dependencies, ...role.tasks];
-  };
-  // import_role inside a task list: the task's when, tags and vars pass down as they do for a block.
-  const importer =
-    (chain: string[]): RoleImporter =>
-    (request, taskInherited, where) =>
-      addRole(where, request.name, taskInherited, chain, request);
-  const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) => addRole(posAt(y, [i, 'roles', j]), entry, inherited, []));
+  }
 
-  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: importer([]), budget}, [i, key], raw[key], errors);
-  const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
-  const handlers = [...roleHandlers, ...section('handlers')];
-  checkNotify(tasks, handlers, errors);
-  return {
-    name: typeof raw.name === 'string' ? raw.name : hosts,
-    hosts,
-    vars,
-    varsFiles,
-    roles,
-    tasks,
-    handlers,
-    become,
-    becomeUser: raw.become_user as string | undefined,
-    gatherFacts: raw.gather_facts === undefined ? true : toBool(raw.gather_facts),
-    tags,
-    pos,
-    baseDir,
-  };
+  /** import_role inside a task list: the task's when, tags and vars pass down as they do for a block. */
+  importer(chain: string[]): RoleImporter {
+    return (request, taskInherited, where) => this.add(where, request.name, taskInherited, chain, request);
+  }
 }
 
 /** A notify naming no handler fails at run time in Ansible; here at load time, with the nearest names. */
