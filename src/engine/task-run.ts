@@ -1,4 +1,9 @@
-/** One task on one host: render -> when -> prepare -> read (prepareTask), then diff -> apply -> register (finishTask). */
+/**
+ * What happens to one task on one host, all of it here. prepareTask: its variables, its loop, then per
+ * item when -> arguments rendered and checked -> the module's prepare -> read (ahead of its turn, pipelined).
+ * finishTask, in its turn: per item diff (a data source's report) -> apply, not in check mode ->
+ * changed_when / failed_when -> until; each outcome recorded; then register.
+ */
 import {existsSync} from 'node:fs';
 import {isAbsolute, join} from 'node:path';
 import {performance} from 'node:perf_hooks';
