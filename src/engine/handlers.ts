@@ -62,7 +62,7 @@ export function unanswered(handlers: Task[], notified: Iterable<string>): string
 
 /** The target's record of the handlers still owed: read as the play starts, rewritten as names come and go. */
 export class PendingHandlers {
-  /** What an earlier run left; read ahead and awaited where it is needed, so never left unhandled. */
+  /** What an earlier run left, read ahead: awaited where it is needed, and marked handled meanwhile. */
   private readonly earlier: Promise<string[]>;
 
   constructor(
@@ -78,6 +78,7 @@ export class PendingHandlers {
     await writePending(this.agent, this.path, [...names, ...(await this.earlier)]);
   }
 
+  /** The names an earlier run left (a read error or a corrupt record fails the host). */
   left(): Promise<string[]> {
     return this.earlier;
   }
@@ -125,8 +126,8 @@ export class Notifications {
     if (!restarts || prepared.items.length === 0) return undefined;
     const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => this.notifiedAt.get(name) ?? Infinity));
     const services = prepared.items.map((item) => (item.args === undefined ? undefined : restarts.restarted(item.args)));
-    const startedSince = (service: string | undefined) => service !== undefined && (this.startedAt.get(service) ?? -1) > lastNotified;
-    return services.every(startedSince) ? (services as string[]) : undefined;
+    const startedSince = (service: string | undefined): service is string => service !== undefined && (this.startedAt.get(service) ?? -1) > lastNotified;
+    return services.every(startedSince) ? services : undefined;
   }
 }
 

@@ -83,16 +83,17 @@ function itemLabel(item: unknown): string {
  */
 export type ReadCache = Map<string, Promise<unknown>>;
 
-/** Where an item is prepared: the host, the agent that reads, check mode and --checksum, and the play's reads so far. */
+/** Where an item is prepared: the host, the agent that reads, check mode and --checksum, the play's reads so far, and the task's file lookup. */
 interface ItemSetting {
   scope: HostScope;
   agent: Agent;
   mode: {check: boolean; checksum?: boolean};
   reads?: ReadCache;
+  find(kind: 'templates' | 'files', name: string): string;
 }
 
 /** One loop item (or the task itself): when, its arguments rendered and checked, the module's prepare, then its read. */
-async function prepareItem(task: Task, module: Module, itemVars: Vars, label: string | undefined, {scope, agent, mode, reads}: ItemSetting): Promise<PreparedItem> {
+async function prepareItem(task: Task, module: Module, itemVars: Vars, label: string | undefined, {scope, agent, mode, reads, find}: ItemSetting): Promise<PreparedItem> {
   try {
     for (const condition of task.when) {
       if (!evalCondition(condition, itemVars, task.pos)) return {label, vars: itemVars, skip: `condition false: ${condition}`};
@@ -107,9 +108,9 @@ async function prepareItem(task: Task, module: Module, itemVars: Vars, label: st
       vars: itemVars,
       checkMode: mode.check,
       checksum: mode.checksum ?? false,
-      renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
-      resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
-      resolveTemplate: (src) => lookup(task, scope.play.baseDir, 'templates', src),
+      renderTemplateFile: (src) => renderTemplateFile(find('templates', src), itemVars),
+      resolveFile: (src) => find('files', src),
+      resolveTemplate: (src) => find('templates', src),
     };
     const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
     if (module.prepare) args = await module.prepare(args, ctx);
@@ -133,6 +134,7 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const vars = taskVars(scope, task);
     // The play's variables were searched once (runPlay); what a task adds is its own vars and the results so far.
     redactor.add(secretValues({...task.vars, ...scope.hostFacts}));
+    const find = (kind: 'templates' | 'files', name: string) => lookup(task, scope.play.baseDir, kind, name);
     const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
     if (!Array.isArray(loopItems)) {
       throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});
@@ -140,7 +142,7 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const items = await Promise.all(
       loopItems.map((item) => {
         const itemVars = task.loop === undefined ? vars : {...vars, [task.loopVar]: item};
-        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {scope, agent, mode, reads});
+        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {scope, agent, mode, reads, find});
       }),
     );
     return {task, items, ms: performance.now() - started};

@@ -79,6 +79,7 @@ export interface RestartCapability<Args> {
 
 /** A module that keeps part of the target in a wanted state. */
 export interface Resource<Args, Observed, Plan> extends ModuleBase<Args, Observed> {
+  /** It may change the target: not a DataSource. */
   readOnly?: false;
   /** Its change is an action, not a state (command, shell): not run in check mode and not drift. */
   action?: boolean;
