@@ -8,6 +8,7 @@ import {isAbsolute, join} from 'node:path';
 import {collectErrors, PxeError, PxeErrors, type Where} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {checkConnectionVars, checkPlayConnectionVars} from './connection-checks.js';
+import {checkRenderedConnectionVars} from './connection-vars.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
@@ -64,6 +65,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
   checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
   const limited = inventory && options.limit ? collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [] : undefined;
   const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
+  if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);

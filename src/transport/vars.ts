@@ -63,9 +63,8 @@ export function connectionVarProblem(name: string, value: unknown): VarProblem |
   const text = String(value);
   if (hasTemplate(text)) {
     return {
-      message: `${name} holds a template (${secret ? 'value hidden' : shown}): connection variables are used as written, not rendered`,
-      expected: 'the value itself',
-      hint: secret ? 'write the password itself (and keep the file readable by you alone, or encrypt the value with vault)' : 'write the value itself',
+      message: `${name} holds a template (${secret ? 'value hidden' : shown}) that was not rendered`,
+      expected: 'a value rendered with the host\'s variables before connecting',
     };
   }
   // Option strings may hold tabs and newlines between words; nothing else may hold a control character.
