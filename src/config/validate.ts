@@ -15,7 +15,7 @@ import {loadInventory} from './inventory.js';
 import type {Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {hasTemplate} from './template.js';
-import {readText} from './text-file.js';
+import {kindOf, readText} from './text-file.js';
 import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
 import {checkTemplateStrings, templateStrings, templateSyntaxError, type TemplateString} from './template-check.js';
 import {isVaultText} from '../vault/format.js';
@@ -160,9 +160,10 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
       }),
     ];
   }
-  if (statSync(found).isDirectory()) {
+  const stats = statSync(found);
+  if (!stats.isFile()) {
     return [
-      new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is a directory (${found})`, {
+      new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is ${kindOf(stats)} (${found})`, {
         where: {...task.pos, task: task.name},
         expected: `a file: ${task.module} copies one file`,
         hint: task.module === 'copy' ? "copy each file of it with a loop (loop: \"{{ query('fileglob', 'dir/*') }}\"), or name one file" : 'name the template file itself',
