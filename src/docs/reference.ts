@@ -41,6 +41,7 @@ interface ManifestCommand {
   examples?: Example[];
   args?: Record<string, {name: string; description?: string; required?: boolean}>;
   flags: Record<string, ManifestFlag>;
+  strict?: boolean;
   hidden?: boolean;
 }
 
@@ -96,7 +97,10 @@ function commandSection(command: ManifestCommand): string {
   const name = `pxeprov ${command.id.replaceAll(':', ' ')}`;
   const args = Object.values(command.args ?? {});
   const flags = Object.values(command.flags).filter((f) => !f.hidden && f.name !== 'help');
-  const usage = [name, ...args.map((a) => (a.required ? a.name.toUpperCase() : `[${a.name.toUpperCase()}]`)), flags.length ? '[FLAGS]' : ''].filter(Boolean).join(' ');
+  const words = args.map((a) => a.name.toUpperCase());
+  // A command that is not strict takes any number of arguments: its last one repeats.
+  if (command.strict === false) words.splice(-1, 1, `${words.at(-1) ?? 'ARGUMENTS'}...`);
+  const usage = [name, ...words.map((w, i) => (args[i]?.required ? w : `[${w}]`)), flags.length ? '[FLAGS]' : ''].filter(Boolean).join(' ');
   const parts = [`## ${code(name)}`, command.summary ?? '', command.description ?? '', `\`\`\`\n${usage}\n\`\`\``];
   if (args.length) parts.push(table(['argument', 'meaning'], args.map((a) => [code(a.name.toUpperCase()), `${a.description ?? ''}${a.required ? ' (required)' : ''}`])));
   if (flags.length) parts.push(table(['flag', 'meaning'], flags.map((f) => [flagCell(f), flagMeaning(f)])));
