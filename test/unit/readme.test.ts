@@ -12,16 +12,17 @@ import {ERROR_CODES} from '../../src/errors.js';
 import {readDocs} from '../helpers/docs.js';
 
 interface Manifest {
-  commands: Record<string, {flags: Record<string, {char?: string}>}>;
+  commands: Record<string, {hidden?: boolean; flags: Record<string, {hidden?: boolean}>}>;
 }
 
 const manifest = JSON.parse(readFileSync('oclif.manifest.json', 'utf8')) as Manifest;
 
-/** What `docs` leaves out: commands (`pxeprov NAME`) and flags (`NAME --flag`) of the manifest. */
+/** What `docs` leaves out: the commands (`pxeprov NAME`) and flags (`NAME --flag`) of the manifest that help shows. */
 function undocumentedCommands(docs: string, commands: Manifest['commands']): string[] {
-  return Object.entries(commands).flatMap(([id, command]) => {
+  return Object.entries(commands).filter(([, command]) => !command.hidden).flatMap(([id, command]) => {
     const name = id.replaceAll(':', ' ');
-    const flags = Object.keys(command.flags).filter((flag) => flag !== 'help' && !docs.includes(`--${flag}`));
+    const shown = Object.entries(command.flags).filter(([flag, info]) => flag !== 'help' && !info.hidden);
+    const flags = shown.map(([flag]) => flag).filter((flag) => !docs.includes(`--${flag}`));
     return [...(docs.includes(`pxeprov ${name}`) ? [] : [`command ${name}`]), ...flags.map((flag) => `${name} --${flag}`)];
   });
 }
