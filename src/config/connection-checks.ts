@@ -28,7 +28,7 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
     } else if (SSH_ARGS.has(key) && typeof value === 'string') {
       checkSshArgs(key, value, owner, where, errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {
-      warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); README lists the connection variables it honours`);
+      warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); docs/connection.md lists the connection variables it honours`);
     }
   }
 }

@@ -1,10 +1,10 @@
 /**
- * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones; README says what each
+ * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones; docs/connection.md says what each
  * means) and what a usable value of each is. Pure: `validate` checks an inventory with it (file:line) and
  * connectionSpecFromVars() checks again at run time, so a value pxeprov cannot use is never reached.
  */
 
-/** Every `ansible_*` variable pxeprov honours (README's connection variables table is checked against it). */
+/** Every `ansible_*` variable pxeprov honours (the connection variables table of docs/connection.md is checked against it). */
 export const ANSIBLE_VARS: ReadonlySet<string> = new Set([
   'ansible_connection', 'ansible_host', 'ansible_ssh_host', 'ansible_port', 'ansible_ssh_port',
   'ansible_user', 'ansible_ssh_user', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password',

@@ -1,6 +1,6 @@
 /**
  * Connection variables: what a usable value is (data), warnings for ansible_* variables pxeprov does not
- * read (YAML, INI, group_vars, with file:line), and README's table of honoured variables kept in step.
+ * read (YAML, INI, group_vars, with file:line), and the documented table of honoured variables kept in step.
  */
 import assert from 'node:assert/strict';
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
@@ -170,10 +170,10 @@ describe('connection variable errors at validate', () => {
   });
 });
 
-describe('README', () => {
-  const readme = readFileSync('README.md', 'utf8');
+describe('docs/connection.md', () => {
+  const page = readFileSync('docs/connection.md', 'utf8');
   it('has a row for every honoured ansible_* variable, and no row for one that is not', () => {
-    const firstCells = [...readme.matchAll(/^\| (`ansible_[^|]*)\|/gm)].map((m) => m[1]!);
+    const firstCells = [...page.matchAll(/^\| (`ansible_[^|]*)\|/gm)].map((m) => m[1]!);
     const documented = firstCells.flatMap((cell) => [...cell.matchAll(/`(ansible_[a-z_]+)`/g)].map((m) => m[1]!));
     assert.deepEqual([...new Set(documented)].sort(), [...ANSIBLE_VARS].sort());
   });
