@@ -1,6 +1,6 @@
 /**
  * The one error type of pxeprov. Every user-facing failure is a PxeError with a code from the
- * catalogue below; the catalogue also generates README's error table (`npm run docs:errors`).
+ * catalogue below; the catalogue also generates the table of docs/reference/errors.md (`npm run docs`).
  */
 
 export interface Where {
@@ -14,7 +14,7 @@ export interface Where {
 export interface ErrorInfo {
   /** Exit code of the process when this error ends a command. */
   exit: 1 | 2 | 3;
-  /** One line for README's table. */
+  /** One line for the table of docs/reference/errors.md. */
   summary: string;
 }
 

@@ -4,7 +4,7 @@
  */
 import {formatWhere, PxeError, type Where} from '../errors.js';
 import {parseSshCommonArgs} from '../transport/spec.js';
-import {connectionVarProblem, isConnectionVar, isUnhonouredAnsibleVar} from '../transport/vars.js';
+import {connectionVarProblem, hasTemplate, isConnectionVar, isUnhonouredAnsibleVar} from '../transport/vars.js';
 import type {Play, SourcePos, Vars} from './model.js';
 
 export interface VarsOwner {
@@ -19,7 +19,8 @@ export interface VarsOwner {
 export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOwner, errors: PxeError[], warnings: string[]): void {
   for (const [key, value] of Object.entries(vars ?? {})) {
     const where = {...owner.at(key), ...(owner.host === undefined ? {} : {host: owner.host})};
-    const problem = connectionVarProblem(key, value);
+    // A template is rendered with the host's variables just before connecting, and its value checked then.
+    const problem = hasTemplate(value) ? undefined : connectionVarProblem(key, value);
     if (problem) {
       // A host's variable: the location names the host already.
       const message = owner.host === undefined ? `${owner.label}: ${problem.message}` : problem.message;
@@ -27,7 +28,7 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
     } else if (SSH_ARGS.has(key) && typeof value === 'string') {
       checkSshArgs(key, value, owner, where, errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {
-      warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); README lists the connection variables it honours`);
+      warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); docs/connection.md lists the connection variables it honours`);
     }
   }
 }

@@ -7,7 +7,7 @@ import {PxeError, type ErrorCode} from '../errors.js';
 
 const utf8 = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true});
 
-function kindOf(stats: Stats): string {
+export function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return 'a directory';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
@@ -17,19 +17,18 @@ function kindOf(stats: Stats): string {
 }
 
 /**
- * A file's bytes as text. Opened without blocking (a FIFO with no writer would block the open), then
+ * A regular file's bytes. Opened without blocking (a FIFO with no writer would block the open), then
  * checked on the open descriptor, so what is checked is what is read.
  */
-export function readText(file: string, what = 'file', encodingCode: ErrorCode = 'E_YAML_SYNTAX'): string {
+export function readRegularFile(file: string, what = 'file'): Buffer {
   const fail = (message: string, cause?: unknown, hint = what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined) =>
     new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${message}`, {where: {file}, expected: `a readable ${what} (a regular file) at this path`, hint, cause});
-  let bytes: Buffer;
   try {
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stats = fstatSync(fd);
       if (!stats.isFile()) throw fail(`is ${kindOf(stats)}`, undefined, `give the path of a file; pxeprov reads only regular files`);
-      bytes = readFileSync(fd);
+      return readFileSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -38,7 +37,11 @@ export function readText(file: string, what = 'file', encodingCode: ErrorCode = 
     const code = (cause as NodeJS.ErrnoException).code;
     throw fail(code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`, cause);
   }
-  return decodeUtf8(bytes, file, what, encodingCode);
+}
+
+/** A regular file's bytes as strict UTF-8 text. */
+export function readText(file: string, what = 'file', encodingCode: ErrorCode = 'E_YAML_SYNTAX'): string {
+  return decodeUtf8(readRegularFile(file, what), file, what, encodingCode);
 }
 
 /** Strict UTF-8; the first invalid byte is named by line and column. */

@@ -8,13 +8,14 @@ import {isAbsolute, join} from 'node:path';
 import {collectErrors, PxeError, PxeErrors, type Where} from '../errors.js';
 import {cacheKey, cacheRead, cacheWrite} from './cache.js';
 import {checkConnectionVars, checkPlayConnectionVars} from './connection-checks.js';
+import {checkRenderedConnectionVars} from './connection-vars.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
 import type {Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {hasTemplate} from './template.js';
-import {readText} from './text-file.js';
+import {kindOf, readText} from './text-file.js';
 import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
 import {checkTemplateStrings, templateStrings, templateSyntaxError, type TemplateString} from './template-check.js';
 import {isVaultText} from '../vault/format.js';
@@ -64,6 +65,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
   checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
   const limited = inventory && options.limit ? collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [] : undefined;
   const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
+  if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
@@ -158,9 +160,10 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
       }),
     ];
   }
-  if (statSync(found).isDirectory()) {
+  const stats = statSync(found);
+  if (!stats.isFile()) {
     return [
-      new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is a directory (${found})`, {
+      new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is ${kindOf(stats)} (${found})`, {
         where: {...task.pos, task: task.name},
         expected: `a file: ${task.module} copies one file`,
         hint: task.module === 'copy' ? "copy each file of it with a loop (loop: \"{{ query('fileglob', 'dir/*') }}\"), or name one file" : 'name the template file itself',

@@ -1,6 +1,7 @@
 /** A playbook over many hosts: each host runs its plays on its own connection, --forks hosts at a time. */
 import {performance} from 'node:perf_hooks';
 import type {Inventory, Play, Playbook, Vars} from '../config/model.js';
+import {renderConnectionVars} from '../config/connection-vars.js';
 import {selectHosts} from '../config/inventory.js';
 import {unmatchedPlay} from '../config/validate.js';
 import type {Emit, HostReport, RunReport} from './events.js';
@@ -30,7 +31,7 @@ export interface RunOptions {
 
 const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
   const {connect, connectionSpecFromVars} = await import('../transport/index.js');
-  return connect(connectionSpecFromVars(host, vars), {readOnly});
+  return connect(connectionSpecFromVars(host, renderConnectionVars(host, vars)), {readOnly});
 };
 
 /** Each host's plays (in playbook order, within --limit), and a warning for each play that matches no host. */

@@ -1,7 +1,7 @@
 /** copy: a file's content from `content:`, a control-side `src:`, or a file already on the target (`remote_src`). */
-import {readFile} from 'node:fs/promises';
 import {decryptIfVault} from '../vault/keyring.js';
 import {PxeError} from '../errors.js';
+import {readRegularFile} from '../config/text-file.js';
 import type {Agent} from '../transport/types.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
 import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
@@ -42,10 +42,7 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
     if (args.content !== undefined) return {...args, bytes: Buffer.from(args.content)};
     if (args.remote_src) return args;
     const path = ctx.resolveFile(args.src!);
-    const bytes = await readFile(path).catch((cause) => {
-      throw new PxeError('E_FILE_NOT_FOUND', `copy src ${args.src} cannot be read`, {cause, hint: `looked for ${path}`});
-    });
-    return {...args, bytes: decryptIfVault(bytes, path)};
+    return {...args, bytes: decryptIfVault(readRegularFile(path, 'copy src'), path)};
   },
 
   async read(args: CopyArgs, agent: Agent) {

@@ -1,10 +1,10 @@
 /**
- * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones; README says what each
+ * The connection variables pxeprov honours (Ansible's names and its own pxeprov_* ones; docs/connection.md says what each
  * means) and what a usable value of each is. Pure: `validate` checks an inventory with it (file:line) and
  * connectionSpecFromVars() checks again at run time, so a value pxeprov cannot use is never reached.
  */
 
-/** Every `ansible_*` variable pxeprov honours (README's connection variables table is checked against it). */
+/** Every `ansible_*` variable pxeprov honours (the connection variables table of docs/connection.md is checked against it). */
 export const ANSIBLE_VARS: ReadonlySet<string> = new Set([
   'ansible_connection', 'ansible_host', 'ansible_ssh_host', 'ansible_port', 'ansible_ssh_port',
   'ansible_user', 'ansible_ssh_user', 'ansible_password', 'ansible_ssh_pass', 'ansible_ssh_password',
@@ -63,9 +63,8 @@ export function connectionVarProblem(name: string, value: unknown): VarProblem |
   const text = String(value);
   if (hasTemplate(text)) {
     return {
-      message: `${name} holds a template (${secret ? 'value hidden' : shown}): connection variables are used as written, not rendered`,
-      expected: 'the value itself',
-      hint: secret ? 'write the password itself (and keep the file readable by you alone, or encrypt the value with vault)' : 'write the value itself',
+      message: `${name} holds a template (${secret ? 'value hidden' : shown}) that was not rendered`,
+      expected: 'a value rendered with the host\'s variables before connecting',
     };
   }
   // Option strings may hold tabs and newlines between words; nothing else may hold a control character.

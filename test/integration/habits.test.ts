@@ -141,6 +141,25 @@ describe('flags with their ansible-playbook meaning', () => {
     assert.equal(without.code, 1, 'sudo needs the password -K gives');
   });
 
+  it('connection variables are templates: login and sudo passwords from one vaulted variable, shown nowhere', {skip: !hasSudo() && 'no sudo'}, () => {
+    const {name, password} = TEST_USERS.passwd;
+    const vaultPassword = join(dir, 'vault-password');
+    writeFileSync(vaultPassword, 'vault-test-password\n', {mode: 0o600});
+    const encrypted = cli(['vault', 'encrypt-string', '--vault-password-file', vaultPassword, '--name', 'vault_login_password', '--', password]);
+    assert.equal(encrypted.code, 0, encrypted.stderr);
+    const base = readFileSync(inventory('templated.yaml', {ansible_user: name, ansible_password: '{{ vault_login_password }}', ansible_become_password: '{{ vault_login_password }}'}), 'utf8');
+    const inv = join(dir, 'templated.yaml');
+    writeFileSync(inv, base.replace(/^( {6})ansible_user:/m, `${encrypted.stdout.trimEnd().replace(/^/gm, '      ')}\n$1ansible_user:`));
+    const site = playbook([{shell: `id -un > ${out}`}]);
+    const r = cli(['up', inv, '-p', site, '-b', '--vault-password-file', vaultPassword, '-v']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(readFileSync(out, 'utf8'), 'root\n');
+    assert.ok(!(r.stdout + r.stderr).includes(password));
+    const missing = cli(['up', inventory('missing.yaml', {ansible_user: name, ansible_become_password: '{{ vault_nowhere }}'}), '-p', site]);
+    assert.equal(missing.code, 3, missing.stdout + missing.stderr);
+    assert.match(missing.stderr, /ansible_become_password: 'vault_nowhere' is undefined/);
+  });
+
   it("-b is sudo unless the play says become: false (a keyword wins over the command line, as in Ansible)", {skip: !hasSudo() && 'no sudo'}, () => {
     const inv = inventory('pw.yaml', {ansible_password: TEST_USERS.nopasswd.password});
     const become = cli(['up', inv, '-p', playbook([{shell: `id -un > ${out}`}]), '-u', TEST_USERS.nopasswd.name, '-b']);

@@ -76,7 +76,7 @@ describe('lab VM: the network role through netplan, ifupdown and NetworkManager;
   }
 
   it('the interface the SSH connection arrives on is refused without network_force', async () => {
-    const report = await run(['network'], {pxe_iface: 'mgmt0', pxe_ip: '10.99.0.1', pxe_prefix: 24, network_backend: 'ifupdown'});
+    const report = await run(['network'], {pxe_iface: 'mgmt0', pxe_ip: '10.99.0.1', pxe_subnet: '10.99.0.0/24', pxe_prefix: 24, network_backend: 'ifupdown'});
     assert.equal(report.hosts[0]!.stats.failed, 1);
     assert.match(report.hosts[0]!.tasks[0]!.summary, /refusing to reconfigure mgmt0: the SSH connection to lab arrives on it/);
   });

@@ -16,6 +16,8 @@ import {renderTemplateFile, renderValue} from '../../src/config/template.js';
 import {hostVars} from '../../src/config/vars.js';
 import {parseYaml} from '../../src/config/yaml.js';
 import {PxeError, PxeErrors} from '../../src/errors.js';
+import {copy} from '../../src/resources/copy.js';
+import type {TaskContext} from '../../src/resources/types.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures');
 
@@ -64,6 +66,12 @@ describe('input files are regular files: a device or FIFO is refused at once, no
   }
   it('inventory /dev/zero', () => assert.throws(() => loadInventory('/dev/zero'), refused('E_FILE_NOT_FOUND', 'is a character device')));
   it('template /dev/zero', () => assert.rejects(renderTemplateFile('/dev/zero', {}), refused('E_FILE_NOT_FOUND', 'is a character device')));
+  it('copy src /dev/zero, named by a template validate could not follow', async () => {
+    const ctx = {resolveFile: (src: string) => src} as unknown as TaskContext;
+    for (const [path, kind] of [['/dev/zero', 'is a character device'], [fifo, 'is a FIFO']]) {
+      await assert.rejects(copy.prepare!({src: path!, dest: '/tmp/x'}, ctx), refused('E_FILE_NOT_FOUND', kind!));
+    }
+  });
 });
 
 describe('playbook loading', () => {

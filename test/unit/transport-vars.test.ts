@@ -1,6 +1,6 @@
 /**
  * Connection variables: what a usable value is (data), warnings for ansible_* variables pxeprov does not
- * read (YAML, INI, group_vars, with file:line), and README's table of honoured variables kept in step.
+ * read (YAML, INI, group_vars, with file:line), and the documented table of honoured variables kept in step.
  */
 import assert from 'node:assert/strict';
 import {mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {loadInventory} from '../../src/config/inventory.js';
 import {errorsOf, PxeError} from '../../src/errors.js';
+import {renderConnectionVars} from '../../src/config/connection-vars.js';
 import {connectionSpecFromVars} from '../../src/transport/spec.js';
 import {ANSIBLE_VARS, connectionVarProblem} from '../../src/transport/vars.js';
 
@@ -63,6 +64,24 @@ describe('connection variable values', () => {
       assert.ok(problem, value);
       assert.ok(!`${problem.message} ${problem.hint ?? ''}`.includes(value.slice(0, 2) === '{{' ? 'secret_pw' : value), problem.message);
     }
+  });
+
+  it('renders templates with the host\'s variables before connecting, as Ansible does', () => {
+    const vars = {ansible_host: '{{ inventory_hostname_short }}.lab', ansible_port: '{{ base_port + 1 }}', base_port: 2221, vault_sudo: 's3cret', ansible_become_password: '{{ vault_sudo }}', pxe_note: '{{ undefined_elsewhere }}'};
+    const rendered = renderConnectionVars('pxe1.site', vars);
+    assert.deepEqual(connectionSpecFromVars('pxe1.site', rendered), {name: 'pxe1.site', host: 'pxe1.lab', port: 2222, becomePassword: 's3cret'});
+    assert.equal(rendered.pxe_note, '{{ undefined_elsewhere }}', 'only connection variables are rendered here');
+  });
+
+  it('a template naming a missing variable: the host and the connection variable, never a value', () => {
+    assert.throws(
+      () => renderConnectionVars('pxe1', {ansible_become_password: '{{ vault_sudo }}', vault_other: 'hunter2'}),
+      (e: unknown) => e instanceof PxeError && e.code === 'E_CONNECTION_VAR' && e.where.host === 'pxe1' && /^ansible_become_password: 'vault_sudo' is undefined/.test(e.message) && !JSON.stringify(e).includes('hunter2'),
+    );
+  });
+
+  it('an unrendered template never reaches the transport', () => {
+    assert.throws(() => connectionSpecFromVars('pxe1', {ansible_become_password: '{{ vault_sudo }}'}), (e: unknown) => e instanceof PxeError && /not rendered/.test(e.message) && !e.message.includes('vault_sudo'));
   });
 
   it('checks again at run time (variables from -e), naming the host', () => {
@@ -151,10 +170,10 @@ describe('connection variable errors at validate', () => {
   });
 });
 
-describe('README', () => {
-  const readme = readFileSync('README.md', 'utf8');
+describe('docs/connection.md', () => {
+  const page = readFileSync('docs/connection.md', 'utf8');
   it('has a row for every honoured ansible_* variable, and no row for one that is not', () => {
-    const firstCells = [...readme.matchAll(/^\| (`ansible_[^|]*)\|/gm)].map((m) => m[1]!);
+    const firstCells = [...page.matchAll(/^\| (`ansible_[^|]*)\|/gm)].map((m) => m[1]!);
     const documented = firstCells.flatMap((cell) => [...cell.matchAll(/`(ansible_[a-z_]+)`/g)].map((m) => m[1]!));
     assert.deepEqual([...new Set(documented)].sort(), [...ANSIBLE_VARS].sort());
   });
