@@ -1,7 +1,8 @@
 /**
  * Publish the input schemas as JSON files for editors' YAML language servers (schemas/*.schema.json):
  * inventory, playbook, tasks (keywords plus every module's arguments, by plain and ansible.builtin. name),
- * vars and role meta. Run as `npm run schemas` (node dist/config/emit-schemas.js [DIR]).
+ * vars and role meta. Every `npm run build` runs it (node dist/config/emit-schemas.js [DIR]), so the schemas
+ * follow the modules' code; `npm run schemas` runs it alone.
  */
 import {mkdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';

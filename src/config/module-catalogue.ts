@@ -1,8 +1,8 @@
 /**
  * The modules as loading and validating inputs needs them: name, argument schema, free-form key. They are
- * read from the published schemas/tasks.schema.json, which `npm run schemas` writes from src/resources (a
- * test fails when it is stale), so `validate` checks exactly what an editor's YAML language server checks
- * and never loads the modules' code.
+ * read from the published schemas/tasks.schema.json, which every build writes from src/resources (a test
+ * fails when the committed copy differs), so `validate` checks exactly what an editor's YAML language
+ * server checks and never loads the modules' code.
  */
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';

@@ -172,7 +172,7 @@ const filters: Record<string, Fn> = {
 
 /** item.a.b as Jinja's attribute lookups read it (undefined when a step is missing). */
 function attribute(item: unknown, path: unknown): unknown {
-  return String(path).split('.').reduce<any>((o, k) => o?.[k], item);
+  return String(path).split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | null | undefined)?.[k], item);
 }
 
 /** Equality as Python's `in` sees it: by value, for lists and mappings too. */

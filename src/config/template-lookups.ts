@@ -58,7 +58,7 @@ function shell(ctx: LookupContext, command: string, plugin: string): string {
     return execFileSync('/bin/sh', ['-c', command], {cwd: ctx.playbookDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
   } catch (error) {
     const e = error as {status?: number; stderr?: string};
-    throw new Error(`lookup('${plugin}', ${JSON.stringify(command)}) exited ${e.status ?? '?'}${e.stderr ? `: ${e.stderr.trim()}` : ''}`);
+    throw new Error(`lookup('${plugin}', ${JSON.stringify(command)}) exited ${e.status ?? '?'}${e.stderr ? `: ${e.stderr.trim()}` : ''}`, {cause: error});
   }
 }
 

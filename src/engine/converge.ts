@@ -3,6 +3,7 @@ import type {Vars} from '../config/model.js';
 import {startAtTask} from '../config/start-at-task.js';
 import {loadInputs} from '../config/validate.js';
 import type {Emit, RunReport} from './events.js';
+import type {OpenAgent} from './host-run.js';
 import {runPlaybook} from './run.js';
 
 export interface ConvergeOptions {
@@ -26,6 +27,8 @@ export interface ConvergeOptions {
   startAtTask?: string;
   /** Vault password files for vaulted inputs (see ValidateOptions). */
   vaultPasswordFiles?: string[];
+  /** How to reach a host: the SSH transport unless given. */
+  open?: OpenAgent;
 }
 
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
@@ -45,5 +48,6 @@ export async function converge(options: ConvergeOptions): Promise<RunReport> {
     emit: options.emit,
     connectionVars: options.connectionVars,
     become: options.become,
+    open: options.open,
   });
 }

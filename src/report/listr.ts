@@ -2,7 +2,7 @@
  * listr2 on a TTY (stderr): one row per host with the task in progress, a red ✖ for a host that failed or was
  * unreachable. Outcomes, diffs and the recap go to stdout once all hosts are done.
  */
-import {Listr, ProcessOutput, type ListrTaskWrapper} from 'listr2';
+import {Listr, ProcessOutput, type ListrRendererFactory, type ListrTaskWrapper} from 'listr2';
 import type {EngineEvent, HostReport} from '../engine/events.js';
 import {endText, outcomeText, warningLine, type RenderOptions} from './plain.js';
 import {hostFailed, hostRowTitle} from './recap.js';
@@ -10,7 +10,7 @@ import {retryLine} from './retry.js';
 import type {Renderer} from './renderer.js';
 
 export function listrRenderer(options: RenderOptions): Renderer {
-  const rows = new Map<string, ListrTaskWrapper<unknown, any, any>>();
+  const rows = new Map<string, ListrTaskWrapper<unknown, ListrRendererFactory, ListrRendererFactory>>();
   const finished = new Map<string, {promise: Promise<HostReport>; resolve(report: HostReport): void}>();
   let after = '';
   let check = false;
@@ -28,7 +28,7 @@ export function listrRenderer(options: RenderOptions): Renderer {
         const list = new Listr(
           event.hosts.map((host) => ({
             title: host,
-            task: async (_ctx: unknown, row: ListrTaskWrapper<unknown, any, any>) => {
+            task: async (_ctx: unknown, row: ListrTaskWrapper<unknown, ListrRendererFactory, ListrRendererFactory>) => {
               rows.set(host, row);
               const report = await finished.get(host)!.promise;
               row.title = hostRowTitle(report);

@@ -1,7 +1,7 @@
 /**
- * Errors are never taken for "absent", "empty" or "ok": a read that fails, a corrupt pending-handlers
- * record, a DHCP look that could not run, a variables directory that cannot be listed. Against the
- * tests' sshd on 127.0.0.1 and this machine's real nmap.
+ * Errors are never taken for "absent", "empty" or "ok": a read that fails, a DHCP look that could not run,
+ * a variables directory that cannot be listed. Against the tests' sshd on 127.0.0.1 and this machine's
+ * real nmap.
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
@@ -9,7 +9,6 @@ import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import {join, resolve} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {Task} from '../../src/config/model.js';
-import {readPending} from '../../src/engine/handlers.js';
 import {lockTarget} from '../../src/engine/target-lock.js';
 import {PxeError} from '../../src/errors.js';
 import {readContent} from '../../src/resources/content.js';
@@ -53,23 +52,6 @@ describe('fail closed', () => {
       await agent.close();
     }
     assert.equal(readFileSync(secret, 'utf8'), 'keep me\n');
-  });
-
-  it('a corrupt pending-handlers record fails the host and is kept', async () => {
-    const agent = await connect(sshd.spec());
-    try {
-      const path = join(dir, 'pending-handlers.json');
-      assert.deepEqual(await readPending(agent, path), []);
-      writeFileSync(path, '{"handlers": ["restart nginx"]}\n');
-      assert.deepEqual(await readPending(agent, path), ['restart nginx']);
-      for (const corrupt of ['{"handlers": ["restart ngi', '{"handlers": "restart"}', '[]']) {
-        writeFileSync(path, corrupt);
-        await assert.rejects(readPending(agent, path), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /pending-handlers record/.test(e.message));
-        assert.equal(readFileSync(path, 'utf8'), corrupt);
-      }
-    } finally {
-      await agent.close();
-    }
   });
 
   it('dhcp_guard refuses when the look cannot be done (real nmap, an interface that does not exist: nothing is sent)', async () => {

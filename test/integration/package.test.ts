@@ -11,7 +11,6 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
-import type {RunReport} from '../../src/engine/events.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
 let sshd: TestSshd;

@@ -1,8 +1,8 @@
 /**
  * Secrets against a real sshd. A task marked no_log shows its name and status and nothing else (no command
- * line, diff, loop item, skip reason or error text) in the engine's events and report, and in every mode
- * and stream of the CLI: check, up --check, up, --diff, -v, --json, and to a rescue that reads
- * ansible_failed_result. A password lookup's result is masked wherever it appears.
+ * line, diff, loop item, skip reason or error text) in every mode and stream of the CLI: check, up --check,
+ * up, --diff, -v, --json (the engine's side is tested on a fake host: test/unit/engine-secrets.test.ts).
+ * A password lookup's result is masked wherever it appears.
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
@@ -69,32 +69,6 @@ after(async () => {
 });
 
 describe('no_log over a real sshd', {concurrency: false}, () => {
-  it('the engine: check and up report only name and status, in events and report; a rescue sees the failure hidden', async () => {
-    const target = join(dir, 'engine');
-    for (const check of [true, false]) {
-      const report = await runner.play(tasks(target), {check});
-      const text = JSON.stringify(report);
-      assert.ok(!text.includes(MARK), `${check ? 'check' : 'up'} report shows a no_log value: ${text}`);
-      assertNameAndStatusOnly(report.hosts[0]!.tasks, check ? 'check' : 'up');
-      const statuses = Object.fromEntries(report.hosts[0]!.tasks.map((t) => [t.task, t.status]));
-      assert.equal(statuses['Write content'], 'changed');
-      assert.equal(statuses['Skipped'], 'skipped');
-      if (!check) {
-        assert.equal(statuses['Fails, ignored'], 'failed');
-        assert.equal(statuses['Fails in a block'], 'failed');
-        assert.equal(report.hosts[0]!.tasks.find((t) => t.task === 'Rescue reads the failure')!.summary, `rescued: ${HIDDEN}`);
-        assert.equal(readFileSync(join(target, 'content'), 'utf8'), `${MARK}-content\n`, 'no_log hides, it still runs');
-      }
-    }
-  });
-
-  it('an input error of a no_log task (found before up changes anything) shows only its code', async () => {
-    const report = await runner.play([{name: 'Bad template', copy: {content: `${MARK} {{ not_defined }}`, dest: join(dir, 'never')}, no_log: true}]);
-    const outcome = report.hosts[0]!.tasks[0]!;
-    assert.deepEqual([outcome.status, outcome.summary, outcome.error], ['failed', HIDDEN, {code: 'E_TEMPLATE', message: HIDDEN}]);
-    assert.ok(!JSON.stringify(report).includes(MARK));
-  });
-
   it('the CLI: check, up --check, up with --diff and -v, and --json never show a no_log value', async () => {
     const target = join(dir, 'cli');
     await runner.play(tasks(target), {check: true});

@@ -1,39 +1,25 @@
 /**
- * block / rescue / always over a real sshd, as Ansible runs them: each task appends its name to a log on
- * the target, so the log is the order in which tasks really ran.
+ * block / rescue / always on a fake host, as Ansible runs them: each task runs a command named after it,
+ * so the commands the host saw are the order in which tasks really ran.
  */
 import assert from 'node:assert/strict';
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
-import {join} from 'node:path';
-import {after, before, beforeEach, describe, it} from 'node:test';
+import {after, beforeEach, describe, it} from 'node:test';
 import {exitCodeOf} from '../../src/engine/events.js';
 import {recapText} from '../../src/report/recap.js';
-import {playRunner, type PlayRunner} from '../helpers/play.js';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {FakeProject} from '../helpers/fake-play.js';
 
-let sshd: TestSshd;
-let dir: string;
-let log: string;
-let runner: PlayRunner;
-
-const mark = (name: string) => ({name, shell: `echo ${name} >> {{ log }}`});
+const project = new FakeProject();
+const mark = (name: string) => ({name, command: `mark ${name}`});
 const boom = (name: string) => ({name, fail: {msg: `${name} went wrong`}});
-const ran = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+const ran = () => project.host().ran().map((line) => line.replace(/^mark /, ''));
 
-before(async () => {
-  sshd = await startSshd();
-  dir = mkdtempSync(join(tmpdir(), 'pxeprov-blocks-'));
-  log = join(dir, 'log');
-  runner = playRunner(sshd, dir);
+beforeEach(() => {
+  project.host().commands.length = 0;
+  project.host().answer('mark', {rc: 0});
 });
-beforeEach(() => rmSync(log, {force: true}));
-after(async () => {
-  await sshd?.stop();
-  rmSync(dir, {recursive: true, force: true});
-});
+after(() => project.remove());
 
-describe('block, rescue, always over a real sshd', {concurrency: false}, () => {
+describe('block, rescue, always', () => {
   const cases: {what: string; tasks: unknown[]; ran: string[]; exit: number; rescued?: number}[] = [
     {
       what: 'no failure: the block and always run, the rescue does not',
@@ -91,8 +77,15 @@ describe('block, rescue, always over a real sshd', {concurrency: false}, () => {
       exit: 0,
     },
     {
+      what: 'a failed command fails the block like any task',
+      tasks: [{block: [{name: 'b1', command: 'false'}, mark('b2')], rescue: [mark('r1')]}],
+      ran: ['false', 'r1'],
+      exit: 0,
+      rescued: 1,
+    },
+    {
       what: 'the rescue sees ansible_failed_task and ansible_failed_result',
-      tasks: [{block: [boom('b1')], rescue: [{name: 'r1', shell: "echo '{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}' >> {{ log }}"}]}],
+      tasks: [{block: [boom('b1')], rescue: [{name: 'r1', command: "mark '{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}'"}]}],
       ran: ['b1: b1 went wrong'],
       exit: 0,
       rescued: 1,
@@ -100,7 +93,8 @@ describe('block, rescue, always over a real sshd', {concurrency: false}, () => {
   ];
   for (const c of cases) {
     it(c.what, async () => {
-      const report = await runner.play(c.tasks, {vars: {log}});
+      project.host().answer('false', {rc: 1});
+      const {report} = await project.play(c.tasks);
       assert.deepEqual(ran(), c.ran);
       assert.equal(exitCodeOf(report), c.exit, JSON.stringify(report.hosts[0]!.stats));
       assert.equal(report.hosts[0]!.stats.rescued, c.rescued ?? 0);
@@ -108,15 +102,15 @@ describe('block, rescue, always over a real sshd', {concurrency: false}, () => {
   }
 
   it('the recap counts rescued and ignored failures apart from failed ones; ok counts an ignored failure, as in Ansible', async () => {
-    const report = await runner.play([{block: [boom('b1')], rescue: [{...boom('r1'), ignore_errors: true}]}], {vars: {log}});
+    const {report} = await project.play([{block: [boom('b1')], rescue: [{...boom('r1'), ignore_errors: true}]}]);
     assert.deepEqual(report.hosts[0]!.stats, {ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 1, ignored: 1});
     assert.match(recapText(report, false), /t +: ok=1 {2}changed=0 {2}unreachable=0 {2}failed=0 {2}skipped=0 {2}rescued=1 {2}ignored=1/);
   });
 
   it('check mode: the rescue of a failed block is shown, and nothing runs', async () => {
-    const report = await runner.play([{block: [boom('b1')], rescue: [mark('r1')], always: [mark('a1')]}], {check: true, vars: {log}});
+    const {report, statuses} = await project.play([{block: [boom('b1')], rescue: [mark('r1')], always: [mark('a1')]}], {check: true});
     assert.deepEqual(ran(), []);
-    assert.deepEqual(report.hosts[0]!.tasks.map((t) => `${t.task}:${t.status}`), ['b1:failed', 'r1:skipped', 'a1:skipped']);
+    assert.deepEqual(statuses(), ['failed: b1', 'skipped: r1', 'skipped: a1']);
     assert.equal(exitCodeOf(report), 0);
   });
 });
