@@ -1,6 +1,7 @@
 /** Templates, data-driven: (template, vars) → output, like Ansible's Jinja2. */
 import assert from 'node:assert/strict';
 import {mkdtempSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
@@ -183,6 +184,30 @@ describe('undefined variables are errors that name them', () => {
       });
     }
     assert.equal(await renderTemplateFile(join(dir, 'twice.j2'), vars), '-World-\n-World-\n');
+  });
+  it('a loop renders a template and the macros it imports from one compilation each; an edited file is read again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    const macros = join(dir, 'args.j2');
+    const menu = join(dir, 'menu.j2');
+    writeFileSync(macros, '{% macro args(h) %}ip={{ h.ip }}{% endmacro %}');
+    writeFileSync(menu, '{% from "args.j2" import args %}{{ host.name }} {{ args(host) }}\n');
+    const compiler = createRequire(import.meta.url)('nunjucks/src/compiler') as {compile: (...args: unknown[]) => string};
+    const compile = compiler.compile;
+    let compiles = 0;
+    compiler.compile = (...args) => {
+      compiles++;
+      return compile(...args);
+    };
+    try {
+      for (let i = 0; i < 20; i++) assert.equal(await renderTemplateFile(menu, {host: {name: `n${i}`, ip: `10.0.0.${i}`}}), `n${i} ip=10.0.0.${i}\n`);
+      assert.equal(compiles, 2, 'menu.j2 and args.j2, once each');
+      writeFileSync(macros, '{% macro args(h) %}address={{ h.ip }}{% endmacro %}');
+      assert.equal(await renderTemplateFile(menu, {host: {name: 'n', ip: '10.0.0.1'}}), 'n address=10.0.0.1\n');
+      writeFileSync(menu, '{% from "args.j2" import args %}{{ args(host) }} for {{ host.name }}\n');
+      assert.equal(await renderTemplateFile(menu, {host: {name: 'n', ip: '10.0.0.1'}}), 'address=10.0.0.1 for n\n');
+    } finally {
+      compiler.compile = compile;
+    }
   });
   it('a template file names the file and the line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
