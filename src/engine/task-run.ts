@@ -11,7 +11,7 @@ import {isChange, type Resource, type TaskContext} from '../resources/types.js';
 import type {Agent} from '../transport/types.js';
 import type {ErrorReport, TaskOutcome, TaskStatus} from './events.js';
 import {errorReport} from './host-run.js';
-import {Redactor, secretValues} from './redact.js';
+import type {Redactor} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
 export interface PreparedItem {
@@ -77,6 +77,17 @@ function lookup(task: Task, baseDir: string, kind: 'templates' | 'files', name: 
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
+/** lookup, once per name for all the items of a task (a loop names the same file for each). */
+function taskLookup(task: Task, baseDir: string): (kind: 'templates' | 'files', name: string) => string {
+  const found = new Map<string, string>();
+  return (kind, name) => {
+    const key = `${kind}\0${name}`;
+    let path = found.get(key);
+    if (path === undefined) found.set(key, (path = lookup(task, baseDir, kind, name)));
+    return path;
+  };
+}
+
 function itemLabel(item: unknown): string {
   if (typeof item === 'string' || typeof item === 'number') return String(item);
   const named = item as {name?: unknown} | null;
@@ -95,7 +106,8 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const module = moduleOf(task);
     const vars = taskVars(scope, task);
     // The play's variables were searched once (runPlay); what a task adds is its own vars and the results so far.
-    redactor.add(secretValues({...task.vars, ...scope.hostFacts}));
+    redactor.addVars(task.vars, scope.hostFacts);
+    const find = taskLookup(task, scope.play.baseDir);
     const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
     if (!Array.isArray(loopItems)) {
       throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});
@@ -118,9 +130,9 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
             vars: itemVars,
             checkMode: mode.check,
             checksum: mode.checksum ?? false,
-            renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
-            resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
-            resolveTemplate: (src) => lookup(task, scope.play.baseDir, 'templates', src),
+            renderTemplateFile: (src) => renderTemplateFile(find('templates', src), itemVars),
+            resolveFile: (src) => find('files', src),
+            resolveTemplate: (src) => find('templates', src),
           };
           const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
           if (module.prepare) args = await module.prepare(args, ctx);
