@@ -3,6 +3,7 @@
  * variable and where the template is; variables whose values are templates resolve lazily (only when used,
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
+import {createHash} from 'node:crypto';
 import {statSync} from 'node:fs';
 import {decryptIfVault} from '../vault/keyring.js';
 import {createRequire} from 'node:module';
@@ -15,6 +16,8 @@ import {installFilters, pyStr, splitKwargs} from './template-filters.js';
 import {lookupValues, type LookupContext} from './template-lookups.js';
 import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
 import {readText} from './text-file.js';
+import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
+import {trackedSecrets} from './redact.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -42,6 +45,9 @@ type RootRender = (this: unknown, ...args: unknown[]) => unknown;
 interface CompiledTemplate {
   path?: string;
   tmplStr: string;
+  /** Compiled code to use instead of compiling (nunjucks' precompiled templates). */
+  tmplProps?: unknown;
+  env: {asyncFilters: string[]; extensionsList: unknown[]; opts: object};
   rootRenderFunc: RootRender;
   blocks: Record<string, unknown>;
   compiled: boolean;
@@ -115,8 +121,57 @@ function compileOnce(template: CompiledTemplate, compile: () => void): void {
     template.compiled = true;
     return;
   }
+  template.tmplProps ??= new Function(compiledSource(template))();
   compile.call(template);
   if (key !== undefined) compiledCode.set(key, {root: template.rootRenderFunc, blocks: template.blocks});
+}
+
+/**
+ * The compiled code of templates and expressions, kept from one run to the next in the parse cache: a
+ * no-change run otherwise spends much of its time compiling the same templates again. Code whose template
+ * text holds a secret (a vault-encrypted template, a decrypted value) is never stored.
+ */
+interface StoredCode {
+  key: string;
+  stored: Map<string, string>;
+  used: Map<string, string>;
+  added: boolean;
+}
+let storedCode: StoredCode | undefined;
+const MAX_STORED_CODE = 4000;
+
+function compiledSource(template: CompiledTemplate): string {
+  const {env} = template;
+  if (!storedCode) {
+    const key = cacheKey('nunjucks-code', require('nunjucks/package.json').version, env.asyncFilters, JSON.stringify(env.opts));
+    const text = cacheEnabled() ? cacheRead('template-code', key) : undefined;
+    let stored = new Map<string, string>();
+    try {
+      if (text !== undefined) stored = new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+    } catch {
+      // A damaged entry: compiled again and rewritten.
+    }
+    storedCode = {key, stored, used: new Map(), added: false};
+    if (cacheEnabled()) process.once('exit', storeCode);
+  }
+  const id = createHash('sha256').update(`${template.path ?? ''}\0${template.tmplStr}`).digest('hex');
+  const secret = trackedSecrets().some((value) => template.tmplStr.includes(value));
+  let source = storedCode.stored.get(id);
+  if (source === undefined || secret) {
+    source ??= (require('nunjucks/src/compiler') as {compile(...args: unknown[]): string}).compile(template.tmplStr, env.asyncFilters, env.extensionsList, template.path, env.opts);
+    // A text that became a secret since it was stored is dropped from the store.
+    storedCode.added ||= !secret || storedCode.stored.delete(id);
+    if (secret) return source;
+  }
+  storedCode.used.set(id, source);
+  return source;
+}
+
+function storeCode(): void {
+  if (!storedCode?.added) return;
+  const {stored, used, key} = storedCode;
+  const all = stored.size + used.size > MAX_STORED_CODE ? used : new Map([...stored, ...used]);
+  cacheWrite('template-code', key, JSON.stringify(Object.fromEntries(all)));
 }
 
 function includeCycle(path: string): PxeError {
