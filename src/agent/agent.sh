@@ -250,13 +250,13 @@ pxp_op_stat() {
   pxp_kinds=
   # The regular files, as references to their positional parameters ("${7}" ...) for one eval: appending
   # to "$@" in the loop (set -- "$@" "$f") copies the whole list each time, seconds for 1,500 paths.
-  pxp_files=; pxp_i=0
+  pxp_files=; pxp_pos=0
   for pxp_p do
-    pxp_i=$((pxp_i + 1))
+    pxp_pos=$((pxp_pos + 1))
     if [ -L "$pxp_p" ]; then pxp_k=l
       pxp_t=$(readlink -- "$pxp_p"; echo x); pxp_t=${pxp_t%?x}
       command printf '%s\0' "$pxp_t" >&5
-    elif [ -f "$pxp_p" ]; then pxp_k=f; pxp_files="$pxp_files \"\${$pxp_i}\""
+    elif [ -f "$pxp_p" ]; then pxp_k=f; pxp_files="$pxp_files \"\${$pxp_pos}\""
     elif [ -d "$pxp_p" ]; then pxp_k=d
     elif [ -e "$pxp_p" ]; then pxp_k=o
     else pxp_k=a; fi
