@@ -248,20 +248,22 @@ pxp_op_stat() {
   pxp_flag=$1; shift
   stat -c '%f %u %g %s %Y %U %G' -- "$@" >"$pxp_tmp/stats" 2>/dev/null
   pxp_kinds=
-  # Rotate "$@" so that it ends up holding the regular files only.
+  # The regular files, as references to their positional parameters ("${7}" ...) for one eval: appending
+  # to "$@" in the loop (set -- "$@" "$f") copies the whole list each time, seconds for 1,500 paths.
+  pxp_files=; pxp_pos=0
   for pxp_p do
-    shift
+    pxp_pos=$((pxp_pos + 1))
     if [ -L "$pxp_p" ]; then pxp_k=l
       pxp_t=$(readlink -- "$pxp_p"; echo x); pxp_t=${pxp_t%?x}
       command printf '%s\0' "$pxp_t" >&5
-    elif [ -f "$pxp_p" ]; then pxp_k=f; set -- "$@" "$pxp_p"
+    elif [ -f "$pxp_p" ]; then pxp_k=f; pxp_files="$pxp_files \"\${$pxp_pos}\""
     elif [ -d "$pxp_p" ]; then pxp_k=d
     elif [ -e "$pxp_p" ]; then pxp_k=o
     else pxp_k=a; fi
     pxp_kinds=$pxp_kinds$pxp_k
   done 5>"$pxp_tmp/links"
   true >"$pxp_tmp/shas"
-  if [ "$pxp_flag" = s ] && [ $# -gt 0 ]; then sha256sum -- "$@" >"$pxp_tmp/shas" 2>/dev/null; fi
+  if [ "$pxp_flag" = s ] && [ -n "$pxp_files" ]; then eval "sha256sum --$pxp_files" >"$pxp_tmp/shas" 2>/dev/null; fi
   # Four sections "LEN\n" + bytes, written by one wc and one cat: every process costs a few ms.
   wc -c "$pxp_tmp/stats" "$pxp_tmp/links" "$pxp_tmp/shas" >"$pxp_tmp/sizes"
   { read -r pxp_s1 pxp_f; read -r pxp_s2 pxp_f; read -r pxp_s3 pxp_f; } <"$pxp_tmp/sizes"

@@ -18,15 +18,16 @@ export interface VarsOwner {
 
 export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOwner, errors: PxeError[], warnings: string[]): void {
   for (const [key, value] of Object.entries(vars ?? {})) {
-    const where = {...owner.at(key), ...(owner.host === undefined ? {} : {host: owner.host})};
+    // Located only when there is something to say: a large inventory has millions of variables.
+    const where = (): Where => ({...owner.at(key), ...(owner.host === undefined ? {} : {host: owner.host})});
     // A template is rendered with the host's variables just before connecting, and its value checked then.
     const problem = hasTemplate(value) ? undefined : connectionVarProblem(key, value);
     if (problem) {
       // A host's variable: the location names the host already.
       const message = owner.host === undefined ? `${owner.label}: ${problem.message}` : problem.message;
-      errors.push(new PxeError('E_CONNECTION_VAR', message, {where, expected: problem.expected, hint: problem.hint}));
+      errors.push(new PxeError('E_CONNECTION_VAR', message, {where: where(), expected: problem.expected, hint: problem.hint}));
     } else if (SSH_ARGS.has(key) && typeof value === 'string') {
-      checkSshArgs(key, value, owner, where, errors, warnings);
+      checkSshArgs(key, value, owner, where(), errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {
       warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); docs/connection.md lists the connection variables it honours`);
     }

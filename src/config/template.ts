@@ -3,6 +3,7 @@
  * variable and where the template is; variables whose values are templates resolve lazily (only when used,
  * like Ansible's); a string that is exactly one `{{ expr }}` renders to the expression's native value.
  */
+import {createHash} from 'node:crypto';
 import {statSync} from 'node:fs';
 import {decryptIfVault} from '../vault/keyring.js';
 import {createRequire} from 'node:module';
@@ -15,6 +16,8 @@ import {installFilters, pyStr, splitKwargs} from './template-filters.js';
 import {lookupValues, type LookupContext} from './template-lookups.js';
 import {installJinjaSemantics, jinjaTruthy} from './jinja-semantics.js';
 import {readText} from './text-file.js';
+import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
+import {trackedSecrets} from './redact.js';
 
 interface Frame {
   variables: Record<string, unknown>;
@@ -42,7 +45,12 @@ type RootRender = (this: unknown, ...args: unknown[]) => unknown;
 interface CompiledTemplate {
   path?: string;
   tmplStr: string;
+  /** Compiled code to use instead of compiling (nunjucks' precompiled templates). */
+  tmplProps?: unknown;
+  env: {asyncFilters: string[]; extensionsList: unknown[]; opts: object};
   rootRenderFunc: RootRender;
+  blocks: Record<string, unknown>;
+  compiled: boolean;
   _compile(): void;
 }
 
@@ -74,7 +82,7 @@ function guardCycles(): void {
   const proto = nj().Template.prototype as unknown as CompiledTemplate;
   const compile = proto._compile;
   proto._compile = function (this: CompiledTemplate) {
-    compile.call(this);
+    compileOnce(this, compile);
     const root = this.rootRenderFunc;
     if (!this.path) return;
     this.rootRenderFunc = (...args) => {
@@ -95,6 +103,75 @@ function guardCycles(): void {
       }
     };
   };
+}
+
+/**
+ * The compiled code of each template file, by path and text. The loader hands nunjucks a new Template for
+ * every include and import (a file may change between renders), and nunjucks would compile each again: a
+ * template that imports a macro file, rendered once per loop item, spent most of its time there.
+ */
+const compiledCode = new Map<string, {root: RootRender; blocks: Record<string, unknown>}>();
+
+function compileOnce(template: CompiledTemplate, compile: () => void): void {
+  const key = template.path ? `${template.path}\0${template.tmplStr}` : undefined;
+  const known = key === undefined ? undefined : compiledCode.get(key);
+  if (known) {
+    template.rootRenderFunc = known.root;
+    template.blocks = known.blocks;
+    template.compiled = true;
+    return;
+  }
+  template.tmplProps ??= new Function(compiledSource(template))();
+  compile.call(template);
+  if (key !== undefined) compiledCode.set(key, {root: template.rootRenderFunc, blocks: template.blocks});
+}
+
+/**
+ * The compiled code of templates and expressions, kept from one run to the next in the parse cache: a
+ * no-change run otherwise spends much of its time compiling the same templates again. Code whose template
+ * text holds a secret (a vault-encrypted template, a decrypted value) is never stored.
+ */
+interface StoredCode {
+  key: string;
+  stored: Map<string, string>;
+  used: Map<string, string>;
+  added: boolean;
+}
+let storedCode: StoredCode | undefined;
+const MAX_STORED_CODE = 4000;
+
+function compiledSource(template: CompiledTemplate): string {
+  const {env} = template;
+  if (!storedCode) {
+    const key = cacheKey('nunjucks-code', require('nunjucks/package.json').version, env.asyncFilters, JSON.stringify(env.opts));
+    const text = cacheEnabled() ? cacheRead('template-code', key) : undefined;
+    let stored = new Map<string, string>();
+    try {
+      if (text !== undefined) stored = new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+    } catch {
+      // A damaged entry: compiled again and rewritten.
+    }
+    storedCode = {key, stored, used: new Map(), added: false};
+    if (cacheEnabled()) process.once('exit', storeCode);
+  }
+  const id = createHash('sha256').update(`${template.path ?? ''}\0${template.tmplStr}`).digest('hex');
+  const secret = trackedSecrets().some((value) => template.tmplStr.includes(value));
+  let source = storedCode.stored.get(id);
+  if (source === undefined || secret) {
+    source ??= (require('nunjucks/src/compiler') as {compile(...args: unknown[]): string}).compile(template.tmplStr, env.asyncFilters, env.extensionsList, template.path, env.opts);
+    // A text that became a secret since it was stored is dropped from the store.
+    storedCode.added ||= !secret || storedCode.stored.delete(id);
+    if (secret) return source;
+  }
+  storedCode.used.set(id, source);
+  return source;
+}
+
+function storeCode(): void {
+  if (!storedCode?.added) return;
+  const {stored, used, key} = storedCode;
+  const all = stored.size + used.size > MAX_STORED_CODE ? used : new Map([...stored, ...used]);
+  cacheWrite('template-code', key, JSON.stringify(Object.fromEntries(all)));
 }
 
 function includeCycle(path: string): PxeError {
@@ -139,7 +216,7 @@ function environment(): nunjucks.Environment {
     return scope && root !== scope.frame ? scope.frame.variables[name] : undefined;
   };
   const loader = {
-    getSource: (name: string) => ({src: readText(name, 'template', 'E_TEMPLATE'), path: name, noCache: true}),
+    getSource: (name: string) => ({src: templateText(name, 'include'), path: name, noCache: true}),
     isRelative: (name: string) => !isAbsolute(name),
     resolve: (parent: string, name: string) => join(dirname(parent), name),
   };
@@ -170,7 +247,7 @@ function environment(): nunjucks.Environment {
 }
 
 function template(src: string, path?: string): Render {
-  const key = path ? `file:${path}` : src;
+  const key = path ? `file:${path}\0${src}` : src;
   let t = compiled.get(key);
   if (!t) {
     t = new (nj().Template)(src, environment(), path, true) as unknown as Render;
@@ -384,18 +461,35 @@ export async function renderTemplateFile(path: string, vars: Vars): Promise<stri
 function renderFileIn(path: string, scope: Scope): string {
   let src: string;
   try {
-    src = decryptIfVault(Buffer.from(readText(path, 'template', 'E_TEMPLATE'), 'utf8'), path).toString('utf8');
+    src = templateText(path, 'file');
   } catch (error) {
     if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint) throw new PxeError(error.code, error.message, {where: error.where, expected: error.expected, hint: "a role's templates live in roles/<role>/templates/"});
     throw error;
   }
-  const key = `file:${path}`;
-  const mtime = statSync(path).mtimeMs;
-  const known = mtimes.get(key);
-  if (known !== mtime) compiled.delete(key);
-  mtimes.set(key, mtime);
   return run(src, path, scope, {file: path});
 }
+
+/**
+ * A template file's text (a rendered file's decrypted when vault-encrypted; an included one as is), read
+ * again only when the file changed (inode, size, mtime or ctime): a loop renders the same files per item.
+ */
+function templateText(path: string, use: 'file' | 'include'): string {
+  let stamp: string | undefined;
+  try {
+    const stats = statSync(path);
+    stamp = `${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+  } catch {
+    // readText names what is wrong with the path
+  }
+  const key = `${use}\0${path}`;
+  const known = sourceTexts.get(key);
+  if (stamp !== undefined && known?.stamp === stamp) return known.text;
+  const raw = readText(path, 'template', 'E_TEMPLATE');
+  const text = use === 'file' ? decryptIfVault(Buffer.from(raw, 'utf8'), path).toString('utf8') : raw;
+  if (stamp !== undefined) sourceTexts.set(key, {stamp, text});
+  return text;
+}
+const sourceTexts = new Map<string, {stamp: string; text: string}>();
 
 /** Where the template being rendered sits, for lookups' relative paths. */
 function lookupContext(): LookupContext {
@@ -406,7 +500,6 @@ function lookupContext(): LookupContext {
   };
   return {roleDir: dir('role_path'), playbookDir: dir('playbook_dir') ?? process.cwd(), renderFile: (path) => renderFileIn(path, scope)};
 }
-const mtimes = new Map<string, number>();
 
 /** Evaluate a `when:` / `changed_when:` / `failed_when:` condition (a bare Jinja expression, or a boolean). */
 export function evalCondition(condition: string | boolean, vars: Vars, where: Where | SourcePos = {}): boolean {

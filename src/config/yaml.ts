@@ -13,6 +13,7 @@ import {cacheEnabled, cacheKey, cacheRead, cacheWrite} from './cache.js';
 import type {SourcePos} from './model.js';
 import {holdsSecret} from './redact.js';
 import {readText} from './text-file.js';
+import {parseFastYaml, type FastYaml} from './yaml-fast.js';
 
 const require = createRequire(import.meta.url);
 /** The yaml library loads on first use: a validate whose files are all cached never needs it. */
@@ -33,8 +34,30 @@ export class YamlFile {
     parsed?: {doc: Document.Parsed; lines: LineCounter},
     /** Positions from the cache: a task's position does not need the parser. */
     readonly index?: PosIndex,
+    /** Positions from the fast first pass. */
+    readonly fast?: FastYaml,
   ) {
     this.parsed = parsed;
+  }
+
+  private lineStarts?: Uint32Array;
+
+  /** Line and column (from 1) of an offset in the text, as the library's LineCounter gives them. */
+  linePos(offset: number): {line: number; col: number} {
+    if (!this.lineStarts) {
+      const starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.lineStarts = Uint32Array.from(starts);
+    }
+    const starts = this.lineStarts;
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return {line: low + 1, col: offset - starts[low]! + 1};
   }
 
   get isParsed(): boolean {
@@ -119,6 +142,16 @@ export function parseYaml(text: string, file: string, options: ParseYamlOptions 
   if (cached !== undefined) {
     const {value, index} = JSON.parse(cached) as {value: unknown; index: PosIndex};
     return new YamlFile(file, text, value, undefined, index);
+  }
+  // Well-formed files of the common shape are read by the fast first pass; the library parses the rest
+  // (and reports every error).
+  const fast = inlineVault ? undefined : parseFastYaml(text);
+  if (fast) {
+    const y = new YamlFile(file, text, fast.value, undefined, undefined, fast);
+    if (options.secret) trackSecretValues(fast.value);
+    const json = cacheable && cacheEnabled() && !holdsSecret(fast.value) ? jsonExact(fast.value) : undefined;
+    if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(fastIndex(y, fast))}}`);
+    return y;
   }
   const {doc, lines} = parse(text);
   const errors = doc.errors.map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
@@ -299,7 +332,61 @@ function positionIndex(doc: Document.Parsed, lines: LineCounter): PosIndex {
   return index;
 }
 
+/** Each mapping's keys by name → their place in the mapping's offsets, built on the first lookup. */
+const keyIndexes = new WeakMap<object, Map<string, number>>();
+
+function keyIndex(map: object, key: string): number | undefined {
+  let index = keyIndexes.get(map);
+  if (!index) {
+    index = new Map(Object.keys(map).map((name, i) => [name, i]));
+    keyIndexes.set(map, index);
+  }
+  return index.get(key);
+}
+
+/** The offset of the node at `path` (or of its deepest existing ancestor) from the fast pass's offsets. */
+function fastOffset(y: YamlFile, fast: FastYaml, path: YamlPath, key: boolean): number {
+  let value = y.value;
+  let offset = fast.root;
+  for (let i = 0; i < path.length; i++) {
+    const spots = value !== null && typeof value === 'object' ? fast.spots.get(value) : undefined;
+    if (!spots) break;
+    const seg = path[i]!;
+    if (Array.isArray(value)) {
+      if (!/^\d+$/.test(String(seg)) || Number(seg) >= value.length) break;
+      offset = spots[Number(seg)]!;
+      value = value[Number(seg)];
+    } else {
+      const at = keyIndex(value as object, String(seg));
+      if (at === undefined) break;
+      if (key && i === path.length - 1) return spots[2 * at]!;
+      offset = spots[2 * at + 1]!;
+      value = (value as Record<string, unknown>)[String(seg)];
+    }
+  }
+  return offset;
+}
+
+/** What positionIndex gives for the library's document, from the fast pass's offsets (for the cache). */
+function fastIndex(y: YamlFile, fast: FastYaml): PosIndex {
+  const index: PosIndex = {};
+  const at = (offset: number) => {
+    const {line, col} = y.linePos(offset);
+    return [line, col];
+  };
+  const walk = (value: unknown, offset: number, path: string[], keyOffset?: number): void => {
+    index[path.join('\u0000')] = keyOffset === undefined ? at(offset) : [...at(offset), ...at(keyOffset)];
+    const spots = value !== null && typeof value === 'object' ? fast.spots.get(value) : undefined;
+    if (!spots) return;
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, spots[i]!, [...path, String(i)]));
+    else Object.entries(value as object).forEach(([name, inner], i) => walk(inner, spots[2 * i + 1]!, [...path, name], spots[2 * i]));
+  };
+  walk(y.value, fast.root, []);
+  return index;
+}
+
 export function posAt(y: YamlFile, path: YamlPath, key = false): SourcePos {
+  if (y.fast && !y.isParsed) return {file: y.file, ...y.linePos(fastOffset(y, y.fast, path, key))};
   if (y.index && !y.isParsed) {
     for (let n = path.length; n >= 0; n--) {
       const hit = y.index[path.slice(0, n).map(String).join('\u0000')];

@@ -30,6 +30,20 @@ export class Redactor {
     for (const value of values) this.secrets.add(value);
   }
 
+  /** The values each variable held when last walked: a variable walked before is walked again only once it changed. */
+  private readonly walked = new Map<string, unknown>();
+
+  /** secretValues of each source, skipping the variables that hold the value they held last time. */
+  addVars(...sources: Vars[]): void {
+    for (const vars of sources) {
+      for (const [key, value] of Object.entries(vars)) {
+        if (this.walked.has(key) && this.walked.get(key) === value) continue;
+        this.walked.set(key, value);
+        this.add(secretValues({[key]: value}));
+      }
+    }
+  }
+
   /** A value with every string in it masked (a task's result: stdout, stderr, msg…). */
   value<T>(value: T): T {
     if (typeof value === 'string') return this.text(value) as T;

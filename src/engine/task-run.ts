@@ -16,7 +16,7 @@ import {isChange, type Module, type NoChange, type Resource, type TaskContext} f
 import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, TaskOutcome, TaskStatus} from './events.js';
 import {errorReport, shownOutcome} from './outcome.js';
-import {Redactor, secretValues} from './redact.js';
+import type {Redactor} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
 export interface PreparedItem {
@@ -69,6 +69,17 @@ function lookup(task: Task, baseDir: string, kind: 'templates' | 'files', name: 
   if (isAbsolute(name)) return name;
   const candidates = [task.role && join(task.role.dir, kind, name), join(baseDir, kind, name), join(baseDir, name)].filter((p): p is string => !!p);
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
+}
+
+/** lookup, once per name for all the items of a task (a loop names the same file for each). */
+function taskLookup(task: Task, baseDir: string): (kind: 'templates' | 'files', name: string) => string {
+  const found = new Map<string, string>();
+  return (kind, name) => {
+    const key = `${kind}\0${name}`;
+    let path = found.get(key);
+    if (path === undefined) found.set(key, (path = lookup(task, baseDir, kind, name)));
+    return path;
+  };
 }
 
 function itemLabel(item: unknown): string {
@@ -133,8 +144,8 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const module = moduleOf(task);
     const vars = taskVars(scope, task);
     // The play's variables were searched once (runPlay); what a task adds is its own vars and the results so far.
-    redactor.add(secretValues({...task.vars, ...scope.hostFacts}));
-    const find = (kind: 'templates' | 'files', name: string) => lookup(task, scope.play.baseDir, kind, name);
+    redactor.addVars(task.vars, scope.hostFacts);
+    const find = taskLookup(task, scope.play.baseDir);
     const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
     if (!Array.isArray(loopItems)) {
       throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});

@@ -94,6 +94,25 @@ for (const [shell, shellName] of [
       });
     });
 
+    it('hashes the regular files among many paths of every kind, whatever their names', async () => {
+      const dir = join(root, 'many');
+      mkdirSync(dir);
+      const names = Array.from({length: 30}, (_, i) => (i % 5 === 0 ? `it's "$HOME" \`x\` \\ ${i}` : `f ${i}`));
+      const paths = names.map((name) => join(dir, name));
+      paths.forEach((p, i) => {
+        if (i % 3 === 0) writeFileSync(p, `content ${i}`);
+        else if (i % 3 === 1) mkdirSync(p);
+        else if (i % 6 === 2) symlinkSync(names[0]!, p);
+      });
+      const results = await agent.stat(paths, {sha256: true});
+      results.forEach((r, i) => {
+        assert.equal(r.path, paths[i]);
+        const kind = i % 3 === 0 ? 'file' : i % 3 === 1 ? 'directory' : i % 6 === 2 ? 'link' : 'absent';
+        assert.equal(r.kind, kind, paths[i]);
+        assert.equal(r.sha256, kind === 'file' ? sha(`content ${i}`) : undefined, paths[i]);
+      });
+    });
+
     it('reads files byte for byte; null when absent', async () => {
       const file = join(root, 'read');
       writeFileSync(file, ALL_BYTES);

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import {join} from 'node:path';
+import {stringify} from 'yaml';
 import {describe, it} from 'node:test';
 import type {PxeError} from '../../src/errors.js';
 import {planBootFiles} from '../../src/resources/bootloader.js';
@@ -19,6 +22,32 @@ describe('network backends', () => {
     assert.equal(file!.mode, 0o600);
     assert.match(file!.content, /eth1:\n\s+dhcp4: false\n\s+dhcp6: false\n\s+addresses:\n\s+- 192\.168\.1\.20\/24\n\s+routes:\n\s+- to: default\n\s+via: 192\.168\.1\.1/);
     assert.deepEqual(netplan.activate(want), [['netplan', 'generate'], ['netplan', 'apply']]);
+  });
+  // Written without the yaml library for names and addresses, with it for anything it would quote: the
+  // same bytes either way (a server converged before must not see a change).
+  for (const other of [
+    {},
+    {gateway: undefined, dns: []},
+    {iface: 'enp0s31f6.100', address: '10.0.0.2/8', gateway: undefined, dns: ['fe80::1', '2001:db8::53']},
+    {iface: 'br-pxe_0', dns: ['1.1.1.1']},
+    {iface: 'yes'},
+    {iface: '123'},
+    {dns: ['1e3', 'dns #1']},
+    {gateway: 'gw: x'},
+  ]) {
+    it(`netplan: the document yaml.stringify writes for ${JSON.stringify(other)}`, () => {
+      const w = {...want, ...other};
+      const expected = stringify({network: {version: 2, ethernets: {[w.iface]: {dhcp4: false, dhcp6: false, addresses: [w.address], ...(w.gateway ? {routes: [{to: 'default', via: w.gateway}]} : {}), ...(w.dns.length ? {nameservers: {addresses: w.dns}} : {})}}}});
+      assert.equal(netplan.files(w)[0]!.content, '# Managed by pxeprov: the static address of the PXE interface.\n' + expected);
+    });
+  }
+  it('netplan: names and addresses are written without loading the yaml library', () => {
+    const script = `
+      import {createRequire} from 'node:module';
+      import {netplan} from ${JSON.stringify(join(import.meta.dirname, '../../src/resources/network/backends.ts'))};
+      netplan.files(${JSON.stringify(want)});
+      console.log(Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/node_modules/yaml/')));`;
+    assert.equal(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {encoding: 'utf8'}).trim(), 'false');
   });
   it('ifupdown: a stanza in interfaces.d', () => {
     const [file] = ifupdown.files({...want, gateway: undefined, dns: []});

@@ -1,6 +1,8 @@
 /** Templates, data-driven: (template, vars) → output, like Ansible's Jinja2. */
 import assert from 'node:assert/strict';
-import {mkdtempSync, writeFileSync} from 'node:fs';
+import {execFileSync} from 'node:child_process';
+import {mkdtempSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
@@ -183,6 +185,54 @@ describe('undefined variables are errors that name them', () => {
       });
     }
     assert.equal(await renderTemplateFile(join(dir, 'twice.j2'), vars), '-World-\n-World-\n');
+  });
+  it('a loop renders a template and the macros it imports from one compilation each; an edited file is read again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    const macros = join(dir, 'args.j2');
+    const menu = join(dir, 'menu.j2');
+    writeFileSync(macros, '{% macro args(h) %}ip={{ h.ip }}{% endmacro %}');
+    writeFileSync(menu, '{% from "args.j2" import args %}{{ host.name }} {{ args(host) }}\n');
+    const compiler = createRequire(import.meta.url)('nunjucks/src/compiler') as {compile: (...args: unknown[]) => string};
+    const compile = compiler.compile;
+    let compiles = 0;
+    compiler.compile = (...args) => {
+      compiles++;
+      return compile(...args);
+    };
+    try {
+      for (let i = 0; i < 20; i++) assert.equal(await renderTemplateFile(menu, {host: {name: `n${i}`, ip: `10.0.0.${i}`}}), `n${i} ip=10.0.0.${i}\n`);
+      assert.equal(compiles, 2, 'menu.j2 and args.j2, once each');
+      writeFileSync(macros, '{% macro args(h) %}address={{ h.ip }}{% endmacro %}');
+      assert.equal(await renderTemplateFile(menu, {host: {name: 'n', ip: '10.0.0.1'}}), 'n address=10.0.0.1\n');
+      writeFileSync(menu, '{% from "args.j2" import args %}{{ args(host) }} for {{ host.name }}\n');
+      assert.equal(await renderTemplateFile(menu, {host: {name: 'n', ip: '10.0.0.1'}}), 'address=10.0.0.1 for n\n');
+    } finally {
+      compiler.compile = compile;
+    }
+  });
+  it('the compiled code of templates is kept for the next run, except for a template that holds a secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));
+    writeFileSync(join(dir, 'plain.j2'), 'host {{ name }}\n');
+    writeFileSync(join(dir, 'secret.j2'), 'password s3cret-in-the-template {{ name }}\n');
+    // A new process each run: it renders both templates and says how many texts it compiled.
+    const script = `
+      import {createRequire} from 'node:module';
+      import {renderTemplateFile} from ${JSON.stringify(join(import.meta.dirname, '../../src/config/template.ts'))};
+      import {trackSecretValues} from ${JSON.stringify(join(import.meta.dirname, '../../src/config/redact.ts'))};
+      const compiler = createRequire(import.meta.url)('nunjucks/src/compiler');
+      const compile = compiler.compile;
+      let compiles = 0;
+      compiler.compile = (...args) => (compiles++, compile(...args));
+      trackSecretValues(['s3cret-in-the-template']);
+      const out = (await renderTemplateFile(${JSON.stringify(join(dir, 'plain.j2'))}, {name: 'a'})) + (await renderTemplateFile(${JSON.stringify(join(dir, 'secret.j2'))}, {name: 'b'}));
+      console.log(JSON.stringify({out, compiles}));`;
+    const run = () => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {env: {...process.env, XDG_CACHE_HOME: dir, PXEPROV_CACHE: '1'}, encoding: 'utf8'}));
+    const out = 'host a\npassword s3cret-in-the-template b\n';
+    assert.deepEqual(run(), {out, compiles: 2});
+    assert.deepEqual(run(), {out, compiles: 1}, 'plain.j2 from the stored code, secret.j2 compiled again');
+    const stored = readdirSync(join(dir, 'pxeprov', 'template-code')).map((f) => readFileSync(join(dir, 'pxeprov', 'template-code', f), 'utf8')).join('');
+    assert.ok(stored.includes('host '));
+    assert.ok(!stored.includes('s3cret-in-the-template'));
   });
   it('a template file names the file and the line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-tpl-'));

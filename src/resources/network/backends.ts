@@ -4,9 +4,49 @@
  */
 import {createRequire} from 'node:module';
 
-// yaml loads only when a netplan file is rendered: `validate` and `--help` load every module.
+// yaml loads only when a netplan file holds a value it must quote: every PXE run renders the netplan
+// candidate, and loading the library costs more than the rest of the network task.
 const require = createRequire(import.meta.url);
 const stringify = (value: unknown): string => (require('yaml') as typeof import('yaml')).stringify(value);
+
+/** A string the yaml library writes as is (no quotes): names and addresses, not a number, bool or null. */
+const PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_./:-]*$/;
+const NOT_PLAIN = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|y|yes|n|no|true|false|on|off|null)$|:$/i;
+const plain = (text: string) => PLAIN.test(text) && !NOT_PLAIN.test(text);
+
+/** The netplan document, as yaml.stringify writes it. */
+function netplanYaml(want: StaticAddress): string {
+  const values = [want.iface, want.address, ...(want.gateway ? [want.gateway] : []), ...want.dns];
+  if (!values.every(plain)) {
+    return stringify({
+      network: {
+        version: 2,
+        ethernets: {
+          [want.iface]: {
+            dhcp4: false,
+            dhcp6: false,
+            addresses: [want.address],
+            ...(want.gateway ? {routes: [{to: 'default', via: want.gateway}]} : {}),
+            ...(want.dns.length ? {nameservers: {addresses: want.dns}} : {}),
+          },
+        },
+      },
+    });
+  }
+  return [
+    'network:',
+    '  version: 2',
+    '  ethernets:',
+    `    ${want.iface}:`,
+    '      dhcp4: false',
+    '      dhcp6: false',
+    '      addresses:',
+    `        - ${want.address}`,
+    ...(want.gateway ? ['      routes:', '        - to: default', `          via: ${want.gateway}`] : []),
+    ...(want.dns.length ? ['      nameservers:', '        addresses:', ...want.dns.map((dns) => `          - ${dns}`)] : []),
+    '',
+  ].join('\n');
+}
 
 export type BackendName = 'netplan' | 'ifupdown' | 'NetworkManager';
 
@@ -37,22 +77,7 @@ export const netplan: Backend = {
     {
       path: `/etc/netplan/60-pxeprov-${want.iface}.yaml`,
       mode: 0o600,
-      content:
-        '# Managed by pxeprov: the static address of the PXE interface.\n' +
-        stringify({
-          network: {
-            version: 2,
-            ethernets: {
-              [want.iface]: {
-                dhcp4: false,
-                dhcp6: false,
-                addresses: [want.address],
-                ...(want.gateway ? {routes: [{to: 'default', via: want.gateway}]} : {}),
-                ...(want.dns.length ? {nameservers: {addresses: want.dns}} : {}),
-              },
-            },
-          },
-        }),
+      content: '# Managed by pxeprov: the static address of the PXE interface.\n' + netplanYaml(want),
     },
   ],
   activate: () => [['netplan', 'generate'], ['netplan', 'apply']],
