@@ -287,7 +287,7 @@ export class AgentClient implements Agent {
       void this.link.closed.then(resolve);
       setTimeout(resolve, 2000).unref();
     });
-    this.channel.channel.end();
+    this.channel.end();
     this.link.end();
     await closed;
   }
