@@ -9,8 +9,9 @@ import {PxeError, PxeErrors} from '../errors.js';
 import {modules} from '../resources/index.js';
 import {isChange, type Resource, type TaskContext} from '../resources/types.js';
 import type {Agent} from '../transport/types.js';
-import type {ErrorReport, TaskOutcome, TaskStatus} from './events.js';
+import type {Emit, ErrorReport, TaskOutcome, TaskStatus} from './events.js';
 import {errorReport} from './host-run.js';
+import {progressEmitter} from './progress.js';
 import {Redactor, secretValues} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
@@ -89,7 +90,7 @@ function itemLabel(item: unknown): string {
  */
 export type ReadCache = Map<string, Promise<unknown>>;
 
-export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
+export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean; emit?: Emit}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
   const started = performance.now();
   try {
     const module = moduleOf(task);
@@ -121,6 +122,8 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
             renderTemplateFile: (src) => renderTemplateFile(lookup(task, scope.play.baseDir, 'templates', src), itemVars),
             resolveFile: (src) => lookup(task, scope.play.baseDir, 'files', src),
             resolveTemplate: (src) => lookup(task, scope.play.baseDir, 'templates', src),
+            // The item as outcomes show it: masked, and hidden under no_log.
+            progress: mode.emit && progressEmitter(mode.emit, {host: scope.host, play: scope.play.name, task: task.name, item: task.noLog ? undefined : redactor.text(label)}),
           };
           const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
           if (module.prepare) args = await module.prepare(args, ctx);

@@ -165,7 +165,7 @@ export class AgentClient implements Agent {
     return this.writeResult(reply);
   }
 
-  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string} = {}): Promise<WriteResult> {
+  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void} = {}): Promise<WriteResult> {
     let localError: Error | undefined;
     const reply = this.channel.request('write', this.writeArgs(path, size, options, options.sha256), {
       what: path,
@@ -183,6 +183,7 @@ export class AgentClient implements Agent {
               hash?.update(take);
               sent += take.length;
               await write(take);
+              options.onSent?.(take.length);
             }
             if (take.length < chunk.length) throw new Error(`the local stream holds more than ${size} bytes`);
           }

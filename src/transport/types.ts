@@ -132,8 +132,8 @@ export interface Agent {
   download(path: string, into: NodeJS.WritableStream): Promise<void>;
   /** Atomic write: temp file in the same directory, fsync, attrs, rename. Identical content + attrs: untouched. */
   writeFile(path: string, content: Buffer | string, options?: WriteOptions): Promise<WriteResult>;
-  /** The same, streaming `size` bytes from a local stream (ISOs, hundreds of MB). */
-  upload(path: string, content: Readable, size: number, options?: WriteOptions & {sha256?: string}): Promise<WriteResult>;
+  /** The same, streaming `size` bytes from a local stream (ISOs, hundreds of MB); `onSent` hears each chunk's length as it goes. */
+  upload(path: string, content: Readable, size: number, options?: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void}): Promise<WriteResult>;
   /** Set mode/owner/group of an existing path. */
   setAttrs(path: string, attrs: FileAttrs): Promise<void>;
   mkdir(path: string, options?: FileAttrs & {parents?: boolean}): Promise<void>;

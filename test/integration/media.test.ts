@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import type {RunReport, TaskOutcome} from '../../src/engine/events.js';
+import type {EngineEvent, RunReport, TaskOutcome} from '../../src/engine/events.js';
 import {playRunner, type PlayRunner} from '../helpers/play.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
@@ -125,3 +125,27 @@ for (const remote of [false, true]) {
     });
   });
 }
+
+describe('media copy progress', () => {
+  const name = `itest${process.pid}p`;
+  names.push(name);
+
+  it('reports the bytes of the copy as it goes, up to the total (kernel and initrd counted twice: tree and boot dir)', async () => {
+    const events: EngineEvent[] = [];
+    await runner.play([mediaTask(name, false)], {emit: (e) => events.push(e)});
+    const progress = events.filter((e): e is Extract<EngineEvent, {type: 'task-progress'}> => e.type === 'task-progress');
+    assert.ok(progress.length > 0, 'no progress events');
+    for (const e of progress) assert.deepEqual([e.host, e.task, e.total], ['t', 'media', progress[0]!.total]);
+    assert.deepEqual(progress.map((e) => e.done), [...progress.map((e) => e.done)].sort((a, b) => a - b));
+    assert.equal(progress.at(-1)!.done, progress[0]!.total);
+    assert.ok(progress[0]!.total >= 2 * ('kernel '.length * 200 + 'initrd '.length * 300), `total ${progress[0]!.total}`);
+  });
+
+  it('says nothing when nothing is copied (check, unchanged re-run)', async () => {
+    for (const check of [true, false]) {
+      const events: EngineEvent[] = [];
+      await runner.play([mediaTask(name, false)], {check, emit: (e) => events.push(e)});
+      assert.equal(events.filter((e) => e.type === 'task-progress').length, 0);
+    }
+  });
+});

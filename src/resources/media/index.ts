@@ -211,10 +211,12 @@ export const media: Resource<MediaArgs, Observed> = {
       else await agent.mkdir(staging, {mode: 0o755});
       await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
       for (const dir of parentDirs(plan.copy)) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
-      const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to);
+      const boot = [kernelOf(args), initrdOf(args)];
+      const sent = bytesSent(ctx, [...plan.copy, ...boot].reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
+      const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to, sent);
       for (const path of plan.copy) await upload(path, posix.join(staging, path));
       await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
+      for (const [i, path] of boot.entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
     }
 
     await run(['rm', '-rf', '--', tree, boot]);
@@ -240,10 +242,19 @@ function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<
   };
 }
 
+/** Counts the bytes of a transfer of `total` bytes and reports them to the engine (progress events). */
+function bytesSent(ctx: TaskContext, total: number): (bytes: number) => void {
+  let done = 0;
+  return (bytes) => {
+    done += bytes;
+    ctx.progress?.(done, total);
+  };
+}
+
 /** One file of a local ISO's tree to `to` on the target (atomic: temp file, then rename). */
-function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string) {
+function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string, onSent: (bytes: number) => void) {
   const file = local.manifest.files[from]!;
-  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256});
+  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256, onSent});
 }
 
 /**
@@ -273,7 +284,8 @@ async function repairTree(plan: MediaPlan, agent: Agent, ctx: TaskContext): Prom
     }
     await run(['rm', '-rf', '--', staging]);
   } else {
-    for (const path of files) await uploadFromIso(agent, args.local!, path, at(path));
+    const sent = bytesSent(ctx, files.reduce((sum, path) => sum + args.local!.manifest.files[path]!.size, 0));
+    for (const path of files) await uploadFromIso(agent, args.local!, path, at(path), sent);
   }
   const record: TargetManifest = {...old, record: recordOf(await agent.listTree(old.tree))};
   await agent.writeFile(plan.layout.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
