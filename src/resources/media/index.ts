@@ -207,16 +207,18 @@ export const media: Resource<MediaArgs, Observed> = {
       manifest = local.manifest;
       // Unchanged files are hard links into the old tree; changed ones are replaced by rename, never written in place.
       const base = plan.old && plan.old.tree !== tree ? plan.old.tree : undefined;
-      if (base && (await agent.stat([base]))[0]!.kind === 'directory') await run(['cp', '-al', '--', base, staging]);
+      const linked = base !== undefined && (await agent.stat([base]))[0]!.kind === 'directory';
+      if (linked) await run(['cp', '-al', '--', base, staging]);
       else await agent.mkdir(staging, {mode: 0o755});
-      await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
-      for (const dir of parentDirs(plan.copy)) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
+      // The files to copy arrive as new names: the hard links of their old versions go first.
+      await Promise.all([...plan.remove, ...(linked ? plan.copy : [])].map((path) => agent.remove(posix.join(staging, path))));
       const boot = [kernelOf(args), initrdOf(args)];
-      const sent = bytesSent(ctx, [...plan.copy, ...boot].reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
-      const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to, sent);
-      for (const path of plan.copy) await upload(path, posix.join(staging, path));
+      const onSent = bytesSent(ctx, [...plan.copy, ...boot].reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
+      // Staging trees no client reads yet: many files per request, flushed to disk once before the swap below.
+      const fromIso = (path: string, as = path) => ({path: as, ...local.manifest.files[path]!, open: () => createReadStream(posix.join(local.tree, path))});
+      await agent.putTree(staging, plan.copy.map((path) => fromIso(path)), {onSent});
       await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const [i, path] of boot.entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
+      await agent.putTree(bootStaging, boot.map((path, i) => fromIso(path, BOOT_NAMES[i])), {onSent});
     }
 
     await run(['rm', '-rf', '--', tree, boot]);
