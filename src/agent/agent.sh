@@ -460,12 +460,23 @@ pxp_op_puttree() {
     case $pxp_n in ''|*[!0-9]*) pxp_err E_REMOTE "$pxp_f: bad size"; return ;; esac
     case $pxp_f in */*) mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_err E_REMOTE "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
     if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_err E_REMOTE "$pxp_f exists already"; return; fi
-    set -C
     # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
-    if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"; exit 91; fi
-    set +C
-    pxp_body_left=$((pxp_body_left - pxp_n))
-    command printf '%s  %s\n' "$pxp_h" "$pxp_f" >>"$pxp_tmp/sums"
+    pxp_we="could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"
+    set -C
+    if [ "$pxp_n" -gt 8388608 ]; then
+      # A large file is hashed as it arrives (on another core), not read again at the end.
+      { pxp_read_exact "$pxp_n" | tee /dev/fd/3 | sha256sum >|"$pxp_tmp/sum"; } 3>"$pxp_f"
+      set +C
+      if [ "$(stat -c %s -- "$pxp_f" 2>/dev/null)" != "$pxp_n" ]; then pxp_err E_REMOTE "$pxp_we"; exit 91; fi
+      pxp_body_left=$((pxp_body_left - pxp_n))
+      read -r pxp_r <"$pxp_tmp/sum"
+      if [ "${pxp_r%% *}" != "$pxp_h" ]; then pxp_err E_REMOTE "sha256 mismatch after transfer: $pxp_f"; return; fi
+    else
+      if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "$pxp_we"; exit 91; fi
+      set +C
+      pxp_body_left=$((pxp_body_left - pxp_n))
+      command printf '%s  %s\n' "$pxp_h" "$pxp_f" >>"$pxp_tmp/sums"
+    fi
   done
   IFS= read -r pxp_trailer || exit 0
   pxp_trailer_left=0

@@ -281,7 +281,8 @@ for (const [shell, shellName] of [
     it('puts many new files into a staging tree in one request, each checked, and stays in step after a refusal', async () => {
       const tree = join(root, 'staging');
       mkdirSync(tree, {mode: 0o755});
-      const big = Buffer.alloc(2 * 1024 * 1024 + 3, 7);
+      // Above 8 MiB a file is hashed as it arrives; below, all are hashed in one run at the end.
+      const big = Buffer.alloc(9 * 1024 * 1024 + 3, 7);
       const content: Record<string, Buffer> = {'.treeinfo': Buffer.from('[general]\n'), 'images/pxeboot/initrd.img': big, 'Packages/a b $(x).rpm': ALL_BYTES, 'Packages/empty': Buffer.alloc(0)};
       const files = (entries: Record<string, Buffer>, wrong?: string) =>
         Object.entries(entries).map(([path, data]) => ({path, size: data.length, sha256: path === wrong ? sha('x') : sha(data), open: () => Readable.from([data])}));
@@ -298,6 +299,7 @@ for (const [shell, shellName] of [
       await assert.rejects(agent.putTree(tree, files({planted: Buffer.from('evil')})), isPxe('E_REMOTE'));
       assert.equal(readFileSync(join(root, 'victim'), 'utf8'), 'keep');
       await assert.rejects(agent.putTree(tree, files({'new/one': Buffer.from('1'), 'new/two': Buffer.from('2')}, 'new/two')), /sha256 mismatch/);
+      await assert.rejects(agent.putTree(tree, files({'new/big': big, 'new/after': Buffer.from('3')}, 'new/big')), /sha256 mismatch after transfer: new\/big/);
       await assert.rejects(agent.putTree(tree, [{path: 'short', size: 10, sha256: sha('x'), open: () => Readable.from([Buffer.from('short')])}]), /short: the local stream ended after 5 of 10/);
       for (const path of ['../escape', '/abs', 'a/./b', 'a//b', 'new\nline']) await assert.rejects(agent.putTree(tree, files({[path]: Buffer.from('x')})), isPxe('E_REMOTE'));
       assert.equal(existsSync(join(root, 'escape')), false);

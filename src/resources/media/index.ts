@@ -200,8 +200,6 @@ export const media: Resource<MediaArgs, Observed> = {
         await run(['rm', '-rf', '--', staging]);
         throw error;
       }
-      await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
     } else {
       const local = args.local!;
       manifest = local.manifest;
@@ -212,14 +210,15 @@ export const media: Resource<MediaArgs, Observed> = {
       else await agent.mkdir(staging, {mode: 0o755});
       // The files to copy arrive as new names: the hard links of their old versions go first.
       await Promise.all([...plan.remove, ...(linked ? plan.copy : [])].map((path) => agent.remove(posix.join(staging, path))));
-      const boot = [kernelOf(args), initrdOf(args)];
-      const onSent = bytesSent(ctx, [...plan.copy, ...boot].reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
+      const onSent = bytesSent(ctx, plan.copy.reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
       // Staging trees no client reads yet: many files per request, flushed to disk once before the swap below.
-      const fromIso = (path: string, as = path) => ({path: as, ...local.manifest.files[path]!, open: () => createReadStream(posix.join(local.tree, path))});
-      await agent.putTree(staging, plan.copy.map((path) => fromIso(path)), {onSent});
-      await agent.mkdir(bootStaging, {mode: 0o755});
-      await agent.putTree(bootStaging, boot.map((path, i) => fromIso(path, BOOT_NAMES[i])), {onSent});
+      const fromIso = (path: string) => ({path, ...local.manifest.files[path]!, open: () => createReadStream(posix.join(local.tree, path))});
+      await agent.putTree(staging, plan.copy.map(fromIso), {onSent});
     }
+    // Kernel and initrd are in the tree: copied on the target (every check hashes them against the manifest), then flushed.
+    await agent.mkdir(bootStaging, {mode: 0o755});
+    for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
+    await run(['sh', '-c', 'sync -f "$1" 2>/dev/null || sync', 'sh', bootStaging]);
 
     await run(['rm', '-rf', '--', tree, boot]);
     await run(['mv', '-T', '--', staging, tree]);
