@@ -123,6 +123,21 @@ for (const remote of [false, true]) {
       assert.equal(clean.status, 'ok');
       assert.match(clean.summary, /contents compared/);
     });
+
+    it('the boot dir gets the same quick check: a changed kernel is found by its size, a disguised one by --checksum', async () => {
+      const kernel = join(dir, `tftp-${name}`, name, 'vmlinuz');
+      const original = readFileSync(kernel);
+      const {mtime} = statSync(kernel);
+      writeFileSync(kernel, Buffer.alloc(original.length, 'x'));
+      utimesSync(kernel, mtime, mtime);
+      assert.equal((await media(name, remote, {check: true})).status, 'ok');
+      assert.equal((await media(name, remote, {check: true, checksum: true})).status, 'changed');
+      writeFileSync(kernel, 'short');
+      assert.equal((await media(name, remote, {check: true})).status, 'changed');
+      assert.equal((await media(name, remote)).status, 'changed');
+      assert.deepEqual(readFileSync(kernel), original);
+      assert.equal((await media(name, remote, {check: true})).status, 'ok');
+    });
   });
 }
 

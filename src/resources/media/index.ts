@@ -34,6 +34,8 @@ interface TargetManifest extends Manifest {
   source?: string;
   /** Size and mtime of each file of the tree as written, and its symlinks: the quick check's reference. */
   record?: TreeRecord;
+  /** Size and mtime of vmlinuz and initrd.img in the boot dir as written: without it they are hashed on every read. */
+  bootRecord?: TreeRecord['files'];
 }
 
 interface Layout {
@@ -128,7 +130,7 @@ export const media: Resource<MediaArgs, Observed> = {
     }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
     const [more, entries] = manifest
-      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: true}), readTree(agent, manifest.tree, ctx.checksum)])
+      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: ctx.checksum || !manifest.bootRecord}), readTree(agent, manifest.tree, ctx.checksum)])
       : [[], []];
     return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where, entries};
   },
@@ -148,7 +150,7 @@ export const media: Resource<MediaArgs, Observed> = {
       stats.get(old.tree)?.kind === 'directory' &&
       stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
       stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
-      [kernelOf(args), initrdOf(args)].every((p, i) => stats.get(posix.join(old.boot, BOOT_NAMES[i]!))?.sha256 === old.files[p]?.sha256);
+      [kernelOf(args), initrdOf(args)].every((p, i) => bootIntact(stats.get(posix.join(old.boot, BOOT_NAMES[i]!)), old.files[p]?.sha256, old.bootRecord?.[BOOT_NAMES[i]!]));
     if (sameIso && healthy) {
       const drift = treeDrift(old, old.record, observed.entries, ctx.checksum);
       const files = `${Object.keys(old.files).length} files${ctx.checksum ? ', contents compared' : ''}`;
@@ -225,7 +227,8 @@ export const media: Resource<MediaArgs, Observed> = {
     await run(['mv', '-T', '--', bootStaging, boot]);
     await agent.symlink(posix.relative(posix.dirname(where.link), tree), where.link);
     await agent.symlink(posix.relative(posix.dirname(where.bootLink), boot), where.bootLink);
-    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(await agent.listTree(tree))};
+    const [treeList, bootList] = await Promise.all([agent.listTree(tree), agent.listTree(boot)]);
+    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(treeList), bootRecord: recordOf(bootList).files};
     await agent.writeFile(where.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
     // Keep the previous generation for clients still reading it; older ones go.
     const keep = new Set([tree, boot, plan.old?.tree, plan.old?.boot]);
@@ -234,6 +237,16 @@ export const media: Resource<MediaArgs, Observed> = {
     if (stale.length) await run(['rm', '-rf', '--', ...stale]);
   },
 };
+
+/**
+ * A boot file as written: its content (when it was hashed: --checksum, or a manifest without a boot record),
+ * else its size and mtime as recorded, the quick check the tree gets too.
+ */
+function bootIntact(stat: StatResult | undefined, sha256: string | undefined, recorded: {size: number; mtime: number} | undefined): boolean {
+  if (stat?.kind !== 'file') return false;
+  if (stat.sha256 !== undefined) return stat.sha256 === sha256;
+  return recorded !== undefined && stat.size === recorded.size && stat.mtime === recorded.mtime;
+}
 
 /** Runs argv on the target; a non-zero exit fails the task with its stderr. */
 function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<void> {
