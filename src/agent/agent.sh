@@ -23,6 +23,8 @@ pxp_curtmp=
 pxp_lock=
 pxp_tmp=
 pxp_bseq=0
+pxp_nl=$(command printf '\nx')
+pxp_nl=${pxp_nl%x}
 
 # Remove the temp file of a write in progress and our scratch dir, whatever ends the agent.
 pxp_cleanup() {
@@ -439,6 +441,53 @@ pxp_op_write() {
   pxp_ok "1 $pxp_bk"
 }
 
+# puttree DIR [REL SIZE SHA256]...; body = the files' bytes one after another, then the trailer line "c"
+# (commit) or "a" (abort). Many new files in one request, one process each: DIR must be a directory only
+# root or this user can change (the staging tree of a media copy), each REL a relative name inside it
+# without . or .. components or a newline; parents are made as needed, every file is created exclusively
+# (noclobber: an existing name, a planted link included, is refused). Then all are checked against their
+# sha256 in one sha256sum run and the filesystem is flushed (sync -f), once, before the reply. On an error
+# what was written stays in DIR, which the caller removes as a whole.
+pxp_op_puttree() {
+  pxp_root=$1
+  shift
+  pxp_enter "$pxp_root" || { pxp_err E_REMOTE "$pxp_root: $pxp_r"; return; }
+  pxp_r=$(stat -c '%u %a' .) || { pxp_err E_REMOTE "$pxp_root: cannot stat"; return; }
+  if ! pxp_trusted "$pxp_r"; then pxp_err E_REMOTE "$pxp_root: other users can change this directory"; return; fi
+  true >|"$pxp_tmp/sums"
+  while [ $# -ge 3 ]; do
+    pxp_f=$1 pxp_n=$2 pxp_h=$3
+    shift 3
+    case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_err E_REMOTE "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
+    case $pxp_n in ''|*[!0-9]*) pxp_err E_REMOTE "$pxp_f: bad size"; return ;; esac
+    case $pxp_f in */*) mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_err E_REMOTE "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
+    if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_err E_REMOTE "$pxp_f exists already"; return; fi
+    # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
+    pxp_we="could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"
+    set -C
+    if [ "$pxp_n" -gt 8388608 ]; then
+      # A large file is hashed as it arrives (on another core), not read again at the end.
+      { pxp_read_exact "$pxp_n" | tee /dev/fd/3 | sha256sum >|"$pxp_tmp/sum"; } 3>"$pxp_f"
+      set +C
+      if [ "$(stat -c %s -- "$pxp_f" 2>/dev/null)" != "$pxp_n" ]; then pxp_err E_REMOTE "$pxp_we"; exit 91; fi
+      pxp_body_left=$((pxp_body_left - pxp_n))
+      read -r pxp_r <"$pxp_tmp/sum"
+      if [ "${pxp_r%% *}" != "$pxp_h" ]; then pxp_err E_REMOTE "sha256 mismatch after transfer: $pxp_f"; return; fi
+    else
+      if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "$pxp_we"; exit 91; fi
+      set +C
+      pxp_body_left=$((pxp_body_left - pxp_n))
+      command printf '%s  %s\n' "$pxp_h" "$pxp_f" >>"$pxp_tmp/sums"
+    fi
+  done
+  IFS= read -r pxp_trailer || exit 0
+  pxp_trailer_left=0
+  if [ "$pxp_trailer" != c ]; then pxp_err E_REMOTE "upload aborted by the client"; return; fi
+  if ! sha256sum -c "$pxp_tmp/sums" >|"$pxp_tmp/err" 2>&1; then pxp_err E_REMOTE "sha256 mismatch after transfer" "$pxp_tmp/err"; return; fi
+  if ! { sync -f . || sync; } 2>|"$pxp_tmp/err"; then pxp_err E_REMOTE "cannot flush $pxp_root to disk" "$pxp_tmp/err"; return; fi
+  pxp_ok
+}
+
 # attrs PATH MODE OWNER GROUP: a directory is changed from inside it, anything else from its parent.
 pxp_op_attrs() {
   if [ -d "$1" ] && [ ! -L "$1" ]; then
@@ -680,10 +729,10 @@ pxp_main() {
     pxp_read_args "$pxp_nargs"
     pxp_body_left=$pxp_blen
     pxp_trailer_left=0
-    if [ "$pxp_op" = write ]; then pxp_trailer_left=1; fi
+    case $pxp_op in write|puttree) pxp_trailer_left=1 ;; esac
     case $pxp_op in
       stat|read|facts|tree|list|exec) ;;
-      write|attrs|mkdir|rm|link|swap|lock)
+      write|puttree|attrs|mkdir|rm|link|swap|lock)
         if [ "$pxp_mode" != rw ]; then pxp_op=refuse; elif [ ! -d "$pxp_state" ]; then mkdir -p "$pxp_state" 2>/dev/null; fi ;;
       *) pxp_op=unknown ;;
     esac

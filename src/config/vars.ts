@@ -23,11 +23,16 @@ export interface VarsScope {
 
 const merged = (list: Vars[]): Vars => Object.assign({}, ...list);
 
-/** Facts as Ansible injects them: under ansible_facts, and each as a top-level ansible_<name>. */
+const factForms = new WeakMap<Vars, Vars>();
+
+/** Facts as Ansible injects them: under ansible_facts, and each as a top-level ansible_<name>; built once per facts object. */
 function factVars(facts: Vars | undefined): Vars {
   if (!facts) return {};
-  const top = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.startsWith('ansible_') ? k : `ansible_${k}`, v]));
-  return {...top, ansible_facts: facts};
+  if (!factForms.has(facts)) {
+    const top = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.startsWith('ansible_') ? k : `ansible_${k}`, v]));
+    factForms.set(facts, {...top, ansible_facts: facts});
+  }
+  return factForms.get(facts)!;
 }
 
 export function hostVars(play: Play, host: string, inventory: Inventory, extraVars: Vars, facts?: Vars, scope: VarsScope = {}): Vars {
@@ -50,8 +55,16 @@ export function hostVars(play: Play, host: string, inventory: Inventory, extraVa
   };
 }
 
+const groupLists = new WeakMap<Inventory, Vars>();
+
+/** `groups`: the hosts of every group. An inventory does not change once loaded: built once, not per task and host. */
+function groupsOf(inventory: Inventory): Vars {
+  if (!groupLists.has(inventory)) groupLists.set(inventory, Object.fromEntries([...inventory.groups.keys()].map((g) => [g, hostsOfGroup(inventory, g)])));
+  return groupLists.get(inventory)!;
+}
+
 function magicVars(play: Play, host: string, inventory: Inventory, extraVars: Vars, scope: VarsScope): Vars {
-  const groups = Object.fromEntries([...inventory.groups.keys()].map((g) => [g, hostsOfGroup(inventory, g)]));
+  const groups = groupsOf(inventory);
   return {
     inventory_hostname: host,
     inventory_hostname_short: host.split('.')[0],

@@ -27,9 +27,17 @@ export interface HostScope {
   extraVars: Vars;
 }
 
+/** Facts are a new object each time they are gathered: their Ansible form is built once per gathering, not per task. */
+const ansibleForms = new WeakMap<Facts, Vars>();
+
+function ansibleForm(facts: Facts): Vars {
+  if (!ansibleForms.has(facts)) ansibleForms.set(facts, ansibleFacts(facts));
+  return ansibleForms.get(facts)!;
+}
+
 /** The variables a task sees on a host: Ansible's precedence (hostVars), `omit`, and pxeprov's own facts. */
 export function taskVars(scope: HostScope, task?: Task): Vars {
-  const facts = scope.facts && ansibleFacts(scope.facts);
+  const facts = scope.facts && ansibleForm(scope.facts);
   return {
     ...hostVars(scope.play, scope.host, scope.inventory, scope.extraVars, facts, {task, runtime: scope.hostFacts}),
     omit: OMIT,

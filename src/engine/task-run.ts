@@ -16,6 +16,7 @@ import {isChange, type Module, type NoChange, type Resource, type TaskContext} f
 import type {Agent} from '../transport/types.js';
 import type {Emit, ErrorReport, TaskOutcome, TaskStatus} from './events.js';
 import {errorReport, shownOutcome} from './outcome.js';
+import {progressEmitter} from './progress.js';
 import type {Redactor} from './redact.js';
 import {taskVars, withoutOmitted, type HostScope} from './scope.js';
 
@@ -98,13 +99,14 @@ export type ReadCache = Map<string, Promise<unknown>>;
 interface ItemSetting {
   scope: HostScope;
   agent: Agent;
-  mode: {check: boolean; checksum?: boolean};
+  mode: {check: boolean; checksum?: boolean; emit?: Emit};
   reads?: ReadCache;
+  redactor: Redactor;
   find(kind: 'templates' | 'files', name: string): string;
 }
 
 /** One loop item (or the task itself): when, its arguments rendered and checked, the module's prepare, then its read. */
-async function prepareItem(task: Task, module: Module, itemVars: Vars, label: string | undefined, {scope, agent, mode, reads, find}: ItemSetting): Promise<PreparedItem> {
+async function prepareItem(task: Task, module: Module, itemVars: Vars, label: string | undefined, {scope, agent, mode, reads, find, redactor}: ItemSetting): Promise<PreparedItem> {
   try {
     for (const condition of task.when) {
       if (!evalCondition(condition, itemVars, task.pos)) return {label, vars: itemVars, skip: `condition false: ${condition}`};
@@ -122,6 +124,8 @@ async function prepareItem(task: Task, module: Module, itemVars: Vars, label: st
       renderTemplateFile: (src) => renderTemplateFile(find('templates', src), itemVars),
       resolveFile: (src) => find('files', src),
       resolveTemplate: (src) => find('templates', src),
+      // The item as outcomes show it: masked, and hidden under no_log.
+      progress: mode.emit && progressEmitter(mode.emit, {host: scope.host, play: scope.play.name, task: task.name, item: task.noLog ? undefined : redactor.text(label)}),
     };
     const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
     if (module.prepare) args = await module.prepare(args, ctx);
@@ -138,7 +142,7 @@ async function prepareItem(task: Task, module: Module, itemVars: Vars, label: st
 }
 
 /** A task up to its read: its variables, its loop's items, each prepared and read (reads may be pipelined). */
-export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
+export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean; emit?: Emit}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
   const started = performance.now();
   try {
     const module = moduleOf(task);
@@ -153,7 +157,7 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const items = await Promise.all(
       loopItems.map((item) => {
         const itemVars = task.loop === undefined ? vars : {...vars, [task.loopVar]: item};
-        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {scope, agent, mode, reads, find});
+        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {scope, agent, mode, reads, find, redactor});
       }),
     );
     return {task, items, ms: performance.now() - started};

@@ -1,9 +1,11 @@
 /**
  * Plain lines for CI and pipes: results (outcomes, diffs, the recap) on stdout; progress (the run's hosts, each
- * host's end) and warnings on stderr.
+ * host's end, long transfers every few seconds) and warnings on stderr. With several hosts, each host's outcomes
+ * and diffs come together when the host is done, not interleaved with the others'.
  */
 import type {EngineEvent} from '../engine/events.js';
-import {colorDiff, hostFailed, hostRowTitle, outcomeLine, recapText, shown, slowestText} from './recap.js';
+import {plainProgressPacer, progressSubject, transferText} from './progress.js';
+import {colorDiff, hostFailed, hostRowTitle, namesText, outcomeLine, recapText, shown, slowestText} from './recap.js';
 import {retryLine} from './retry.js';
 
 export interface RenderOptions {
@@ -40,25 +42,43 @@ export function endText(report: Extract<EngineEvent, {type: 'run-done'}>['report
   return `\n${options.profile ? `${slowestText(report)}\n\n` : ''}${recapText(report, options.color)}\n`;
 }
 
+/** A transfer's progress line: "[pxe1] media (item=centos7): 350.0 MB of 700.0 MB  50%  100.0 MB/s  0:00:04 left". */
+export function progressLine(event: Extract<EngineEvent, {type: 'task-progress'}>): string {
+  return `[${event.host}] ${progressSubject(event)}: ${transferText(event.done, event.total, event.ms)}`;
+}
+
 export function plainRenderer(options: RenderOptions): (event: EngineEvent) => void {
   let check = false;
+  // Several hosts: each host's results wait for its end, then come out together.
+  let held: Map<string, string> | undefined;
+  const result = (host: string, text: string) => {
+    if (held) held.set(host, (held.get(host) ?? '') + text);
+    else options.write(text);
+  };
+  const paced = plainProgressPacer();
   return (event) => {
     switch (event.type) {
       case 'run-start':
         check = event.check;
-        options.progress(`${check ? 'check' : 'up'}: ${event.playbook} on ${event.hosts.length} host(s): ${event.hosts.join(', ')}\n`);
+        held = event.hosts.length > 1 ? new Map() : undefined;
+        options.progress(`${check ? 'check' : 'up'}: ${event.playbook} on ${event.hosts.length} host(s): ${namesText(event.hosts)}\n`);
         break;
       case 'warning':
         options.progress(warningLine(event.message, options.color) + '\n');
         break;
       case 'task-done':
-        options.write(outcomeText(event, check, options));
+        result(event.outcome.host, outcomeText(event, check, options));
+        break;
+      case 'task-progress':
+        if (paced(event)) options.progress(progressLine(event) + '\n');
         break;
       case 'host-done':
+        options.write(held?.get(event.report.host) ?? '');
+        held?.delete(event.report.host);
         options.progress(`${hostRowTitle(event.report)} (${hostFailed(event.report.stats) ? 'failed' : 'done'} in ${(event.report.ms / 1000).toFixed(2)} s)\n`);
         break;
       case 'task-retry':
-        options.write(retryLine(event) + '\n');
+        result(event.host, retryLine(event) + '\n');
         break;
       case 'run-done':
         options.write(endText(event.report, options));

@@ -98,17 +98,65 @@ export function hostFailed(stats: {failed: number; unreachable: number}): boolea
   return stats.failed > 0 || stats.unreachable > 0;
 }
 
+/** Above this many hosts the recap lists only the hosts that changed or failed, and a summary table follows. */
+export const RECAP_EVERY_HOST_UP_TO = 20;
+/** Host names a summary line lists before it says how many more there are. */
+const NAMES_SHOWN = 12;
+
+export function namesText(names: string[]): string {
+  return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')}, … (+${names.length - NAMES_SHOWN} more)` : names.join(', ');
+}
+
+/** Nothing to report: no change, no failure of any kind. */
+function quiet(stats: HostReport['stats']): boolean {
+  return stats.changed === 0 && stats.failed === 0 && stats.unreachable === 0 && stats.rescued === 0 && stats.ignored === 0;
+}
+
+/**
+ * A run of many hosts at a glance: how many are in each state, which ones (the first few names), and the
+ * failures grouped by error code.
+ */
+export function summaryText(report: RunReport, color: boolean): string {
+  const style = paint(color);
+  const groups: [string, Color, HostReport[]][] = [
+    ['unreachable', 'red', report.hosts.filter((h) => h.stats.unreachable > 0)],
+    ['failed', 'red', report.hosts.filter((h) => h.stats.unreachable === 0 && h.stats.failed > 0)],
+    [report.check ? 'would change' : 'changed', 'yellow', report.hosts.filter((h) => !hostFailed(h.stats) && h.stats.changed > 0)],
+    ['ok, no change', 'green', report.hosts.filter((h) => !hostFailed(h.stats) && h.stats.changed === 0)],
+  ];
+  const width = Math.max(...groups.map(([label]) => label.length));
+  const count = String(report.hosts.length).length;
+  const lines = [`SUMMARY: ${report.hosts.length} hosts ${'*'.repeat(Math.max(3, 55 - String(report.hosts.length).length))}`];
+  for (const [label, hue, hosts] of groups) {
+    if (hosts.length === 0) continue;
+    const names = hue === 'green' ? '' : `  ${namesText(hosts.map((h) => h.host))}`;
+    lines.push(`${style(hue, label.padEnd(width))}  ${String(hosts.length).padStart(count)}${names}`);
+  }
+  const byCode = new Map<string, string[]>();
+  for (const h of report.hosts) {
+    // The host's own error (unreachable, locked), else the task failure that stopped it.
+    const error = h.error ?? h.tasks.find((t) => t.status === 'failed' && !t.ignored && !t.rescued)?.error;
+    if (error) byCode.set(error.code, [...(byCode.get(error.code) ?? []), h.host]);
+  }
+  if (byCode.size) lines.push('errors:', ...[...byCode].map(([code, hosts]) => `  ${style('red', code)} (${hosts.length}): ${namesText(hosts)}`));
+  return lines.join('\n');
+}
+
 export function recapText(report: RunReport, color: boolean): string {
   const style = paint(color);
-  const width = Math.max(10, ...report.hosts.map((h) => h.host.length));
+  const many = report.hosts.length > RECAP_EVERY_HOST_UP_TO;
+  const listed = many ? report.hosts.filter((h) => !quiet(h.stats)) : report.hosts;
+  const width = Math.max(10, ...listed.map((h) => h.host.length));
   const lines = [`PLAY RECAP ${'*'.repeat(60)}`];
-  for (const {host, stats, error} of report.hosts) {
+  for (const {host, stats, error} of listed) {
     const name = style(hostFailed(stats) ? 'red' : stats.changed > 0 ? 'yellow' : 'green', host.padEnd(width));
     lines.push(
       `${name} : ok=${stats.ok}  changed=${stats.changed}  unreachable=${stats.unreachable}  failed=${stats.failed}  skipped=${stats.skipped}  rescued=${stats.rescued}  ignored=${stats.ignored}`,
     );
     if (error) lines.push(`${' '.repeat(width)}   ${style('red', `error[${error.code}]: ${error.message}`)}${error.hint ? `\n${' '.repeat(width)}   hint: ${error.hint}` : ''}`);
   }
+  if (many && listed.length < report.hosts.length) lines.push(`${report.hosts.length - listed.length} other host(s): ok, nothing ${report.check ? 'to change' : 'changed'}`);
+  if (many) lines.push('', summaryText(report, color));
   lines.push(`${report.check ? 'check' : 'up'} finished in ${(report.ms / 1000).toFixed(2)} s - ${verdict(report, style)}`);
   return lines.join('\n');
 }
@@ -118,7 +166,7 @@ function verdict(report: RunReport, style: ReturnType<typeof paint>): string {
   if (report.hosts.length === 0) return 'no host matched';
   const failed = report.hosts.filter((h) => hostFailed(h.stats)).map((h) => h.host);
   const parts: string[] = [];
-  if (failed.length) parts.push(style('red', `${failed.length} of ${report.hosts.length} host(s) failed or unreachable: ${failed.join(', ')}`));
+  if (failed.length) parts.push(style('red', `${failed.length} of ${report.hosts.length} host(s) failed or unreachable: ${namesText(failed)}`));
   if (report.check && report.drift) parts.push(style('yellow', 'drift found'));
   else if (report.check && failed.length < report.hosts.length) parts.push(failed.length ? 'no drift on the other hosts' : 'no drift');
   else if (!report.check && !failed.length) parts.push(`${report.hosts.length} host(s) ok`);

@@ -22,6 +22,8 @@ export interface TaskContext {
   resolveTemplate(src: string): string;
   /** Resolve a control-side file (role files/ first, then the playbook's dir). */
   resolveFile(src: string): string;
+  /** A long transfer reports its bytes: `done` of `total` so far (the engine turns it into progress events). */
+  progress?(done: number, total: number): void;
 }
 
 export interface Change<Plan> {

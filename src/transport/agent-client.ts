@@ -16,6 +16,7 @@ import type {
   FileAttrs,
   StatResult,
   TreeEntry,
+  TreeUpload,
   WriteOptions,
   WriteResult,
 } from './types.js';
@@ -29,8 +30,38 @@ interface StatCall {
 // The agent passes a stat request's paths as one argv: stay far below ARG_MAX (2 MiB on Linux).
 const STAT_CHUNK_PATHS = 2000;
 const STAT_CHUNK_BYTES = 256 * 1024;
+// Files per putTree request: the agent reads three argument lines per file.
+const PUT_TREE_FILES = 1000;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.:-]*$/;
+
+/**
+ * Sends exactly `size` bytes of `content` through `write` (each chunk also to `sent`). A local stream that
+ * fails, ends early or holds more is padded with zeros up to `size` (the agent waits for every byte announced)
+ * and its error returned; no content at all sends padding only.
+ */
+async function sendExactly(content: Readable | undefined, size: number, write: (chunk: Buffer) => Promise<void>, sent?: (chunk: Buffer) => void): Promise<Error | undefined> {
+  let done = 0;
+  let failure: Error | undefined;
+  try {
+    for await (const data of content ?? []) {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
+      const take = chunk.subarray(0, size - done);
+      if (take.length) {
+        done += take.length;
+        await write(take);
+        sent?.(take);
+      }
+      if (take.length < chunk.length) throw new Error(`the local stream holds more than ${size} bytes`);
+    }
+    if (content && done < size) throw new Error(`the local stream ended after ${done} of ${size} bytes`);
+  } catch (error) {
+    failure = error as Error;
+    (content as Readable | undefined)?.destroy();
+  }
+  for (let left = size - done; left > 0; left -= Math.min(left, 65536)) await write(Buffer.alloc(Math.min(left, 65536)));
+  return failure;
+}
 
 export class AgentClient implements Agent {
   facts!: Facts;
@@ -165,7 +196,7 @@ export class AgentClient implements Agent {
     return this.writeResult(reply);
   }
 
-  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string} = {}): Promise<WriteResult> {
+  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void} = {}): Promise<WriteResult> {
     let localError: Error | undefined;
     const reply = this.channel.request('write', this.writeArgs(path, size, options, options.sha256), {
       what: path,
@@ -174,32 +205,46 @@ export class AgentClient implements Agent {
         // With the expected sha256 given, the agent's own check (hashed as the bytes arrive) is
         // enough: hashing here too would cost the CPU that encryption needs.
         const hash = options.sha256 === undefined ? createHash('sha256') : undefined;
-        let sent = 0;
-        try {
-          for await (const data of content) {
-            const chunk = typeof data === 'string' ? Buffer.from(data) : (data as Buffer);
-            const take = chunk.subarray(0, size - sent);
-            if (take.length) {
-              hash?.update(take);
-              sent += take.length;
-              await write(take);
-            }
-            if (take.length < chunk.length) throw new Error(`the local stream holds more than ${size} bytes`);
-          }
-          if (sent < size) throw new Error(`the local stream ended after ${sent} of ${size} bytes`);
-        } catch (error) {
-          localError = error as Error;
-          // The agent waits for exactly `size` bytes: pad, then tell it to throw them away.
-          for (let left = size - sent; left > 0; left -= Math.min(left, 65536)) await write(Buffer.alloc(Math.min(left, 65536)));
-          return 'a';
-        }
-        return `c ${hash ? hash.digest('hex') : options.sha256}`;
+        localError = await sendExactly(content, size, write, (chunk) => {
+          hash?.update(chunk);
+          options.onSent?.(chunk.length);
+        });
+        return localError ? 'a' : `c ${hash ? hash.digest('hex') : options.sha256}`;
       },
     });
     try {
       return this.writeResult(await reply);
     } catch (error) {
       if (localError) throw new PxeError('E_REMOTE', `upload ${path}: ${localError.message}`, {where: {host: this.host}, cause: localError});
+      throw error;
+    }
+  }
+
+  async putTree(dir: string, files: TreeUpload[], options: {onSent?: (bytes: number) => void} = {}): Promise<void> {
+    const root = this.absolute(dir, 'putTree');
+    const bad = files.find((f) => f.path.split('/').some((part) => part === '' || part === '.' || part === '..') || f.path.includes('\n') || f.path.includes('\0'));
+    if (bad) throw this.error('E_REMOTE', `putTree ${root}: ${JSON.stringify(bad.path)} is not a plain relative name`);
+    for (let i = 0; i < files.length; i += PUT_TREE_FILES) await this.putTreeRequest(root, files.slice(i, i + PUT_TREE_FILES), options);
+  }
+
+  private async putTreeRequest(root: string, files: TreeUpload[], options: {onSent?: (bytes: number) => void}): Promise<void> {
+    let localError: Error | undefined;
+    const reply = this.channel.request('puttree', [root, ...files.flatMap((f) => [f.path, String(f.size), f.sha256])], {
+      what: `${root} (${files.length} files)`,
+      bodyLength: files.reduce((sum, f) => sum + f.size, 0),
+      stream: async (write) => {
+        for (const file of files) {
+          // After a local failure the agent still waits for every byte announced: the rest is padding.
+          const error = await sendExactly(localError ? undefined : file.open(), file.size, write, (chunk) => options.onSent?.(chunk.length));
+          if (error && !localError) localError = new Error(`${file.path}: ${error.message}`);
+        }
+        return localError ? 'a' : 'c';
+      },
+    });
+    try {
+      await reply;
+    } catch (error) {
+      if (localError) throw new PxeError('E_REMOTE', `putTree ${root}: ${localError.message}`, {where: {host: this.host}, cause: localError});
       throw error;
     }
   }
@@ -287,7 +332,7 @@ export class AgentClient implements Agent {
       void this.link.closed.then(resolve);
       setTimeout(resolve, 2000).unref();
     });
-    this.channel.channel.end();
+    this.channel.end();
     this.link.end();
     await closed;
   }

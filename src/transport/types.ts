@@ -77,6 +77,15 @@ export interface TreeEntry {
   target?: string;
 }
 
+export interface TreeUpload {
+  /** Relative to the tree's root, '/'-separated. */
+  path: string;
+  size: number;
+  sha256: string;
+  /** Opens the local content when its turn comes. */
+  open(): Readable;
+}
+
 export interface InterfaceFact {
   name: string;
   mac?: string;
@@ -132,8 +141,15 @@ export interface Agent {
   download(path: string, into: NodeJS.WritableStream): Promise<void>;
   /** Atomic write: temp file in the same directory, fsync, attrs, rename. Identical content + attrs: untouched. */
   writeFile(path: string, content: Buffer | string, options?: WriteOptions): Promise<WriteResult>;
-  /** The same, streaming `size` bytes from a local stream (ISOs, hundreds of MB). */
-  upload(path: string, content: Readable, size: number, options?: WriteOptions & {sha256?: string}): Promise<WriteResult>;
+  /** The same, streaming `size` bytes from a local stream (ISOs, hundreds of MB); `onSent` hears each chunk's length as it goes. */
+  upload(path: string, content: Readable, size: number, options?: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void}): Promise<WriteResult>;
+  /**
+   * Many new files into `dir` (a directory only root or this user can change, e.g. a staging tree) in one
+   * request: created exclusively with mode 0644, parents made, each checked against its sha256, flushed to
+   * disk once at the end. Names are relative, without '.', '..' or a newline. On failure what was written
+   * stays in `dir`.
+   */
+  putTree(dir: string, files: TreeUpload[], options?: {onSent?: (bytes: number) => void}): Promise<void>;
   /** Set mode/owner/group of an existing path. */
   setAttrs(path: string, attrs: FileAttrs): Promise<void>;
   mkdir(path: string, options?: FileAttrs & {parents?: boolean}): Promise<void>;

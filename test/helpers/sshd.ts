@@ -1,7 +1,8 @@
 /**
- * A throw-away OpenSSH server for integration tests: the system's /usr/sbin/sshd on 127.0.0.1 on a
- * free port, with host and user keys generated in a temp dir. Needs root (it logs in as root and,
- * for password and become tests, as the local test users it creates once).
+ * A throw-away OpenSSH server for integration tests: the system's /usr/sbin/sshd on 127.0.0.1 (or another
+ * loopback address, so that several servers look like several hosts) on a free port, with host and user
+ * keys generated in a temp dir. Needs root (it logs in as root and, for password and become tests, as the
+ * local test users it creates once).
  *
  *   const sshd = await startSshd();
  *   const agent = await connect(sshd.spec());                 // root, ed25519 key, known host
@@ -44,7 +45,9 @@ export interface TestSshd {
   keys: {ed25519: string; rsa: string; ecdsa: string; encrypted: string};
   /** Passphrase of keys.encrypted. */
   passphrase: string;
-  /** known_hosts with this server's host keys as "[127.0.0.1]:port". */
+  /** The loopback address it listens on (127.0.0.1 unless asked otherwise). */
+  address: string;
+  /** known_hosts with this server's host keys as "[ADDRESS]:port". */
   knownHosts: string;
   /** The server's host public key lines ("type base64"). */
   hostKeys: string[];
@@ -57,23 +60,23 @@ function run(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, {input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe']});
 }
 
-export function freePort(): Promise<number> {
+export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, address, () => {
       const {port} = server.address() as {port: number};
       server.close(() => resolve(port));
     });
   });
 }
 
-function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+function waitForPort(address: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 10_000;
   return new Promise((resolve, reject) => {
     const attempt = () => {
       if (child.exitCode !== null) return reject(new Error(`sshd exited: ${log()}`));
-      const socket = netConnect(port, '127.0.0.1');
+      const socket = netConnect(port, address);
       socket.once('data', () => {
         socket.destroy();
         resolve();
@@ -116,7 +119,8 @@ export function hasSudo(): boolean {
   return existsSync('/usr/bin/sudo') && existsSync('/etc/sudoers.d');
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export async function startSshd(options: {address?: string} = {}): Promise<TestSshd> {
+  const address = options.address ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'pxeprov-sshd-'));
   mkdirSync('/run/sshd', {recursive: true});
   ensureTestUsers();
@@ -133,13 +137,13 @@ export async function startSshd(): Promise<TestSshd> {
   run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', keys.ecdsa]);
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', keys.encrypted]);
   writeFileSync(join(dir, 'authorized_keys'), Object.values(keys).map((k) => readFileSync(`${k}.pub`, 'utf8')).join(''));
-  const port = await freePort();
+  const port = await freePort(address);
   const hostKeys = ['ed25519', 'ecdsa'].map((t) => readFileSync(join(dir, `host_${t}.pub`), 'utf8').split(' ').slice(0, 2).join(' '));
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(knownHosts, hostKeys.map((k) => `[127.0.0.1]:${port} ${k}\n`).join(''));
+  writeFileSync(knownHosts, hostKeys.map((k) => `[${address}]:${port} ${k}\n`).join(''));
   const config = [
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     `HostKey ${join(dir, 'host_ed25519')}`,
     `HostKey ${join(dir, 'host_ecdsa')}`,
     `PidFile ${join(dir, 'sshd.pid')}`,
@@ -159,11 +163,12 @@ export async function startSshd(): Promise<TestSshd> {
   child.stderr!.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-4000);
   });
-  await waitForPort(port, child, () => log);
+  await waitForPort(address, port, child, () => log);
   const sshConfigFile = join(dir, 'ssh_config');
   writeFileSync(sshConfigFile, '');
   return {
     port,
+    address,
     dir,
     keys,
     passphrase,
@@ -171,7 +176,7 @@ export async function startSshd(): Promise<TestSshd> {
     hostKeys,
     spec: (overrides = {}) => ({
       name: 'testhost',
-      host: '127.0.0.1',
+      host: address,
       port,
       user: 'root',
       privateKeyFile: keys.ed25519,

@@ -9,7 +9,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, syml
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import type {RunReport, TaskOutcome} from '../../src/engine/events.js';
+import type {EngineEvent, RunReport, TaskOutcome} from '../../src/engine/events.js';
 import {playRunner, type PlayRunner} from '../helpers/play.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
@@ -123,5 +123,45 @@ for (const remote of [false, true]) {
       assert.equal(clean.status, 'ok');
       assert.match(clean.summary, /contents compared/);
     });
+
+    it('the boot dir gets the same quick check: a changed kernel is found by its size, a disguised one by --checksum', async () => {
+      const kernel = join(dir, `tftp-${name}`, name, 'vmlinuz');
+      const original = readFileSync(kernel);
+      const {mtime} = statSync(kernel);
+      writeFileSync(kernel, Buffer.alloc(original.length, 'x'));
+      utimesSync(kernel, mtime, mtime);
+      assert.equal((await media(name, remote, {check: true})).status, 'ok');
+      assert.equal((await media(name, remote, {check: true, checksum: true})).status, 'changed');
+      writeFileSync(kernel, 'short');
+      assert.equal((await media(name, remote, {check: true})).status, 'changed');
+      assert.equal((await media(name, remote)).status, 'changed');
+      assert.deepEqual(readFileSync(kernel), original);
+      assert.equal((await media(name, remote, {check: true})).status, 'ok');
+    });
   });
 }
+
+describe('media copy progress', () => {
+  const name = `itest${process.pid}p`;
+  names.push(name);
+
+  it('reports the bytes of the copy as it goes, up to the total: the tree (the boot dir is copied on the target)', async () => {
+    const events: EngineEvent[] = [];
+    await runner.play([mediaTask(name, false)], {emit: (e) => events.push(e)});
+    const progress = events.filter((e): e is Extract<EngineEvent, {type: 'task-progress'}> => e.type === 'task-progress');
+    assert.ok(progress.length > 0, 'no progress events');
+    for (const e of progress) assert.deepEqual([e.host, e.task, e.total], ['t', 'media', progress[0]!.total]);
+    assert.deepEqual(progress.map((e) => e.done), [...progress.map((e) => e.done)].sort((a, b) => a - b));
+    assert.equal(progress.at(-1)!.done, progress[0]!.total);
+    const treeBytes = '[general]\nname = TestOS\n'.length + 'kernel '.length * 200 + 'initrd '.length * 300 + 'read me\n'.length + 'rpm a\n'.length;
+    assert.equal(progress[0]!.total, treeBytes);
+  });
+
+  it('says nothing when nothing is copied (check, unchanged re-run)', async () => {
+    for (const check of [true, false]) {
+      const events: EngineEvent[] = [];
+      await runner.play([mediaTask(name, false)], {check, emit: (e) => events.push(e)});
+      assert.equal(events.filter((e) => e.type === 'task-progress').length, 0);
+    }
+  });
+});

@@ -297,6 +297,41 @@ for (const [shell, shellName] of [
       assert.deepEqual(await agent.listTree(join(root, 'nope')), []);
     });
 
+    it('puts many new files into a staging tree in one request, each checked, and stays in step after a refusal', async () => {
+      const tree = join(root, 'staging');
+      mkdirSync(tree, {mode: 0o755});
+      // Above 8 MiB a file is hashed as it arrives; below, all are hashed in one run at the end.
+      const big = Buffer.alloc(9 * 1024 * 1024 + 3, 7);
+      const content: Record<string, Buffer> = {'.treeinfo': Buffer.from('[general]\n'), 'images/pxeboot/initrd.img': big, 'Packages/a b $(x).rpm': ALL_BYTES, 'Packages/empty': Buffer.alloc(0)};
+      const files = (entries: Record<string, Buffer>, wrong?: string) =>
+        Object.entries(entries).map(([path, data]) => ({path, size: data.length, sha256: path === wrong ? sha('x') : sha(data), open: () => Readable.from([data])}));
+      let sent = 0;
+      await agent.putTree(tree, files(content), {onSent: (n) => (sent += n)});
+      assert.equal(sent, Object.values(content).reduce((sum, d) => sum + d.length, 0));
+      for (const [path, data] of Object.entries(content)) {
+        assert.equal(sha(readFileSync(join(tree, path))), sha(data), path);
+        assert.equal(statSync(join(tree, path)).mode & 0o777, 0o644);
+      }
+      // A name that exists (a planted link here) is refused, never followed.
+      writeFileSync(join(root, 'victim'), 'keep');
+      symlinkSync(join(root, 'victim'), join(tree, 'planted'));
+      await assert.rejects(agent.putTree(tree, files({planted: Buffer.from('evil')})), isPxe('E_REMOTE'));
+      assert.equal(readFileSync(join(root, 'victim'), 'utf8'), 'keep');
+      await assert.rejects(agent.putTree(tree, files({'new/one': Buffer.from('1'), 'new/two': Buffer.from('2')}, 'new/two')), /sha256 mismatch/);
+      await assert.rejects(agent.putTree(tree, files({'new/big': big, 'new/after': Buffer.from('3')}, 'new/big')), /sha256 mismatch after transfer: new\/big/);
+      await assert.rejects(agent.putTree(tree, [{path: 'short', size: 10, sha256: sha('x'), open: () => Readable.from([Buffer.from('short')])}]), /short: the local stream ended after 5 of 10/);
+      for (const path of ['../escape', '/abs', 'a/./b', 'a//b', 'new\nline']) await assert.rejects(agent.putTree(tree, files({[path]: Buffer.from('x')})), isPxe('E_REMOTE'));
+      assert.equal(existsSync(join(root, 'escape')), false);
+      // A directory other users can change is refused as a whole.
+      const open = join(root, 'open');
+      mkdirSync(open);
+      execFileSync('chmod', ['0777', open]);
+      await assert.rejects(agent.putTree(open, files({f: Buffer.from('x')})), /other users can change/);
+      assert.deepEqual(readdirSync(open), []);
+      // Still in step: the next request is served.
+      assert.equal((await agent.readFile(join(tree, '.treeinfo')))!.toString(), '[general]\n');
+    });
+
     it('refuses relative paths before sending anything', async () => {
       await assert.rejects(agent.stat(['etc/passwd']), isPxe('E_REMOTE'));
       await assert.rejects(agent.writeFile('x', 'y'), isPxe('E_REMOTE'));
@@ -320,6 +355,7 @@ describe('read-only agent (check mode)', () => {
         () => agent.remove(file),
         () => agent.symlink('f', join(root, 'l')),
         () => agent.replaceTree(root, join(root, 'x')),
+        () => agent.putTree(root, [{path: 'p', size: 4, sha256: 'x', open: () => Readable.from([Buffer.from('data')])}]),
       ];
       for (const write of writes) await assert.rejects(write(), isPxe('E_READ_ONLY'));
       assert.equal(readFileSync(file, 'utf8'), 'old');

@@ -34,6 +34,8 @@ interface TargetManifest extends Manifest {
   source?: string;
   /** Size and mtime of each file of the tree as written, and its symlinks: the quick check's reference. */
   record?: TreeRecord;
+  /** Size and mtime of vmlinuz and initrd.img in the boot dir as written: without it they are hashed on every read. */
+  bootRecord?: TreeRecord['files'];
 }
 
 interface Layout {
@@ -139,7 +141,7 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
     }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
     const [more, entries] = manifest
-      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: true}), readTree(agent, manifest.tree, ctx.checksum)])
+      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: ctx.checksum || !manifest.bootRecord}), readTree(agent, manifest.tree, ctx.checksum)])
       : [[], []];
     return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where, entries};
   },
@@ -159,7 +161,7 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       stats.get(old.tree)?.kind === 'directory' &&
       stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
       stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
-      [kernelOf(args), initrdOf(args)].every((p, i) => stats.get(posix.join(old.boot, BOOT_NAMES[i]!))?.sha256 === old.files[p]?.sha256);
+      [kernelOf(args), initrdOf(args)].every((p, i) => bootIntact(stats.get(posix.join(old.boot, BOOT_NAMES[i]!)), old.files[p]?.sha256, old.bootRecord?.[BOOT_NAMES[i]!]));
     if (sameIso && healthy) {
       const drift = treeDrift(old, old.record, observed.entries, ctx.checksum);
       const files = `${Object.keys(old.files).length} files${ctx.checksum ? ', contents compared' : ''}`;
@@ -210,29 +212,33 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
         await run(['rm', '-rf', '--', staging]);
         throw error;
       }
-      await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
     } else {
       const local = args.local!;
       manifest = local.manifest;
       // Unchanged files are hard links into the old tree; changed ones are replaced by rename, never written in place.
       const base = plan.old && plan.old.tree !== tree ? plan.old.tree : undefined;
-      if (base && (await agent.stat([base]))[0]!.kind === 'directory') await run(['cp', '-al', '--', base, staging]);
+      const linked = base !== undefined && (await agent.stat([base]))[0]!.kind === 'directory';
+      if (linked) await run(['cp', '-al', '--', base, staging]);
       else await agent.mkdir(staging, {mode: 0o755});
-      await Promise.all(plan.remove.map((path) => agent.remove(posix.join(staging, path))));
-      for (const dir of parentDirs(plan.copy)) await agent.mkdir(posix.join(staging, dir), {parents: true, mode: 0o755});
-      const upload = (from: string, to: string) => uploadFromIso(agent, local, from, to);
-      for (const path of plan.copy) await upload(path, posix.join(staging, path));
-      await agent.mkdir(bootStaging, {mode: 0o755});
-      for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await upload(path, posix.join(bootStaging, BOOT_NAMES[i]!));
+      // The files to copy arrive as new names: the hard links of their old versions go first.
+      await Promise.all([...plan.remove, ...(linked ? plan.copy : [])].map((path) => agent.remove(posix.join(staging, path))));
+      const onSent = bytesSent(ctx, plan.copy.reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
+      // Staging trees no client reads yet: many files per request, flushed to disk once before the swap below.
+      const fromIso = (path: string) => ({path, ...local.manifest.files[path]!, open: () => createReadStream(posix.join(local.tree, path))});
+      await agent.putTree(staging, plan.copy.map(fromIso), {onSent});
     }
+    // Kernel and initrd are in the tree: copied on the target (every check hashes them against the manifest), then flushed.
+    await agent.mkdir(bootStaging, {mode: 0o755});
+    for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
+    await run(['sh', '-c', 'sync -f "$1" 2>/dev/null || sync', 'sh', bootStaging]);
 
     await run(['rm', '-rf', '--', tree, boot]);
     await run(['mv', '-T', '--', staging, tree]);
     await run(['mv', '-T', '--', bootStaging, boot]);
     await agent.symlink(posix.relative(posix.dirname(where.link), tree), where.link);
     await agent.symlink(posix.relative(posix.dirname(where.bootLink), boot), where.bootLink);
-    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(await agent.listTree(tree))};
+    const [treeList, bootList] = await Promise.all([agent.listTree(tree), agent.listTree(boot)]);
+    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(treeList), bootRecord: recordOf(bootList).files};
     await agent.writeFile(where.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
     // Keep the previous generation for clients still reading it; older ones go.
     const keep = new Set([tree, boot, plan.old?.tree, plan.old?.boot]);
@@ -242,6 +248,16 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
   },
 };
 
+/**
+ * A boot file as written: its content (when it was hashed: --checksum, or a manifest without a boot record),
+ * else its size and mtime as recorded, the quick check the tree gets too.
+ */
+function bootIntact(stat: StatResult | undefined, sha256: string | undefined, recorded: {size: number; mtime: number} | undefined): boolean {
+  if (stat?.kind !== 'file') return false;
+  if (stat.sha256 !== undefined) return stat.sha256 === sha256;
+  return recorded !== undefined && stat.size === recorded.size && stat.mtime === recorded.mtime;
+}
+
 /** Runs argv on the target; a non-zero exit fails the task with its stderr. */
 function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<void> {
   return async (argv) => {
@@ -250,10 +266,19 @@ function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<
   };
 }
 
+/** Counts the bytes of a transfer of `total` bytes and reports them to the engine (progress events). */
+function bytesSent(ctx: TaskContext, total: number): (bytes: number) => void {
+  let done = 0;
+  return (bytes) => {
+    done += bytes;
+    ctx.progress?.(done, total);
+  };
+}
+
 /** One file of a local ISO's tree to `to` on the target (atomic: temp file, then rename). */
-function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string) {
+function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string, onSent: (bytes: number) => void) {
   const file = local.manifest.files[from]!;
-  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256});
+  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256, onSent});
 }
 
 /**
@@ -283,7 +308,8 @@ async function repairTree(plan: RepairPlan, agent: Agent, ctx: TaskContext): Pro
     }
     await run(['rm', '-rf', '--', staging]);
   } else {
-    for (const path of files) await uploadFromIso(agent, args.local!, path, at(path));
+    const sent = bytesSent(ctx, files.reduce((sum, path) => sum + args.local!.manifest.files[path]!.size, 0));
+    for (const path of files) await uploadFromIso(agent, args.local!, path, at(path), sent);
   }
   const record: TargetManifest = {...old, record: recordOf(await agent.listTree(old.tree))};
   await agent.writeFile(plan.layout.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
