@@ -12,6 +12,7 @@ import type {Inventory, Play, Playbook, Vars} from './model.js';
 import {ipFilters, ipTests} from './template-ip.js';
 import {renderValue} from './template.js';
 import {hostVars} from './vars.js';
+import {bmcProblems} from '../power/targets.js';
 import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
 
 /** Profile kinds the syslinux and kickstart roles know. */
@@ -159,6 +160,9 @@ function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<
       fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
     } else if (h.ip !== undefined && h.ip === n.ip) {
       fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is the server's own address (pxe_ip)`, 'an address no other machine uses', hint);
+    }
+    for (const problem of bmcProblems(h as Record<string, unknown>)) {
+      fail(['dhcp_hosts', i, problem.field], `${label}: ${problem.message}`, problem.expected, 'a BMC is ipmi_address, ipmi_user and ipmi_password (docs/power.md)');
     }
     if (h.profile !== undefined && n.profiles && !n.profiles.has(String(h.profile))) {
       fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not in pxe_profiles`, `one of: ${[...n.profiles].join(', ') || '(none defined)'}`, hint);
