@@ -33,7 +33,7 @@ export function splitHostsAndInventory(argv: string[], inventoryFlag: string | u
   if (hosts.length === 0 || flag !== undefined) {
     throw new PxeError('E_USAGE', flag ? `unknown flag ${flag}` : 'no host given', {expected: 'pxeprov install HOST... [INVENTORY]', hint: 'see pxeprov install --help'});
   }
-  return {hosts, inventory};
+  return inventory === undefined ? {hosts} : {hosts, inventory};
 }
 
 export async function installCommand(argv: string[], flags: InstallFlags, output: Output): Promise<InstallResult> {

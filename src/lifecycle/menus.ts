@@ -5,6 +5,9 @@
  */
 import type {BuildState} from './state.js';
 
+/** A host name that is safe as a file name and a URL path segment. */
+export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /** A dhcp_hosts entry as the roles read it. */
 export interface Reservation {
   name: string;

@@ -8,7 +8,7 @@ import {randomBytes} from 'node:crypto';
 import {posix} from 'node:path';
 import {trackSecret} from '../config/redact.js';
 import {PxeError} from '../errors.js';
-import {hostMenus, hostProfiles, type Reservation} from '../lifecycle/menus.js';
+import {HOST_NAME, hostMenus, hostProfiles, type Reservation} from '../lifecycle/menus.js';
 import {parseBuildState, serializeBuildState, utcNow, type BuildState} from '../lifecycle/state.js';
 import {unifiedDiff} from '../report/diff.js';
 import type {Agent} from '../transport/types.js';
@@ -28,8 +28,6 @@ interface Plan {
   observed: Observed;
 }
 
-/** A host name that is safe as a file name and a URL path segment (dhcpd accepts the same). */
-export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function statePath(dir: string, name: string): string {
   return posix.join(dir, name);
