@@ -1,8 +1,9 @@
-/** The body of `install`: hosts and inventory from the arguments, settings, then the library's startBuilds. */
+/** The bodies of `install` and `hosts`: hosts and inventory from the arguments, settings, then the library. */
 import {existsSync} from 'node:fs';
 import {connectionDefaults} from '../config/settings.js';
 import {exitCodeOf} from '../engine/events.js';
 import {PxeError} from '../errors.js';
+import {listHosts, type HostsResult} from '../lifecycle/hosts.js';
 import {startBuilds, type InstallResult} from '../lifecycle/install.js';
 import {pickRenderer} from '../report/renderer.js';
 import {DEFAULT_PLAYBOOK} from './flags.js';
@@ -58,4 +59,20 @@ export async function installCommand(argv: string[], flags: InstallFlags, output
   await renderer.finish();
   process.exitCode = Math.max(0, ...result.runs.map(exitCodeOf));
   return result;
+}
+
+export async function hostsCommand(positional: string | undefined, flags: InstallFlags): Promise<HostsResult> {
+  await useVaultFlags(flags);
+  const settings = commandSettings(positional, flags);
+  const connectionVars = connectionDefaults(settings);
+  if (flags['ask-become-pass']) connectionVars.ansible_become_password = await askBecomePass();
+  return listHosts({
+    inventory: requireInventory(settings),
+    playbook: flags.playbook ?? DEFAULT_PLAYBOOK,
+    extraVars: flags['extra-vars'] ?? [],
+    rolesPath: settings.rolesPath,
+    vaultPasswordFiles: settings.vaultPasswordFiles,
+    connectionVars,
+    become: flags.become || undefined,
+  });
 }

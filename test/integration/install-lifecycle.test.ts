@@ -144,6 +144,19 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     assert.deepEqual(changed(run(['up', inventory, '--tags', 'pxe_menus']).json as RunReport), [], 'up does not undo it');
   });
 
+  it('hosts shows each reservation: done with the callback time, local, always, shared; it changes nothing', () => {
+    const before = readdirSync(stateDir()).map((f) => read(join(stateDir(), f)));
+    const r = run(['hosts', inventory]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const rows = (r.json as {hosts: {name: string; state: string; at?: string; mac: string; ip?: string; profiles: string[]}[]}).hosts;
+    const done = /^done=(.*)$/m.exec(read(join(stateDir(), 'node01')))![1];
+    assert.deepEqual(rows.map((h) => [h.name, h.state, h.at]), [['node01', 'done', done], ['node02', 'local', undefined], ['node03', 'shared', undefined], ['kiosk', 'always', undefined]]);
+    assert.deepEqual([rows[0]!.mac, rows[0]!.ip, rows[1]!.profiles], ['52:54:00:aa:00:01', '192.168.77.51', ['manual', 'ks']]);
+    const text = pxeprov(['hosts', inventory], env);
+    assert.match(text.stdout, new RegExp(`^node01 +pxe1 +52:54:00:aa:00:01 +192\\.168\\.77\\.51 +ks +done at ${done}`, 'm'));
+    assert.deepEqual(readdirSync(stateDir()).map((f) => read(join(stateDir(), f))), before);
+  });
+
   it('bad names exit 3 naming each host, and nothing changes', () => {
     const before = readdirSync(join(tftp(), 'pxelinux.cfg')).map((f) => read(join(tftp(), 'pxelinux.cfg', f)));
     const r = run(['install', 'node01', 'nodeX', 'node03', 'kiosk', inventory]);

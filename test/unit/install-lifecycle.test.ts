@@ -136,3 +136,103 @@ describe('pxeprov install HOST... [INVENTORY]', () => {
     assert.throws(() => splitHostsAndInventory(['node01', '--rebot'], undefined), /unknown flag --rebot/);
   });
 });
+
+describe('pxeprov hosts: the server records (recorded samples)', async () => {
+  const {hostRows} = await import('../../src/lifecycle/hosts.js');
+  const {parseAccessLog, parseJournal, parseLeases} = await import('../../src/lifecycle/logs.js');
+  const leases = `# The format of this file is documented in the dhcpd.leases(5) manual page.
+# This lease file was written by isc-dhcp-4.4.3-P1
+
+# authoring-byte-order entry is generated, DO NOT DELETE
+authoring-byte-order little-endian;
+
+lease 192.168.77.100 {
+  starts 4 2026/12/03 07:29:58;
+  ends 4 2026/12/03 07:39:58;
+  cltt 4 2026/12/03 07:29:58;
+  binding state active;
+  next binding state free;
+  rewind binding state free;
+  hardware ethernet 52:54:00:aa:00:02;
+  uid "\\001RT\\000\\252\\000\\002";
+  client-hostname "node02";
+}
+lease 192.168.77.101 {
+  starts 4 2026/12/03 06:00:00;
+  ends 4 2026/12/03 06:10:00;
+  binding state free;
+}
+lease 192.168.77.100 {
+  starts 4 2026/12/03 07:35:10;
+  ends 4 2026/12/03 07:45:10;
+  binding state active;
+  hardware ethernet 52:54:00:AA:00:02;
+}
+`;
+  const journal = `2026-12-03T07:30:01+0000 lab dhcpd[311]: DHCPDISCOVER from 52:54:00:aa:00:01 via pxe0
+2026-12-03T07:30:02+0000 lab dhcpd[311]: DHCPACK on 192.168.77.51 to 52:54:00:aa:00:01 via pxe0
+2026-12-03T07:30:03+0000 lab in.tftpd[402]: RRQ from 192.168.77.51 filename pxelinux.0
+2026-12-03T07:30:04+0000 lab in.tftpd[403]: RRQ from 192.168.77.51 filename pxelinux.cfg/01-52-54-00-aa-00-01
+2026-12-03T07:30:06+00:00 lab in.tftpd[404]: RRQ from ::ffff:192.168.77.51 filename /testos/vmlinuz
+2026-12-03T07:30:07+0000 lab in.tftpd[405]: tftp: client does not accept options
+-- Boot 5d1e… --
+`;
+  const access = `192.168.77.51 - - [03/Dec/2026:07:30:09 +0000] "GET /ks/hosts/node01.cfg HTTP/1.1" 200 1721 "-" "Wget"
+192.168.77.100 - - [03/Dec/2026:07:35:12 +0000] "GET /ks/hosts/node02.cfg HTTP/1.1" 404 153 "-" "curl/7.29.0"
+192.168.77.100 - - [03/Dec/2026:08:35:12 +0100] "GET /testos/images/pxeboot/initrd.img HTTP/1.1" 200 9 "-" "curl/7.29.0"
+not a log line
+`;
+  it('the lease file: the last lease of each MAC, in UTC; a free lease has no client', () => {
+    assert.deepEqual(parseLeases(leases, '/var/lib/dhcp/dhcpd.leases'), [
+      {mac: '52:54:00:aa:00:02', ip: '192.168.77.100', at: '2026-12-03T07:29:58Z'},
+      {mac: '52:54:00:aa:00:02', ip: '192.168.77.100', at: '2026-12-03T07:35:10Z'},
+    ]);
+    assert.throws(() => parseLeases('lease 1.2.3.4 {\n  hardware ethernet 52:54:00:aa:00:02;\n}\n', 'f'), /no start time/);
+  });
+  it('the journal: DHCPACK and tftpd requests, both offset forms', () => {
+    const parsed = parseJournal(journal);
+    assert.deepEqual(parsed.leases, [{mac: '52:54:00:aa:00:01', ip: '192.168.77.51', at: '2026-12-03T07:30:02Z'}]);
+    assert.deepEqual(parsed.fetches.map((f) => [f.ip, f.path, f.at]), [
+      ['192.168.77.51', 'pxelinux.0', '2026-12-03T07:30:03Z'],
+      ['192.168.77.51', 'pxelinux.cfg/01-52-54-00-aa-00-01', '2026-12-03T07:30:04Z'],
+      ['192.168.77.51', 'testos/vmlinuz', '2026-12-03T07:30:06Z'],
+    ]);
+  });
+  it("nginx's access log: answered GETs, in UTC", () => {
+    assert.deepEqual(parseAccessLog(access).map((f) => [f.ip, f.path, f.at]), [
+      ['192.168.77.51', 'ks/hosts/node01.cfg', '2026-12-03T07:30:09Z'],
+      ['192.168.77.100', 'testos/images/pxeboot/initrd.img', '2026-12-03T07:35:12Z'],
+    ]);
+  });
+  it('rows: build, installing once it fetched something after the build started, done, always, shared', () => {
+    const reservations: Reservation[] = [
+      {name: 'node01', mac: '52:54:00:aa:00:01', ip: '192.168.77.51', profile: 'ks'},
+      {name: 'node02', mac: '52:54:00:aa:00:02', profiles: ['ks', 'manual']},
+      {name: 'node03', mac: '52:54:00:aa:00:03', profile: 'ks'},
+      {name: 'node04', mac: '52:54:00:aa:00:04', profile: 'ks'},
+      {name: 'kiosk', mac: '52:54:00:aa:00:05', profile: 'ks', install: 'always'},
+      {name: 'printer', mac: '52:54:00:aa:00:06'},
+    ];
+    const fromJournal = parseJournal(journal);
+    const records = {
+      states: new Map<string, BuildState | undefined>([
+        ['node01', {mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN}],
+        ['node02', {mode: 'build', since: '2026-12-03T07:40:00Z', token: TOKEN}],
+        ['node03', {mode: 'local', since: '2026-12-03T07:00:00Z', done: '2026-12-03T07:20:00Z'}],
+      ]),
+      leases: [...parseLeases(leases, 'f'), ...fromJournal.leases],
+      fetches: [...fromJournal.fetches, ...parseAccessLog(access)],
+    };
+    const rows = hostRows('lab', reservations, records);
+    assert.deepEqual(rows.map((r) => [r.name, r.state, r.at, r.ip, r.profile]), [
+      ['node01', 'installing', '2026-12-03T07:30:00Z', '192.168.77.51', 'ks'],
+      ['node02', 'build', '2026-12-03T07:40:00Z', '192.168.77.100', 'ks'],
+      ['node03', 'done', '2026-12-03T07:20:00Z', undefined, 'ks'],
+      ['node04', 'local', undefined, undefined, 'ks'],
+      ['kiosk', 'always', undefined, undefined, 'ks'],
+      ['printer', 'shared', undefined, undefined, undefined],
+    ]);
+    assert.deepEqual([rows[0]!.lastLease?.at, rows[0]!.lastBootFile?.path, rows[0]!.lastInstallFile?.path], ['2026-12-03T07:30:02Z', 'testos/vmlinuz', 'ks/hosts/node01.cfg']);
+    assert.deepEqual([rows[1]!.lastLease?.at, rows[1]!.lastBootFile?.path, rows[1]!.lastInstallFile], ['2026-12-03T07:35:10Z', 'testos/images/pxeboot/initrd.img', undefined], 'a 404 is no fetch');
+  });
+});
