@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
   E_VAULT: {exit: 3, summary: 'Vault-encrypted input cannot be decrypted: no password given, a wrong one, altered data (HMAC mismatch), or a password source that fails.'},
   E_HOST: {exit: 3, summary: 'A HOST argument names no dhcp_hosts entry, or one without what the command needs (a BMC for power).'},
+  E_INSTALL_HOST: {exit: 3, summary: '`pxeprov install` names a host that is not in dhcp_hosts, one without a MAC or a profile, or one with install: always.'},
   E_ANSIBLE_CFG: {exit: 3, summary: 'ansible.cfg (or an ANSIBLE_* variable) does not parse or holds a bad value.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
