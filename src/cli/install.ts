@@ -10,6 +10,9 @@ import {DEFAULT_PLAYBOOK} from './flags.js';
 import {askBecomePass, commandSettings, requireInventory} from './inputs.js';
 import type {Output} from './run.js';
 import {useVaultFlags} from './vault.js';
+import {machinesIn} from './machines.js';
+import {bmcOf} from '../power/targets.js';
+import {powerHosts} from '../power/power.js';
 
 export interface InstallFlags {
   playbook?: string;
@@ -23,6 +26,8 @@ export interface InstallFlags {
   'vault-password-file'?: string[];
   'vault-id'?: string[];
   'ask-vault-pass'?: boolean;
+  /** Then, through each host's BMC: next boot from the network, and a power cycle. */
+  reboot?: boolean;
 }
 
 /** HOST... [INVENTORY]: the last argument is the inventory when -i is not given and it names a path. */
@@ -42,6 +47,9 @@ export async function installCommand(argv: string[], flags: InstallFlags, output
   await useVaultFlags(flags);
   const settings = commandSettings(inventory, flags);
   const connectionVars = connectionDefaults(settings);
+  // --reboot: every host's BMC is checked before any host is put into build mode.
+  const machines = flags.reboot ? machinesIn(hosts, settings, flags) : undefined;
+  for (const machine of machines ?? []) bmcOf(machine);
   if (flags['ask-become-pass']) connectionVars.ansible_become_password = await askBecomePass();
   const renderer = await pickRenderer({json: output.json, diff: false, verbose: output.verbose});
   const result = await startBuilds({
@@ -58,6 +66,13 @@ export async function installCommand(argv: string[], flags: InstallFlags, output
   });
   await renderer.finish();
   process.exitCode = Math.max(0, ...result.runs.map(exitCodeOf));
+  const built = new Set(result.hosts.filter((h) => h.state === 'build').map((h) => h.name));
+  if (machines && built.size > 0) {
+    // A host whose power step fails stays in build mode: its next network boot, by hand, installs it.
+    result.power = await powerHosts(machines.filter((m) => built.has(m.name)), 'cycle', {pxeBoot: true, connectionVars});
+    result.ok &&= result.power.ok;
+    if (!result.power.ok) process.exitCode = Math.max(Number(process.exitCode ?? 0), 1);
+  }
   return result;
 }
 

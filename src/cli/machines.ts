@@ -1,35 +1,22 @@
 /**
- * What the commands that act on machines (dhcp_hosts entries) share: `HOST... [INVENTORY]` arguments, the
- * inputs they are looked up in, and the connection defaults of the PXE servers that act for them.
+ * What the commands that act on machines (dhcp_hosts entries) share with `install`: `HOST... [INVENTORY]`
+ * arguments, the inputs they are looked up in, and the connection defaults of the PXE servers that act.
  */
-import {existsSync} from 'node:fs';
-import {connectionDefaults} from '../config/settings.js';
-import {loadInventory} from '../config/inventory.js';
-import {parseExtraVars} from '../config/extra-vars.js';
-import {loadPlaybook} from '../config/playbook.js';
+import {connectionDefaults, type Settings} from '../config/settings.js';
+import {selectHosts} from '../config/host-pattern.js';
+import {loadInputs} from '../config/validate.js';
 import type {Vars} from '../config/model.js';
-import {PxeError} from '../errors.js';
+import {pxeServers} from '../lifecycle/reservations.js';
 import {findManagedHosts, type ManagedHost} from '../power/targets.js';
 import {DEFAULT_PLAYBOOK} from './flags.js';
 import {commandSettings, requireInventory, type SettingsFlags} from './inputs.js';
+import {splitHostsAndInventory} from './install.js';
 import {useVaultFlags, type VaultFlagValues} from './vault.js';
 
 export interface MachineFlags extends SettingsFlags, VaultFlagValues {
   playbook?: string;
   limit?: string;
   'extra-vars'?: string[];
-}
-
-/**
- * `HOST... [INVENTORY]`: the last argument is the inventory when it names an existing file or directory (a
- * machine's name never holds a '/'; `./hosts` does), else every argument is a machine.
- */
-export function splitMachineArgs(args: string[]): {hosts: string[]; inventory?: string} {
-  const last = args.at(-1);
-  const isInventory = last !== undefined && args.length > 1 && (last.includes('/') || existsSync(last));
-  const hosts = isInventory ? args.slice(0, -1) : args;
-  if (hosts.length === 0) throw new PxeError('E_USAGE', 'no HOST given', {expected: 'one or more dhcp_hosts names, then optionally the inventory', hint: 'e.g. pxeprov power status node01 inventory.yaml'});
-  return {hosts, inventory: isInventory ? last : undefined};
 }
 
 export interface Machines {
@@ -40,11 +27,15 @@ export interface Machines {
 
 /** The named machines, each with the PXE server that lists it; unknown names are one input error (exit 3). */
 export async function loadMachines(args: string[], flags: MachineFlags): Promise<Machines> {
-  const {hosts, inventory: positional} = splitMachineArgs(args);
-  const settings = commandSettings(positional, flags);
+  const {hosts, inventory: positional} = splitHostsAndInventory(args, flags.inventory);
   await useVaultFlags(flags);
-  const inventory = loadInventory(requireInventory(settings));
-  const extraVars = parseExtraVars(flags['extra-vars']);
-  const playbook = loadPlaybook(flags.playbook ?? DEFAULT_PLAYBOOK, {extraVars, rolesPath: settings.rolesPath});
-  return {hosts: findManagedHosts(hosts, {inventory, playbook, extraVars, limit: flags.limit}), connectionVars: connectionDefaults(settings)};
+  const settings = commandSettings(positional, flags);
+  return {hosts: machinesIn(hosts, settings, flags), connectionVars: connectionDefaults(settings)};
+}
+
+/** The machines of `names` in the inputs the settings and flags name (vault passwords already in use). */
+export function machinesIn(names: string[], settings: Settings, flags: MachineFlags): ManagedHost[] {
+  const inputs = loadInputs({inventory: requireInventory(settings), playbook: flags.playbook ?? DEFAULT_PLAYBOOK, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
+  const limit = flags.limit ? new Set(selectHosts(inputs.inventory, flags.limit)) : undefined;
+  return findManagedHosts(names, pxeServers(inputs, limit));
 }

@@ -12,6 +12,7 @@ import {exitCodeOf} from '../engine/events.js';
 import {runPlaybook} from '../engine/run.js';
 import type {HostMenu} from './menus.js';
 import {installTargets, pxeServers} from './reservations.js';
+import type {PowerReport} from '../power/power.js';
 
 /** The task that writes the state and registers the menus (roles/syslinux). */
 export const BUILD_STATE_TASK = 'Build state of the hosts with their own menu';
@@ -45,6 +46,8 @@ export interface InstallResult {
   hosts: InstallHost[];
   /** Each server's run (what `up --json` prints), in server order. */
   runs: RunReport[];
+  /** --reboot: the power step of each host put into build mode (next boot PXE, power cycle). */
+  power?: PowerReport;
 }
 
 export async function startBuilds(options: InstallOptions): Promise<InstallResult> {
@@ -83,9 +86,17 @@ export async function startBuilds(options: InstallOptions): Promise<InstallResul
   return result;
 }
 
-/** One line per host, for the terminal. */
+/** One line per host, for the terminal; with --reboot, what its BMC did (or why the host waits in build mode). */
 export function installText(result: InstallResult): string {
+  const power = new Map(result.power?.hosts.map((p) => [p.host, p]));
   return result.hosts
-    .map((h) => (h.state === 'build' ? `${h.name}: build mode since ${h.since} on ${h.server}; its next network boot installs ${h.profile}` : `${h.name}: not put into build mode (the run on ${h.server} failed)`))
+    .map((h) => {
+      if (h.state !== 'build') return `${h.name}: not put into build mode (the run on ${h.server} failed)`;
+      const line = `${h.name}: build mode since ${h.since} on ${h.server}; its next network boot installs ${h.profile}`;
+      const p = power.get(h.name);
+      if (!p) return line;
+      if (p.ok) return `${line}\n${h.name}: ${p.done} through its BMC (${p.bmc})`;
+      return `${line}\n${h.name}: its power cycle FAILED, it stays in build mode: ${p.error?.code} ${p.error?.message}${p.error?.hint ? ` (hint: ${p.error.hint})` : ''}; power it on by hand, or fix it and run pxeprov power cycle ${h.name}`;
+    })
     .join('\n') + '\n';
 }

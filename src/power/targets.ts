@@ -1,15 +1,12 @@
 /**
- * The machines a power command names: entries of a PXE server's dhcp_hosts, found through the playbook's
- * plays (so role defaults, group and host vars and -e count as in a run), each with the server whose
- * agent runs ipmitool for it, and its BMC.
+ * The machines a power command names: entries of a PXE server's dhcp_hosts (as `install` finds them), each
+ * with the server whose agent runs ipmitool for it, and its BMC.
  */
 import {PxeError, PxeErrors} from '../errors.js';
-import {selectHosts} from '../config/host-pattern.js';
-import type {Inventory, Playbook, Vars} from '../config/model.js';
 import {trackSecret} from '../config/redact.js';
 import {didYouMean} from '../config/suggest.js';
-import {renderValue} from '../config/template.js';
-import {hostVars} from '../config/vars.js';
+import type {Vars} from '../config/model.js';
+import type {ServerHosts} from '../lifecycle/reservations.js';
 import type {Bmc} from './ipmitool.js';
 
 /** One dhcp_hosts entry, on the first PXE server (in inventory order) that lists it. */
@@ -22,50 +19,25 @@ export interface ManagedHost {
   serverVars: Vars;
 }
 
-export interface FindOptions {
-  inventory: Inventory;
-  playbook: Playbook;
-  extraVars: Vars;
-  /** Only PXE servers matching this pattern (--limit). */
-  limit?: string;
-}
-
 /** Every named host, or every unknown name reported together (E_HOST, exit 3). */
-export function findManagedHosts(names: string[], options: FindOptions): ManagedHost[] {
-  const known = managedHosts(options);
+export function findManagedHosts(names: string[], servers: ServerHosts[]): ManagedHost[] {
   const errors: PxeError[] = [];
   const found: ManagedHost[] = [];
+  const known = [...new Set(servers.flatMap((s) => s.reservations.map((r) => r.name)))];
   for (const name of [...new Set(names)]) {
-    const host = known.get(name);
-    if (host) found.push(host);
-    else {
-      errors.push(new PxeError('E_HOST', `no dhcp_hosts entry named '${name}' on ${options.limit ? `the PXE servers matching '${options.limit}'` : 'any PXE server'} of ${options.inventory.source}`, {
-        expected: `the name of a dhcp_hosts entry: ${[...known.keys()].join(', ') || '(none defined)'}`,
-        hint: didYouMean(name, known.keys()) ?? 'a machine is named by its dhcp_hosts entry (name, mac, ...), not by an inventory host',
-      }));
+    const server = servers.find((s) => s.reservations.some((r) => r.name === name));
+    if (server) {
+      found.push({name, server: server.server, entry: server.reservations.find((r) => r.name === name)! as unknown as Record<string, unknown>, serverVars: server.vars});
+      continue;
     }
+    errors.push(new PxeError('E_HOST', `no dhcp_hosts entry named '${name}' on ${servers.map((s) => s.server).join(', ') || 'any PXE server of the playbook'}`, {
+      where: {host: name},
+      expected: `the name of a dhcp_hosts entry: ${known.join(', ') || '(none defined)'}`,
+      hint: didYouMean(name, known) ?? 'a machine is named by its dhcp_hosts entry (name, mac, ...), not by an inventory host',
+    }));
   }
   if (errors.length) throw new PxeErrors(errors);
   return found;
-}
-
-function managedHosts({inventory, playbook, extraVars, limit}: FindOptions): Map<string, ManagedHost> {
-  const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
-  const hosts = new Map<string, ManagedHost>();
-  for (const play of playbook.plays) {
-    for (const server of selectHosts(inventory, play.hosts, {strict: false})) {
-      if (limited && !limited.has(server)) continue;
-      const vars = hostVars(play, server, inventory, extraVars);
-      if (!('dhcp_hosts' in vars)) continue;
-      const entries = renderValue(vars.dhcp_hosts, vars, {host: server});
-      if (!Array.isArray(entries)) throw new PxeError('E_VARS', `dhcp_hosts of ${server} is not a list`, {where: {host: server}, expected: 'a list of {name, mac, ip, profile, ...}'});
-      for (const entry of entries as Record<string, unknown>[]) {
-        const name = entry?.name;
-        if (typeof name === 'string' && !hosts.has(name)) hosts.set(name, {name, server, entry, serverVars: vars});
-      }
-    }
-  }
-  return hosts;
 }
 
 /** A problem of the BMC fields of one dhcp_hosts entry: which field, and what is wrong. */

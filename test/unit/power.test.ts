@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {PxeError, PxeErrors} from '../../src/errors.js';
 import {interpretStep, ipmitoolArgv, ipmitoolEnv, parsePowerStatus, type Bmc, type IpmiStep} from '../../src/power/ipmitool.js';
 import {bmcOf, bmcProblems, type ManagedHost} from '../../src/power/targets.js';
-import {splitMachineArgs} from '../../src/cli/machines.js';
 import {powerText} from '../../src/power/format.js';
 
 const bmc: Bmc = {address: '10.0.0.21', user: 'admin', password: 'Pw-0f-the-BMC', cipherSuite: 3, uefi: false};
@@ -109,19 +108,6 @@ describe('power: BMC fields of a dhcp_hosts entry', () => {
   it('a complete BMC, cipher suite 3 unless set', () => {
     assert.deepEqual(bmcOf(host({ipmi_address: '10.0.0.21', ipmi_user: 'admin', ipmi_password: 'pw-123'})), {address: '10.0.0.21', user: 'admin', password: 'pw-123', cipherSuite: 3, uefi: false});
   });
-});
-
-describe('power: HOST... [INVENTORY] arguments', () => {
-  const cases: {args: string[]; hosts: string[]; inventory?: string}[] = [
-    {args: ['node01'], hosts: ['node01']},
-    {args: ['node01', 'node02'], hosts: ['node01', 'node02']},
-    {args: ['node01', 'inventory/lab.yaml'], hosts: ['node01'], inventory: 'inventory/lab.yaml'},
-    {args: ['node01', 'node02', './hosts'], hosts: ['node01', 'node02'], inventory: './hosts'},
-    // An existing file without a '/' is the inventory too.
-    {args: ['node01', 'package.json'], hosts: ['node01'], inventory: 'package.json'},
-  ];
-  for (const c of cases) it(c.args.join(' '), () => assert.deepEqual(splitMachineArgs(c.args), {hosts: c.hosts, inventory: c.inventory}));
-  it('no host is a usage error', () => assert.throws(() => splitMachineArgs([]), (e: unknown) => e instanceof PxeError && e.code === 'E_USAGE'));
 });
 
 describe('power: text report', () => {
