@@ -6,12 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
 import type {PowerReport} from '../../src/power/power.js';
+import {watchArgv} from '../helpers/argv.js';
 import {pxeprovAsync} from '../helpers/cli.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
@@ -19,24 +20,6 @@ let sshd: TestSshd;
 let dir: string;
 let inventory: string;
 const password = `Bmc-${randomBytes(6).toString('hex')}`;
-
-/** The argv of every process on the machine, read again and again until `until` settles. */
-async function watchArgv(until: Promise<unknown>): Promise<string[]> {
-  const seen = new Set<string>();
-  let done = false;
-  void until.finally(() => (done = true));
-  while (!done) {
-    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
-      } catch {
-        // the process ended between readdir and read
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return [...seen];
-}
 
 before(async () => {
   sshd = await startSshd();
