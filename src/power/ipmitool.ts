@@ -68,8 +68,8 @@ export interface IpmiOutput {
 }
 
 /** Why a session could not be opened, from ipmitool -v's stderr. */
-const REFUSED = [/RAKP 2 HMAC is invalid/, /RAKP 2 message indicates an error : unauthorized name/, /unauthorized name/i, /invalid authentication algorithm/, /insufficient resources for session/];
-const NO_ANSWER = [/Get Auth Capabilities error/, /No response from remote controller/, /Could not open socket/, /Unable to Get Channel Cipher Suites/];
+const REFUSED = [/RAKP 2 HMAC is invalid/, /unauthorized name/i, /invalid authentication algorithm/];
+const NO_ANSWER = [/Get Auth Capabilities error/, /No response from remote controller/, /Could not open socket/];
 
 /**
  * The result of one step: the power state for status, nothing for the others. Anything ipmitool says that
