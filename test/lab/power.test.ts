@@ -63,6 +63,24 @@ async function consoleUntil(m: LabMachine, from: number, until: RegExp, boundS =
   }
 }
 
+/** Polls `probe` until it returns a value (bounded: a BMC that never gets there fails the test). */
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, boundS = 30): Promise<T> {
+  const deadline = Date.now() + boundS * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    assert.ok(Date.now() < deadline, `${what}: not after ${boundS} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The chassis requests since byte `from`, once `pattern` shows among them (a BMC runs a cycle's power-on later, on its own). */
+const chassisRequests = (m: LabMachine, from: number, pattern: RegExp) =>
+  eventually(`${m.name}'s BMC: ${pattern}`, async () => {
+    const text = (await readFile(chassisLog(n, m), 'utf8')).slice(from);
+    return pattern.test(text) ? text : undefined;
+  });
+
 async function buildState(m: LabMachine): Promise<string> {
   return (await runInLabHost(`cat /var/lib/pxeprov/hosts/${m.name}`, {prefix: PREFIX})).stdout;
 }
@@ -90,23 +108,24 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
 
       const from = await consoleSize(BIOS);
       assert.equal((await power('on', BIOS)).done, 'powered on');
-      const first = await qemuPid(BIOS);
-      assert.ok(first, 'the BMC started the machine');
+      const first = await eventually('the BMC started the machine', () => qemuPid(BIOS));
       await consoleUntil(BIOS, from, /PXELINUX|iPXE/);
       assert.equal((await power('status', BIOS)).power, 'on');
 
       const log = (await readFile(chassisLog(n, BIOS), 'utf8')).length;
       assert.equal((await power('cycle', BIOS)).done, 'power cycled');
-      const second = await qemuPid(BIOS);
-      assert.ok(second && second !== first, 'a new machine process after the cycle');
-      assert.match((await readFile(chassisLog(n, BIOS), 'utf8')).slice(log), /set power 0\n(.*\n)*.* set power 1\n/);
+      await chassisRequests(BIOS, log, /set power 0\n(.*\n)*.* set power 1\n/);
+      await eventually('a new machine process after the cycle', async () => {
+        const pid = await qemuPid(BIOS);
+        return pid && pid !== first ? pid : undefined;
+      });
 
       assert.equal((await power('off', BIOS)).done, 'powered off');
-      assert.equal(await qemuPid(BIOS), undefined, 'the machine stopped');
+      await eventually('the machine stopped', async () => ((await qemuPid(BIOS)) === undefined ? true : undefined));
       assert.equal((await power('status', BIOS)).power, 'off');
 
       assert.equal((await power('cycle', BIOS)).done, 'was off: powered on');
-      assert.ok(await qemuPid(BIOS));
+      await eventually('the machine runs again', () => qemuPid(BIOS));
       await power('off', BIOS);
     })();
     const argvs = await watchArgv(steps);
@@ -163,7 +182,7 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
       const result = install.json as InstallResult;
       assert.deepEqual(result.hosts.map((h) => [h.name, h.state]), [[m.name, 'build']]);
       assert.match(result.power!.hosts[0]!.done!, /^next boot PXE, (was off: powered on|power cycled)$/);
-      assert.match((await readFile(chassisLog(n, m), 'utf8')).slice(log), /set boot pxe\n(.*\n)*.* set power 1\n/, 'next boot PXE, then power');
+      await chassisRequests(m, log, /set boot pxe\n(.*\n)*.* set power 1\n/);
 
       const installed = await consoleUntil(m, from, /PXEPROV-KS sha256=|PXEPROV-FAIL/);
       assert.match(installed, new RegExp(`PXEPROV-KS sha256=\\S+ url=http://192\\.168\\.77\\.1/ks/hosts/${m.name}\\.cfg`), installed.slice(-3000));
