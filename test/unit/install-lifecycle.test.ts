@@ -92,6 +92,17 @@ describe('the callback turns a build menu into the one the templates render for 
   }
 });
 
+describe('GRUB reads grub.cfg only: the shared menu switches a machine to its own', () => {
+  const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
+  const vars = {...Object.assign({}, ...play.roles.map((r) => r.defaults)), pxe_iface: 'e', pxe_ip: '192.168.1.20', pxe_subnet: '192.168.1.0/24', pxe_profiles: [{name: 'ks', media: 'm'}]};
+  const chain = /^if regexp --set=1:m1 .* "\$net_default_mac"; then\n {2}if \[ -f "\$prefix\/grub\.cfg-01-\$m1-\$m2-\$m3-\$m4-\$m5-\$m6" \]; then\n {4}configfile "\$prefix\/grub\.cfg-01-\$m1-\$m2-\$m3-\$m4-\$m5-\$m6"\n/m;
+  it('the shared menu looks for grub.cfg-01-<mac> first; a host\'s own menu does not', async () => {
+    assert.match(await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: null}), chain);
+    const own = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: hostMenus([{name: 'n', mac: '52:54:00:00:00:01', profile: 'ks'}], new Map(), 'u')[0]});
+    assert.doesNotMatch(own, /regexp|configfile/);
+  });
+});
+
 describe('install files call back and reboot, unless the profile opts out', () => {
   const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
   const defaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
