@@ -92,6 +92,23 @@ describe('the callback turns a build menu into the one the templates render for 
   }
 });
 
+describe('GRUB reads grub.cfg only: the shared menu switches a machine to its own', () => {
+  const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
+  const vars = {
+    ...Object.assign({}, ...play.roles.map((r) => r.defaults)), pxe_iface: 'e', pxe_ip: '192.168.1.20', pxe_subnet: '192.168.1.0/24', pxe_profiles: [{name: 'ks', media: 'm'}],
+    dhcp_hosts: [{name: 'a', mac: '52:54:00:AA:00:01', profile: 'ks'}, {name: 'b', mac: '52-54-00-aa-00-02'}, {name: 'c', mac: '52:54:00:aa:00:03', profiles: ['ks']}],
+  };
+  it("the shared menu sends each machine with its own menu there, by MAC; a host's own menu does not", async () => {
+    const shared = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: null});
+    assert.deepEqual([...shared.matchAll(/^if \[ "\$net_default_mac" = "(\S+)" \]; then\n {2}configfile "\$prefix\/grub\.cfg-(\S+)"\nfi$/gm)].map((m) => [m[1], m[2]]), [
+      ['52:54:00:aa:00:01', '01-52-54-00-aa-00-01'],
+      ['52:54:00:aa:00:03', '01-52-54-00-aa-00-03'],
+    ]);
+    const own = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: hostMenus(vars.dhcp_hosts as Reservation[], new Map(), 'u')[0]});
+    assert.doesNotMatch(own, /configfile/);
+  });
+});
+
 describe('install files call back and reboot, unless the profile opts out', () => {
   const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
   const defaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
