@@ -8,7 +8,7 @@ export default class Power extends Command {
     "A machine is a dhcp_hosts entry with ipmi_address, ipmi_user and ipmi_password. ipmitool runs on the PXE server that lists it, through its agent, the password in its environment only. cycle powers on a machine that is off. Exit 0 when every machine did it, 1 when one failed (its BMC refused or did not answer), 3 for invalid input (an unknown machine, one without a BMC).";
   static override strict = false;
   static override args = {
-    action: Args.string({description: 'status | on | off | cycle', required: true, options: ['status', 'on', 'off', 'cycle']}),
+    action: Args.string({description: 'What to do; cycle powers on a machine that is off.', required: true, options: ['status', 'on', 'off', 'cycle']}),
     hosts: Args.string({description: 'Machines (dhcp_hosts names), then optionally the inventory [default: -i, $PXEPROV_INVENTORY, $ANSIBLE_INVENTORY, inventory in ansible.cfg].', required: true}),
   };
   static override flags = {
