@@ -20,6 +20,10 @@ let sshd: TestSshd;
 let dir: string;
 let inventory: string;
 const password = `Bmc-${randomBytes(6).toString('hex')}`;
+const HOSTS = [
+  {name: 'node01', mac: '52:54:00:00:00:01', ipmi_address: '127.0.0.2', ipmi_user: 'admin', ipmi_password: password},
+  {name: 'node02', mac: '52:54:00:00:00:02'},
+];
 
 before(async () => {
   sshd = await startSshd();
@@ -27,11 +31,7 @@ before(async () => {
   process.env.PXEPROV_SSH_CONFIG = join(sshd.dir, 'ssh_config');
   const server = {ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519, pxeprov_known_hosts: sshd.knownHosts};
   inventory = join(dir, 'inventory.yaml');
-  writeFileSync(inventory, stringify({all: {children: {pxe_servers: {hosts: {pxe1: server}, vars: {dhcp_hosts: [
-    {name: 'node01', mac: '52:54:00:00:00:01', ipmi_address: '127.0.0.2', ipmi_user: 'admin', ipmi_password: password},
-    {name: 'node02', mac: '52:54:00:00:00:02'},
-    {name: 'node03', mac: '52:54:00:00:00:03', ipmi_address: '127.0.0.3'},
-  ]}}}}}));
+  writeFileSync(inventory, stringify({all: {children: {pxe_servers: {hosts: {pxe1: server}, vars: {dhcp_hosts: HOSTS}}}}}));
 });
 
 after(async () => {
@@ -62,15 +62,17 @@ describe('power through the PXE server', {concurrency: false}, () => {
     assert.match(r.stdout, /^node01 {2}FAILED E_BMC_UNREACHABLE: the BMC at 127\.0\.0\.2 does not answer .*\(BMC 127\.0\.0\.2 via pxe1\)\n\s+hint: check ipmi_address/);
   });
 
-  const inputErrors: [string, string[], string, RegExp][] = [
-    ['an unknown machine', ['nodeX'], 'E_HOST', /no dhcp_hosts entry named 'nodeX'/],
-    ['a machine without a BMC', ['node02'], 'E_HOST', /node02 has no BMC/],
-    ['a BMC without user and password', ['node03'], 'E_VARS', /ipmi_address without ipmi_user/],
-    ['one bad machine among good ones stops all before anything is sent', ['node01', 'node02'], 'E_HOST', /node02 has no BMC/],
+  // An incomplete BMC makes the whole inventory invalid (validate checks it), whichever machine is named.
+  const incomplete = JSON.stringify({dhcp_hosts: [...HOSTS, {name: 'node03', mac: '52:54:00:00:00:03', ipmi_address: '127.0.0.3'}]});
+  const inputErrors: [string, string[], string[], string, RegExp][] = [
+    ['an unknown machine', ['nodeX'], [], 'E_HOST', /no dhcp_hosts entry named 'nodeX'/],
+    ['a machine without a BMC', ['node02'], [], 'E_HOST', /node02 has no BMC/],
+    ['a BMC without user and password', ['node01'], ['-e', incomplete], 'E_VARS', /dhcp_hosts entry node03: ipmi_address without ipmi_user/],
+    ['one bad machine among good ones stops all before anything is sent', ['node01', 'node02'], [], 'E_HOST', /node02 has no BMC/],
   ];
-  for (const [what, hosts, code, message] of inputErrors) {
+  for (const [what, hosts, extra, code, message] of inputErrors) {
     it(`${what}: exit 3, nothing sent`, async () => {
-      const r = await pxeprovAsync(['power', 'on', ...hosts, inventory, '--json']);
+      const r = await pxeprovAsync(['power', 'on', ...hosts, inventory, ...extra, '--json']);
       assert.equal(r.code, 3, r.stdout + r.stderr);
       const errors = (r.json as {errors: {code: string; message: string}[]}).errors;
       assert.ok(errors.some((e) => e.code === code && message.test(e.message)), JSON.stringify(errors));
