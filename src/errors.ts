@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   E_CONNECTION_VAR: {exit: 3, summary: 'A connection variable has a value pxeprov cannot use (unsupported ansible_connection or become method, bad port, a control character).'},
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
   E_VAULT: {exit: 3, summary: 'Vault-encrypted input cannot be decrypted: no password given, a wrong one, altered data (HMAC mismatch), or a password source that fails.'},
+  E_HOST: {exit: 3, summary: 'A HOST argument names no dhcp_hosts entry, or one without what the command needs (a MAC and a profile, and no install: always, for install; a BMC for power).'},
   E_ANSIBLE_CFG: {exit: 3, summary: 'ansible.cfg (or an ANSIBLE_* variable) does not parse or holds a bad value.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
@@ -51,6 +52,9 @@ export const ERROR_CODES = {
   E_TASK: {exit: 1, summary: 'A task failed on a host (the module says why).'},
   E_CONFIG_CHECK: {exit: 1, summary: "A daemon's own check refused a new config (dhcpd -t, nginx -t); the old one stays live."},
   E_LAB: {exit: 1, summary: 'The local lab could not be built, booted or torn down.'},
+  E_POWER: {exit: 1, summary: "A power step through a host's BMC failed (ipmitool missing on the PXE server, or an answer that is not a confirmation)."},
+  E_BMC_AUTH: {exit: 1, summary: "A host's BMC refused its ipmi_user and ipmi_password."},
+  E_BMC_UNREACHABLE: {exit: 1, summary: "A host's BMC did not answer from the PXE server (IPMI over LAN, UDP 623)."},
   E_PROBE: {exit: 1, summary: 'The PXE probe found a step a client would fail at.'},
 } as const satisfies Record<string, ErrorInfo>;
 

@@ -9,9 +9,11 @@ import {basename, dirname, extname, isAbsolute, join} from 'node:path';
 import {PxeError, type Where} from '../errors.js';
 import {selectHosts} from './host-pattern.js';
 import type {Inventory, Play, Playbook, Vars} from './model.js';
+import {HOST_NAME} from '../lifecycle/menus.js';
 import {ipFilters, ipTests} from './template-ip.js';
 import {renderValue} from './template.js';
 import {hostVars} from './vars.js';
+import {bmcProblems} from '../power/targets.js';
 import {loadYaml, posAt, type YamlFile, type YamlPath} from './yaml.js';
 
 /** Profile kinds the syslinux and kickstart roles know. */
@@ -148,9 +150,9 @@ function checkRange(value: (name: string) => unknown, fail: Fail, n: Net): void 
 function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<string>}): void {
   if (!Array.isArray(hosts)) return;
   const seen = {name: new Map<string, number>(), mac: new Map<string, number>(), ip: new Map<string, number>()};
-  const hint = 'dhcp_hosts entries are reservations: {name, mac, ip (optional), profile (optional)}, each name, MAC and address once';
+  const hint = 'dhcp_hosts entries are reservations: {name, mac, ip (optional), profile or profiles (optional), install (optional: always)}, each name, MAC and address once';
   hosts.forEach((entry, i) => {
-    const h = (entry ?? {}) as {name?: unknown; mac?: unknown; ip?: unknown; profile?: unknown};
+    const h = (entry ?? {}) as {name?: unknown; mac?: unknown; ip?: unknown; profile?: unknown; profiles?: unknown; install?: unknown};
     const label = `dhcp_hosts entry ${typeof h.name === 'string' ? h.name : i + 1}`;
     if (typeof h.mac !== 'string' || !MAC.test(h.mac)) {
       fail(['dhcp_hosts', i, 'mac'], `${label}: MAC '${String(h.mac)}' is malformed`, 'six hex pairs separated by colons, e.g. 52:54:00:12:34:56', 'quote a MAC in YAML and check its length and digits');
@@ -160,9 +162,13 @@ function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<
     } else if (h.ip !== undefined && h.ip === n.ip) {
       fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is the server's own address (pxe_ip)`, 'an address no other machine uses', hint);
     }
+    for (const problem of bmcProblems(h as Record<string, unknown>)) {
+      fail(['dhcp_hosts', i, problem.field], `${label}: ${problem.message}`, problem.expected, 'a BMC is ipmi_address, ipmi_user and ipmi_password (docs/power.md)');
+    }
     if (h.profile !== undefined && n.profiles && !n.profiles.has(String(h.profile))) {
       fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not in pxe_profiles`, `one of: ${[...n.profiles].join(', ') || '(none defined)'}`, hint);
     }
+    checkHostLifecycle(h, i, label, fail, n.profiles);
     const keys = {name: h.name, mac: typeof h.mac === 'string' ? h.mac.toLowerCase().replaceAll('-', ':') : undefined, ip: h.ip};
     for (const field of ['name', 'mac', 'ip'] as const) {
       const key = keys[field];
@@ -172,6 +178,29 @@ function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<
       else seen[field].set(String(key), i);
     }
   });
+}
+
+/** A host's own menu: its profiles, its build default among them, install: always; its name names its state file and callback URL. */
+function checkHostLifecycle(h: {name?: unknown; profile?: unknown; profiles?: unknown; install?: unknown}, i: number, label: string, fail: Fail, known?: Set<string>): void {
+  const hint = 'a host with its own menu: profile (what it installs) and/or profiles (what its menu offers), install: always to reinstall at every boot';
+  const profiles = h.profiles;
+  if (profiles !== undefined && (!Array.isArray(profiles) || profiles.length === 0 || !profiles.every((p) => typeof p === 'string'))) {
+    fail(['dhcp_hosts', i, 'profiles'], `${label}: profiles must be a non-empty list of profile names`, 'a list of pxe_profiles names, e.g. [centos7, rocky9]', hint);
+  } else if (Array.isArray(profiles)) {
+    profiles.forEach((p, j) => {
+      if (known && !known.has(p)) fail(['dhcp_hosts', i, 'profiles', j], `${label}: profile '${p}' is not in pxe_profiles`, `one of: ${[...known].join(', ') || '(none defined)'}`, hint);
+    });
+    if (h.profile !== undefined && !(profiles as unknown[]).includes(h.profile)) {
+      fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not one of its profiles`, `one of: ${profiles.join(', ')}`, 'profile is the build default of the profiles its menu offers');
+    }
+  }
+  const hasMenu = h.profile !== undefined || profiles !== undefined;
+  if (h.install !== undefined && (h.install !== 'always' || !hasMenu)) {
+    fail(['dhcp_hosts', i, 'install'], `${label}: install '${String(h.install)}' ${h.install === 'always' ? 'needs a profile' : 'is not a known install mode'}`, 'install: always (with a profile), or no install key', hint);
+  }
+  if (hasMenu && (typeof h.name !== 'string' || !HOST_NAME.test(h.name))) {
+    fail(['dhcp_hosts', i, 'name'], `${label}: the name '${String(h.name)}' is not a host name`, 'letters, digits, dot, dash and underscore, starting with a letter or digit', 'a host with its own menu has a state file and a callback URL by this name');
+  }
 }
 
 function checkProfiles(profiles: unknown, isos: unknown, fail: Fail): void {

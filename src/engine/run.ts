@@ -29,7 +29,8 @@ export interface RunOptions {
   become?: boolean;
 }
 
-const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
+/** The SSH transport: how a run reaches a host unless a test injects another. */
+export const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
   const {connect, connectionSpecFromVars} = await import('../transport/index.js');
   return connect(connectionSpecFromVars(host, renderConnectionVars(host, vars)), {readOnly});
 };

@@ -46,9 +46,22 @@ export function randomMac(): string {
   return ['52', '54', '00', ...[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
-async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string): Promise<string[]> {
+/** How a client runs: `lab boot` follows its console on stdout and ends it at its first reboot; a lab BMC's client lives on. */
+export interface ClientMachine {
+  /** QEMU's console arguments. */
+  console: string[];
+  /** A reboot ends QEMU. */
+  noReboot: boolean;
+  /** A disk image (raw), booted after the network. */
+  disk?: string;
+}
+
+const FOLLOWED: ClientMachine = {console: ['-serial', 'stdio'], noReboot: true};
+
+export async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string, how: ClientMachine = FOLLOWED): Promise<string[]> {
   const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', String(o.memoryMb ?? 512), '-smp', '1', '-display', 'none', '-vga', 'none',
-    '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-boot', 'n',
+    ...how.console, '-monitor', 'none', ...(how.noReboot ? ['-no-reboot'] : []), '-boot', 'n',
+    ...(how.disk ? ['-drive', `file=${how.disk},format=raw,if=virtio`] : []),
     '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`];
   if (!o.uefi) {
     // SeaBIOS's sercon copies the BIOS text console (its own, iPXE's and pxelinux's) to COM1 (0x3f8).

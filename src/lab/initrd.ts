@@ -11,7 +11,8 @@ const BUSYBOX = '/bin/busybox';
 
 /**
  * /init of the test ISO: prints the version marker, loads the NIC modules, DHCP (udhcpc), fetches the
- * kickstart named by ks= or inst.ks= over HTTP, prints its sha256, powers off. (Debian's static
+ * kickstart named by ks= or inst.ks= over HTTP, runs its %post --nochroot sections (as anaconda would at
+ * the end), prints its sha256, powers off. (Debian's static
  * busybox wget crashes with -T, hence `timeout`.) Markers go to the
  * console and, when the kernel's console is not the serial port, to ttyS0 too, so the lab always sees them.
  */
@@ -48,6 +49,11 @@ fi
 if [ -z "$ks" ]; then
   say "PXEPROV-FAIL no ks= or inst.ks= on the kernel command line"
 elif timeout 20 wget -q -O /tmp/ks.cfg "$ks"; then
+  # As anaconda ends an install: the kickstart's %post --nochroot sections (the build-done callback).
+  sed -n '/^%post --nochroot/,/^%end/{/^%/d;p}' /tmp/ks.cfg > /tmp/post.sh
+  if [ -s /tmp/post.sh ]; then
+    if timeout 30 sh /tmp/post.sh >/tmp/post.log 2>&1; then say "PXEPROV-POST ok"; else say "PXEPROV-POST failed: $(tail -n 1 /tmp/post.log)"; fi
+  fi
   say "PXEPROV-KS sha256=$(sha256sum /tmp/ks.cfg | cut -d ' ' -f 1) url=$ks"
 else
   say "PXEPROV-FAIL cannot fetch kickstart $ks"

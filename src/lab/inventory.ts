@@ -3,6 +3,7 @@ import {dirname, join} from 'node:path';
 import {stringify} from 'yaml';
 import {LAN, type LabNames} from './names.js';
 import {SSH_COMMON_ARGS} from './ssh.js';
+import {hasBmcs, labMachineEntries} from './bmc.js';
 
 /** The test ISO of a lab (`lab up` builds it), served as the `testos` install media. */
 export const labIso = (n: LabNames) => join(n.stateDir, 'testos.iso');
@@ -42,6 +43,8 @@ export function labInventory(n: LabNames, kind: 'nspawn' | 'vm' = 'nspawn'): Rec
             ],
             pxe_menu_default: 'ks',
             pxe_menu_timeout: 10,
+            // `lab up --bmc`: machines powered through their BMC (docs/power.md).
+            ...(hasBmcs(n) ? {dhcp_hosts: labMachineEntries(n)} : {}),
           },
         },
       },

@@ -12,6 +12,7 @@ import {labIso, writeInventory} from './inventory.js';
 import {makeIso} from './make-iso.js';
 import {labPrefixes, processAlive, readState, writeState} from './state.js';
 import {prefixLock, withLock} from './lock.js';
+import {ensureBmcs, hasBmcs} from './bmc.js';
 
 export interface LabUpOptions {
   prefix?: string;
@@ -21,6 +22,8 @@ export interface LabUpOptions {
   vm?: boolean;
   /** Where to write the inventory (default inventory/lab.yaml). */
   inventory?: string;
+  /** Client machines with a BMC each (ipmi_sim) on the LAN, in the inventory's dhcp_hosts; later `lab up`s keep them. */
+  bmc?: boolean;
   log?: (line: string) => void;
 }
 
@@ -71,6 +74,10 @@ async function buildLab(n: LabNames, options: LabUpOptions): Promise<LabUpResult
   if (!existsSync(labIso(n))) {
     log('the test ISO');
     await makeIso(1, labIso(n), log);
+  }
+  if (options.bmc || hasBmcs(n)) {
+    log('lab BMCs (ipmi_sim) and their machines');
+    await ensureBmcs(n);
   }
   await writeInventory(n, inventory, kind);
   return {

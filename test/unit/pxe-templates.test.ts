@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {loadPlaybook} from '../../src/config/playbook.js';
 import {renderTemplateFile} from '../../src/config/template.js';
+import {hostMenus, type Reservation} from '../../src/lifecycle/menus.js';
+import type {BuildState} from '../../src/lifecycle/state.js';
 
 const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
 const roleDir = (name: string) => play.roles.find((r) => r.name === name)!.dir;
@@ -22,6 +24,9 @@ const inventory = {
   memtest_file: {stat: {exists: true}},
 };
 const vars = (extra: Record<string, unknown> = {}) => ({...Object.assign({}, ...play.roles.map((r) => r.defaults)), ...inventory, ...extra});
+/** A host's own menu as the syslinux role renders it (build_state's result), by default not in build mode. */
+const menuOf = (host: Reservation, state?: BuildState) => hostMenus([host], new Map([[host.name, state]]), 'http://192.168.1.20/pxeprov/done')[0]!;
+const building: BuildState = {mode: 'build', since: '2026-01-02T03:04:05Z', token: 'ab'.repeat(16)};
 const render = (role: string, template: string, extra: Record<string, unknown> = {}): Promise<string> => renderTemplateFile(`${roleDir(role)}/templates/${template}`, vars(extra));
 
 describe('PXE role templates', () => {
@@ -48,7 +53,7 @@ describe('PXE role templates', () => {
   for (const [what, extra, host, expected] of earlyAnswers) {
     it(`preseed menu entries answer d-i's questions before the preseed: ${what}`, async () => {
       for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
-        const args = preseedArgs(await render('syslinux', template, {host, ...extra}));
+        const args = preseedArgs(await render('syslinux', template, {host: host && menuOf(host as unknown as Reservation), ...extra}));
         for (const arg of expected) assert.ok(args.includes(arg), `${template}: ${arg} in ${args.join(' ')}`);
         assert.equal(args.some((a) => a.startsWith('hostname=')), host !== null, 'a host name only for a reservation');
       }
@@ -58,11 +63,14 @@ describe('PXE role templates', () => {
     const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: null});
     assert.match(menu, /KERNEL \/noble\/vmlinuz\n {2}APPEND initrd=\/noble\/initrd\.img autoinstall ip=dhcp netboot=nfs nfsroot=192\.168\.1\.20:\/srv\/install\/noble ds=nocloud-net;s=/);
   });
-  it('a per-host pxelinux file boots its profile with its own kickstart', async () => {
-    const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: inventory.dhcp_hosts[0]});
-    assert.match(menu, /^ONTIMEOUT ks$/m);
-    assert.match(menu, /inst\.ks=http:\/\/192\.168\.1\.20\/ks\/hosts\/node01\.cfg/);
-    assert.doesNotMatch(menu, /LABEL noble/);
+  it('a per-host pxelinux file boots the local disk; in build mode its profile, with its own kickstart and the callback', async () => {
+    const local = await render('syslinux', 'pxelinux.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!)});
+    assert.match(local, /^ONTIMEOUT local$/m);
+    assert.match(local, /inst\.ks=http:\/\/192\.168\.1\.20\/ks\/hosts\/node01\.cfg inst\.repo=\S+ ip=dhcp\n/);
+    assert.doesNotMatch(local, /LABEL noble/);
+    const build = await render('syslinux', 'pxelinux.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!, building)});
+    assert.match(build, /^ONTIMEOUT ks$/m);
+    assert.match(build, / ip=dhcp pxeprov\.done=http:\/\/192\.168\.1\.20\/pxeprov\/done\/node01\/(ab){16}\n/);
   });
   it('GRUB menu: the same entries, linux/initrd (no linuxefi), ds=nocloud quoted', async () => {
     const grub = await render('syslinux', 'grub.cfg.j2', {host: null});
@@ -75,7 +83,7 @@ describe('PXE role templates', () => {
     const entries = (grub: string) => Object.fromEntries([...grub.matchAll(/--id (\S+) \{[^}]*?\n {2}linux (.*)/g)].map((m) => [m[1], m[2]]));
     const menu = entries(await render('syslinux', 'grub.cfg.j2', {host: null}));
     assert.deepEqual(Object.keys(menu).filter((id) => menu[id]!.endsWith(' BOOTIF=01-${net_default_mac}')), ['ks'], 'kickstart only: d-i and subiquity pick their NIC otherwise');
-    const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: inventory.dhcp_hosts[0]}));
+    const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!)}));
     assert.match(perHost.ks!, /ks\/hosts\/node01\.cfg .* BOOTIF=01-\$\{net_default_mac\}$/);
   });
   it('kickstart: the classic CentOS 7 settings, the password hashed, never in clear', async () => {
@@ -111,7 +119,7 @@ describe('PXE role templates', () => {
     assert.match(conf, /^pxe-service=tag:!efi64,x86PC,"Network install",pxelinux,192\.168\.1\.20$/m);
   });
   it('tftpd-hpa binds the PXE address with --secure', async () => {
-    assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure"/);
+    assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure --verbose"/);
   });
 
   it('nginx listens on the PXE address and serves the PXE subnet only; opening it is explicit', async () => {
