@@ -34,11 +34,11 @@ function grubFiles(menu: string): string[][] {
 }
 
 /** The filename dhcpd hands out on each branch of the subnet's if/elsif chain. */
-function dhcpdBranches(conf: string): Array<{when: string; filename: string; vendorClass?: string}> {
+function dhcpdBranches(conf: string): Array<{when: string; filename?: string; vendorClass?: string}> {
   const chain = /^ {2}if ([\s\S]*?)\n {2}\}\n/m.exec(conf)![0];
   return [...chain.matchAll(/(?:if|elsif) (.*?) \{\n([\s\S]*?)(?=\n {2}\})|\} else \{\n([\s\S]*?)(?=\n {2}\})/g)].map((m) => {
     const body = m[2] ?? m[3]!;
-    return {when: m[1] ?? 'else', filename: /filename "([^"]+)"/.exec(body)![1]!, vendorClass: /vendor-class-identifier "([^"]+)"/.exec(body)?.[1]};
+    return {when: m[1] ?? 'else', filename: /filename "([^"]+)"/.exec(body)?.[1], vendorClass: /vendor-class-identifier "([^"]+)"/.exec(body)?.[1]};
   });
 }
 
@@ -83,7 +83,7 @@ describe('pxe_boot_transport', () => {
     const ipxe = branches.findIndex((b) => b.when.includes('"iPXE"'));
     const uefi = branches.findIndex((b) => b.when.includes('00:07'));
     assert.ok(uefi < ipxe, 'the architecture is tested before the user class');
-    assert.ok(!branches.slice(0, ipxe + 1).some((b) => b.filename.endsWith('.kpxe')));
+    assert.ok(!branches.slice(0, ipxe + 1).some((b) => b.filename?.endsWith('.kpxe')));
   });
 
   it('dhcpd, tftp: pxelinux.0 and shim over TFTP, nothing for iPXE or HTTP Boot', async () => {
@@ -91,6 +91,15 @@ describe('pxe_boot_transport', () => {
       ['option architecture-type = 00:07 or option architecture-type = 00:09', 'bootx64.efi'],
       ['else', 'pxelinux.0'],
     ]);
+  });
+
+  it('dhcpd, no UEFI loader (pxe_uefi false): UEFI clients get no boot file, HTTP Boot clients no URL', async () => {
+    assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_uefi: false})).map((b) => [b.when, b.filename]), [
+      ['option architecture-type = 00:07 or option architecture-type = 00:09', undefined],
+      ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/pxelinux.0'],
+      ['else', 'undionly.kpxe'],
+    ]);
+    assert.doesNotMatch(await render('dhcp', 'dnsmasq-proxy.conf.j2', {pxe_uefi: false}), /efi64,X86-64_EFI/);
   });
 
   it('proxyDHCP, http: PXE ROMs get iPXE in the PXE menu, iPXE gets no menu and pxelinux over HTTP', async () => {
