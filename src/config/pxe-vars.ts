@@ -117,13 +117,8 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
     return;
   }
   const uefi = value('pxe_uefi');
-  const grub = value('pxe_uefi_loader') === 'grub';
   if (transport === 'http' && value('http_enabled') === false) {
     fail(['pxe_boot_transport'], 'pxe_boot_transport http needs nginx, but http_enabled is false', 'http_enabled: true, or pxe_boot_transport: tftp', 'clients load their kernel and initrd from nginx (role http) with the http transport');
-  }
-  const port = value('pxe_http_port');
-  if (transport === 'http' && uefi === true && grub && known(port) && Number(port) !== 80) {
-    fail(['pxe_http_port'], `pxe_http_port ${String(port)}: GRUB loads kernels over HTTP from port 80 only`, 'pxe_http_port: 80 with pxe_boot_transport http and pxe_uefi_loader grub', "the GRUB menu names the server as (http,<pxe_ip>), which has no port; or set pxe_boot_transport: tftp");
   }
   if (!loaders) return;
   const installed = {

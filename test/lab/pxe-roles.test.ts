@@ -148,14 +148,15 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.equal(boot.ksSha256, ks.stdout.split(' ')[0]);
   });
 
-  it('a UEFI client (firmware PXE -> shim -> GRUB, kernel and initrd over HTTP) boots, also with Secure Boot enforced', async () => {
+  it('a UEFI client (firmware PXE -> shim -> GRUB) boots, kernel and initrd over HTTP; with Secure Boot enforced over TFTP', async () => {
     for (const secureBoot of [false, true]) {
       await httpFetches();
       const boot = await bootClient({prefix: PREFIX, uefi: true, secureBoot, timeoutSeconds: 150});
       assert.ok(boot.ok, `${secureBoot ? 'secure boot: ' : ''}${boot.verdict}`);
       assert.equal(boot.isoVersion, 1);
-      const fetched = await httpFetches();
-      for (const path of ['/tftp/testos/vmlinuz', '/tftp/testos/initrd.img']) assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+      // Secure Boot: the signed GRUB may load no module, so not its HTTP client either.
+      const fetched = (await httpFetches()).filter((path) => path.startsWith('/tftp/testos/'));
+      assert.deepEqual(fetched, secureBoot ? [] : ['/tftp/testos/vmlinuz', '/tftp/testos/initrd.img']);
     }
   });
 

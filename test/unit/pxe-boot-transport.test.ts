@@ -48,8 +48,8 @@ describe('pxe_boot_transport', () => {
   });
 
   const menus: Array<[string, Record<string, unknown>, string[], string[]]> = [
-    ['http', {}, ['http://192.168.1.20/tftp/debian12/vmlinuz', 'http://192.168.1.20/tftp/debian12/initrd.img'], ['(http,192.168.1.20)/tftp/debian12/vmlinuz', '(http,192.168.1.20)/tftp/debian12/initrd.img']],
-    ['http on another port (pxelinux via iPXE)', {pxe_http_port: 8080}, ['http://192.168.1.20:8080/tftp/debian12/vmlinuz', 'http://192.168.1.20:8080/tftp/debian12/initrd.img'], ['(http,192.168.1.20)/tftp/debian12/vmlinuz', '(http,192.168.1.20)/tftp/debian12/initrd.img']],
+    ['http', {}, ['http://192.168.1.20/tftp/debian12/vmlinuz', 'http://192.168.1.20/tftp/debian12/initrd.img'], ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img']],
+    ['http on another port', {pxe_http_port: 8080}, ['http://192.168.1.20:8080/tftp/debian12/vmlinuz', 'http://192.168.1.20:8080/tftp/debian12/initrd.img'], ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img']],
     ['tftp', {pxe_boot_transport: 'tftp'}, ['/debian12/vmlinuz', '/debian12/initrd.img'], ['/debian12/vmlinuz', '/debian12/initrd.img']],
   ];
   for (const [what, extra, pxelinux, grub] of menus) {
@@ -58,6 +58,19 @@ describe('pxe_boot_transport', () => {
         assert.deepEqual(pxelinuxFiles(await render('syslinux', 'pxelinux.cfg.j2', {...extra, host})), [pxelinux]);
         assert.deepEqual(grubFiles(await render('syslinux', 'grub.cfg.j2', {...extra, host})), [grub]);
       }
+    });
+  }
+
+  const mediaRoot: Array<[string, Record<string, unknown>, string | undefined]> = [
+    ['http', {}, 'if insmod http; then\n  set media_root=(http,192.168.1.20)/tftp\nfi\n'],
+    ['http on another port', {pxe_http_port: 8080}, 'if insmod http; then\n  set media_root=(http,192.168.1.20:8080)/tftp\nfi\n'],
+    ['tftp', {pxe_boot_transport: 'tftp'}, undefined],
+  ];
+  for (const [what, extra, snippet] of mediaRoot) {
+    it(`${what}: GRUB loads over HTTP once it has loaded its http module, else over TFTP (Secure Boot loads no module)`, async () => {
+      const grub = await render('syslinux', 'grub.cfg.j2', extra);
+      if (snippet) assert.ok(grub.includes(snippet), grub);
+      else assert.doesNotMatch(grub, /insmod|media_root/);
     });
   }
 
