@@ -62,12 +62,12 @@ describe('pxe_boot_transport', () => {
   }
 
   const mediaRoot: Array<[string, Record<string, unknown>, string | undefined]> = [
-    ['http', {}, 'if insmod http; then\n  set media_root=(http,192.168.1.20)/tftp\nfi\n'],
-    ['http on another port', {pxe_http_port: 8080}, 'if insmod http; then\n  set media_root=(http,192.168.1.20:8080)/tftp\nfi\n'],
+    ['http', {}, 'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20)/tftp\n  fi\nfi\n'],
+    ['http on another port', {pxe_http_port: 8080}, 'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20:8080)/tftp\n  fi\nfi\n'],
     ['tftp', {pxe_boot_transport: 'tftp'}, undefined],
   ];
   for (const [what, extra, snippet] of mediaRoot) {
-    it(`${what}: GRUB loads over HTTP once it has loaded its http module, else over TFTP (Secure Boot loads no module)`, async () => {
+    it(`${what}: GRUB loads over HTTP once it has loaded its http module, over TFTP when Secure Boot locks it down`, async () => {
       const grub = await render('syslinux', 'grub.cfg.j2', extra);
       if (snippet) assert.ok(grub.includes(snippet), grub);
       else assert.doesNotMatch(grub, /insmod|media_root/);
@@ -115,12 +115,14 @@ describe('pxe_boot_transport', () => {
     assert.doesNotMatch(await render('dhcp', 'dnsmasq-proxy.conf.j2', {pxe_uefi: false}), /efi64,X86-64_EFI/);
   });
 
-  it('proxyDHCP, http: PXE ROMs get iPXE in the PXE menu, iPXE gets no menu and pxelinux over HTTP', async () => {
+  it('proxyDHCP, http: PXE ROMs get iPXE in the PXE menu, iPXE gets pxelinux over HTTP (never iPXE again)', async () => {
     const conf = await render('dhcp', 'dnsmasq-proxy.conf.j2', {dhcp_mode: 'proxy'});
     assert.match(conf, /^dhcp-userclass=set:ipxe,iPXE$/m);
-    assert.match(conf, /^dhcp-boot=tag:ipxe,tag:!efi64,http:\/\/192\.168\.1\.20\/tftp\/pxelinux\.0$/m);
-    assert.match(conf, /^pxe-service=tag:!efi64,tag:!ipxe,x86PC,"Network install",undionly\.kpxe,192\.168\.1\.20$/m);
-    assert.match(conf, /^pxe-service=tag:efi64,X86-64_EFI,"Network install",bootx64\.efi,192\.168\.1\.20$/m);
+    assert.deepEqual(conf.match(/^pxe-service=.*$/gm), [
+      'pxe-service=tag:!efi64,tag:ipxe,x86PC,"Network install",http://192.168.1.20/tftp/pxelinux.0,192.168.1.20',
+      'pxe-service=tag:!efi64,tag:!ipxe,x86PC,"Network install",undionly.kpxe,192.168.1.20',
+      'pxe-service=tag:efi64,X86-64_EFI,"Network install",bootx64.efi,192.168.1.20',
+    ]);
   });
 
   it('proxyDHCP, tftp: the classic PXE menu with pxelinux', async () => {
