@@ -5,7 +5,8 @@
  *   load   the kernel and initrd: BIOS, from pxelinux starting the kernel's load to its "ok" for the initrd;
  *          UEFI, from GRUB's echo before `linux` to the kernel's first line (the EFI stub)
  *   total  power-on to d-i having read its preseed (the preseed's early command prints a marker)
- * Prints medians of RUNS runs (default 3) and the ratios tftp / http. Goal: the load >= 5x faster over HTTP.
+ * Prints medians of RUNS runs (default 3) and the ratios tftp / http; LAB_PREFIX names the lab (default pxbt).
+ * Goal: the load >= 5x faster over HTTP.
  */
 import {execFileSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
@@ -15,7 +16,7 @@ import {labDown, labUp} from '../src/lab/index.js';
 import {cleanLine} from '../src/lab/timeline.js';
 import {bootUntilPreseedRan, MARKER, upInstallerServer, type InstallerBoot} from '../test/lab/debian-installer.js';
 
-const PREFIX = 'pxbt';
+const PREFIX = process.env.LAB_PREFIX ?? 'pxbt';
 const RUNS = Number(process.env.RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
