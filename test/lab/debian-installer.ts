@@ -59,10 +59,11 @@ export interface InstallerBoot {
 }
 
 /**
- * Boots a client until d-i has run the preseed's early command (its marker on the serial console), or the
- * timeout. Under TCG most of the time goes to d-i's hardware and IPv6 probes (and, over TFTP, to the initrd).
+ * Boots a client until d-i has run the preseed's early command (its marker on the serial console), or `until`
+ * (a console line that ends the boot earlier), or the timeout. Under TCG most of the time goes to d-i's
+ * hardware and IPv6 probes (and, over TFTP, to the initrd).
  */
-export async function bootUntilPreseedRan(prefix: string, uefi: boolean): Promise<InstallerBoot> {
+export async function bootUntilPreseedRan(prefix: string, uefi: boolean, until = new RegExp(MARKER)): Promise<InstallerBoot> {
   await runInLabHost('truncate -s 0 /var/log/nginx/access.log', {prefix});
   const stop = new AbortController();
   const result = await bootClient({
@@ -72,7 +73,7 @@ export async function bootUntilPreseedRan(prefix: string, uefi: boolean): Promis
     timeoutSeconds: 420,
     signal: stop.signal,
     log: (line) => {
-      if (line.includes(MARKER)) stop.abort();
+      if (until.test(line)) stop.abort();
     },
   });
   return {result, console: await readFile(result.consoleLog, 'utf8'), requests: await accessLog(prefix)};
