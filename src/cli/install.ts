@@ -1,8 +1,6 @@
 /** The bodies of `install` and `hosts`: hosts and inventory from the arguments, settings, then the library. */
-import {existsSync} from 'node:fs';
 import {connectionDefaults} from '../config/settings.js';
 import {exitCodeOf} from '../engine/events.js';
-import {PxeError} from '../errors.js';
 import {listHosts, type HostsResult} from '../lifecycle/hosts.js';
 import {startBuilds, type InstallResult} from '../lifecycle/install.js';
 import {pickRenderer} from '../report/renderer.js';
@@ -10,7 +8,7 @@ import {DEFAULT_PLAYBOOK} from './flags.js';
 import {askBecomePass, commandSettings, requireInventory} from './inputs.js';
 import type {Output} from './run.js';
 import {useVaultFlags} from './vault.js';
-import {machinesIn} from './machines.js';
+import {machinesIn, splitHostsAndInventory} from './machines.js';
 import {bmcOf} from '../power/targets.js';
 import {powerHosts} from '../power/power.js';
 
@@ -30,20 +28,9 @@ export interface InstallFlags {
   reboot?: boolean;
 }
 
-/** HOST... [INVENTORY]: the last argument is the inventory when -i is not given and it names a path. */
-export function splitHostsAndInventory(argv: string[], inventoryFlag: string | undefined): {hosts: string[]; inventory?: string} {
-  const last = argv.at(-1);
-  const inventory = inventoryFlag === undefined && argv.length > 1 && last !== undefined && existsSync(last) ? last : undefined;
-  const hosts = inventory === undefined ? argv : argv.slice(0, -1);
-  const flag = hosts.find((h) => h.startsWith('-'));
-  if (hosts.length === 0 || flag !== undefined) {
-    throw new PxeError('E_USAGE', flag ? `unknown flag ${flag}` : 'no host given', {expected: 'pxeprov install HOST... [INVENTORY]', hint: 'see pxeprov install --help'});
-  }
-  return inventory === undefined ? {hosts} : {hosts, inventory};
-}
 
 export async function installCommand(argv: string[], flags: InstallFlags, output: Output): Promise<InstallResult> {
-  const {hosts, inventory} = splitHostsAndInventory(argv, flags.inventory);
+  const {hosts, inventory} = splitHostsAndInventory(argv, flags.inventory, 'install');
   await useVaultFlags(flags);
   const settings = commandSettings(inventory, flags);
   const connectionVars = connectionDefaults(settings);

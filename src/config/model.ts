@@ -115,3 +115,13 @@ export interface Playbook {
   file: string;
   plays: Play[];
 }
+
+/** Every input of a run, loaded and checked once. */
+export interface Inputs {
+  inventory: Inventory;
+  playbook: Playbook;
+  extraVars: Vars;
+  /** Hosts --limit selects (all of the inventory without it). */
+  hosts: number;
+  warnings: string[];
+}

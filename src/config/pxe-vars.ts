@@ -21,6 +21,7 @@ export const PROFILE_KINDS = ['kickstart', 'preseed', 'autoinstall', 'manual'];
 const MAC = /^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$/;
 /** A value that depends on something validate cannot know (facts, a lookup of the target). */
 const UNKNOWN = Symbol('unknown');
+const known = (v: unknown) => v !== UNKNOWN && v !== undefined;
 
 interface Check {
   play: Play;
@@ -75,7 +76,6 @@ function checkHost(c: Check): PxeError[] {
   };
   const fail = (path: YamlPath, message: string, expected: string, hint: string) =>
     errors.push(new PxeError('E_VARS', message, {where: {...locate(path, c), host: c.host}, expected, hint}));
-  const known = (v: unknown) => v !== UNKNOWN && v !== undefined;
 
   const ip = value('pxe_ip');
   const subnet = value('pxe_subnet');
@@ -101,7 +101,41 @@ function checkHost(c: Check): PxeError[] {
     fail(['pxe_menu_default'], `pxe_menu_default '${String(menuDefault)}' names no profile`, `local or one of the pxe_profiles names: ${[...profileNames].join(', ') || '(none defined)'}`, 'the menus boot this entry when the timeout expires: name a profile of pxe_profiles, or local');
   }
   if (c.roles.has('media')) checkIsos(c, value('media_isos'), fail);
+  if (c.roles.has('syslinux') || c.roles.has('dhcp')) checkBootTransport(value, fail, c.roles.has('dhcp') && c.roles.has('syslinux'));
   return errors;
+}
+
+export const BOOT_TRANSPORTS = ['http', 'tftp'];
+
+/**
+ * pxe_boot_transport and the loaders DHCP hands out: each client architecture must get a file the syslinux
+ * role installs for this transport (a BIOS client sent to a missing undionly.kpxe waits for a file forever).
+ */
+function checkBootTransport(value: (name: string) => unknown, fail: Fail, loaders: boolean): void {
+  const transport = value('pxe_boot_transport');
+  if (transport === UNKNOWN || transport === undefined) return;
+  if (!BOOT_TRANSPORTS.includes(String(transport))) {
+    fail(['pxe_boot_transport'], `pxe_boot_transport '${String(transport)}' is not a transport`, `one of: ${BOOT_TRANSPORTS.join(', ')}`, 'http: kernels and initrds from nginx (iPXE for BIOS, GRUB for UEFI); tftp: every file over TFTP');
+    return;
+  }
+  const uefi = value('pxe_uefi');
+  if (transport === 'http' && value('http_enabled') === false) {
+    fail(['pxe_boot_transport'], 'pxe_boot_transport http needs nginx, but http_enabled is false', 'http_enabled: true, or pxe_boot_transport: tftp', 'clients load their kernel and initrd from nginx (role http) with the http transport');
+  }
+  if (!loaders) return;
+  const installed = {
+    dhcp_bios_bootfile: ['pxelinux.0', ...(transport === 'http' ? ['undionly.kpxe'] : [])],
+    dhcp_uefi_bootfile: uefi === true ? ['bootx64.efi', 'grubx64.efi', 'efi64/syslinux.efi'] : [],
+  };
+  for (const [name, files] of Object.entries(installed)) {
+    const file = value(name);
+    // With pxe_uefi false the server answers UEFI clients with no boot file at all.
+    if (!known(file) || (name === 'dhcp_uefi_bootfile' && uefi !== true)) continue;
+    if (!files.includes(String(file))) {
+      const arch = name === 'dhcp_bios_bootfile' ? 'BIOS' : 'x86-64 UEFI';
+      fail([name], `${name} ${String(file)}: the server has no such loader for ${arch} clients (pxe_boot_transport ${String(transport)})`, `one of the loaders the syslinux role installs: ${files.join(', ')}`, 'DHCP sends clients of this architecture to a file in the TFTP root: name one the roles put there');
+    }
+  }
 }
 
 type Fail = (path: YamlPath, message: string, expected: string, hint: string) => void;

@@ -12,7 +12,7 @@ import {checkRenderedConnectionVars} from './connection-vars.js';
 import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
-import type {Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
+import type {Inputs, Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
 import {loadPlaybook} from './playbook.js';
 import {hasTemplate} from './template.js';
 import {kindOf, readText} from './text-file.js';
@@ -44,15 +44,6 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-
-export interface Inputs {
-  inventory: Inventory;
-  playbook: Playbook;
-  extraVars: Vars;
-  /** Hosts --limit selects (all of the inventory without it). */
-  hosts: number;
-  warnings: string[];
-}
 
 /** Load every input once, reporting every error of every input together (PxeErrors). */
 export function loadInputs(options: ValidateOptions): Inputs {

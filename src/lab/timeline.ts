@@ -24,7 +24,7 @@ export interface Timeline {
 const STEPS: Array<[StepName, RegExp]> = [
   ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start PXE over IPv4/],
   ['dhcp', /Configuring \(net\d.*\bok\b|^net\d: \d+\.\d+\.\d+\.\d+\/|Station IP address is/],
-  ['bootfile', /tftp:\/\/\S+\.\.\. ok|NBP file downloaded successfully/],
+  ['bootfile', /(?:tftp|http):\/\/\S+\.\.\. ok|NBP file downloaded successfully/],
   // The boot loader is up (with GRUB's timeout=0 no menu is drawn).
   ['menu', /^PXELINUX \d|boot: |Welcome to GRUB|GNU GRUB +version|Booting `/],
   ['kernel', /Loading \S*vmlinuz|Linux version \d|EFI stub: |Decompressing Linux/],

@@ -3,7 +3,7 @@
  * (the role that writes the per-host menus), as the inventory and -e give them. Read without connecting.
  */
 import {selectHosts} from '../config/host-pattern.js';
-import type {Inputs} from '../config/validate.js';
+import type {Inputs} from '../config/model.js';
 import {renderValue} from '../config/template.js';
 import {hostVars} from '../config/vars.js';
 import {didYouMean} from '../config/suggest.js';

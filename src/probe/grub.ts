@@ -35,13 +35,18 @@ export function grubWords(line: string): string[] {
   return words;
 }
 
+/**
+ * Reads the menu entries. A variable set in the file (`set media_root=...`, also inside an `if`) is expanded in
+ * the paths of linux and initrd as a client that ran that `set` sees them.
+ */
 export function parseGrubCfg(text: string): GrubConfig {
   const config: GrubConfig = {entries: [], includes: []};
+  const vars = new Map<string, string>();
   let current: GrubEntry | undefined;
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
-    const words = grubWords(line);
+    const words = grubWords(line.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => vars.get((braced ?? bare)!) ?? whole));
     const cmd = words[0]!;
     if (cmd === 'menuentry') {
       current = {title: words[1] ?? '', initrds: [], args: '', line: index + 1};
@@ -55,6 +60,9 @@ export function parseGrubCfg(text: string): GrubConfig {
       current.initrds.push(...words.slice(1));
     } else if (cmd === 'set' && /^default=/.test(words[1] ?? '')) {
       config.default = words[1]!.slice('default='.length);
+    } else if (cmd === 'set' && /^\w+=/.test(words[1] ?? '')) {
+      const [name, ...value] = words[1]!.split('=');
+      vars.set(name!, value.join('='));
     } else if ((cmd === 'configfile' || cmd === 'source') && words[1]) {
       config.includes.push(words[1]);
     }

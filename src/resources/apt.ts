@@ -69,6 +69,11 @@ export function parseAptPolicy(stdout: string): Record<string, string> {
   return candidates;
 }
 
+/** Packages apt-get could not find in the host's sources, from its stderr (the agent runs it with LC_ALL=C). */
+export function unavailablePackages(stderr: string): string[] {
+  return [...stderr.matchAll(/^E: (?:Unable to locate package (\S+)|Package '([^']+)' has no installation candidate)$/gm)].map((m) => m[1] ?? m[2]!);
+}
+
 /** What apt-get must do; pure. */
 export function planApt(args: AptArgs, observed: AptObserved): AptPlan {
   const state = args.state ?? 'present';
@@ -159,6 +164,14 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
     const options = ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
     const run = async (argv: string[]) => {
       const result = await agent.exec(argv, {env, timeout: 3600});
+      const missing = unavailablePackages(result.stderr.toString());
+      if (result.rc !== 0 && missing.length) {
+        throw new PxeError('E_TASK', `${missing.join(', ')}: not in the host's apt sources, nothing was installed`, {
+          where: {host: ctx.host, task: ctx.task.name},
+          expected: `${missing.join(', ')} available from the host's apt sources`,
+          hint: `enable the archive area or repository that ships it (\`apt-cache policy ${missing[0]}\` on the host), or turn off the feature that needs it`,
+        });
+      }
       if (result.rc !== 0) {
         throw new PxeError('E_TASK', `${argv.slice(0, 2).join(' ')} failed (exit ${result.rc})`, {
           where: {host: ctx.host, task: ctx.task.name},

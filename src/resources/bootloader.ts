@@ -25,6 +25,8 @@ export const CANDIDATES: Record<string, string[]> = {
   ),
   'shimx64.efi': ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/shimx64.efi.signed.latest', '/usr/lib/shim/shimx64.efi'],
   'grubnetx64.efi': ['/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed'],
+  'undionly.kpxe': ['/usr/lib/ipxe/undionly.kpxe'],
+  'x86_64-efi/http.mod': ['/usr/lib/grub/x86_64-efi/http.mod'],
   memtest: ['/boot/memtest86+x64.bin', '/boot/memtest86+.bin', '/usr/lib/memtest86+/memtest86+x64.bin', '/boot/memtest86+_x64.bin'],
 };
 
@@ -79,7 +81,7 @@ export function planBootFiles(args: BootloaderArgs, stats: Map<string, StatResul
         continue;
       }
       throw new PxeError('E_TASK', `${file.name} is not on the host (looked in ${file.src.join(', ')})`, {
-        hint: 'install the package that ships it first (pxelinux, syslinux-common, syslinux-efi, shim-signed, grub-efi-amd64-signed)',
+        hint: 'install the package that ships it first (pxelinux, syslinux-common, syslinux-efi, shim-signed, grub-efi-amd64-signed, grub-efi-amd64-bin, ipxe)',
       });
     }
     if (stats.get(from)!.sha256 !== stats.get(to)?.sha256 || stats.get(to)?.kind !== 'file') copies.push({from, to, name: file.name});

@@ -2,7 +2,7 @@
  * The PXE roles' acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
  * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
  * with a unified diff -> BIOS, UEFI and UEFI Secure Boot clients boot and fetch their kickstart -> a new ISO
- * changes only the media -> clients boot the new version -> bad inputs fail before anything changes ->
+ * changes only the media -> clients boot the new version; with pxe_boot_transport tftp they boot over TFTP alone -> bad inputs fail before anything changes ->
  * an office DHCP server on the LAN makes the dhcp role refuse, and proxy mode boots clients beside it. Its own prefix (acc): other labs are left alone.
  */
 import assert from 'node:assert/strict';
@@ -53,6 +53,12 @@ async function hostSnapshot(): Promise<string> {
     {prefix: PREFIX},
   );
   return r.stdout;
+}
+
+/** The paths clients of the LAN fetched from nginx since the last call (the log is emptied). */
+async function httpFetches(): Promise<string[]> {
+  const {stdout} = await runInLabHost('cat /var/log/nginx/access.log; truncate -s 0 /var/log/nginx/access.log', {prefix: PREFIX});
+  return [...stdout.matchAll(/^192\.168\.77\.\d+ .*?"GET (\S+) [^"]*" 200 /gm)].map((m) => m[1]!);
 }
 
 const changedTasks = (report: RunReport) => report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
@@ -128,21 +134,43 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.deepEqual(await present(files(1)), [], 'no dhcp_hosts: no per-host file');
   });
 
-  it('a BIOS client boots over DHCP, TFTP, pxelinux and fetches its kickstart over HTTP', async () => {
+  it("a BIOS client (QEMU's iPXE ROM, recognised: not chained again) loads pxelinux, kernel and initrd over HTTP and fetches its kickstart", async () => {
+    await httpFetches();
     const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
     assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
     assert.equal(boot.isoVersion, 1);
     assert.deepEqual([...new Set(boot.steps.map((s) => s.step))].filter((s) => s !== 'ip'), ['firmware', 'dhcp', 'bootfile', 'menu', 'kernel', 'initrd', 'kickstart']);
+    assert.match(boot.steps.find((s) => s.step === 'bootfile')!.line, /^http:\/\/192\.168\.77\.1\/tftp\/pxelinux\.0\.\.\. ok/);
+    const fetched = await httpFetches();
+    for (const path of ['/tftp/pxelinux.0', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg']) assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    assert.ok(!fetched.includes('/tftp/undionly.kpxe'), 'an iPXE client is not handed iPXE');
     const ks = await runInLabHost('sha256sum /srv/install/ks/ks.cfg', {prefix: PREFIX});
     assert.equal(boot.ksSha256, ks.stdout.split(' ')[0]);
   });
 
-  it('a UEFI client (firmware PXE -> shim -> GRUB) boots, also with Secure Boot enforced', async () => {
+  it('a UEFI client (firmware PXE -> shim -> GRUB) boots, kernel and initrd over HTTP; with Secure Boot enforced over TFTP', async () => {
     for (const secureBoot of [false, true]) {
+      await httpFetches();
       const boot = await bootClient({prefix: PREFIX, uefi: true, secureBoot, timeoutSeconds: 150});
       assert.ok(boot.ok, `${secureBoot ? 'secure boot: ' : ''}${boot.verdict}`);
       assert.equal(boot.isoVersion, 1);
+      // Secure Boot: the signed GRUB may load no module, so not its HTTP client either.
+      const fetched = (await httpFetches()).filter((path) => path.startsWith('/tftp/testos/'));
+      assert.deepEqual(fetched, secureBoot ? [] : ['/tftp/testos/vmlinuz', '/tftp/testos/initrd.img']);
     }
+  });
+
+  it('pxe_boot_transport tftp: BIOS (pxelinux.0) and UEFI clients load everything over TFTP', async () => {
+    const tftp = await pxeprov(['up'], {pxe_boot_transport: 'tftp'});
+    assert.equal(tftp.code, 0, JSON.stringify(tftp.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
+    await httpFetches();
+    for (const uefi of [false, true]) {
+      const boot = await bootClient({prefix: PREFIX, uefi, timeoutSeconds: 150});
+      assert.ok(boot.ok, `${uefi ? 'UEFI' : 'BIOS'}: ${boot.verdict}`);
+      if (!uefi) assert.match(boot.steps.find((s) => s.step === 'bootfile')!.line, /^tftp:\/\/192\.168\.77\.1\/pxelinux\.0\.\.\. ok/);
+    }
+    assert.deepEqual((await httpFetches()).filter((path) => path.startsWith('/tftp/')), [], 'nothing of the TFTP root over HTTP');
+    assert.equal((await pxeprov(['up'])).code, 0);
   });
 
   it('a new ISO changes only the media (and what depends on it); clients boot the new version', async () => {
@@ -210,8 +238,10 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       const proxy = await pxeprov(['up'], {dhcp_mode: 'proxy'});
       assert.equal(proxy.code, 0, JSON.stringify(proxy.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
       assert.ok(changedTasks(proxy.report!).includes('isc-dhcp-server is off unless dhcp_mode is server'));
+      await httpFetches();
       const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
       assert.ok(boot.ok, boot.verdict);
+      assert.ok((await httpFetches()).includes('/tftp/testos/initrd.img'), 'proxyDHCP sends iPXE to pxelinux over HTTP too');
       const address = boot.steps.find((s) => s.step === 'ip')!.line;
       assert.match(address, /ip=192\.168\.77\.2[23]\d/, 'the address came from the office server');
     } finally {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {splitHostsAndInventory} from '../../src/cli/install.js';
+import {splitHostsAndInventory} from '../../src/cli/machines.js';
 import {loadPlaybook} from '../../src/config/playbook.js';
 import {renderTemplateFile} from '../../src/config/template.js';
 import {hostMenus, type Reservation} from '../../src/lifecycle/menus.js';
@@ -146,11 +146,11 @@ describe('pxeprov install HOST... [INVENTORY]', () => {
     [['node01', 'package.json'], 'inv.yaml', {hosts: ['node01', 'package.json']}],
   ];
   for (const [argv, flag, expected] of cases) {
-    it(`${argv.join(' ')}${flag ? ` -i ${flag}` : ''}`, () => assert.deepEqual(splitHostsAndInventory(argv, flag), expected));
+    it(`${argv.join(' ')}${flag ? ` -i ${flag}` : ''}`, () => assert.deepEqual(splitHostsAndInventory(argv, flag, 'install'), expected));
   }
   it('no host, or a flag where a host goes, is a usage error', () => {
-    assert.throws(() => splitHostsAndInventory([], undefined), /no host given/);
-    assert.throws(() => splitHostsAndInventory(['node01', '--rebot'], undefined), /unknown flag --rebot/);
+    assert.throws(() => splitHostsAndInventory([], undefined, 'install'), /no host given/);
+    assert.throws(() => splitHostsAndInventory(['node01', '--rebot'], undefined, 'power'), /unknown flag --rebot/);
   });
 });
 

@@ -101,6 +101,10 @@ describe('boot timeline', () => {
     const denied = timelineOf([{at: 9, line: 'Verification failed: (0x1A) Security Violation'}, {at: 9.1, line: 'Access Denied'}]);
     assert.equal(denied.failure, 'Access Denied');
   });
+  it('iPXE fetching its boot file over HTTP is the boot file step', () => {
+    const t = timelineOf([{at: 3, line: 'http://192.168.77.1/tftp/pxelinux.0... ok'}]);
+    assert.deepEqual(t.steps.map((s) => s.step), ['bootfile']);
+  });
   it('a step first seen in an unfinished console chunk keeps its first time and gets its whole line', () => {
     const t = timelineOf([
       {at: 27.8, line: 'PXEPROV-DHCP iface=eth0 ip=192.168.7'},

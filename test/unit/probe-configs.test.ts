@@ -93,6 +93,19 @@ configfile (tftp)/grub/extra.cfg
     assert.deepEqual(c.entries[1]!.initrds, ['(tftp,192.168.77.1)/rescue/initrd.img']);
     assert.deepEqual(c.includes, ['(tftp)/grub/extra.cfg']);
   });
+  it('expands variables the file sets in the kernel and initrd paths, leaves the others to GRUB', () => {
+    const c = parseGrubCfg(`if insmod http; then
+  set media_root=(http,192.168.77.1)/tftp
+fi
+menuentry 'Install' {
+  linux \${media_root}/testos/vmlinuz BOOTIF=01-\${net_default_mac}
+  initrd $media_root/testos/initrd.img
+}
+`);
+    assert.equal(c.entries[0]!.linux, '(http,192.168.77.1)/tftp/testos/vmlinuz');
+    assert.equal(c.entries[0]!.args, 'BOOTIF=01-${net_default_mac}');
+    assert.deepEqual(c.entries[0]!.initrds, ['(http,192.168.77.1)/tftp/testos/initrd.img']);
+  });
   it('maps GRUB device paths to TFTP paths and splits quoted words', () => {
     assert.equal(grubTftpPath('(tftp,10.0.0.1)/a/b'), 'a/b');
     assert.equal(grubTftpPath('/a/b'), 'a/b');

@@ -22,6 +22,8 @@ const inventory = {
   dhcp_hosts: [{name: 'node01', mac: '90:E6:BA:1F:C5:EF', ip: '192.168.1.101', profile: 'ks'}],
   ks_root_password: 'rootroot',
   memtest_file: {stat: {exists: true}},
+  // The classic paths, all over TFTP; the HTTP transport has its own tests (pxe-boot-transport.test.ts).
+  pxe_boot_transport: 'tftp',
 };
 const vars = (extra: Record<string, unknown> = {}) => ({...Object.assign({}, ...play.roles.map((r) => r.defaults)), ...inventory, ...extra});
 /** A host's own menu as the syslinux role renders it (build_state's result), by default not in build mode. */

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {parseAptPolicy, parseDpkgQuery, planApt, type AptArgs, type AptObserved} from '../../src/resources/apt.js';
+import {parseAptPolicy, parseDpkgQuery, planApt, unavailablePackages, type AptArgs, type AptObserved} from '../../src/resources/apt.js';
 import {planFile, type FileArgs} from '../../src/resources/file.js';
 import {parseSystemctlShow, planService, type ServiceArgs, type ServiceObserved} from '../../src/resources/service.js';
 import {parseMode} from '../../src/resources/attrs.js';
@@ -12,6 +12,15 @@ describe('apt', () => {
   it('parses dpkg-query output', () => {
     const out = 'tftpd-hpa\tinstall ok installed\t5.2+20150808-1.4\nnginx\tdeinstall ok config-files\t1.22\n';
     assert.deepEqual(parseDpkgQuery(out), {'tftpd-hpa': '5.2+20150808-1.4'});
+  });
+  it("names the packages apt-get found in none of the host's sources", () => {
+    const stderr = [
+      'E: Unable to locate package ipxe',
+      "E: Package 'shim-signed' has no installation candidate",
+      'E: Could not get lock /var/lib/dpkg/lock-frontend',
+    ].join('\n');
+    assert.deepEqual(unavailablePackages(stderr), ['ipxe', 'shim-signed']);
+    assert.deepEqual(unavailablePackages('E: Sub-process /usr/bin/dpkg returned an error code (1)'), []);
   });
   it('parses apt-cache policy output', () => {
     const out = 'nginx:\n  Installed: (none)\n  Candidate: 1.22.1-9\n  Version table:\ntftpd-hpa:\n  Installed: 5.2\n  Candidate: (none)\n';

@@ -1,0 +1,83 @@
+/**
+ * Boot transport bench (root, QEMU TCG, in the lab): the real Debian 12 installer (Debian's
+ * debian-installer-12-netboot-amd64: an 8 MB kernel and a 40 MB initrd) from a pxeprov server,
+ * pxe_boot_transport http against tftp, BIOS and UEFI clients. Per boot, read from the client's serial console:
+ *   load   the kernel and initrd: BIOS, from pxelinux starting the kernel's load to its "ok" for the initrd;
+ *          UEFI, from GRUB's echo before `linux` to the kernel's first line (the EFI stub)
+ *   total  power-on to d-i having read its preseed (the preseed's early command prints a marker)
+ * Prints medians of RUNS runs (default 3) and the ratios tftp / http; LAB_PREFIX names the lab (default pxbt);
+ * UNTIL=kernel stops each boot once the kernel runs (the load only: minutes less per boot on a busy machine).
+ * Goal: the load >= 5x faster over HTTP.
+ */
+import {execFileSync} from 'node:child_process';
+import {mkdtemp, rm} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {labDown, labUp} from '../src/lab/index.js';
+import {cleanLine} from '../src/lab/timeline.js';
+import {bootUntilPreseedRan, MARKER, upInstallerServer, type InstallerBoot} from '../test/lab/debian-installer.js';
+
+const PREFIX = process.env.LAB_PREFIX ?? 'pxbt';
+const RUNS = Number(process.env.RUNS ?? 3);
+const LOAD_ONLY = process.env.UNTIL === 'kernel';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The console's whole lines with their times. */
+function consoleLines(text: string): Array<{at: number; line: string}> {
+  return text.split('\n').flatMap((raw) => {
+    const m = /^\[\s*([\d.]+)\] (.*)$/.exec(raw);
+    return m ? [{at: Number(m[1]), line: cleanLine(m[2]!)}] : [];
+  });
+}
+
+/** Seconds of the kernel and initrd load, and power-on to the preseed read (NaN with UNTIL=kernel), of one boot. */
+function timings(boot: InstallerBoot, uefi: boolean): {load: number; total: number} {
+  const lines = consoleLines(boot.console);
+  const at = (re: RegExp, what: string) => {
+    const found = lines.find((l) => re.test(l.line));
+    if (!found) throw new Error(`no ${what} on the console (${boot.result.consoleLog})`);
+    return found.at;
+  };
+  // pxelinux prints "Loading <file>..." as the load starts (the timeline's kernel step) and "ok" as it ends.
+  const start = uefi ? at(/^Loading debian12 \.\.\./, "GRUB's echo") : boot.result.steps.find((s) => s.step === 'kernel')?.at;
+  if (start === undefined) throw new Error(`no kernel load on the console (${boot.result.consoleLog})`);
+  const end = uefi ? at(/EFI stub: |Linux version \d/, "the kernel's first line") : at(/initrd\S*\s*\.\.\.\s*ok/, "pxelinux's initrd ok");
+  return {load: end - start, total: LOAD_ONLY ? NaN : at(new RegExp(MARKER), 'the preseed marker')};
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'pxeprov-bench-boot-'));
+const inventory = join(dir, 'lab.yaml');
+const results = new Map<string, Array<{load: number; total: number}>>();
+try {
+  await labDown({prefix: PREFIX});
+  await labUp({prefix: PREFIX, inventory});
+  for (const transport of ['http', 'tftp']) {
+    await upInstallerServer(inventory, dir, {pxe_boot_transport: transport});
+    for (const uefi of [false, true]) {
+      const key = `${uefi ? 'UEFI' : 'BIOS'} ${transport}`;
+      results.set(key, []);
+      for (let i = 0; i < RUNS; i++) {
+        const boot = await bootUntilPreseedRan(PREFIX, uefi, LOAD_ONLY ? /Linux version \d/ : undefined);
+        if (!LOAD_ONLY && !boot.console.includes(MARKER)) throw new Error(`${key}: d-i did not read its preseed: ${boot.result.verdict} (${boot.result.consoleLog})`);
+        const t = timings(boot, uefi);
+        results.get(key)!.push(t);
+        console.error(`${key} run ${i + 1}: load ${t.load.toFixed(1)} s, total ${t.total.toFixed(1)} s`);
+      }
+    }
+  }
+} finally {
+  await labDown({prefix: PREFIX});
+  await rm(dir, {recursive: true, force: true});
+}
+
+const loadavg = execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ');
+console.log(`\nreal d-i (40 MB initrd), QEMU TCG, ${RUNS} run(s) each, medians in seconds; ${execFileSync('nproc').toString().trim()} cores, load ${loadavg}`);
+console.log('| client | kernel+initrd load: http | tftp | tftp / http | power-on to preseed: http | tftp | tftp / http |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const arch of ['BIOS', 'UEFI']) {
+  const [http, tftp] = [results.get(`${arch} http`)!, results.get(`${arch} tftp`)!];
+  const m = (xs: Array<{load: number; total: number}>, k: 'load' | 'total') => median(xs.map((x) => x[k]));
+  const ratio = (k: 'load' | 'total') => (m(tftp, k) / m(http, k)).toFixed(1);
+  const total = LOAD_ONLY ? '- | - | -' : `${m(http, 'total').toFixed(1)} | ${m(tftp, 'total').toFixed(1)} | ${ratio('total')}x`;
+  console.log(`| ${arch} | ${m(http, 'load').toFixed(1)} | ${m(tftp, 'load').toFixed(1)} | ${ratio('load')}x | ${total} |`);
+}
