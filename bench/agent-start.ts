@@ -22,7 +22,9 @@ try {
   const ms = performance.now() - t0;
   clearInterval(load);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  console.log(`${hosts - failed.length}/${hosts} agents started in ${(ms / 1000).toFixed(1)} s with the loop blocked ${busyMs} ms of every ${busyMs + 100} ms`);
+  console.log(
+    `${hosts - failed.length}/${hosts} agents started in ${(ms / 1000).toFixed(1)} s with the loop blocked ${busyMs} ms of every ${busyMs + 100} ms`,
+  );
   for (const reason of new Set(failed.map((f) => (f.reason as Error).message))) console.log(`  failed: ${reason}`);
   await Promise.all(results.flatMap((r) => (r.status === 'fulfilled' ? [(r.value as Agent).close()] : [])));
 } finally {

@@ -39,9 +39,13 @@ function timings(boot: InstallerBoot, uefi: boolean): {load: number; total: numb
     return found.at;
   };
   // pxelinux prints "Loading <file>..." as the load starts (the timeline's kernel step) and "ok" as it ends.
-  const start = uefi ? at(/^Loading debian12 \.\.\./, "GRUB's echo") : boot.result.steps.find((s) => s.step === 'kernel')?.at;
+  const start = uefi
+    ? at(/^Loading debian12 \.\.\./, "GRUB's echo")
+    : boot.result.steps.find((s) => s.step === 'kernel')?.at;
   if (start === undefined) throw new Error(`no kernel load on the console (${boot.result.consoleLog})`);
-  const end = uefi ? at(/EFI stub: |Linux version \d/, "the kernel's first line") : at(/initrd\S*\s*\.\.\.\s*ok/, "pxelinux's initrd ok");
+  const end = uefi
+    ? at(/EFI stub: |Linux version \d/, "the kernel's first line")
+    : at(/initrd\S*\s*\.\.\.\s*ok/, "pxelinux's initrd ok");
   return {load: end - start, total: LOAD_ONLY ? NaN : at(new RegExp(MARKER), 'the preseed marker')};
 }
 
@@ -58,7 +62,8 @@ try {
       results.set(key, []);
       for (let i = 0; i < RUNS; i++) {
         const boot = await bootUntilPreseedRan(PREFIX, uefi, LOAD_ONLY ? /Linux version \d/ : undefined);
-        if (!LOAD_ONLY && !boot.console.includes(MARKER)) throw new Error(`${key}: d-i did not read its preseed: ${boot.result.verdict} (${boot.result.consoleLog})`);
+        if (!LOAD_ONLY && !boot.console.includes(MARKER))
+          throw new Error(`${key}: d-i did not read its preseed: ${boot.result.verdict} (${boot.result.consoleLog})`);
         const t = timings(boot, uefi);
         results.get(key)!.push(t);
         console.error(`${key} run ${i + 1}: load ${t.load.toFixed(1)} s, total ${t.total.toFixed(1)} s`);
@@ -71,13 +76,21 @@ try {
 }
 
 const loadavg = execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ');
-console.log(`\nreal d-i (40 MB initrd), QEMU TCG, ${RUNS} run(s) each, medians in seconds; ${execFileSync('nproc').toString().trim()} cores, load ${loadavg}`);
-console.log('| client | kernel+initrd load: http | tftp | tftp / http | power-on to preseed: http | tftp | tftp / http |');
+console.log(
+  `\nreal d-i (40 MB initrd), QEMU TCG, ${RUNS} run(s) each, medians in seconds; ${execFileSync('nproc').toString().trim()} cores, load ${loadavg}`,
+);
+console.log(
+  '| client | kernel+initrd load: http | tftp | tftp / http | power-on to preseed: http | tftp | tftp / http |',
+);
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const arch of ['BIOS', 'UEFI']) {
   const [http, tftp] = [results.get(`${arch} http`)!, results.get(`${arch} tftp`)!];
   const m = (xs: Array<{load: number; total: number}>, k: 'load' | 'total') => median(xs.map((x) => x[k]));
   const ratio = (k: 'load' | 'total') => (m(tftp, k) / m(http, k)).toFixed(1);
-  const total = LOAD_ONLY ? '- | - | -' : `${m(http, 'total').toFixed(1)} | ${m(tftp, 'total').toFixed(1)} | ${ratio('total')}x`;
-  console.log(`| ${arch} | ${m(http, 'load').toFixed(1)} | ${m(tftp, 'load').toFixed(1)} | ${ratio('load')}x | ${total} |`);
+  const total = LOAD_ONLY
+    ? '- | - | -'
+    : `${m(http, 'total').toFixed(1)} | ${m(tftp, 'total').toFixed(1)} | ${ratio('total')}x`;
+  console.log(
+    `| ${arch} | ${m(http, 'load').toFixed(1)} | ${m(tftp, 'load').toFixed(1)} | ${ratio('load')}x | ${total} |`,
+  );
 }

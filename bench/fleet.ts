@@ -36,7 +36,10 @@ interface Sample {
 /** One pxeprov run under GNU time; open fds sampled every 20 ms. Fails the bench on an unexpected exit code. */
 function runPxeprov(args: string[], log: string, env: NodeJS.ProcessEnv, expect = 0): Promise<Sample> {
   const timeFile = `${log}.time`;
-  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, pxeprov, ...args], {env, stdio: ['ignore', 'pipe', 'pipe']});
+  const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, pxeprov, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: Buffer[] = [];
   child.stdout.on('data', (d: Buffer) => output.push(d));
   child.stderr.on('data', (d: Buffer) => output.push(d));
@@ -53,8 +56,18 @@ function runPxeprov(args: string[], log: string, env: NodeJS.ProcessEnv, expect 
     child.on('exit', (code) => {
       clearInterval(sampler);
       writeFileSync(log, Buffer.concat(output));
-      if (code !== expect) return fail(new Error(`pxeprov ${args.join(' ')} exited ${code}, expected ${expect}: see ${log}\n${Buffer.concat(output).toString().slice(-3000)}`));
-      const [wall, userS, sysS, rssKb] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+      if (code !== expect)
+        return fail(
+          new Error(
+            `pxeprov ${args.join(' ')} exited ${code}, expected ${expect}: see ${log}\n${Buffer.concat(output).toString().slice(-3000)}`,
+          ),
+        );
+      const [wall, userS, sysS, rssKb] = readFileSync(timeFile, 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!
+        .split(' ')
+        .map(Number);
       done({wall: wall!, cpu: userS! + sysS!, rssMb: rssKb! / 1024, fds});
     });
   });
@@ -75,7 +88,11 @@ try {
   writeFileSync(knownHosts, sshds.map((s) => readFileSync(s.knownHosts, 'utf8')).join(''));
   for (const dir of ['targets', 'state']) {
     mkdirSync(join(tmp, dir));
-    chownSync(join(tmp, dir), Number(execFileSync('id', ['-u', user], {encoding: 'utf8'})), Number(execFileSync('id', ['-g', user], {encoding: 'utf8'})));
+    chownSync(
+      join(tmp, dir),
+      Number(execFileSync('id', ['-u', user], {encoding: 'utf8'})),
+      Number(execFileSync('id', ['-g', user], {encoding: 'utf8'})),
+    );
   }
   const inventory = (n: number) => {
     const file = join(tmp, `fleet-${n}.yaml`);
@@ -84,15 +101,40 @@ try {
       const sshd = sshds[i % sshds.length]!;
       return `        ${name}: {ansible_host: ${sshd.address}, ansible_port: ${sshd.port}, bench_root: ${tmp}/targets/${name}, pxeprov_state_dir: ${tmp}/state/${name}}`;
     });
-    const vars = [`ansible_user: ${user}`, `ansible_ssh_private_key_file: ${sshds[0]!.keys.ed25519}`, `pxeprov_known_hosts: ${knownHosts}`];
+    const vars = [
+      `ansible_user: ${user}`,
+      `ansible_ssh_private_key_file: ${sshds[0]!.keys.ed25519}`,
+      `pxeprov_known_hosts: ${knownHosts}`,
+    ];
     // Every sshd accepts the same user keys: the first server's key pair is added to the others'.
-    writeFileSync(file, ['all:', '  children:', '    fleet:', '      hosts:', ...hosts, '      vars:', ...vars.map((v) => `        ${v}`), ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'all:',
+        '  children:',
+        '    fleet:',
+        '      hosts:',
+        ...hosts,
+        '      vars:',
+        ...vars.map((v) => `        ${v}`),
+        '',
+      ].join('\n'),
+    );
     return file;
   };
   const firstKey = readFileSync(`${sshds[0]!.keys.ed25519}.pub`, 'utf8');
-  for (const sshd of sshds.slice(1)) writeFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(join(sshd.dir, 'authorized_keys'), 'utf8') + firstKey);
+  for (const sshd of sshds.slice(1))
+    writeFileSync(
+      join(sshd.dir, 'authorized_keys'),
+      readFileSync(join(sshd.dir, 'authorized_keys'), 'utf8') + firstKey,
+    );
 
-  const env = {...process.env, ANSIBLE_ROLES_PATH: join(repo, 'bench/engine/pxeprov/roles'), PXEPROV_SSH_CONFIG: join(tmp, 'ssh_config'), CI: '1'};
+  const env = {
+    ...process.env,
+    ANSIBLE_ROLES_PATH: join(repo, 'bench/engine/pxeprov/roles'),
+    PXEPROV_SSH_CONFIG: join(tmp, 'ssh_config'),
+    CI: '1',
+  };
   writeFileSync(env.PXEPROV_SSH_CONFIG, '');
   const largest = Math.max(...counts);
   const all = inventory(largest);
@@ -100,34 +142,52 @@ try {
   const converge = await runPxeprov(['up', all, '-p', playbook, '-f', String(forks)], join(tmp, 'converge.log'), env);
   console.error(`  converged in ${converge.wall.toFixed(1)} s`);
 
-  const machine = `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores (${cpus()[0]?.model.trim()}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`;
+  const machine = `${new Date().toISOString().slice(0, 16)}Z, ${cpus().length} cores (${cpus()[0]?.model.trim()}), load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, Node ${process.version}`;
   const rows: {n: number; samples: Sample[]}[] = [];
   for (const n of counts) {
     const file = inventory(n);
     const samples: Sample[] = [];
     for (let run = 1; run <= runs; run++) {
-      const sample = await runPxeprov(['check', file, '-p', playbook, '-f', String(forks)], join(tmp, `check-${n}-${run}.log`), env);
-      console.error(`  check ${n} host(s), run ${run}/${runs}: ${sample.wall.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s, ${sample.rssMb.toFixed(0)} MB, ${sample.fds} fds`);
+      const sample = await runPxeprov(
+        ['check', file, '-p', playbook, '-f', String(forks)],
+        join(tmp, `check-${n}-${run}.log`),
+        env,
+      );
+      console.error(
+        `  check ${n} host(s), run ${run}/${runs}: ${sample.wall.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s, ${sample.rssMb.toFixed(0)} MB, ${sample.fds} fds`,
+      );
       samples.push(sample);
     }
     rows.push({n, samples});
   }
 
-  console.log(`\nFleet bench (pxeprov check, -f ${forks}, ${sshdCount} sshds on 127.0.10.x, user ${user}, 40 tasks per host), ${machine}\n`);
+  console.log(
+    `\nFleet bench (pxeprov check, -f ${forks}, ${sshdCount} sshds on 127.0.10.x, user ${user}, 40 tasks per host), ${machine}\n`,
+  );
   console.log('| hosts | wall s | CPU s | peak RSS MB | peak open fds | wall runs |');
   console.log('| ---: | ---: | ---: | ---: | ---: | --- |');
   for (const {n, samples} of rows) {
     const m = (key: keyof Sample) => median(samples.map((s) => s[key]));
-    console.log(`| ${n} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} | ${Math.max(...samples.map((s) => s.fds))} | ${samples.map((s) => s.wall.toFixed(2)).join(', ')} |`);
+    console.log(
+      `| ${n} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} | ${Math.max(...samples.map((s) => s.fds))} | ${samples.map((s) => s.wall.toFixed(2)).join(', ')} |`,
+    );
   }
   const first = rows[0]!;
   const last = rows.at(-1)!;
   if (last.n > first.n) {
-    const per = (key: keyof Sample) => ((median(last.samples.map((s) => s[key])) - median(first.samples.map((s) => s[key]))) / (last.n - first.n)) * 1000;
-    console.log(`\nper added host: ${per('wall').toFixed(0)} ms wall, ${per('cpu').toFixed(0)} ms CPU of the control process`);
+    const per = (key: keyof Sample) =>
+      ((median(last.samples.map((s) => s[key])) - median(first.samples.map((s) => s[key]))) / (last.n - first.n)) *
+      1000;
+    console.log(
+      `\nper added host: ${per('wall').toFixed(0)} ms wall, ${per('cpu').toFixed(0)} ms CPU of the control process`,
+    );
     const wall = median(last.samples.map((s) => s.wall));
     const rss = Math.max(...last.samples.map((s) => s.rssMb));
-    console.log(`targets for ${last.n} hosts: wall < 10 s ${wall < 10 ? 'met' : 'MISSED'} (${wall.toFixed(2)} s); peak RSS < 500 MB ${rss < 500 ? 'met' : 'MISSED'} (${rss.toFixed(0)} MB)`);
+    console.log(
+      `targets for ${last.n} hosts: wall < 10 s ${wall < 10 ? 'met' : 'MISSED'} (${wall.toFixed(2)} s); peak RSS < 500 MB ${rss < 500 ? 'met' : 'MISSED'} (${rss.toFixed(0)} MB)`,
+    );
   }
 } finally {
   await Promise.all(sshds.map((s) => s.stop()));

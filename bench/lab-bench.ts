@@ -52,4 +52,5 @@ try {
 }
 
 console.log(`\n| step | median (s) | runs (s) |\n| --- | ---: | --- |`);
-for (const [label, xs] of rows) console.log(`| ${label} | ${median(xs).toFixed(1)} | ${xs.map((x) => x.toFixed(1)).join(', ')} |`);
+for (const [label, xs] of rows)
+  console.log(`| ${label} | ${median(xs).toFixed(1)} | ${xs.map((x) => x.toFixed(1)).join(', ')} |`);

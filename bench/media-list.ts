@@ -41,7 +41,12 @@ try {
   const big = join(dir, 'big');
   execFileSync('cp', ['-a', testIso, big]);
   mkdirSync(join(big, 'Packages'), {recursive: true});
-  execFileSync('sh', ['-c', `head -c ${BIG_MB}M /dev/urandom > "$1/Packages/big-filler.rpm"; for i in $(seq 1 20); do head -c 200k /dev/urandom > "$1/Packages/pkg-$i.rpm"; done`, 'sh', big]);
+  execFileSync('sh', [
+    '-c',
+    `head -c ${BIG_MB}M /dev/urandom > "$1/Packages/big-filler.rpm"; for i in $(seq 1 20); do head -c 200k /dev/urandom > "$1/Packages/pkg-$i.rpm"; done`,
+    'sh',
+    big,
+  ]);
   const many = join(dir, 'many');
   for (let i = 0; i < FILES; i++) {
     const sub = join(many, `Packages-${i % 60}`);
@@ -52,15 +57,23 @@ try {
   execFileSync('sh', ['-c', 'cat "$@" > /dev/null', 'sh', join(big, 'Packages/big-filler.rpm')]);
 
   const agent = await connect(sshd.spec());
-  console.log(`media quick check, local sshd, ${RUNS} runs, medians (s); ${execFileSync('nproc').toString().trim()} cores, load ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`);
+  console.log(
+    `media quick check, local sshd, ${RUNS} runs, medians (s); ${execFileSync('nproc').toString().trim()} cores, load ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`,
+  );
   console.log('| tree | entries | MB | list (quick check) | tree (--checksum) |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  for (const [label, path] of [['test ISO', testIso], [`${BIG_MB} MB ISO tree`, big], [`${FILES} files`, many]] as const) {
+  for (const [label, path] of [
+    ['test ISO', testIso],
+    [`${BIG_MB} MB ISO tree`, big],
+    [`${FILES} files`, many],
+  ] as const) {
     const entries = await agent.listTree(path);
     const mb = entries.reduce((sum, e) => sum + (e.kind === 'file' ? e.size : 0), 0) / 1e6;
     const list = await timed(() => agent.listTree(path));
     const tree = await timed(() => agent.hashTree(path));
-    console.log(`| ${label} | ${entries.length} | ${mb.toFixed(1)} | ${list.median.toFixed(3)} (${list.runs.map((r) => r.toFixed(3)).join(', ')}) | ${tree.median.toFixed(3)} (${tree.runs.map((r) => r.toFixed(2)).join(', ')}) |`);
+    console.log(
+      `| ${label} | ${entries.length} | ${mb.toFixed(1)} | ${list.median.toFixed(3)} (${list.runs.map((r) => r.toFixed(3)).join(', ')}) | ${tree.median.toFixed(3)} (${tree.runs.map((r) => r.toFixed(2)).join(', ')}) |`,
+    );
   }
   await agent.close();
 } finally {

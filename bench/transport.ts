@@ -19,7 +19,16 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const sshd = await startSshd();
 const dir = join(sshd.dir, 'bench');
 mkdirSync(dir);
-const ssh = ['-p', String(sshd.port), '-i', sshd.keys.ed25519, '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'BatchMode=yes'];
+const ssh = [
+  '-p',
+  String(sshd.port),
+  '-i',
+  sshd.keys.ed25519,
+  '-o',
+  `UserKnownHostsFile=${sshd.knownHosts}`,
+  '-o',
+  'BatchMode=yes',
+];
 const control = join(sshd.dir, 'cm.sock');
 try {
   const files = Array.from({length: 1000}, (_, i) => join(dir, `small-${i}.conf`));
@@ -43,7 +52,9 @@ try {
     sshRuns.push((ms(t0) * 1000) / 50);
   }
   const [a, s] = [median(agentRuns), median(sshRuns)];
-  console.log(`1000 stat+sha256 reads: agent ${a.toFixed(0)} ms, ssh+ControlMaster ${s.toFixed(0)} ms (50 timed, scaled): ${(s / a).toFixed(0)}x faster`);
+  console.log(
+    `1000 stat+sha256 reads: agent ${a.toFixed(0)} ms, ssh+ControlMaster ${s.toFixed(0)} ms (50 timed, scaled): ${(s / a).toFixed(0)}x faster`,
+  );
 
   // 2. connect + start-up + facts
   await agent.close();
@@ -54,7 +65,9 @@ try {
     connects.push(ms(t0));
     await a2.close();
   }
-  console.log(`connect + agent start + facts: median ${median(connects).toFixed(0)} ms (min ${Math.min(...connects).toFixed(0)})`);
+  console.log(
+    `connect + agent start + facts: median ${median(connects).toFixed(0)} ms (min ${Math.min(...connects).toFixed(0)})`,
+  );
 
   // 3. 200 MB upload
   const big = join(sshd.dir, 'big.bin');
@@ -76,16 +89,31 @@ try {
     await upload(agentUpKnown, {sha256: sum});
     rmSync(join(dir, 'scp.bin'), {force: true});
     const t0 = process.hrtime.bigint();
-    execFileSync('scp', ['-q', '-P', String(sshd.port), '-i', sshd.keys.ed25519, '-o', `UserKnownHostsFile=${sshd.knownHosts}`, big, `root@127.0.0.1:${join(dir, 'scp.bin')}`]);
+    execFileSync('scp', [
+      '-q',
+      '-P',
+      String(sshd.port),
+      '-i',
+      sshd.keys.ed25519,
+      '-o',
+      `UserKnownHostsFile=${sshd.knownHosts}`,
+      big,
+      `root@127.0.0.1:${join(dir, 'scp.bin')}`,
+    ]);
     scpUp.push(ms(t0));
   }
   await up.close();
   const mbps = (t: number) => 200 / (t / 1000);
   const us = median(scpUp);
   console.log(`200 MB upload: scp ${mbps(us).toFixed(0)} MB/s (${us.toFixed(0)} ms, no fsync, no checksum)`);
-  for (const [label, times] of [['agent, sha256 hashed on both sides', agentUp], ['agent, sha256 known (engine cache)', agentUpKnown]] as const) {
+  for (const [label, times] of [
+    ['agent, sha256 hashed on both sides', agentUp],
+    ['agent, sha256 known (engine cache)', agentUpKnown],
+  ] as const) {
     const t = median(times);
-    console.log(`  ${label}: ${mbps(t).toFixed(0)} MB/s (${t.toFixed(0)} ms): ${(us / t).toFixed(2)}x scp's throughput`);
+    console.log(
+      `  ${label}: ${mbps(t).toFixed(0)} MB/s (${t.toFixed(0)} ms): ${(us / t).toFixed(2)}x scp's throughput`,
+    );
   }
 } finally {
   try {

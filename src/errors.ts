@@ -33,15 +33,30 @@ export const ERROR_CODES = {
   E_LIMIT: {exit: 3, summary: '--limit matches no host of the inventory.'},
   E_EXTRA_VARS: {exit: 3, summary: '-e/--extra-vars is not key=value, @file.yaml or a JSON object.'},
   E_TEMPLATE: {exit: 3, summary: 'A template does not render (syntax error, undefined variable, filter error).'},
-  E_VARS: {exit: 3, summary: 'A variable is invalid for the role that uses it (e.g. a subnet that does not contain pxe_ip).'},
-  E_CONNECTION_VAR: {exit: 3, summary: 'A connection variable has a value pxeprov cannot use (unsupported ansible_connection or become method, bad port, a control character).'},
+  E_VARS: {
+    exit: 3,
+    summary: 'A variable is invalid for the role that uses it (e.g. a subnet that does not contain pxe_ip).',
+  },
+  E_CONNECTION_VAR: {
+    exit: 3,
+    summary:
+      'A connection variable has a value pxeprov cannot use (unsupported ansible_connection or become method, bad port, a control character).',
+  },
   E_USAGE: {exit: 3, summary: 'A command-line flag or argument is invalid.'},
-  E_VAULT: {exit: 3, summary: 'Vault-encrypted input cannot be decrypted: no password given, a wrong one, altered data (HMAC mismatch), or a password source that fails.'},
-  E_HOST: {exit: 3, summary: 'A HOST argument names no dhcp_hosts entry, or one without what the command needs (a MAC and a profile, and no install: always, for install; a BMC for power).'},
+  E_VAULT: {
+    exit: 3,
+    summary:
+      'Vault-encrypted input cannot be decrypted: no password given, a wrong one, altered data (HMAC mismatch), or a password source that fails.',
+  },
+  E_HOST: {
+    exit: 3,
+    summary:
+      'A HOST argument names no dhcp_hosts entry, or one without what the command needs (a MAC and a profile, and no install: always, for install; a BMC for power).',
+  },
   E_ANSIBLE_CFG: {exit: 3, summary: 'ansible.cfg (or an ANSIBLE_* variable) does not parse or holds a bad value.'},
   // a host failed (exit 1)
   E_CONNECT: {exit: 1, summary: 'The SSH connection could not be made or authenticated.'},
-  E_HOST_KEY: {exit: 1, summary: "The host key is unknown or changed in known_hosts."},
+  E_HOST_KEY: {exit: 1, summary: 'The host key is unknown or changed in known_hosts.'},
   E_BECOME: {exit: 1, summary: 'sudo or su refused (a password is needed, or the password is wrong).'},
   E_AGENT: {exit: 1, summary: 'The remote agent did not start or its byte stream is corrupt (often a shell banner).'},
   E_TIMEOUT: {exit: 1, summary: 'A connection or a request took longer than its timeout.'},
@@ -50,9 +65,16 @@ export const ERROR_CODES = {
   E_READ_ONLY: {exit: 1, summary: 'A write was attempted through an agent opened read-only (check mode).'},
   E_REMOTE: {exit: 1, summary: 'A remote operation failed (permission denied, no such directory, command failed).'},
   E_TASK: {exit: 1, summary: 'A task failed on a host (the module says why).'},
-  E_CONFIG_CHECK: {exit: 1, summary: "A daemon's own check refused a new config (dhcpd -t, nginx -t); the old one stays live."},
+  E_CONFIG_CHECK: {
+    exit: 1,
+    summary: "A daemon's own check refused a new config (dhcpd -t, nginx -t); the old one stays live.",
+  },
   E_LAB: {exit: 1, summary: 'The local lab could not be built, booted or torn down.'},
-  E_POWER: {exit: 1, summary: "A power step through a host's BMC failed (ipmitool missing on the PXE server, or an answer that is not a confirmation)."},
+  E_POWER: {
+    exit: 1,
+    summary:
+      "A power step through a host's BMC failed (ipmitool missing on the PXE server, or an answer that is not a confirmation).",
+  },
   E_BMC_AUTH: {exit: 1, summary: "A host's BMC refused its ipmi_user and ipmi_password."},
   E_BMC_UNREACHABLE: {exit: 1, summary: "A host's BMC did not answer from the PXE server (IPMI over LAN, UDP 623)."},
   E_PROBE: {exit: 1, summary: 'The PXE probe found a step a client would fail at.'},

@@ -35,7 +35,12 @@ export interface RunMode {
   diff: boolean;
 }
 
-export async function runCommand(positional: string | undefined, flags: RunFlags, mode: RunMode, output: Output): Promise<RunReport | PlaybookListing> {
+export async function runCommand(
+  positional: string | undefined,
+  flags: RunFlags,
+  mode: RunMode,
+  output: Output,
+): Promise<RunReport | PlaybookListing> {
   const settings = commandSettings(positional, flags);
   const inventory = requireInventory(settings);
   const playbook = flags.playbook ?? DEFAULT_PLAYBOOK;
@@ -43,12 +48,24 @@ export async function runCommand(positional: string | undefined, flags: RunFlags
   const skipTags = splitTags(flags['skip-tags']);
   const what = {hosts: flags['list-hosts'], tasks: flags['list-tasks'], tags: flags['list-tags']};
   if (what.hosts || what.tasks || what.tags) {
-    const inputs = loadInputs({inventory, playbook, limit: flags.limit, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
+    const inputs = loadInputs({
+      inventory,
+      playbook,
+      limit: flags.limit,
+      extraVars: flags['extra-vars'],
+      rolesPath: settings.rolesPath,
+      vaultPasswordFiles: settings.vaultPasswordFiles,
+    });
     return listPlaybook(inputs.playbook, inputs.inventory, what, {limit: flags.limit, tags, skipTags});
   }
   const connectionVars = connectionDefaults(settings);
   if (flags['ask-become-pass']) connectionVars.ansible_become_password = await askBecomePass();
-  const renderer = await pickRenderer({json: output.json, diff: mode.diff, verbose: output.verbose, profile: Boolean(flags.profile)});
+  const renderer = await pickRenderer({
+    json: output.json,
+    diff: mode.diff,
+    verbose: output.verbose,
+    profile: Boolean(flags.profile),
+  });
   const report = await converge({
     inventory,
     playbook,

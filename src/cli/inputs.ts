@@ -21,9 +21,18 @@ export interface SettingsFlags {
 /** The settings in effect; their warnings (unused ansible.cfg keys, ANSIBLE_* variables) go to stderr. */
 export function commandSettings(positional: string | undefined, flags: SettingsFlags): Settings {
   if (positional !== undefined && flags.inventory !== undefined && positional !== flags.inventory) {
-    throw new PxeError('E_USAGE', `two inventories given: ${positional} and -i ${flags.inventory}`, {expected: 'the inventory as the argument or as -i, once', hint: 'drop one of them'});
+    throw new PxeError('E_USAGE', `two inventories given: ${positional} and -i ${flags.inventory}`, {
+      expected: 'the inventory as the argument or as -i, once',
+      hint: 'drop one of them',
+    });
   }
-  const cli: CliSettings = {inventory: positional ?? flags.inventory, forks: flags.forks, remoteUser: flags.user, privateKeyFile: flags['private-key'], vaultPasswordFiles: flags['vault-password-file']};
+  const cli: CliSettings = {
+    inventory: positional ?? flags.inventory,
+    forks: flags.forks,
+    remoteUser: flags.user,
+    privateKeyFile: flags['private-key'],
+    vaultPasswordFiles: flags['vault-password-file'],
+  };
   const settings = loadSettings(cli);
   for (const warning of settings.warnings) process.stderr.write(`warning: ${warning}\n`);
   return settings;
@@ -33,7 +42,8 @@ export function commandSettings(positional: string | undefined, flags: SettingsF
 export function requireInventory(settings: Settings): string {
   if (settings.inventory !== undefined) return settings.inventory;
   throw new PxeError('E_USAGE', 'no inventory given', {
-    expected: 'an inventory file or directory: the first argument, -i INVENTORY, $PXEPROV_INVENTORY, $ANSIBLE_INVENTORY, or inventory = in ansible.cfg [defaults]',
+    expected:
+      'an inventory file or directory: the first argument, -i INVENTORY, $PXEPROV_INVENTORY, $ANSIBLE_INVENTORY, or inventory = in ansible.cfg [defaults]',
     hint: `copy the documented example ${join(PACKAGE_ROOT, 'inventory', 'example.yaml')}, set your hosts in it, then: pxeprov validate mine.yaml`,
   });
 }
@@ -47,6 +57,9 @@ export async function askBecomePass(): Promise<string> {
     if (text.includes('\n')) break;
   }
   const line = text.split(/\r?\n/)[0] ?? '';
-  if (!line) throw new PxeError('E_USAGE', '-K/--ask-become-pass: no password was given', {hint: 'run it on a terminal, or pipe the password on stdin'});
+  if (!line)
+    throw new PxeError('E_USAGE', '-K/--ask-become-pass: no password was given', {
+      hint: 'run it on a terminal, or pipe the password on stdin',
+    });
   return line;
 }

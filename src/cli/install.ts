@@ -28,7 +28,6 @@ export interface InstallFlags {
   reboot?: boolean;
 }
 
-
 export async function installCommand(argv: string[], flags: InstallFlags, output: Output): Promise<InstallResult> {
   const {hosts, inventory} = splitHostsAndInventory(argv, flags.inventory, 'install');
   await useVaultFlags(flags);
@@ -56,7 +55,11 @@ export async function installCommand(argv: string[], flags: InstallFlags, output
   const built = new Set(result.hosts.filter((h) => h.state === 'build').map((h) => h.name));
   if (machines && built.size > 0) {
     // A host whose power step fails stays in build mode: its next network boot, by hand, installs it.
-    result.power = await powerHosts(machines.filter((m) => built.has(m.name)), 'cycle', {pxeBoot: true, connectionVars});
+    result.power = await powerHosts(
+      machines.filter((m) => built.has(m.name)),
+      'cycle',
+      {pxeBoot: true, connectionVars},
+    );
     result.ok &&= result.power.ok;
     if (!result.power.ok) process.exitCode = Math.max(Number(process.exitCode ?? 0), 1);
   }

@@ -33,11 +33,19 @@ export interface ListOptions {
 
 const sorted = (tags: Iterable<string>) => [...new Set(tags)].sort();
 
-export function listPlaybook(playbook: Playbook, inventory: Inventory, what: ListWhat, options: ListOptions): PlaybookListing {
+export function listPlaybook(
+  playbook: Playbook,
+  inventory: Inventory,
+  what: ListWhat,
+  options: ListOptions,
+): PlaybookListing {
   const limited = options.limit ? new Set(selectHosts(inventory, options.limit)) : undefined;
   const plays = playbook.plays.map((play): PlayListing => {
     const listing: PlayListing = {name: play.name, pattern: play.hosts, tags: sorted(play.tags)};
-    if (what.hosts) listing.hosts = selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).filter((h) => !limited || limited.has(h));
+    if (what.hosts)
+      listing.hosts = selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).filter(
+        (h) => !limited || limited.has(h),
+      );
     const tasks = play.tasks.filter((t) => selectedByTags([...t.tags, ...play.tags], options.tags, options.skipTags));
     if (what.tasks) listing.tasks = tasks.map((t) => ({name: displayName(t), tags: sorted([...play.tags, ...t.tags])}));
     if (what.tags) listing.taskTags = sorted([...play.tags, ...tasks.flatMap((t) => t.tags)]);
@@ -51,7 +59,8 @@ export function listingText(listing: PlaybookListing): string {
   const out = [`\nplaybook: ${listing.playbook}\n`];
   listing.plays.forEach((play, i) => {
     let header = `\n  play #${i + 1} (${play.pattern}): ${play.name}\tTAGS: [${play.tags.join(',')}]`;
-    if (play.hosts) header += `\n    pattern: ['${play.pattern}']\n    hosts (${play.hosts.length}):${play.hosts.map((h) => `\n      ${h}`).join('')}`;
+    if (play.hosts)
+      header += `\n    pattern: ['${play.pattern}']\n    hosts (${play.hosts.length}):${play.hosts.map((h) => `\n      ${h}`).join('')}`;
     out.push(`${header}\n`);
     if (!play.tasks && !play.taskTags) return;
     let body = play.tasks ? '    tasks:\n' : '';

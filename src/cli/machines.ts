@@ -36,19 +36,33 @@ export async function loadMachines(args: string[], flags: MachineFlags): Promise
 
 /** The machines of `names` in the inputs the settings and flags name (vault passwords already in use). */
 export function machinesIn(names: string[], settings: Settings, flags: MachineFlags): ManagedHost[] {
-  const inputs = loadInputs({inventory: requireInventory(settings), playbook: flags.playbook ?? DEFAULT_PLAYBOOK, extraVars: flags['extra-vars'], rolesPath: settings.rolesPath, vaultPasswordFiles: settings.vaultPasswordFiles});
+  const inputs = loadInputs({
+    inventory: requireInventory(settings),
+    playbook: flags.playbook ?? DEFAULT_PLAYBOOK,
+    extraVars: flags['extra-vars'],
+    rolesPath: settings.rolesPath,
+    vaultPasswordFiles: settings.vaultPasswordFiles,
+  });
   const limit = flags.limit ? new Set(selectHosts(inputs.inventory, flags.limit)) : undefined;
   return findManagedHosts(names, pxeServers(inputs, limit));
 }
 
 /** HOST... [INVENTORY]: the last argument is the inventory when -i is not given and it names a path. */
-export function splitHostsAndInventory(argv: string[], inventoryFlag: string | undefined, command: 'install' | 'power'): {hosts: string[]; inventory?: string} {
+export function splitHostsAndInventory(
+  argv: string[],
+  inventoryFlag: string | undefined,
+  command: 'install' | 'power',
+): {hosts: string[]; inventory?: string} {
   const last = argv.at(-1);
-  const inventory = inventoryFlag === undefined && argv.length > 1 && last !== undefined && existsSync(last) ? last : undefined;
+  const inventory =
+    inventoryFlag === undefined && argv.length > 1 && last !== undefined && existsSync(last) ? last : undefined;
   const hosts = inventory === undefined ? argv : argv.slice(0, -1);
   const flag = hosts.find((h) => h.startsWith('-'));
   if (hosts.length === 0 || flag !== undefined) {
-    throw new PxeError('E_USAGE', flag ? `unknown flag ${flag}` : 'no host given', {expected: `pxeprov ${command}${command === 'power' ? ' ACTION' : ''} HOST... [INVENTORY]`, hint: `see pxeprov ${command} --help`});
+    throw new PxeError('E_USAGE', flag ? `unknown flag ${flag}` : 'no host given', {
+      expected: `pxeprov ${command}${command === 'power' ? ' ACTION' : ''} HOST... [INVENTORY]`,
+      hint: `see pxeprov ${command} --help`,
+    });
   }
   return inventory === undefined ? {hosts} : {hosts, inventory};
 }

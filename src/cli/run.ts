@@ -65,12 +65,18 @@ function usageError(error: unknown, commandId: string): PxeError | undefined {
 export function printErrors(errors: PxeError[], output: Output): void {
   // A message may quote an input value: decrypted vault values are masked here too.
   if (output.json) {
-    process.stdout.write(maskSecrets(JSON.stringify({ok: false, errors: errors.map((e) => e.toJSON())}, null, 2)) + '\n');
+    process.stdout.write(
+      maskSecrets(JSON.stringify({ok: false, errors: errors.map((e) => e.toJSON())}, null, 2)) + '\n',
+    );
   } else {
     process.stderr.write(maskSecrets(errors.map(formatError).join('\n')) + '\n');
     if (errors.length > 1) process.stderr.write(`${errors.length} errors\n`);
   }
-  if (debugEnabled(output.verbose)) for (const e of errors) process.stderr.write(maskSecrets(`${e.stack}\n${e.cause ? `cause: ${(e.cause as Error).stack ?? e.cause}\n` : ''}`));
+  if (debugEnabled(output.verbose))
+    for (const e of errors)
+      process.stderr.write(
+        maskSecrets(`${e.stack}\n${e.cause ? `cause: ${(e.cause as Error).stack ?? e.cause}\n` : ''}`),
+      );
 }
 
 /**
@@ -78,7 +84,11 @@ export function printErrors(errors: PxeError[], output: Output): void {
  * errors and set the exit code they carry (3 for invalid input). Anything else is a bug: one line, plus the
  * stack when debugging.
  */
-export async function runAndReport<T>(output: Output, core: () => Promise<T> | T, print: (result: T) => void | Promise<void>): Promise<T | undefined> {
+export async function runAndReport<T>(
+  output: Output,
+  core: () => Promise<T> | T,
+  print: (result: T) => void | Promise<void>,
+): Promise<T | undefined> {
   try {
     const result = await core();
     if (output.json) process.stdout.write(maskSecrets(JSON.stringify(result, null, 2)) + '\n');
@@ -88,7 +98,11 @@ export async function runAndReport<T>(output: Output, core: () => Promise<T> | T
     const errors = errorsOf(e);
     if (!errors) {
       process.stderr.write(maskSecrets(`internal error: ${(e as Error)?.message ?? e}\n`));
-      process.stderr.write(debugEnabled(output.verbose) ? maskSecrets(`${(e as Error)?.stack}\n`) : 'run again with -vvv or PXEPROV_DEBUG=1 for the stack trace, and report it\n');
+      process.stderr.write(
+        debugEnabled(output.verbose)
+          ? maskSecrets(`${(e as Error)?.stack}\n`)
+          : 'run again with -vvv or PXEPROV_DEBUG=1 for the stack trace, and report it\n',
+      );
       process.exitCode = 1;
       return undefined;
     }

@@ -3,7 +3,9 @@ import {Args, Command} from '@oclif/core';
 export default class HelpCommand extends Command {
   static override summary = 'Show the help of a command (pxeprov help up is pxeprov up --help).';
   static override strict = false;
-  static override args = {command: Args.string({description: 'The command, its words separated by spaces (lab up).', required: false})};
+  static override args = {
+    command: Args.string({description: 'The command, its words separated by spaces (lab up).', required: false}),
+  };
   static override examples = ['<%= config.bin %> help up', '<%= config.bin %> help lab boot'];
 
   async run(): Promise<void> {

@@ -4,17 +4,28 @@ import {parseCommand, runAndReport} from '../cli/run.js';
 
 export default class Inventory extends Command {
   static override summary = 'Show the resolved inventory like ansible-inventory: hosts, groups and merged variables.';
-  static override description = 'Secrets (variables named like password, secret, token or key, not *_file; and every value decrypted from a vault) print as ********.';
+  static override description =
+    'Secrets (variables named like password, secret, token or key, not *_file; and every value decrypted from a vault) print as ********.';
   static override args = inventoryArg;
   static override flags = {
-    list: Flags.boolean({description: 'Every group and host with its variables (JSON, as ansible-inventory --list).', exactlyOne: ['list', 'graph', 'host']}),
+    list: Flags.boolean({
+      description: 'Every group and host with its variables (JSON, as ansible-inventory --list).',
+      exactlyOne: ['list', 'graph', 'host'],
+    }),
     graph: Flags.boolean({description: 'The group tree with its hosts.', exactlyOne: ['list', 'graph', 'host']}),
-    host: Flags.string({description: 'The merged inventory variables of one host (JSON).', helpValue: 'NAME', exactlyOne: ['list', 'graph', 'host']}),
+    host: Flags.string({
+      description: 'The merged inventory variables of one host (JSON).',
+      helpValue: 'NAME',
+      exactlyOne: ['list', 'graph', 'host'],
+    }),
     ...vaultFlags,
     ...inventoryFlag,
     ...outputFlags,
   };
-  static override examples = ['<%= config.bin %> inventory hosts.ini --graph', '<%= config.bin %> inventory inventory/lab.yaml --host pxe1'];
+  static override examples = [
+    '<%= config.bin %> inventory hosts.ini --graph',
+    '<%= config.bin %> inventory inventory/lab.yaml --host pxe1',
+  ];
 
   async run(): Promise<void> {
     const {args, flags, output} = await parseCommand(this, (argv) => this.parse(Inventory, argv));
@@ -29,7 +40,11 @@ export default class Inventory extends Command {
         if (flags.host) return view.inventoryHost(inventory, flags.host);
         return flags.graph ? view.inventoryGraph(inventory) : view.inventoryList(inventory);
       },
-      (r) => void process.stdout.write((flags.graph ? view.graphText(r as ReturnType<typeof view.inventoryGraph>) : JSON.stringify(r, null, 4)) + '\n'),
+      (r) =>
+        void process.stdout.write(
+          (flags.graph ? view.graphText(r as ReturnType<typeof view.inventoryGraph>) : JSON.stringify(r, null, 4)) +
+            '\n',
+        ),
     );
   }
 }

@@ -37,7 +37,8 @@ function statOf(path: string) {
   try {
     return statSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw new PxeError('E_ANSIBLE_CFG', `cannot read ${path}: ${(error as Error).message}`, {where: {file: path}});
   }
 }
@@ -50,7 +51,9 @@ export function findAnsibleCfg(options: FindCfgOptions): FoundCfg {
     let file = resolve(options.cwd, expandPath(fromEnv, options.env, options.home));
     if (statOf(file)?.isDirectory()) file = join(file, 'ansible.cfg');
     if (!statOf(file)?.isFile()) {
-      throw new PxeError('E_ANSIBLE_CFG', `ANSIBLE_CONFIG names ${file}, which does not exist`, {hint: 'unset ANSIBLE_CONFIG or point it at an ansible.cfg file'});
+      throw new PxeError('E_ANSIBLE_CFG', `ANSIBLE_CONFIG names ${file}, which does not exist`, {
+        hint: 'unset ANSIBLE_CONFIG or point it at an ansible.cfg file',
+      });
     }
     return {file, warnings};
   }
@@ -69,11 +72,19 @@ export function findAnsibleCfg(options: FindCfgOptions): FoundCfg {
 /** ~ and $VAR / ${VAR} expanded, as Ansible's path settings are. */
 export function expandPath(path: string, env: Record<string, string | undefined>, home = homedir()): string {
   const tilde = path === '~' || path.startsWith('~/') ? home + path.slice(1) : path;
-  return tilde.replace(/\$(\w+)|\$\{(\w+)\}/g, (whole, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? whole);
+  return tilde.replace(
+    /\$(\w+)|\$\{(\w+)\}/g,
+    (whole, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? whole,
+  );
 }
 
 /** A path setting of the file: relative to the file's directory, as Ansible resolves them. */
-export function cfgPath(cfg: AnsibleCfg, value: string, env: Record<string, string | undefined>, home?: string): string {
+export function cfgPath(
+  cfg: AnsibleCfg,
+  value: string,
+  env: Record<string, string | undefined>,
+  home?: string,
+): string {
   const expanded = expandPath(value, env, home);
   return isAbsolute(expanded) ? expanded : resolve(dirname(cfg.file), expanded);
 }
@@ -100,24 +111,48 @@ export function parseAnsibleCfg(file: string, text: string): AnsibleCfg {
     const header = /^\[([^\]]+)\]\s*$/.exec(content);
     if (header) {
       const name = header[1]!.trim();
-      if (sections.has(name)) errors.push(new PxeError('E_ANSIBLE_CFG', `section [${name}] appears twice`, {where, hint: 'merge the two sections'}));
+      if (sections.has(name))
+        errors.push(
+          new PxeError('E_ANSIBLE_CFG', `section [${name}] appears twice`, {where, hint: 'merge the two sections'}),
+        );
       section = sections.get(name) ?? new Map();
       sections.set(name, section);
       return;
     }
     const pair = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(content);
     if (!pair) {
-      errors.push(new PxeError('E_ANSIBLE_CFG', `cannot read this line: ${raw.trim()}`, {where, expected: 'key = value, or a [section] header'}));
+      errors.push(
+        new PxeError('E_ANSIBLE_CFG', `cannot read this line: ${raw.trim()}`, {
+          where,
+          expected: 'key = value, or a [section] header',
+        }),
+      );
       return;
     }
     if (!section) {
-      errors.push(new PxeError('E_ANSIBLE_CFG', `'${pair[1]}' comes before any [section]`, {where, hint: 'put it under [defaults]'}));
+      errors.push(
+        new PxeError('E_ANSIBLE_CFG', `'${pair[1]}' comes before any [section]`, {
+          where,
+          hint: 'put it under [defaults]',
+        }),
+      );
       return;
     }
     const key = pair[1]!.toLowerCase();
-    if (section.has(key)) errors.push(new PxeError('E_ANSIBLE_CFG', `'${key}' is set twice in its section`, {where, hint: `the first one is on line ${section.get(key)!.line}`}));
+    if (section.has(key))
+      errors.push(
+        new PxeError('E_ANSIBLE_CFG', `'${key}' is set twice in its section`, {
+          where,
+          hint: `the first one is on line ${section.get(key)!.line}`,
+        }),
+      );
     if (pair[2]!.replaceAll('%%', '').includes('%')) {
-      errors.push(new PxeError('E_ANSIBLE_CFG', `'${key}': %-interpolation is not supported`, {where, hint: 'write the value out, or %% for a literal %'}));
+      errors.push(
+        new PxeError('E_ANSIBLE_CFG', `'${key}': %-interpolation is not supported`, {
+          where,
+          hint: 'write the value out, or %% for a literal %',
+        }),
+      );
     }
     last = {value: pair[2]!.replaceAll('%%', '%').trim(), line};
     section.set(key, last);

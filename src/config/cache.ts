@@ -10,7 +10,19 @@
  * else's is not used.
  */
 import {createHash, randomBytes} from 'node:crypto';
-import {closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync} from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {homedir} from 'node:os';
 import {join} from 'node:path';
 
@@ -34,7 +46,8 @@ function isPrivateDir(dir: string): boolean {
     if (stats.mode & 0o077) {
       fchmodSync(fd, 0o700);
       // An older version made it, and cached files that held secrets in clear: its entries go.
-      for (const entry of readdirSync(dir, {withFileTypes: true})) if (entry.isFile()) unlinkSync(join(dir, entry.name));
+      for (const entry of readdirSync(dir, {withFileTypes: true}))
+        if (entry.isFile()) unlinkSync(join(dir, entry.name));
     }
     privateDirs.add(dir);
     return true;

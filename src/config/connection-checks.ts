@@ -16,7 +16,12 @@ export interface VarsOwner {
   at(key: string): SourcePos | undefined;
 }
 
-export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOwner, errors: PxeError[], warnings: string[]): void {
+export function checkConnectionVars(
+  vars: Vars | null | undefined,
+  owner: VarsOwner,
+  errors: PxeError[],
+  warnings: string[],
+): void {
   for (const [key, value] of Object.entries(vars ?? {})) {
     // Located only when there is something to say: a large inventory has millions of variables.
     const where = (): Where => ({...owner.at(key), ...(owner.host === undefined ? {} : {host: owner.host})});
@@ -25,11 +30,15 @@ export function checkConnectionVars(vars: Vars | null | undefined, owner: VarsOw
     if (problem) {
       // A host's variable: the location names the host already.
       const message = owner.host === undefined ? `${owner.label}: ${problem.message}` : problem.message;
-      errors.push(new PxeError('E_CONNECTION_VAR', message, {where: where(), expected: problem.expected, hint: problem.hint}));
+      errors.push(
+        new PxeError('E_CONNECTION_VAR', message, {where: where(), expected: problem.expected, hint: problem.hint}),
+      );
     } else if (SSH_ARGS.has(key) && typeof value === 'string') {
       checkSshArgs(key, value, owner, where(), errors, warnings);
     } else if (isUnhonouredAnsibleVar(key)) {
-      warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); docs/connection.md lists the connection variables it honours`);
+      warnings.push(
+        `${formatWhere({...owner.at(key)})}: ${owner.label}: ${key} is not used by pxeprov (it has no effect); docs/connection.md lists the connection variables it honours`,
+      );
     }
   }
 }
@@ -43,11 +52,15 @@ export function checkPlayConnectionVars(play: Play, errors: PxeError[], warnings
   for (const name of names) {
     if (isConnectionVar(name)) {
       errors.push(
-        new PxeError('E_CONNECTION_VAR', `play '${play.name}' sets ${name}, which pxeprov reads from the inventory only`, {
-          where: play.pos,
-          expected: 'connection variables in the inventory (host or group vars, group_vars/, host_vars/)',
-          hint: `move ${name} to the inventory`,
-        }),
+        new PxeError(
+          'E_CONNECTION_VAR',
+          `play '${play.name}' sets ${name}, which pxeprov reads from the inventory only`,
+          {
+            where: play.pos,
+            expected: 'connection variables in the inventory (host or group vars, group_vars/, host_vars/)',
+            hint: `move ${name} to the inventory`,
+          },
+        ),
       );
     } else if (isUnhonouredAnsibleVar(name)) {
       warnings.push(`${formatWhere(play.pos)}: play '${play.name}': ${name} is not used by pxeprov (it has no effect)`);
@@ -58,11 +71,26 @@ export function checkPlayConnectionVars(play: Play, errors: PxeError[], warnings
 const SSH_ARGS = new Set(['ansible_ssh_common_args', 'ansible_ssh_extra_args']);
 
 /** OpenSSH options: one pxeprov cannot honour safely is an error, one it does not act on a warning. */
-function checkSshArgs(key: string, value: string, owner: VarsOwner, where: Where, errors: PxeError[], warnings: string[]): void {
+function checkSshArgs(
+  key: string,
+  value: string,
+  owner: VarsOwner,
+  where: Where,
+  errors: PxeError[],
+  warnings: string[],
+): void {
   try {
     const {ignored = []} = parseSshCommonArgs(value);
-    if (ignored.length) warnings.push(`${formatWhere({...owner.at(key)})}: ${owner.label}: ${key}: ${ignored.join(', ')} not used by pxeprov (no effect)`);
+    if (ignored.length)
+      warnings.push(
+        `${formatWhere({...owner.at(key)})}: ${owner.label}: ${key}: ${ignored.join(', ')} not used by pxeprov (no effect)`,
+      );
   } catch (error) {
-    errors.push(new PxeError('E_CONNECTION_VAR', `${owner.label}: ${key}: ${(error as Error).message}`, {where, expected: 'OpenSSH options pxeprov honours (see the connection variables table)'}));
+    errors.push(
+      new PxeError('E_CONNECTION_VAR', `${owner.label}: ${key}: ${(error as Error).message}`, {
+        where,
+        expected: 'OpenSSH options pxeprov honours (see the connection variables table)',
+      }),
+    );
   }
 }

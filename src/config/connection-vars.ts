@@ -22,7 +22,8 @@ export function renderConnectionVars(host: string, vars: Vars): Vars {
       throw new PxeError('E_CONNECTION_VAR', `${name}: ${cause.message}`, {
         where: {host},
         expected: 'variables the template names, set in the inventory or with -e',
-        hint: cause.hint ?? 'connection variables are rendered with the inventory variables only, not with a play\'s vars',
+        hint:
+          cause.hint ?? "connection variables are rendered with the inventory variables only, not with a play's vars",
       });
     }
   }
@@ -30,7 +31,11 @@ export function renderConnectionVars(host: string, vars: Vars): Vars {
 }
 
 /** validate: each reached host's templated connection variables render, and to values the transport can use. */
-export function checkRenderedConnectionVars(inventory: Inventory, extraVars: Vars, hosts: Iterable<string>): PxeError[] {
+export function checkRenderedConnectionVars(
+  inventory: Inventory,
+  extraVars: Vars,
+  hosts: Iterable<string>,
+): PxeError[] {
   const errors: PxeError[] = [];
   for (const host of hosts) {
     const entry = inventory.hosts.get(host);
@@ -42,7 +47,14 @@ export function checkRenderedConnectionVars(inventory: Inventory, extraVars: Var
       const rendered = renderConnectionVars(host, vars);
       for (const name of templated) {
         const problem = connectionVarProblem(name, rendered[name]);
-        if (problem) errors.push(new PxeError('E_CONNECTION_VAR', `${name} renders to an unusable value: ${problem.message}`, {where, expected: problem.expected, hint: problem.hint}));
+        if (problem)
+          errors.push(
+            new PxeError('E_CONNECTION_VAR', `${name} renders to an unusable value: ${problem.message}`, {
+              where,
+              expected: problem.expected,
+              hint: problem.hint,
+            }),
+          );
       }
     } catch (error) {
       const found = errorsOf(error);

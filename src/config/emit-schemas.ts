@@ -29,7 +29,8 @@ export function acceptingTemplates(schema: unknown): unknown {
   const node = schema as Record<string, unknown>;
   const out = Object.fromEntries(
     Object.entries(node).map(([key, value]) => {
-      if (SUBSCHEMA_MAPS.includes(key)) return [key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, acceptingTemplates(v)]))];
+      if (SUBSCHEMA_MAPS.includes(key))
+        return [key, Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, acceptingTemplates(v)]))];
       if (SUBSCHEMAS.includes(key)) return [key, acceptingTemplates(value)];
       if (SUBSCHEMA_LISTS.includes(key)) return [key, (value as unknown[]).map(acceptingTemplates)];
       return [key, value];
@@ -51,7 +52,14 @@ export function tasksSchema(): Record<string, unknown> {
   const moduleProps: Record<string, unknown> = {};
   for (const [name, module] of modules) {
     const ref = {$ref: `#/definitions/templated_modules/${name}`};
-    const args = module.freeForm ? {anyOf: [{type: 'string', description: `Free-form: the ${module.freeForm}.`, [FREE_FORM_KEYWORD]: module.freeForm}, ref]} : {anyOf: [ref, {type: 'null'}]};
+    const args = module.freeForm
+      ? {
+          anyOf: [
+            {type: 'string', description: `Free-form: the ${module.freeForm}.`, [FREE_FORM_KEYWORD]: module.freeForm},
+            ref,
+          ],
+        }
+      : {anyOf: [ref, {type: 'null'}]};
     moduleProps[name] = args;
     moduleProps[`ansible.builtin.${name}`] = args;
   }
@@ -64,11 +72,22 @@ export function tasksSchema(): Record<string, unknown> {
     definitions: {
       task: {
         type: 'object',
-        properties: {...TASK_KEYWORDS, ...Object.fromEntries(['block', 'rescue', 'always'].map((k) => [k, {...TASK_KEYWORDS[k as 'block' | 'rescue' | 'always'], items: {$ref: '#/definitions/task'}}])), ...moduleProps},
+        properties: {
+          ...TASK_KEYWORDS,
+          ...Object.fromEntries(
+            ['block', 'rescue', 'always'].map((k) => [
+              k,
+              {...TASK_KEYWORDS[k as 'block' | 'rescue' | 'always'], items: {$ref: '#/definitions/task'}},
+            ]),
+          ),
+          ...moduleProps,
+        },
         additionalProperties: false,
       },
       modules: Object.fromEntries([...modules].map(([name, module]) => [name, module.schema])),
-      templated_modules: Object.fromEntries([...modules].map(([name, module]) => [name, acceptingTemplates(module.schema)])),
+      templated_modules: Object.fromEntries(
+        [...modules].map(([name, module]) => [name, acceptingTemplates(module.schema)]),
+      ),
     },
   };
 }
@@ -81,7 +100,12 @@ export function emitSchemas(dir = join(PACKAGE_ROOT, 'schemas')): string[] {
     'playbook.schema.json': playbookSchema,
     'tasks.schema.json': tasksSchema(),
     'vars.schema.json': varsSchema,
-    'role-meta.schema.json': {$schema: 'http://json-schema.org/draft-07/schema#', $id: `${SCHEMA_BASE}/role-meta.schema.json`, title: 'pxeprov role meta/main.yaml', ...roleMetaSchema},
+    'role-meta.schema.json': {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: `${SCHEMA_BASE}/role-meta.schema.json`,
+      title: 'pxeprov role meta/main.yaml',
+      ...roleMetaSchema,
+    },
   };
   return Object.entries(files).map(([name, schema]) => {
     const file = join(dir, name);

@@ -17,7 +17,8 @@ function fail(message: string, value: string, hint: string, cause?: unknown): Px
 
 function asMapping(value: unknown, raw: string): Vars {
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw fail('is not a mapping of variables', raw, 'give an object, e.g. {"pxe_ip": "10.0.0.1"}');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw fail('is not a mapping of variables', raw, 'give an object, e.g. {"pxe_ip": "10.0.0.1"}');
   return value as Vars;
 }
 
@@ -28,7 +29,15 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
     try {
       return asMapping(loadYaml(file, 'extra vars file').value, raw);
     } catch (e) {
-      if (e instanceof PxeError && e.code === 'E_FILE_NOT_FOUND') throw fail(e.message, raw, e.message.endsWith('does not exist') ? 'the path after @ is relative to the current directory' : e.hint ?? 'give a readable file', e);
+      if (e instanceof PxeError && e.code === 'E_FILE_NOT_FOUND')
+        throw fail(
+          e.message,
+          raw,
+          e.message.endsWith('does not exist')
+            ? 'the path after @ is relative to the current directory'
+            : (e.hint ?? 'give a readable file'),
+          e,
+        );
       throw e;
     }
   }
@@ -41,7 +50,12 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
       } catch (e) {
         if (e instanceof PxeError) throw e;
         const detail = e instanceof PxeErrors ? e.errors[0]!.message : (jsonError as Error).message;
-        throw fail(`is not a valid JSON object (${detail})`, raw, 'quote the whole object for the shell: -e \'{"key": "value"}\'', jsonError);
+        throw fail(
+          `is not a valid JSON object (${detail})`,
+          raw,
+          'quote the whole object for the shell: -e \'{"key": "value"}\'',
+          jsonError,
+        );
       }
     }
   }
@@ -56,8 +70,18 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
   for (const t of tokens) {
     const eq = t.text.indexOf('=');
     const key = t.text.slice(0, eq);
-    if (eq <= 0) throw fail(`expected key=value, got '${t.text}'`, raw, `write it as ${t.text}=VALUE, or use @file.yaml or a JSON object`);
-    if (!NAME.test(key)) throw fail(`'${key}' is not a valid variable name`, raw, 'names are letters, digits and _, not starting with a digit');
+    if (eq <= 0)
+      throw fail(
+        `expected key=value, got '${t.text}'`,
+        raw,
+        `write it as ${t.text}=VALUE, or use @file.yaml or a JSON object`,
+      );
+    if (!NAME.test(key))
+      throw fail(
+        `'${key}' is not a valid variable name`,
+        raw,
+        'names are letters, digits and _, not starting with a digit',
+      );
     vars[key] = t.text.slice(eq + 1);
   }
   return vars;
@@ -67,7 +91,11 @@ export function parseExtraVar(raw: string, cwd = process.cwd()): Vars {
 export function parseExtraVars(values: readonly string[] = [], cwd = process.cwd()): Vars {
   const errors: PxeError[] = [];
   const merged: Vars = {};
-  for (const raw of values) Object.assign(merged, collectErrors(errors, () => parseExtraVar(raw, cwd)));
+  for (const raw of values)
+    Object.assign(
+      merged,
+      collectErrors(errors, () => parseExtraVar(raw, cwd)),
+    );
   if (errors.length) throw new PxeErrors(errors);
   return merged;
 }

@@ -10,7 +10,11 @@ import {didYouMean} from './suggest.js';
 /** Split on commas, or else on colons outside brackets and not inside an IPv6 address. */
 export function splitPattern(pattern: string | string[]): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap(splitPattern);
-  if (pattern.includes(',')) return pattern.split(',').map((p) => p.trim()).filter(Boolean);
+  if (pattern.includes(','))
+    return pattern
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   if (/^[0-9a-fA-F]*::?[0-9a-fA-F:]*$/.test(pattern) && (pattern.match(/:/g) ?? []).length > 1) return [pattern];
   const terms: string[] = [];
   let depth = 0;
@@ -34,7 +38,10 @@ export function hostsOfGroup(inventory: Inventory, group: string): string[] {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -48,7 +55,9 @@ function matchTerm(inventory: Inventory, term: string): string[] | undefined {
     try {
       re = new RegExp(term.slice(1));
     } catch (e) {
-      throw new PxeError('E_LIMIT', `bad regular expression '${term}': ${(e as Error).message}`, {expected: '~ followed by a JavaScript regular expression'});
+      throw new PxeError('E_LIMIT', `bad regular expression '${term}': ${(e as Error).message}`, {
+        expected: '~ followed by a JavaScript regular expression',
+      });
     }
     return byNames(inventory, (n) => re.test(n));
   }
@@ -102,7 +111,9 @@ export function selectHosts(inventory: Inventory, pattern: string | string[], op
         errors.push(
           new PxeError('E_LIMIT', `${what}: '${name}' matches no host or group of the inventory`, {
             expected: `a host or group of ${inventory.source}, a glob (web*), or ~regex`,
-            hint: didYouMean(name, [...inventory.groups.keys(), ...inventory.hosts.keys()]) ?? 'see the names with: pxeprov inventory --graph',
+            hint:
+              didYouMean(name, [...inventory.groups.keys(), ...inventory.hosts.keys()]) ??
+              'see the names with: pxeprov inventory --graph',
           }),
         );
       }

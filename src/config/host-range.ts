@@ -8,7 +8,11 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** Whether a host name holds a range (an IPv6 literal like `[::1]` does not). */
 export function hasRange(name: string): boolean {
   const m = RANGE.exec(name);
-  return !!m && /^[0-9a-zA-Z]*:[0-9a-zA-Z]*(:[0-9]*)?$/.test(m[1]!) && !(m.index === 0 && (m[1]!.includes('::') || m[1]!.split(':').length > 3));
+  return (
+    !!m &&
+    /^[0-9a-zA-Z]*:[0-9a-zA-Z]*(:[0-9]*)?$/.test(m[1]!) &&
+    !(m.index === 0 && (m[1]!.includes('::') || m[1]!.split(':').length > 3))
+  );
 }
 
 export function expandHostRange(name: string, where?: SourcePos): string[] {

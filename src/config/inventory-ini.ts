@@ -78,9 +78,21 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
     const col = line.length - line.trimStart().length + 1;
     if (trimmed.startsWith('[')) {
       const m = /^\[([^\]:\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/.exec(trimmed);
-      if (!m) return fail(`bad section header '${trimmed}'`, col, '[group], [group:vars] or [group:children]', 'a group name has no spaces or brackets');
+      if (!m)
+        return fail(
+          `bad section header '${trimmed}'`,
+          col,
+          '[group], [group:vars] or [group:children]',
+          'a group name has no spaces or brackets',
+        );
       const kind = (m[2] ?? 'hosts') as Section['kind'];
-      if (!['hosts', 'vars', 'children'].includes(kind)) return fail(`unknown section kind ':${m[2]}'`, col, ':vars or :children', `did you mean [${m[1]}:vars] or [${m[1]}:children]?`);
+      if (!['hosts', 'vars', 'children'].includes(kind))
+        return fail(
+          `unknown section kind ':${m[2]}'`,
+          col,
+          ':vars or :children',
+          `did you mean [${m[1]}:vars] or [${m[1]}:children]?`,
+        );
       section = {group: m[1]!, kind, where: where(col)};
       if (kind !== 'vars') rawGroup(raw, m[1]!, where(col));
       return;
@@ -97,23 +109,41 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
       if (eq <= 0) return fail(`expected key=value in [${section.group}:vars], got '${trimmed}'`, col, 'key=value');
       const key = trimmed.slice(0, eq).trim();
       const value = iniValue(trimmed.slice(eq + 1).trim());
-      checkConnectionVars({[key]: value}, {label: `group '${section.group}'`, at: () => where(col)}, errors, raw.warnings);
+      checkConnectionVars(
+        {[key]: value},
+        {label: `group '${section.group}'`, at: () => where(col)},
+        errors,
+        raw.warnings,
+      );
       groupVars.push({group: section.group, key, value, where: section.where!});
       return;
     }
     if (section.kind === 'children') {
-      if (tokens.length > 1) return fail(`expected one group name per line in [${section.group}:children]`, tokens[1]!.col, 'a group name');
+      if (tokens.length > 1)
+        return fail(`expected one group name per line in [${section.group}:children]`, tokens[1]!.col, 'a group name');
       rawGroup(raw, section.group).children.set(tokens[0]!.text, where(col));
       rawGroup(raw, tokens[0]!.text, where(col));
       return;
     }
     const [first, ...rest] = tokens as [Token, ...Token[]];
-    if (first.text.includes('=')) return fail(`expected a host name before '${first.text}'`, first.col, 'host [key=value …]', 'variables for a whole group go under [group:vars]');
+    if (first.text.includes('='))
+      return fail(
+        `expected a host name before '${first.text}'`,
+        first.col,
+        'host [key=value …]',
+        'variables for a whole group go under [group:vars]',
+      );
     const vars: Vars = {};
     const cols: Record<string, number> = {};
     for (const t of rest) {
       const eq = t.text.indexOf('=');
-      if (eq <= 0) return fail(`expected key=value after the host name, got '${t.text}'`, t.col, 'host [key=value …]', "quote a value that holds spaces: key='a b'");
+      if (eq <= 0)
+        return fail(
+          `expected key=value after the host name, got '${t.text}'`,
+          t.col,
+          'host [key=value …]',
+          "quote a value that holds spaces: key='a b'",
+        );
       vars[t.text.slice(0, eq)] = iniValue(t.text.slice(eq + 1), t.quoted);
       cols[t.text.slice(0, eq)] = t.col;
     }
@@ -123,9 +153,15 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
       name = port[1]!;
       vars.ansible_port ??= Number(port[2]);
     }
-    checkConnectionVars(vars, {label: `host '${name}'`, host: name, at: (key) => where(cols[key] ?? first.col)}, errors, raw.warnings);
+    checkConnectionVars(
+      vars,
+      {label: `host '${name}'`, host: name, at: (key) => where(cols[key] ?? first.col)},
+      errors,
+      raw.warnings,
+    );
     try {
-      for (const host of expandHostRange(name, where(first.col))) addHost(raw, section.group, host, vars, where(first.col));
+      for (const host of expandHostRange(name, where(first.col)))
+        addHost(raw, section.group, host, vars, where(first.col));
     } catch (e) {
       errors.push(e as PxeError);
     }
@@ -135,7 +171,12 @@ export function readIniInventory(text: string, file: string, raw: RawInventory):
     const known = raw.groups.get(group);
     if (known) known.vars[key] = value;
     else if (!errors.some((e) => e.message.startsWith(`[${group}:vars]`))) {
-      errors.push(new PxeError('E_INI_SYNTAX', `[${group}:vars] names a group that is defined nowhere`, {where, expected: `a [${group}] section or ${group} under some [group:children]`}));
+      errors.push(
+        new PxeError('E_INI_SYNTAX', `[${group}:vars] names a group that is defined nowhere`, {
+          where,
+          expected: `a [${group}] section or ${group} under some [group:children]`,
+        }),
+      );
     }
   }
   if (errors.length) throw new PxeErrors(errors);

@@ -8,7 +8,13 @@ import {didYouMean} from './suggest.js';
 export function inventoryList(inventory: Inventory): Record<string, unknown> {
   const out: Record<string, unknown> = {
     // As ansible-inventory: hosts without variables are left out of hostvars.
-    _meta: {hostvars: Object.fromEntries([...inventory.hosts.values()].filter((h) => Object.keys(h.vars).length).map((h) => [h.name, redactVars(h.vars)]))},
+    _meta: {
+      hostvars: Object.fromEntries(
+        [...inventory.hosts.values()]
+          .filter((h) => Object.keys(h.vars).length)
+          .map((h) => [h.name, redactVars(h.vars)]),
+      ),
+    },
   };
   for (const g of inventory.groups.values()) {
     const entry: Record<string, unknown> = {};
@@ -29,7 +35,13 @@ export interface GraphNode {
 export function inventoryGraph(inventory: Inventory, root = 'all'): GraphNode {
   const g = inventory.groups.get(root);
   if (!g) throw unknownName(inventory, root, 'group');
-  return {group: root, hosts: root === 'all' ? [] : [...g.hosts].sort(), children: g.children.filter((c) => c !== 'ungrouped' || inventory.groups.get(c)!.hosts.length).map((c) => inventoryGraph(inventory, c))};
+  return {
+    group: root,
+    hosts: root === 'all' ? [] : [...g.hosts].sort(),
+    children: g.children
+      .filter((c) => c !== 'ungrouped' || inventory.groups.get(c)!.hosts.length)
+      .map((c) => inventoryGraph(inventory, c)),
+  };
 }
 
 /** The --graph text, as ansible-inventory prints it: `@all:` then `  |--@web:` then `  |  |--web01`. */

@@ -8,7 +8,11 @@ import {checkSchema} from './schema-check.js';
 import {inventorySchema} from './schemas.js';
 import {posAt, type YamlFile, type YamlPath} from './yaml.js';
 
-type GroupDef = {hosts?: Record<string, Vars | null> | null; children?: Record<string, GroupDef | null> | null; vars?: Vars | null} | null;
+type GroupDef = {
+  hosts?: Record<string, Vars | null> | null;
+  children?: Record<string, GroupDef | null> | null;
+  vars?: Vars | null;
+} | null;
 
 export function readYamlInventory(y: YamlFile, raw: RawInventory): void {
   const errors = checkSchema(inventorySchema, y.value, y);
@@ -21,13 +25,30 @@ export function readYamlInventory(y: YamlFile, raw: RawInventory): void {
   if (errors.length) throw new PxeErrors(errors);
 }
 
-function readGroup(y: YamlFile, raw: RawInventory, name: string, def: GroupDef, path: YamlPath, errors: PxeError[]): void {
+function readGroup(
+  y: YamlFile,
+  raw: RawInventory,
+  name: string,
+  def: GroupDef,
+  path: YamlPath,
+  errors: PxeError[],
+): void {
   const group = rawGroup(raw, name, posAt(y, path, true));
   Object.assign(group.vars, def?.vars ?? {});
-  checkConnectionVars(def?.vars, {label: `group '${name}'`, at: (key) => posAt(y, [...path, 'vars', key], true)}, errors, raw.warnings);
+  checkConnectionVars(
+    def?.vars,
+    {label: `group '${name}'`, at: (key) => posAt(y, [...path, 'vars', key], true)},
+    errors,
+    raw.warnings,
+  );
   for (const [pattern, vars] of Object.entries(def?.hosts ?? {})) {
     const where = posAt(y, [...path, 'hosts', pattern], true);
-    checkConnectionVars(vars, {label: `host '${pattern}'`, host: pattern, at: (key) => posAt(y, [...path, 'hosts', pattern, key], true)}, errors, raw.warnings);
+    checkConnectionVars(
+      vars,
+      {label: `host '${pattern}'`, host: pattern, at: (key) => posAt(y, [...path, 'hosts', pattern, key], true)},
+      errors,
+      raw.warnings,
+    );
     try {
       for (const host of expandHostRange(pattern, where)) addHost(raw, name, host, vars ?? {}, where);
     } catch (e) {

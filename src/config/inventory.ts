@@ -33,22 +33,36 @@ export function loadInventory(source: string, options: LoadInventoryOptions = {}
     stat = statSync(source);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new PxeError('E_FILE_NOT_FOUND', `inventory ${source} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {
-      where: {file: source},
-      expected: 'an inventory file (YAML or INI) or a directory of them',
-      hint: 'pass it as the first argument: pxeprov validate path/to/inventory.yaml',
-    });
+    throw new PxeError(
+      'E_FILE_NOT_FOUND',
+      `inventory ${source} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      {
+        where: {file: source},
+        expected: 'an inventory file (YAML or INI) or a directory of them',
+        hint: 'pass it as the first argument: pxeprov validate path/to/inventory.yaml',
+      },
+    );
   }
   const raw = emptyRaw();
   const errors: PxeError[] = [];
-  const files = stat.isDirectory() ? readdirSync(source).filter((n) => !SKIP_IN_DIR.test(n)).sort().map((n) => join(source, n)) : [source];
+  const files = stat.isDirectory()
+    ? readdirSync(source)
+        .filter((n) => !SKIP_IN_DIR.test(n))
+        .sort()
+        .map((n) => join(source, n))
+    : [source];
   for (const file of files) {
     if (statSync(file).isDirectory()) continue;
     collectErrors(errors, () => readFile(file, raw));
   }
   if (errors.length) throw new PxeErrors(errors);
   const base = stat.isDirectory() ? source : dirname(source);
-  const inventory = resolve(source, raw, [base, ...(options.varsDirs ?? [])].filter((d, i, all) => all.indexOf(d) === i), errors);
+  const inventory = resolve(
+    source,
+    raw,
+    [base, ...(options.varsDirs ?? [])].filter((d, i, all) => all.indexOf(d) === i),
+    errors,
+  );
   return {...inventory, dir: resolvePath(base)};
 }
 
@@ -76,7 +90,14 @@ const PATH_VARS = ['ansible_ssh_private_key_file', 'pxeprov_known_hosts'];
 function rebasePaths(vars: Vars, dir: string): void {
   for (const name of PATH_VARS) {
     const value = vars[name];
-    if (typeof value === 'string' && value !== '' && !isAbsolute(value) && !value.startsWith('~') && !value.includes('{{')) vars[name] = resolvePath(dir, value);
+    if (
+      typeof value === 'string' &&
+      value !== '' &&
+      !isAbsolute(value) &&
+      !value.startsWith('~') &&
+      !value.includes('{{')
+    )
+      vars[name] = resolvePath(dir, value);
   }
 }
 
@@ -85,7 +106,9 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
   const parents = new Map<string, Set<string>>([...raw.groups.keys()].map((g) => [g, new Set()]));
   for (const [name, group] of raw.groups) for (const child of group.children.keys()) parents.get(child)?.add(name);
   // Hosts in no group but 'all' are 'ungrouped'; parentless groups are children of 'all' (as in Ansible).
-  const grouped = new Set([...raw.groups].filter(([n]) => n !== 'all' && n !== 'ungrouped').flatMap(([, g]) => [...g.hosts]));
+  const grouped = new Set(
+    [...raw.groups].filter(([n]) => n !== 'all' && n !== 'ungrouped').flatMap(([, g]) => [...g.hosts]),
+  );
   const ungrouped = rawGroup(raw, 'ungrouped');
   for (const host of raw.hosts.keys()) if (!grouped.has(host)) ungrouped.hosts.add(host);
   all.hosts.clear();
@@ -114,8 +137,12 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
   };
   const order = (a: string, b: string) => depthOf(a) - depthOf(b) || a.localeCompare(b);
 
-  const groupFiles = varsDirs.map((d) => loadVarsDir(join(d, 'group_vars'), raw.groups.keys(), errors, 'group', raw.warnings));
-  const hostFiles = varsDirs.map((d) => loadVarsDir(join(d, 'host_vars'), raw.hosts.keys(), errors, 'host', raw.warnings));
+  const groupFiles = varsDirs.map((d) =>
+    loadVarsDir(join(d, 'group_vars'), raw.groups.keys(), errors, 'group', raw.warnings),
+  );
+  const hostFiles = varsDirs.map((d) =>
+    loadVarsDir(join(d, 'host_vars'), raw.hosts.keys(), errors, 'host', raw.warnings),
+  );
   if (errors.length) throw new PxeErrors(errors);
 
   const groups = new Map<string, InventoryGroup>();
@@ -124,7 +151,8 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
     groups.set(name, {name, hosts: [...g.hosts], children: [...g.children.keys()].sort(), vars, pos: g.pos});
   }
   const memberOf = new Map<string, Set<string>>();
-  for (const [name, g] of raw.groups) for (const h of g.hosts) ancestors(name, memberOf.get(h) ?? memberOf.set(h, new Set()).get(h)!);
+  for (const [name, g] of raw.groups)
+    for (const h of g.hosts) ancestors(name, memberOf.get(h) ?? memberOf.set(h, new Set()).get(h)!);
 
   const hosts = new Map<string, InventoryHost>();
   for (const [name, h] of raw.hosts) {
@@ -133,7 +161,8 @@ function resolve(source: string, raw: RawInventory, varsDirs: string[], errors: 
     // Ansible: inventory-file group vars (all < parents < children) < group_vars/all (inventory's, then
     // playbook's) < other group_vars < inventory host vars < host_vars files.
     for (const g of hostGroups) Object.assign(vars, raw.groups.get(g)!.vars);
-    for (const tier of [['all'], hostGroups.filter((g) => g !== 'all')]) for (const files of groupFiles) for (const g of tier) Object.assign(vars, files.get(g));
+    for (const tier of [['all'], hostGroups.filter((g) => g !== 'all')])
+      for (const files of groupFiles) for (const g of tier) Object.assign(vars, files.get(g));
     Object.assign(vars, h.vars, ...hostFiles.map((m) => m.get(name) ?? {}));
     rebasePaths(vars, varsDirs[0]!);
     hosts.set(name, {name, vars, groups: hostGroups.sort(), pos: h.pos});

@@ -17,25 +17,48 @@ type Method = (this: Emitter, node: Node, frame: unknown, async?: boolean) => vo
 export function jinjaTruthy(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
   if (value instanceof Map || value instanceof Set) return value.size > 0;
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.keys(value).length > 0;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.keys(value).length > 0;
   return Boolean(value);
 }
 
 /** Python's `*` on sizes past this would exhaust memory long before it is useful: a template error instead. */
 const MAX_REPEAT_ITEMS = 10_000_000;
 
-const isPyInt = (v: unknown): v is number | boolean => typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v));
+const isPyInt = (v: unknown): v is number | boolean =>
+  typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v));
 
 const pyType = (v: unknown): string =>
-  v === null || v === undefined ? 'NoneType' : typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : 'dict';
+  v === null || v === undefined
+    ? 'NoneType'
+    : typeof v === 'string'
+      ? 'str'
+      : typeof v === 'boolean'
+        ? 'bool'
+        : typeof v === 'number'
+          ? Number.isInteger(v)
+            ? 'int'
+            : 'float'
+          : Array.isArray(v)
+            ? 'list'
+            : 'dict';
 
 /** Python's `*`: numbers multiply, a string or list times an int repeats (an int below 1 gives an empty one); anything else is a TypeError. */
 export function jinjaMul(a: unknown, b: unknown): unknown {
-  if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean')) return Number(a) * Number(b);
-  const [seq, times] = isPyInt(b) && (typeof a === 'string' || Array.isArray(a)) ? [a, Number(b)] : isPyInt(a) && (typeof b === 'string' || Array.isArray(b)) ? [b, Number(a)] : [];
+  if ((typeof a === 'number' || typeof a === 'boolean') && (typeof b === 'number' || typeof b === 'boolean'))
+    return Number(a) * Number(b);
+  const [seq, times] =
+    isPyInt(b) && (typeof a === 'string' || Array.isArray(a))
+      ? [a, Number(b)]
+      : isPyInt(a) && (typeof b === 'string' || Array.isArray(b))
+        ? [b, Number(a)]
+        : [];
   if (seq === undefined) throw new TypeError(`unsupported operand type(s) for *: '${pyType(a)}' and '${pyType(b)}'`);
   const count = Math.max(0, times!);
-  if (seq.length * count > MAX_REPEAT_ITEMS) throw new RangeError(`${pyType(seq)} * ${count} would hold ${seq.length * count} items (at most ${MAX_REPEAT_ITEMS})`);
+  if (seq.length * count > MAX_REPEAT_ITEMS)
+    throw new RangeError(
+      `${pyType(seq)} * ${count} would hold ${seq.length * count} items (at most ${MAX_REPEAT_ITEMS})`,
+    );
   return typeof seq === 'string' ? seq.repeat(count) : Array.from({length: count}, () => seq).flat(1);
 }
 
@@ -47,7 +70,10 @@ export function installJinjaSemantics(nunjucks: unknown): void {
     compiler: {Compiler: {prototype: Record<string, Method>}};
     runtime: Record<string, unknown>;
     parser: {Parser: {prototype: {parseFor(this: unknown): AstNode}}};
-    nodes: Record<'Array' | 'For' | 'FunCall' | 'If' | 'InlineIf' | 'Literal' | 'LookupVal' | 'NodeList' | 'Set' | 'Symbol', NodeClass>;
+    nodes: Record<
+      'Array' | 'For' | 'FunCall' | 'If' | 'InlineIf' | 'Literal' | 'LookupVal' | 'NodeList' | 'Set' | 'Symbol',
+      NodeClass
+    >;
   };
   const proto = compiler.Compiler.prototype;
   if (runtime.jinjaTruthy) return;
@@ -66,13 +92,23 @@ export function installJinjaSemantics(nunjucks: unknown): void {
     const list = new nodes.Symbol(...at, `__pxeprov_filtered_${loop.lineno}_${loop.colno}`);
     const target = loop.name as AstNode;
     const item = target instanceof nodes.Array ? new nodes.Array(...at, target.children) : target;
-    const push = new nodes.FunCall(...at, new nodes.LookupVal(...at, list, new nodes.Literal(...at, 'push')), new nodes.NodeList(...at, [item]));
-    const keep = new nodes.If(...at, source.cond, new nodes.NodeList(...at, [new nodes.If(...at, push, new nodes.NodeList(...at, []), null)]), null);
+    const push = new nodes.FunCall(
+      ...at,
+      new nodes.LookupVal(...at, list, new nodes.Literal(...at, 'push')),
+      new nodes.NodeList(...at, [item]),
+    );
+    const keep = new nodes.If(
+      ...at,
+      source.cond,
+      new nodes.NodeList(...at, [new nodes.If(...at, push, new nodes.NodeList(...at, []), null)]),
+      null,
+    );
     const gather = new nodes.For(...at, source.body, target, new nodes.NodeList(...at, [keep]), null);
     loop.arr = list;
     return new nodes.NodeList(...at, [new nodes.Set(...at, [list], new nodes.Array(...at, [])), gather, loop]);
   };
-  runtime.jinjaAdd = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number));
+  runtime.jinjaAdd = (a: unknown, b: unknown) =>
+    Array.isArray(a) && Array.isArray(b) ? [...a, ...b] : (a as number) + (b as number);
   runtime.jinjaMul = jinjaMul;
   runtime.jinjaOr = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? a : b());
   runtime.jinjaAnd = (a: unknown, b: () => unknown) => (jinjaTruthy(a) ? b() : a);

@@ -28,7 +28,9 @@ let catalogue: ReadonlyMap<string, ModuleSpec> | undefined;
 
 export function moduleCatalogue(): ReadonlyMap<string, ModuleSpec> {
   if (catalogue) return catalogue;
-  const published = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'schemas', 'tasks.schema.json'), 'utf8')) as PublishedTasksSchema;
+  const published = JSON.parse(
+    readFileSync(join(PACKAGE_ROOT, 'schemas', 'tasks.schema.json'), 'utf8'),
+  ) as PublishedTasksSchema;
   const {task, modules} = published.definitions;
   catalogue = new Map(
     Object.entries(modules).map(([name, schema]) => {

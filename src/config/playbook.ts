@@ -10,7 +10,17 @@ import {loadRole, loadRoleMeta, locateRole, rolesPath} from './roles.js';
 import {checkSchema} from './schema-check.js';
 import {playbookShapeSchema} from './schemas.js';
 import {didYouMean} from './suggest.js';
-import {emptyInherited, importCycle, newTaskBudget, readTasks, type ImportLink, type Inherited, type RoleImport, type RoleImporter, type TaskBudget} from './tasks.js';
+import {
+  emptyInherited,
+  importCycle,
+  newTaskBudget,
+  readTasks,
+  type ImportLink,
+  type Inherited,
+  type RoleImport,
+  type RoleImporter,
+  type TaskBudget,
+} from './tasks.js';
 import {toBool} from './template-filters.js';
 import {hasTemplate, renderString} from './template.js';
 import {loadVarsFile} from './vars-dirs.js';
@@ -32,9 +42,14 @@ export function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): P
   return {file, plays};
 }
 
-
 /** `chain`: the playbooks being imported, this one last. */
-function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeError[], chain: ImportLink[], budget: TaskBudget): Play[] {
+function readPlaybook(
+  file: string,
+  options: LoadPlaybookOptions,
+  errors: PxeError[],
+  chain: ImportLink[],
+  budget: TaskBudget,
+): Play[] {
   const y = collectErrors(errors, () => loadYaml(file, 'playbook'));
   if (!y) return [];
   const problems = checkSchema(playbookShapeSchema, y.value, y);
@@ -58,15 +73,33 @@ function readPlaybook(file: string, options: LoadPlaybookOptions, errors: PxeErr
   });
 }
 
-function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options: LoadPlaybookOptions, errors: PxeError[], budget: TaskBudget): Play {
+function readPlay(
+  y: YamlFile,
+  i: number,
+  raw: RawPlay,
+  baseDir: string,
+  options: LoadPlaybookOptions,
+  errors: PxeError[],
+  budget: TaskBudget,
+): Play {
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
   const tags = commaList(raw.tags);
   const inherited: Inherited = {...emptyInherited(), tags};
-  const varsFiles = readVarsFiles(y, i, raw.vars_files, {...vars, ...options.extraVars, playbook_dir: baseDir}, baseDir, errors);
+  const varsFiles = readVarsFiles(
+    y,
+    i,
+    raw.vars_files,
+    {...vars, ...options.extraVars, playbook_dir: baseDir},
+    baseDir,
+    errors,
+  );
   const roles = new PlayRoles(rolesPath(baseDir, options.rolesPath), baseDir, errors, budget);
-  const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) => roles.add(posAt(y, [i, 'roles', j]), entry, inherited, []));
-  const section = (key: string) => readTasks({y, dir: baseDir, inherited, importRole: roles.importer([]), budget}, [i, key], raw[key], errors);
+  const roleTasks = (Array.isArray(raw.roles) ? raw.roles : []).flatMap((entry: unknown, j: number) =>
+    roles.add(posAt(y, [i, 'roles', j]), entry, inherited, []),
+  );
+  const section = (key: string) =>
+    readTasks({y, dir: baseDir, inherited, importRole: roles.importer([]), budget}, [i, key], raw[key], errors);
   const tasks = [...section('pre_tasks'), ...roleTasks, ...section('tasks'), ...section('post_tasks')];
   const handlers = [...roles.handlers, ...section('handlers')];
   checkNotify(tasks, handlers, errors);
@@ -88,17 +121,31 @@ function readPlay(y: YamlFile, i: number, raw: RawPlay, baseDir: string, options
 }
 
 /** A play's vars_files: each name may be a template of the play's vars and -e; relative to the playbook. */
-function readVarsFiles(y: YamlFile, i: number, names: unknown, vars: Vars, baseDir: string, errors: PxeError[]): Vars[] {
+function readVarsFiles(
+  y: YamlFile,
+  i: number,
+  names: unknown,
+  vars: Vars,
+  baseDir: string,
+  errors: PxeError[],
+): Vars[] {
   return (Array.isArray(names) ? names : names ? [names] : []).map((name: unknown, j: number) => {
     const where = posAt(y, [i, 'vars_files', ...(Array.isArray(names) ? [j] : [])]);
-    const rendered = collectErrors(errors, () => (hasTemplate(name) ? renderString(String(name), vars, where) : String(name)));
+    const rendered = collectErrors(errors, () =>
+      hasTemplate(name) ? renderString(String(name), vars, where) : String(name),
+    );
     if (rendered === undefined) return {};
     const path = isAbsolute(rendered) ? rendered : join(baseDir, rendered);
     const before = errors.length;
     const loaded = loadVarsFile(path, errors, 'vars_file');
     for (let k = before; k < errors.length; k++) {
       const e = errors[k]!;
-      if (e.code === 'E_FILE_NOT_FOUND') errors[k] = new PxeError('E_FILE_NOT_FOUND', `vars_file ${rendered} does not exist (looked for ${path})`, {where, expected: 'a YAML file of variables', hint: 'vars_files are relative to the playbook'});
+      if (e.code === 'E_FILE_NOT_FOUND')
+        errors[k] = new PxeError('E_FILE_NOT_FOUND', `vars_file ${rendered} does not exist (looked for ${path})`, {
+          where,
+          expected: 'a YAML file of variables',
+          hint: 'vars_files are relative to the playbook',
+        });
     }
     return loaded;
   });
@@ -137,12 +184,21 @@ class PlayRoles {
     const e = (typeof entry === 'string' ? {role: entry} : entry) as Record<string, unknown>;
     const name = (e.role ?? e.name) as string | undefined;
     if (!name) {
-      this.errors.push(new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {where, expected: 'a role name, or {role: NAME, vars: {…}}'}));
+      this.errors.push(
+        new PxeError('E_SCHEMA', 'a role entry needs role: NAME', {
+          where,
+          expected: 'a role name, or {role: NAME, vars: {…}}',
+        }),
+      );
       return [];
     }
     if (chain.includes(name)) {
-      const hint = imported ? 'remove this import_role / include_role, or the one that leads back here' : "remove one of these from a role's meta/main.yaml dependencies";
-      this.errors.push(new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}));
+      const hint = imported
+        ? 'remove this import_role / include_role, or the one that leads back here'
+        : "remove one of these from a role's meta/main.yaml dependencies";
+      this.errors.push(
+        new PxeError('E_SCHEMA', `role dependency cycle: ${[...chain, name].join(' -> ')}`, {where, hint}),
+      );
       return [];
     }
     const dir = locateRole(name, this.searchPath, this.baseDir, where, this.errors);
@@ -151,11 +207,19 @@ class PlayRoles {
     const params = {...extra, ...(roleVars as Vars | undefined)};
     const inherited = roleInherited(parent, e);
     const meta = loadRoleMeta(dir, this.errors);
-    const dependencies = meta.dependencies.flatMap((dependency, k) => this.add(posAt(meta.y!, ['dependencies', k]), dependency, inherited, [...chain, name]));
+    const dependencies = meta.dependencies.flatMap((dependency, k) =>
+      this.add(posAt(meta.y!, ['dependencies', k]), dependency, inherited, [...chain, name]),
+    );
     const key = `${dir}\0${JSON.stringify(params)}`;
     if (this.added.has(key) && !meta.allowDuplicates && !imported) return dependencies;
     this.added.add(key);
-    const options = {tasksFrom: imported?.tasksFrom, handlersFrom: imported?.handlersFrom, where, importRole: this.importer([...chain, name]), budget: this.budget};
+    const options = {
+      tasksFrom: imported?.tasksFrom,
+      handlersFrom: imported?.handlersFrom,
+      where,
+      importRole: this.importer([...chain, name]),
+      budget: this.budget,
+    };
     const role = loadRole(name, dir, params, inherited, this.errors, options);
     this.refs.push(role.ref);
     this.handlers.push(...role.handlers);

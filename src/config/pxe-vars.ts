@@ -53,7 +53,13 @@ export function checkPxeVars(playbook: Playbook, reached: HostsReached, extraVar
     const roles = new Set(play.roles.map((r) => r.name));
     if (!['common', 'network', 'dhcp', 'syslinux', 'media', 'kickstart'].some((r) => roles.has(r))) continue;
     for (const host of playHostsReached(play, reached)) {
-      const check: Check = {play, host, roles, vars: hostVars(play, host, inventory, extraVars), sources: () => varSources(play, host, inventory, extraVarFiles)};
+      const check: Check = {
+        play,
+        host,
+        roles,
+        vars: hostVars(play, host, inventory, extraVars),
+        sources: () => varSources(play, host, inventory, extraVarFiles),
+      };
       for (const error of checkHost(check)) {
         const key = `${error.message}\0${error.where.file}:${error.where.line}`;
         if (!errors.has(key)) errors.set(key, error);
@@ -82,26 +88,63 @@ function checkHost(c: Check): PxeError[] {
   const net = typeof subnet === 'string' && ipFilters.ipaddr(subnet, 'net') === subnet ? subnet : undefined;
   const inSubnet = (address: unknown) => net !== undefined && ipFilters.network_in_usable(net, address) === true;
   if (known(subnet) && !net) {
-    fail(['pxe_subnet'], `pxe_subnet '${String(subnet)}' is not a network in CIDR form`, 'a network address with its prefix, e.g. 192.168.1.0/24', 'use the network address (host bits zero) and a /prefix');
+    fail(
+      ['pxe_subnet'],
+      `pxe_subnet '${String(subnet)}' is not a network in CIDR form`,
+      'a network address with its prefix, e.g. 192.168.1.0/24',
+      'use the network address (host bits zero) and a /prefix',
+    );
   }
   if (known(ip) && !ipTests.ipv4_address(ip)) {
-    fail(['pxe_ip'], `pxe_ip '${String(ip)}' is not an IPv4 address`, 'the address of the PXE server on pxe_iface, e.g. 192.168.1.20', 'give the address alone, without a /prefix');
+    fail(
+      ['pxe_ip'],
+      `pxe_ip '${String(ip)}' is not an IPv4 address`,
+      'the address of the PXE server on pxe_iface, e.g. 192.168.1.20',
+      'give the address alone, without a /prefix',
+    );
   } else if (known(ip) && net && !inSubnet(ip)) {
-    fail(['pxe_ip'], `pxe_ip ${String(ip)} is outside pxe_subnet ${net}`, `a usable address of ${net}`, 'pxe_ip is the server\'s own address on the PXE LAN: pick one inside pxe_subnet, or fix pxe_subnet');
+    fail(
+      ['pxe_ip'],
+      `pxe_ip ${String(ip)} is outside pxe_subnet ${net}`,
+      `a usable address of ${net}`,
+      "pxe_ip is the server's own address on the PXE LAN: pick one inside pxe_subnet, or fix pxe_subnet",
+    );
   }
 
   if (c.roles.has('network') || c.roles.has('common')) checkGateway(value, fail, {ip, net, inSubnet});
   if (c.roles.has('dhcp') && value('dhcp_mode') === 'server' && net) checkRange(value, fail, {ip, net, inSubnet});
   const profiles = value('pxe_profiles');
-  const profileNames = new Set(Array.isArray(profiles) ? profiles.map((p) => (p as {name?: unknown})?.name).filter((n): n is string => typeof n === 'string') : []);
-  if (c.roles.has('dhcp') || c.roles.has('kickstart') || c.roles.has('syslinux')) checkReservations(value('dhcp_hosts'), fail, {ip, net, inSubnet, profiles: known(profiles) ? profileNames : undefined});
+  const profileNames = new Set(
+    Array.isArray(profiles)
+      ? profiles.map((p) => (p as {name?: unknown})?.name).filter((n): n is string => typeof n === 'string')
+      : [],
+  );
+  if (c.roles.has('dhcp') || c.roles.has('kickstart') || c.roles.has('syslinux'))
+    checkReservations(value('dhcp_hosts'), fail, {
+      ip,
+      net,
+      inSubnet,
+      profiles: known(profiles) ? profileNames : undefined,
+    });
   if (c.roles.has('syslinux') || c.roles.has('kickstart')) checkProfiles(profiles, value('media_isos'), fail);
   const menuDefault = value('pxe_menu_default');
-  if (c.roles.has('syslinux') && known(menuDefault) && known(profiles) && menuDefault !== 'local' && !profileNames.has(String(menuDefault))) {
-    fail(['pxe_menu_default'], `pxe_menu_default '${String(menuDefault)}' names no profile`, `local or one of the pxe_profiles names: ${[...profileNames].join(', ') || '(none defined)'}`, 'the menus boot this entry when the timeout expires: name a profile of pxe_profiles, or local');
+  if (
+    c.roles.has('syslinux') &&
+    known(menuDefault) &&
+    known(profiles) &&
+    menuDefault !== 'local' &&
+    !profileNames.has(String(menuDefault))
+  ) {
+    fail(
+      ['pxe_menu_default'],
+      `pxe_menu_default '${String(menuDefault)}' names no profile`,
+      `local or one of the pxe_profiles names: ${[...profileNames].join(', ') || '(none defined)'}`,
+      'the menus boot this entry when the timeout expires: name a profile of pxe_profiles, or local',
+    );
   }
   if (c.roles.has('media')) checkIsos(c, value('media_isos'), fail);
-  if (c.roles.has('syslinux') || c.roles.has('dhcp')) checkBootTransport(value, fail, c.roles.has('dhcp') && c.roles.has('syslinux'));
+  if (c.roles.has('syslinux') || c.roles.has('dhcp'))
+    checkBootTransport(value, fail, c.roles.has('dhcp') && c.roles.has('syslinux'));
   return errors;
 }
 
@@ -115,12 +158,22 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
   const transport = value('pxe_boot_transport');
   if (transport === UNKNOWN || transport === undefined) return;
   if (!BOOT_TRANSPORTS.includes(String(transport))) {
-    fail(['pxe_boot_transport'], `pxe_boot_transport '${String(transport)}' is not a transport`, `one of: ${BOOT_TRANSPORTS.join(', ')}`, 'http: kernels and initrds from nginx (iPXE for BIOS, GRUB for UEFI); tftp: every file over TFTP');
+    fail(
+      ['pxe_boot_transport'],
+      `pxe_boot_transport '${String(transport)}' is not a transport`,
+      `one of: ${BOOT_TRANSPORTS.join(', ')}`,
+      'http: kernels and initrds from nginx (iPXE for BIOS, GRUB for UEFI); tftp: every file over TFTP',
+    );
     return;
   }
   const uefi = value('pxe_uefi');
   if (transport === 'http' && value('http_enabled') === false) {
-    fail(['pxe_boot_transport'], 'pxe_boot_transport http needs nginx, but http_enabled is false', 'http_enabled: true, or pxe_boot_transport: tftp', 'clients load their kernel and initrd from nginx (role http) with the http transport');
+    fail(
+      ['pxe_boot_transport'],
+      'pxe_boot_transport http needs nginx, but http_enabled is false',
+      'http_enabled: true, or pxe_boot_transport: tftp',
+      'clients load their kernel and initrd from nginx (role http) with the http transport',
+    );
   }
   if (!loaders) return;
   const installed = {
@@ -133,7 +186,12 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
     if (!known(file) || (name === 'dhcp_uefi_bootfile' && uefi !== true)) continue;
     if (!files.includes(String(file))) {
       const arch = name === 'dhcp_bios_bootfile' ? 'BIOS' : 'x86-64 UEFI';
-      fail([name], `${name} ${String(file)}: the server has no such loader for ${arch} clients (pxe_boot_transport ${String(transport)})`, `one of the loaders the syslinux role installs: ${files.join(', ')}`, 'DHCP sends clients of this architecture to a file in the TFTP root: name one the roles put there');
+      fail(
+        [name],
+        `${name} ${String(file)}: the server has no such loader for ${arch} clients (pxe_boot_transport ${String(transport)})`,
+        `one of the loaders the syslinux role installs: ${files.join(', ')}`,
+        'DHCP sends clients of this architecture to a file in the TFTP root: name one the roles put there',
+      );
     }
   }
 }
@@ -158,97 +216,207 @@ function checkGateway(value: (name: string) => unknown, fail: Fail, n: Net): voi
         `${gateway} and leave pxe_gateway empty`,
     );
   } else if (n.net && !n.inSubnet(gateway)) {
-    fail(['pxe_gateway'], `pxe_gateway ${gateway} is outside pxe_subnet ${n.net}`, `empty, or a router's address in ${n.net}`, "pxe_gateway is the server's own route on pxe_iface: a next hop must be on that LAN");
+    fail(
+      ['pxe_gateway'],
+      `pxe_gateway ${gateway} is outside pxe_subnet ${n.net}`,
+      `empty, or a router's address in ${n.net}`,
+      "pxe_gateway is the server's own route on pxe_iface: a next hop must be on that LAN",
+    );
   }
 }
 
 function checkRange(value: (name: string) => unknown, fail: Fail, n: Net): void {
   const [start, end] = [value('pxe_dhcp_range_start'), value('pxe_dhcp_range_end')];
   if (start === UNKNOWN || end === UNKNOWN) return;
-  const hint = 'pxe_dhcp_range_start and pxe_dhcp_range_end are the first and last address DHCP hands out, inside pxe_subnet';
-  for (const [name, address] of [['pxe_dhcp_range_start', start], ['pxe_dhcp_range_end', end]] as const) {
-    if (!n.inSubnet(address)) fail([name], `${name} ${String(address)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
+  const hint =
+    'pxe_dhcp_range_start and pxe_dhcp_range_end are the first and last address DHCP hands out, inside pxe_subnet';
+  for (const [name, address] of [
+    ['pxe_dhcp_range_start', start],
+    ['pxe_dhcp_range_end', end],
+  ] as const) {
+    if (!n.inSubnet(address))
+      fail([name], `${name} ${String(address)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
   }
   if (!n.inSubnet(start) || !n.inSubnet(end)) return;
   const [from, to] = [Number(ipFilters.ipaddr(start, 'int')), Number(ipFilters.ipaddr(end, 'int'))];
   if (from > to) {
-    fail(['pxe_dhcp_range_start'], `the DHCP range ${String(start)} - ${String(end)} starts after it ends`, 'pxe_dhcp_range_start <= pxe_dhcp_range_end', hint);
+    fail(
+      ['pxe_dhcp_range_start'],
+      `the DHCP range ${String(start)} - ${String(end)} starts after it ends`,
+      'pxe_dhcp_range_start <= pxe_dhcp_range_end',
+      hint,
+    );
     return;
   }
   const server = ipTests.ipv4_address(n.ip) ? Number(ipFilters.ipaddr(n.ip, 'int')) : undefined;
   if (server !== undefined && server >= from && server <= to) {
-    fail(['pxe_dhcp_range_start'], `the DHCP range ${String(start)} - ${String(end)} contains pxe_ip ${String(n.ip)}`, 'a range that leaves out the server\'s own address', 'DHCP would lease the server\'s address to a client: move the range or pxe_ip');
+    fail(
+      ['pxe_dhcp_range_start'],
+      `the DHCP range ${String(start)} - ${String(end)} contains pxe_ip ${String(n.ip)}`,
+      "a range that leaves out the server's own address",
+      "DHCP would lease the server's address to a client: move the range or pxe_ip",
+    );
   }
 }
 
 function checkReservations(hosts: unknown, fail: Fail, n: Net & {profiles?: Set<string>}): void {
   if (!Array.isArray(hosts)) return;
   const seen = {name: new Map<string, number>(), mac: new Map<string, number>(), ip: new Map<string, number>()};
-  const hint = 'dhcp_hosts entries are reservations: {name, mac, ip (optional), profile or profiles (optional), install (optional: always)}, each name, MAC and address once';
+  const hint =
+    'dhcp_hosts entries are reservations: {name, mac, ip (optional), profile or profiles (optional), install (optional: always)}, each name, MAC and address once';
   hosts.forEach((entry, i) => {
-    const h = (entry ?? {}) as {name?: unknown; mac?: unknown; ip?: unknown; profile?: unknown; profiles?: unknown; install?: unknown};
+    const h = (entry ?? {}) as {
+      name?: unknown;
+      mac?: unknown;
+      ip?: unknown;
+      profile?: unknown;
+      profiles?: unknown;
+      install?: unknown;
+    };
     const label = `dhcp_hosts entry ${typeof h.name === 'string' ? h.name : i + 1}`;
     if (typeof h.mac !== 'string' || !MAC.test(h.mac)) {
-      fail(['dhcp_hosts', i, 'mac'], `${label}: MAC '${String(h.mac)}' is malformed`, 'six hex pairs separated by colons, e.g. 52:54:00:12:34:56', 'quote a MAC in YAML and check its length and digits');
+      fail(
+        ['dhcp_hosts', i, 'mac'],
+        `${label}: MAC '${String(h.mac)}' is malformed`,
+        'six hex pairs separated by colons, e.g. 52:54:00:12:34:56',
+        'quote a MAC in YAML and check its length and digits',
+      );
     }
     if (h.ip !== undefined && !n.inSubnet(h.ip) && n.net) {
-      fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is outside pxe_subnet ${n.net}`, `a usable address of ${n.net}`, hint);
+      fail(
+        ['dhcp_hosts', i, 'ip'],
+        `${label}: ip ${String(h.ip)} is outside pxe_subnet ${n.net}`,
+        `a usable address of ${n.net}`,
+        hint,
+      );
     } else if (h.ip !== undefined && h.ip === n.ip) {
-      fail(['dhcp_hosts', i, 'ip'], `${label}: ip ${String(h.ip)} is the server's own address (pxe_ip)`, 'an address no other machine uses', hint);
+      fail(
+        ['dhcp_hosts', i, 'ip'],
+        `${label}: ip ${String(h.ip)} is the server's own address (pxe_ip)`,
+        'an address no other machine uses',
+        hint,
+      );
     }
     for (const problem of bmcProblems(h as Record<string, unknown>)) {
-      fail(['dhcp_hosts', i, problem.field], `${label}: ${problem.message}`, problem.expected, 'a BMC is ipmi_address, ipmi_user and ipmi_password (docs/power.md)');
+      fail(
+        ['dhcp_hosts', i, problem.field],
+        `${label}: ${problem.message}`,
+        problem.expected,
+        'a BMC is ipmi_address, ipmi_user and ipmi_password (docs/power.md)',
+      );
     }
     if (h.profile !== undefined && n.profiles && !n.profiles.has(String(h.profile))) {
-      fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not in pxe_profiles`, `one of: ${[...n.profiles].join(', ') || '(none defined)'}`, hint);
+      fail(
+        ['dhcp_hosts', i, 'profile'],
+        `${label}: profile '${String(h.profile)}' is not in pxe_profiles`,
+        `one of: ${[...n.profiles].join(', ') || '(none defined)'}`,
+        hint,
+      );
     }
     checkHostLifecycle(h, i, label, fail, n.profiles);
-    const keys = {name: h.name, mac: typeof h.mac === 'string' ? h.mac.toLowerCase().replaceAll('-', ':') : undefined, ip: h.ip};
+    const keys = {
+      name: h.name,
+      mac: typeof h.mac === 'string' ? h.mac.toLowerCase().replaceAll('-', ':') : undefined,
+      ip: h.ip,
+    };
     for (const field of ['name', 'mac', 'ip'] as const) {
       const key = keys[field];
       if (key === undefined) continue;
       const first = seen[field].get(String(key));
-      if (first !== undefined) fail(['dhcp_hosts', i, field], `${label}: ${field} ${String(h[field])} is already reserved by entry ${first + 1}`, `each ${field} once in dhcp_hosts`, hint);
+      if (first !== undefined)
+        fail(
+          ['dhcp_hosts', i, field],
+          `${label}: ${field} ${String(h[field])} is already reserved by entry ${first + 1}`,
+          `each ${field} once in dhcp_hosts`,
+          hint,
+        );
       else seen[field].set(String(key), i);
     }
   });
 }
 
 /** A host's own menu: its profiles, its build default among them, install: always; its name names its state file and callback URL. */
-function checkHostLifecycle(h: {name?: unknown; profile?: unknown; profiles?: unknown; install?: unknown}, i: number, label: string, fail: Fail, known?: Set<string>): void {
-  const hint = 'a host with its own menu: profile (what it installs) and/or profiles (what its menu offers), install: always to reinstall at every boot';
+function checkHostLifecycle(
+  h: {name?: unknown; profile?: unknown; profiles?: unknown; install?: unknown},
+  i: number,
+  label: string,
+  fail: Fail,
+  known?: Set<string>,
+): void {
+  const hint =
+    'a host with its own menu: profile (what it installs) and/or profiles (what its menu offers), install: always to reinstall at every boot';
   const profiles = h.profiles;
-  if (profiles !== undefined && (!Array.isArray(profiles) || profiles.length === 0 || !profiles.every((p) => typeof p === 'string'))) {
-    fail(['dhcp_hosts', i, 'profiles'], `${label}: profiles must be a non-empty list of profile names`, 'a list of pxe_profiles names, e.g. [centos7, rocky9]', hint);
+  if (
+    profiles !== undefined &&
+    (!Array.isArray(profiles) || profiles.length === 0 || !profiles.every((p) => typeof p === 'string'))
+  ) {
+    fail(
+      ['dhcp_hosts', i, 'profiles'],
+      `${label}: profiles must be a non-empty list of profile names`,
+      'a list of pxe_profiles names, e.g. [centos7, rocky9]',
+      hint,
+    );
   } else if (Array.isArray(profiles)) {
     profiles.forEach((p, j) => {
-      if (known && !known.has(p)) fail(['dhcp_hosts', i, 'profiles', j], `${label}: profile '${p}' is not in pxe_profiles`, `one of: ${[...known].join(', ') || '(none defined)'}`, hint);
+      if (known && !known.has(p))
+        fail(
+          ['dhcp_hosts', i, 'profiles', j],
+          `${label}: profile '${p}' is not in pxe_profiles`,
+          `one of: ${[...known].join(', ') || '(none defined)'}`,
+          hint,
+        );
     });
     if (h.profile !== undefined && !(profiles as unknown[]).includes(h.profile)) {
-      fail(['dhcp_hosts', i, 'profile'], `${label}: profile '${String(h.profile)}' is not one of its profiles`, `one of: ${profiles.join(', ')}`, 'profile is the build default of the profiles its menu offers');
+      fail(
+        ['dhcp_hosts', i, 'profile'],
+        `${label}: profile '${String(h.profile)}' is not one of its profiles`,
+        `one of: ${profiles.join(', ')}`,
+        'profile is the build default of the profiles its menu offers',
+      );
     }
   }
   const hasMenu = h.profile !== undefined || profiles !== undefined;
   if (h.install !== undefined && (h.install !== 'always' || !hasMenu)) {
-    fail(['dhcp_hosts', i, 'install'], `${label}: install '${String(h.install)}' ${h.install === 'always' ? 'needs a profile' : 'is not a known install mode'}`, 'install: always (with a profile), or no install key', hint);
+    fail(
+      ['dhcp_hosts', i, 'install'],
+      `${label}: install '${String(h.install)}' ${h.install === 'always' ? 'needs a profile' : 'is not a known install mode'}`,
+      'install: always (with a profile), or no install key',
+      hint,
+    );
   }
   if (hasMenu && (typeof h.name !== 'string' || !HOST_NAME.test(h.name))) {
-    fail(['dhcp_hosts', i, 'name'], `${label}: the name '${String(h.name)}' is not a host name`, 'letters, digits, dot, dash and underscore, starting with a letter or digit', 'a host with its own menu has a state file and a callback URL by this name');
+    fail(
+      ['dhcp_hosts', i, 'name'],
+      `${label}: the name '${String(h.name)}' is not a host name`,
+      'letters, digits, dot, dash and underscore, starting with a letter or digit',
+      'a host with its own menu has a state file and a callback URL by this name',
+    );
   }
 }
 
 function checkProfiles(profiles: unknown, isos: unknown, fail: Fail): void {
   if (!Array.isArray(profiles)) return;
   const media = Array.isArray(isos) ? new Set(isos.map((m) => (m as {name?: unknown})?.name)) : undefined;
-  const hint = 'a profile is {name, label, media (a media_isos name), kind (kickstart | preseed | autoinstall | manual)}';
+  const hint =
+    'a profile is {name, label, media (a media_isos name), kind (kickstart | preseed | autoinstall | manual)}';
   profiles.forEach((entry, i) => {
     const p = (entry ?? {}) as {name?: unknown; media?: unknown; kind?: unknown};
     const label = `pxe_profiles entry ${typeof p.name === 'string' ? p.name : i + 1}`;
     if (p.kind !== undefined && !PROFILE_KINDS.includes(String(p.kind))) {
-      fail(['pxe_profiles', i, 'kind'], `${label}: unknown kind '${String(p.kind)}'`, `one of: ${PROFILE_KINDS.join(', ')}`, hint);
+      fail(
+        ['pxe_profiles', i, 'kind'],
+        `${label}: unknown kind '${String(p.kind)}'`,
+        `one of: ${PROFILE_KINDS.join(', ')}`,
+        hint,
+      );
     }
     if (media && !media.has(p.media)) {
-      fail(['pxe_profiles', i, 'media'], `${label}: media '${String(p.media)}' is not in media_isos`, `one of the media_isos names: ${[...media].join(', ') || '(none defined)'}`, hint);
+      fail(
+        ['pxe_profiles', i, 'media'],
+        `${label}: media '${String(p.media)}' is not in media_isos`,
+        `one of the media_isos names: ${[...media].join(', ') || '(none defined)'}`,
+        hint,
+      );
     }
   });
 }
@@ -263,7 +431,12 @@ function checkIsos(c: Check, isos: unknown, fail: Fail): void {
     if (m.remote === true || typeof m.iso !== 'string' || m.iso.includes('{{')) return;
     const candidates = [isAbsolute(m.iso) ? m.iso : join(base, m.iso)];
     if (candidates.some((p) => existsSync(p))) return;
-    fail(['media_isos', i, 'iso'], `media_isos entry ${String(m.name ?? i + 1)}: ISO ${m.iso} does not exist`, `one of: ${candidates.join(', ')}`, 'give the path of the ISO on this machine, or remote: true when it is already on the target');
+    fail(
+      ['media_isos', i, 'iso'],
+      `media_isos entry ${String(m.name ?? i + 1)}: ISO ${m.iso} does not exist`,
+      `one of: ${candidates.join(', ')}`,
+      'give the path of the ISO on this machine, or remote: true when it is already on the target',
+    );
   });
 }
 
@@ -273,7 +446,12 @@ export function varSources(play: Play, host: string, inventory: Inventory, extra
   const groups = inventory.hosts.get(host)?.groups ?? [];
   const varsDirFiles = (kind: string, names: string[]) =>
     [invDir, play.baseDir].flatMap((base) => names.flatMap((name) => filesNamed(join(base, kind), name)));
-  const inventoryFiles = inventory.source === invDir ? readdirSync(invDir).map((n) => join(invDir, n)).filter((p) => statSync(p).isFile()) : [inventory.source];
+  const inventoryFiles =
+    inventory.source === invDir
+      ? readdirSync(invDir)
+          .map((n) => join(invDir, n))
+          .filter((p) => statSync(p).isFile())
+      : [inventory.source];
   // Deepest groups first: a child group's vars win over its parents'.
   const byDepth = [...groups].sort((a, b) => depth(inventory, b) - depth(inventory, a));
   return [
@@ -299,7 +477,12 @@ function filesNamed(dir: string, name: string): string[] {
   for (const entry of [name, `${name}.yaml`, `${name}.yml`, `${name}.json`]) {
     const path = join(dir, entry);
     if (!existsSync(path)) continue;
-    if (statSync(path).isDirectory()) found.push(...readdirSync(path).sort().map((n) => join(path, n)));
+    if (statSync(path).isDirectory())
+      found.push(
+        ...readdirSync(path)
+          .sort()
+          .map((n) => join(path, n)),
+      );
     else found.push(path);
   }
   return found;

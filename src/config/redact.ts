@@ -31,7 +31,8 @@ export function trackSecretValues(value: unknown, depth = 0): void {
   if (depth > 32) return;
   if (typeof value === 'string' || typeof value === 'number') trackSecret(String(value));
   else if (Array.isArray(value)) for (const item of value) trackSecretValues(item, depth + 1);
-  else if (value && typeof value === 'object') for (const inner of Object.values(value)) trackSecretValues(inner, depth + 1);
+  else if (value && typeof value === 'object')
+    for (const inner of Object.values(value)) trackSecretValues(inner, depth + 1);
 }
 
 /** Tracked secret values, longest first (so a secret that contains another is masked whole). */
@@ -50,7 +51,12 @@ export function redactVars(value: unknown): unknown {
   if (typeof value === 'string') return maskSecrets(value);
   if (Array.isArray(value)) return value.map(redactVars);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Vars).map(([k, v]) => [k, isSecretName(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactVars(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Vars).map(([k, v]) => [
+        k,
+        isSecretName(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactVars(v),
+      ]),
+    );
   }
   return value;
 }
@@ -59,7 +65,9 @@ export function redactVars(value: unknown): unknown {
 export function holdsSecret(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(holdsSecret);
   if (value && typeof value === 'object') {
-    return Object.entries(value as Vars).some(([k, v]) => (isSecretName(k) && v !== null && v !== undefined && v !== '') || holdsSecret(v));
+    return Object.entries(value as Vars).some(
+      ([k, v]) => (isSecretName(k) && v !== null && v !== undefined && v !== '') || holdsSecret(v),
+    );
   }
   return false;
 }

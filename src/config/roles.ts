@@ -17,7 +17,9 @@ import {loadVarsFile} from './vars-dirs.js';
 import {loadYaml, type YamlFile} from './yaml.js';
 
 export function rolesPath(playbookDir: string, configured: string[] = []): string[] {
-  return [join(playbookDir, 'roles'), ...configured, playbookDir, join(PACKAGE_ROOT, 'roles')].map((p) => resolve(p)).filter((p, i, all) => all.indexOf(p) === i);
+  return [join(playbookDir, 'roles'), ...configured, playbookDir, join(PACKAGE_ROOT, 'roles')]
+    .map((p) => resolve(p))
+    .filter((p, i, all) => all.indexOf(p) === i);
 }
 
 export interface LoadedRole {
@@ -43,15 +45,27 @@ export function findRole(name: string, searchPath: string[], baseDir: string): s
 }
 
 /** The role's directory, or an E_UNKNOWN_ROLE error naming the known roles. */
-export function locateRole(name: string, searchPath: string[], baseDir: string, where: SourcePos, errors: PxeError[]): string | undefined {
+export function locateRole(
+  name: string,
+  searchPath: string[],
+  baseDir: string,
+  where: SourcePos,
+  errors: PxeError[],
+): string | undefined {
   const dir = findRole(name, searchPath, baseDir);
   if (!dir) {
-    const known = [...new Set(searchPath.flatMap((p) => listDirs(p).filter((n) => isDir(join(p, n, 'tasks')) || isDir(join(p, n, 'meta')))))];
+    const known = [
+      ...new Set(
+        searchPath.flatMap((p) => listDirs(p).filter((n) => isDir(join(p, n, 'tasks')) || isDir(join(p, n, 'meta')))),
+      ),
+    ];
     errors.push(
       new PxeError('E_UNKNOWN_ROLE', `role '${name}' not found`, {
         where,
         expected: `a directory ${name}/ under one of: ${searchPath.join(', ')}`,
-        hint: known.length ? `known roles: ${known.join(', ')}` : 'create roles/<name>/tasks/main.yaml beside the playbook',
+        hint: known.length
+          ? `known roles: ${known.join(', ')}`
+          : 'create roles/<name>/tasks/main.yaml beside the playbook',
       }),
     );
   }
@@ -79,7 +93,11 @@ export function loadRoleMeta(dir: string, errors: PxeError[]): RoleMeta {
     return none;
   }
   const meta = (y.value ?? {}) as {dependencies?: unknown[] | null; allow_duplicates?: unknown};
-  return {dependencies: meta.dependencies ?? [], allowDuplicates: meta.allow_duplicates !== undefined && toBool(meta.allow_duplicates), y};
+  return {
+    dependencies: meta.dependencies ?? [],
+    allowDuplicates: meta.allow_duplicates !== undefined && toBool(meta.allow_duplicates),
+    y,
+  };
 }
 
 export interface LoadRoleOptions {
@@ -94,7 +112,14 @@ export interface LoadRoleOptions {
   budget?: TaskBudget;
 }
 
-export function loadRole(name: string, dir: string, params: Vars, inherited: Inherited, errors: PxeError[], options: LoadRoleOptions = {}): LoadedRole {
+export function loadRole(
+  name: string,
+  dir: string,
+  params: Vars,
+  inherited: Inherited,
+  errors: PxeError[],
+  options: LoadRoleOptions = {},
+): LoadedRole {
   const varsOf = (sub: string): Vars => {
     const file = mainFile(dir, sub);
     return file ? loadVarsFile(file, errors, `role ${sub} file`) : {};
@@ -103,13 +128,25 @@ export function loadRole(name: string, dir: string, params: Vars, inherited: Inh
   const tasksOf = (sub: string, from?: string): Task[] => {
     const file = mainFile(dir, sub, from);
     if (!file) {
-      if (from) errors.push(new PxeError('E_FILE_NOT_FOUND', `role '${name}' has no ${sub}/${from}`, {where: options.where, expected: `${join(dir, sub, from)}.yaml or .yml`, hint: `${sub === 'tasks' ? 'tasks_from' : 'handlers_from'} names a file under the role's ${sub}/`}));
+      if (from)
+        errors.push(
+          new PxeError('E_FILE_NOT_FOUND', `role '${name}' has no ${sub}/${from}`, {
+            where: options.where,
+            expected: `${join(dir, sub, from)}.yaml or .yml`,
+            hint: `${sub === 'tasks' ? 'tasks_from' : 'handlers_from'} names a file under the role's ${sub}/`,
+          }),
+        );
       return [];
     }
     return (
       collectErrors(errors, () => {
         const y = loadYaml(file, `role ${sub} file`);
-        return readTasks({y, role: ref, dir: join(dir, sub), inherited, importRole: options.importRole, budget: options.budget}, [], y.value, errors);
+        return readTasks(
+          {y, role: ref, dir: join(dir, sub), inherited, importRole: options.importRole, budget: options.budget},
+          [],
+          y.value,
+          errors,
+        );
       }) ?? []
     );
   };

@@ -11,7 +11,13 @@ import {didYouMean} from './suggest.js';
 import {posAt, type YamlFile, type YamlPath} from './yaml.js';
 
 const require = createRequire(import.meta.url);
-const AJV_OPTIONS = {allErrors: true, strict: false, verbose: true, validateFormats: false, code: {source: true, optimize: false}};
+const AJV_OPTIONS = {
+  allErrors: true,
+  strict: false,
+  verbose: true,
+  validateFormats: false,
+  code: {source: true, optimize: false},
+};
 
 let ajv: Ajv | undefined;
 let ajvVersion: string | undefined;
@@ -24,9 +30,13 @@ function compileFresh(schema: object, key: string): ValidateFunction {
   }
   const fn = ajv.compile(schema);
   if (cacheEnabled()) {
-    const standalone = (require('ajv/dist/standalone/index.js') as {default: (a: Ajv, f: ValidateFunction) => string}).default;
+    const standalone = (require('ajv/dist/standalone/index.js') as {default: (a: Ajv, f: ValidateFunction) => string})
+      .default;
     // The generated code requires ajv's runtime helpers: point them at this install of ajv.
-    const code = standalone(ajv, fn).replace(/require\("(ajv\/dist\/[^"]+)"\)/g, (_m, p: string) => `require(${JSON.stringify(require.resolve(p))})`);
+    const code = standalone(ajv, fn).replace(
+      /require\("(ajv\/dist\/[^"]+)"\)/g,
+      (_m, p: string) => `require(${JSON.stringify(require.resolve(p))})`,
+    );
     cacheWrite('validators', key, code, '.cjs');
   }
   return fn;
@@ -66,7 +76,12 @@ export interface CheckOptions {
 
 const STRUCTURAL = new Set(['additionalProperties', 'required', 'dependentRequired', 'dependencies']);
 
-export function checkSchema(schema: object, data: unknown, y: YamlFile | undefined, opts: CheckOptions = {}): PxeError[] {
+export function checkSchema(
+  schema: object,
+  data: unknown,
+  y: YamlFile | undefined,
+  opts: CheckOptions = {},
+): PxeError[] {
   const validate = compile(schema);
   if (validate(data)) return [];
   let errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
@@ -78,13 +93,21 @@ export function checkSchema(schema: object, data: unknown, y: YamlFile | undefin
 }
 
 function segments(instancePath: string): string[] {
-  return instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return instancePath === ''
+    ? []
+    : instancePath
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function label(segs: string[], opts: CheckOptions, data?: unknown): string {
   const name = [...segs].reverse().find((s) => !/^\d+$/.test(s));
   // An entry of a list (media_isos[2]) is named by its own name: key when it has one.
-  const entry = /^\d+$/.test(segs.at(-1) ?? '') && typeof (data as {name?: unknown} | null)?.name === 'string' ? `entry '${(data as {name: string}).name}'` : undefined;
+  const entry =
+    /^\d+$/.test(segs.at(-1) ?? '') && typeof (data as {name?: unknown} | null)?.name === 'string'
+      ? `entry '${(data as {name: string}).name}'`
+      : undefined;
   const parts = [opts.what, name && `'${name}'`, entry].filter(Boolean);
   return parts.length ? parts.join(' ') + ': ' : '';
 }
@@ -96,7 +119,15 @@ function typeName(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-const TYPE_WORDS: Record<string, string> = {object: 'a mapping', array: 'a list', string: 'a string', boolean: 'a boolean', integer: 'an integer', number: 'a number', null: 'null'};
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  boolean: 'a boolean',
+  integer: 'an integer',
+  number: 'a number',
+  null: 'null',
+};
 
 function toPxeError(e: ErrorObject, y: YamlFile | undefined, opts: CheckOptions): PxeError {
   const segs = segments(e.instancePath);
@@ -115,10 +146,15 @@ function toPxeError(e: ErrorObject, y: YamlFile | undefined, opts: CheckOptions)
     }
     case 'required': {
       const key = String(e.params.missingProperty);
-      return new PxeError(code, `${label(segs, opts, e.data)}missing required key '${key}'`, {...at(path), expected: `'${key}' to be set`});
+      return new PxeError(code, `${label(segs, opts, e.data)}missing required key '${key}'`, {
+        ...at(path),
+        expected: `'${key}' to be set`,
+      });
     }
     case 'type': {
-      const types = String(e.params.type).split(',').map((t) => TYPE_WORDS[t] ?? t);
+      const types = String(e.params.type)
+        .split(',')
+        .map((t) => TYPE_WORDS[t] ?? t);
       return new PxeError(code, `${label(segs, opts)}must be ${types.join(' or ')}, not ${typeName(e.data)}`, {
         ...at(path),
         expected: types.join(' or '),
@@ -145,8 +181,15 @@ function toPxeError(e: ErrorObject, y: YamlFile | undefined, opts: CheckOptions)
 
 function describeAlternatives(schema: unknown): string | undefined {
   if (!Array.isArray(schema)) return undefined;
-  const forms = schema.map((s: {type?: string | string[]; description?: string; required?: string[]}) =>
-    s.description ?? (s.required ? `a mapping with ${s.required.join(', ')}` : [s.type ?? 'a value'].flat().map((t) => TYPE_WORDS[t] ?? t).join(' or ')),
+  const forms = schema.map(
+    (s: {type?: string | string[]; description?: string; required?: string[]}) =>
+      s.description ??
+      (s.required
+        ? `a mapping with ${s.required.join(', ')}`
+        : [s.type ?? 'a value']
+            .flat()
+            .map((t) => TYPE_WORDS[t] ?? t)
+            .join(' or ')),
   );
   return forms.join('; or ');
 }

@@ -9,7 +9,11 @@ const text = (description: string) => ({type: 'string', description});
 const flag = (description: string) => ({type: ['boolean', 'string'], description});
 const strings = (description: string) => ({type: ['string', 'array'], items: {type: 'string'}, description});
 const mapping = (description: string) => ({type: ['object', 'null'], description});
-const condition = (description: string) => ({type: ['string', 'boolean', 'array'], items: {type: ['string', 'boolean']}, description});
+const condition = (description: string) => ({
+  type: ['string', 'boolean', 'array'],
+  items: {type: ['string', 'boolean']},
+  description,
+});
 
 /** Ansible's connection variables, typed so a wrong type is caught at validate time. */
 export const connectionVars = {
@@ -31,23 +35,52 @@ const exclusive = (...keys: string[]) => ({not: {anyOf: keys.map((k) => ({requir
 /** One install media of the media role: an ISO, a netboot installer package or tarball, or a kernel/initrd pair. */
 const mediaEntry = {
   type: 'object',
-  description: 'Install media, served under its name: an ISO, a netboot installer package or tarball, or a kernel/initrd pair.',
+  description:
+    'Install media, served under its name: an ISO, a netboot installer package or tarball, or a kernel/initrd pair.',
   properties: {
-    name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Served as <tftp_root>/<name>/ (and <install_root>/<name>/ for an ISO); profiles name it in media:.'},
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+      description: 'Served as <tftp_root>/<name>/ (and <install_root>/<name>/ for an ISO); profiles name it in media:.',
+    },
     iso: text('An ISO on the control machine (or on the server with remote: true), extracted into an install tree.'),
-    netboot_package: text('A Debian package that ships a netboot installer (e.g. debian-installer-12-netboot-amd64), installed on the server.'),
-    netboot_tarball: text("A netboot tarball on the control machine (e.g. Debian's netboot.tar.gz); kernel and initrd are paths inside it."),
-    kernel: text('The kernel: inside the ISO or the tarball, a path on the server for a package, or a file for a kernel/initrd pair.'),
+    netboot_package: text(
+      'A Debian package that ships a netboot installer (e.g. debian-installer-12-netboot-amd64), installed on the server.',
+    ),
+    netboot_tarball: text(
+      "A netboot tarball on the control machine (e.g. Debian's netboot.tar.gz); kernel and initrd are paths inside it.",
+    ),
+    kernel: text(
+      'The kernel: inside the ISO or the tarball, a path on the server for a package, or a file for a kernel/initrd pair.',
+    ),
     initrd: text('The initrd, like kernel.'),
     remote: flag('iso, or the kernel/initrd pair, are paths on the server instead of the control machine.'),
   },
   required: ['name'],
   additionalProperties: false,
   oneOf: [
-    {description: 'an ISO: iso (kernel and initrd default to images/pxeboot/ inside it)', required: ['iso'], ...exclusive('netboot_package', 'netboot_tarball')},
-    {description: 'a netboot package: netboot_package (kernel and initrd needed unless it is a debian-installer-<N>-netboot-<arch> package)', required: ['netboot_package'], ...exclusive('iso', 'netboot_tarball', 'remote')},
-    {description: 'a netboot tarball: netboot_tarball, kernel and initrd (paths inside it)', required: ['netboot_tarball', 'kernel', 'initrd'], ...exclusive('iso', 'netboot_package', 'remote')},
-    {description: 'a kernel/initrd pair: kernel and initrd (files on the control machine, or on the server with remote: true)', required: ['kernel', 'initrd'], ...exclusive('iso', 'netboot_package', 'netboot_tarball')},
+    {
+      description: 'an ISO: iso (kernel and initrd default to images/pxeboot/ inside it)',
+      required: ['iso'],
+      ...exclusive('netboot_package', 'netboot_tarball'),
+    },
+    {
+      description:
+        'a netboot package: netboot_package (kernel and initrd needed unless it is a debian-installer-<N>-netboot-<arch> package)',
+      required: ['netboot_package'],
+      ...exclusive('iso', 'netboot_tarball', 'remote'),
+    },
+    {
+      description: 'a netboot tarball: netboot_tarball, kernel and initrd (paths inside it)',
+      required: ['netboot_tarball', 'kernel', 'initrd'],
+      ...exclusive('iso', 'netboot_package', 'remote'),
+    },
+    {
+      description:
+        'a kernel/initrd pair: kernel and initrd (files on the control machine, or on the server with remote: true)',
+      required: ['kernel', 'initrd'],
+      ...exclusive('iso', 'netboot_package', 'netboot_tarball'),
+    },
   ],
   if: {required: ['netboot_package'], properties: {netboot_package: {not: {pattern: DI_NETBOOT_PACKAGE}}}},
   then: {required: ['kernel', 'initrd']},
@@ -74,14 +107,30 @@ export const inventorySchema = {
       type: ['object', 'null'],
       description: 'A group: its hosts, child groups and variables.',
       properties: {
-        hosts: {type: ['object', 'null'], description: 'Host name (or range, web[01:20]) → its variables.', additionalProperties: {$ref: '#/definitions/hostVars'}},
-        children: {type: ['object', 'null'], description: 'Child groups by name.', additionalProperties: {$ref: '#/definitions/group'}},
+        hosts: {
+          type: ['object', 'null'],
+          description: 'Host name (or range, web[01:20]) → its variables.',
+          additionalProperties: {$ref: '#/definitions/hostVars'},
+        },
+        children: {
+          type: ['object', 'null'],
+          description: 'Child groups by name.',
+          additionalProperties: {$ref: '#/definitions/group'},
+        },
         vars: {$ref: '#/definitions/vars'},
       },
       additionalProperties: false,
     },
-    hostVars: {type: ['object', 'null'], description: 'Variables of one host.', properties: {...connectionVars, ...roleVars}},
-    vars: {type: ['object', 'null'], description: 'Variables of every host of the group.', properties: {...connectionVars, ...roleVars}},
+    hostVars: {
+      type: ['object', 'null'],
+      description: 'Variables of one host.',
+      properties: {...connectionVars, ...roleVars},
+    },
+    vars: {
+      type: ['object', 'null'],
+      description: 'Variables of every host of the group.',
+      properties: {...connectionVars, ...roleVars},
+    },
   },
 } as const;
 
@@ -114,7 +163,10 @@ export const TASK_KEYWORDS = {
   with_items: {type: ['array', 'string'], description: 'Old spelling of loop (lists are flattened one level).'},
   loop_control: {
     type: 'object',
-    properties: {loop_var: text('Name of the loop variable (default item).'), label: text('Shown instead of the item.')},
+    properties: {
+      loop_var: text('Name of the loop variable (default item).'),
+      label: text('Shown instead of the item.'),
+    },
     additionalProperties: false,
   },
   register: text('Save the result in this variable.'),
@@ -127,13 +179,22 @@ export const TASK_KEYWORDS = {
   changed_when: condition('Override whether the task reports a change.'),
   failed_when: condition('Override whether the task failed.'),
   until: condition('Run the task again (its register in scope) until this is true, at most retries more times.'),
-  retries: {type: ['integer', 'string'], description: 'With until: how many more attempts after the first (default 3).'},
+  retries: {
+    type: ['integer', 'string'],
+    description: 'With until: how many more attempts after the first (default 3).',
+  },
   delay: {type: ['integer', 'string'], description: 'With until: seconds between attempts (default 5).'},
   no_log: flag('Hide arguments and results (secrets).'),
   vars: mapping('Variables of this task only.'),
   block: {type: 'array', description: 'Tasks that share this entry’s when/become/tags/vars.'},
-  rescue: {type: ['array', 'null'], description: '(with block) Tasks run when a task of the block fails; if they succeed, the host goes on.'},
-  always: {type: ['array', 'null'], description: '(with block) Tasks run after the block (and rescue), whether they failed or not.'},
+  rescue: {
+    type: ['array', 'null'],
+    description: '(with block) Tasks run when a task of the block fails; if they succeed, the host goes on.',
+  },
+  always: {
+    type: ['array', 'null'],
+    description: '(with block) Tasks run after the block (and rescue), whether they failed or not.',
+  },
   import_tasks: text('Include the tasks of this file (relative to the tasks/ dir or the playbook).'),
   include_tasks: text('Same as import_tasks (a static file name).'),
   import_role: roleImport("Run a role's tasks here (its handlers and variables join the play)."),
@@ -159,21 +220,41 @@ export const roleMetaSchema = {
   type: ['object', 'null'],
   description: "A role's meta/main.yaml.",
   properties: {
-    dependencies: {type: ['array', 'null'], items: roleEntrySchema, description: 'Roles that run before this one: once per play, unless their parameters differ.'},
+    dependencies: {
+      type: ['array', 'null'],
+      items: roleEntrySchema,
+      description: 'Roles that run before this one: once per play, unless their parameters differ.',
+    },
     allow_duplicates: flag('Run this role each time it is listed, even with the same parameters.'),
     galaxy_info: mapping('Ansible Galaxy metadata (accepted, not used).'),
   },
   additionalProperties: false,
 } as const;
 
-const taskList = (description: string) => ({type: ['array', 'null'], description, items: {$ref: 'tasks.schema.json#/definitions/task'}});
+const taskList = (description: string) => ({
+  type: ['array', 'null'],
+  description,
+  items: {$ref: 'tasks.schema.json#/definitions/task'},
+});
 
 export const PLAY_KEYWORDS = {
   name: text('What the play does.'),
-  hosts: {type: ['string', 'array'], items: {type: 'string'}, description: 'Host pattern: group, host, glob, a:b, a:&b, a:!b, ~regex.'},
+  hosts: {
+    type: ['string', 'array'],
+    items: {type: 'string'},
+    description: 'Host pattern: group, host, glob, a:b, a:&b, a:!b, ~regex.',
+  },
   vars: mapping('Play variables.'),
-  vars_files: {type: ['array', 'string', 'null'], items: {type: 'string'}, description: 'YAML files of variables, relative to the playbook.'},
-  roles: {type: ['array', 'null'], items: roleEntrySchema, description: 'Roles to apply, in order (their tasks run after pre_tasks).'},
+  vars_files: {
+    type: ['array', 'string', 'null'],
+    items: {type: 'string'},
+    description: 'YAML files of variables, relative to the playbook.',
+  },
+  roles: {
+    type: ['array', 'null'],
+    items: roleEntrySchema,
+    description: 'Roles to apply, in order (their tasks run after pre_tasks).',
+  },
   pre_tasks: taskList('Tasks before the roles.'),
   tasks: taskList('Tasks after the roles.'),
   post_tasks: taskList('Tasks after tasks.'),
@@ -197,7 +278,16 @@ export const playSchema = {
 /** The playbook as checked at load time (the task lists are checked task by task). */
 export const playbookShapeSchema = {
   type: 'array',
-  items: {...playSchema, properties: {...PLAY_KEYWORDS, pre_tasks: {type: ['array', 'null']}, tasks: {type: ['array', 'null']}, post_tasks: {type: ['array', 'null']}, handlers: {type: ['array', 'null']}}},
+  items: {
+    ...playSchema,
+    properties: {
+      ...PLAY_KEYWORDS,
+      pre_tasks: {type: ['array', 'null']},
+      tasks: {type: ['array', 'null']},
+      post_tasks: {type: ['array', 'null']},
+      handlers: {type: ['array', 'null']},
+    },
+  },
 } as const;
 
 export const playbookSchema = {
@@ -205,7 +295,16 @@ export const playbookSchema = {
   $id: `${SCHEMA_BASE}/playbook.schema.json`,
   title: 'pxeprov playbook (Ansible playbook format)',
   type: 'array',
-  items: {...playSchema, properties: {...PLAY_KEYWORDS, pre_tasks: taskList('Tasks before the roles.'), tasks: taskList('Tasks after the roles.'), post_tasks: taskList('Tasks after tasks.'), handlers: taskList('Handlers.')}},
+  items: {
+    ...playSchema,
+    properties: {
+      ...PLAY_KEYWORDS,
+      pre_tasks: taskList('Tasks before the roles.'),
+      tasks: taskList('Tasks after the roles.'),
+      post_tasks: taskList('Tasks after tasks.'),
+      handlers: taskList('Handlers.'),
+    },
+  },
 } as const;
 
 export const taskListSchema = {type: ['array', 'null'], items: {type: 'object'}} as const;

@@ -76,12 +76,18 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
   if (cfg) {
     for (const [section, keys] of cfg.sections) {
       for (const [key, entry] of keys) {
-        if (section !== 'defaults' || !(key in KEYS)) warnings.push(`${cfg.file}:${entry.line}: [${section}] ${key} is not used by pxeprov`);
+        if (section !== 'defaults' || !(key in KEYS))
+          warnings.push(`${cfg.file}:${entry.line}: [${section}] ${key} is not used by pxeprov`);
       }
     }
   }
   for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('ANSIBLE_') && env[name] !== undefined && !OTHER_ENV.has(name) && !Object.values<string>(KEYS).includes(name)) {
+    if (
+      name.startsWith('ANSIBLE_') &&
+      env[name] !== undefined &&
+      !OTHER_ENV.has(name) &&
+      !Object.values<string>(KEYS).includes(name)
+    ) {
       warnings.push(`environment variable ${name} is not used by pxeprov`);
     }
   }
@@ -91,7 +97,12 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
     const fromEnv = env[name];
     if (fromEnv !== undefined && fromEnv !== '') return {value: fromEnv, origin: {variable: name}, base: fromCwd};
     const entry = defaults?.get(key);
-    if (entry && cfg) return {value: entry.value, origin: {file: cfg.file, line: entry.line}, base: (path) => cfgPath(cfg, path, env, home)};
+    if (entry && cfg)
+      return {
+        value: entry.value,
+        origin: {file: cfg.file, line: entry.line},
+        base: (path) => cfgPath(cfg, path, env, home),
+      };
     return undefined;
   };
   const bad = (r: Raw, key: Key, expected: string) => {
@@ -102,7 +113,9 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
   const int = (key: Key): number | undefined => {
     const r = raw(key);
     if (!r) return undefined;
-    return /^\d+$/.test(r.value.trim()) && Number(r.value) >= 1 ? Number(r.value) : bad(r, key, 'a whole number of at least 1');
+    return /^\d+$/.test(r.value.trim()) && Number(r.value) >= 1
+      ? Number(r.value)
+      : bad(r, key, 'a whole number of at least 1');
   };
   const bool = (key: Key): boolean | undefined => {
     const r = raw(key);
@@ -117,12 +130,28 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
   };
   const list = (key: Key, separator: RegExp): string[] => {
     const r = raw(key);
-    return r ? r.value.split(separator).map((p) => p.trim()).filter(Boolean).map(r.base) : [];
+    return r
+      ? r.value
+          .split(separator)
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .map(r.base)
+      : [];
   };
 
-  const inventory = cli.inventory !== undefined ? [cli.inventory] : env.PXEPROV_INVENTORY ? [env.PXEPROV_INVENTORY] : list('inventory', /,/);
+  const inventory =
+    cli.inventory !== undefined
+      ? [cli.inventory]
+      : env.PXEPROV_INVENTORY
+        ? [env.PXEPROV_INVENTORY]
+        : list('inventory', /,/);
   if (inventory.length > 1) {
-    errors.push(new PxeError('E_USAGE', `more than one inventory given: ${inventory.join(', ')}`, {expected: 'one inventory file or directory', hint: 'put the inventories in one directory and give that directory'}));
+    errors.push(
+      new PxeError('E_USAGE', `more than one inventory given: ${inventory.join(', ')}`, {
+        expected: 'one inventory file or directory',
+        hint: 'put the inventories in one directory and give that directory',
+      }),
+    );
   }
   const vaultFile = path('vault_password_file');
   const settings: Settings = {
@@ -132,7 +161,11 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
     privateKeyFile: cli.privateKeyFile !== undefined ? fromCwd(cli.privateKeyFile) : path('private_key_file'),
     hostKeyChecking: bool('host_key_checking'),
     rolesPath: list('roles_path', /:/),
-    vaultPasswordFiles: cli.vaultPasswordFiles?.length ? cli.vaultPasswordFiles.map(fromCwd) : vaultFile ? [vaultFile] : [],
+    vaultPasswordFiles: cli.vaultPasswordFiles?.length
+      ? cli.vaultPasswordFiles.map(fromCwd)
+      : vaultFile
+        ? [vaultFile]
+        : [],
     timeout: int('timeout'),
     configFile: cfg?.file,
     warnings,
@@ -142,7 +175,11 @@ export function resolveSettings(cli: CliSettings, options: ResolveOptions): Sett
 }
 
 /** Settings for this process: its environment, working directory and the ansible.cfg Ansible would read. */
-export function loadSettings(cli: CliSettings, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Settings {
+export function loadSettings(
+  cli: CliSettings,
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): Settings {
   const found = findAnsibleCfg({env, cwd});
   const settings = resolveSettings(cli, {env, cwd, cfg: found.file ? readAnsibleCfg(found.file) : undefined});
   return {...settings, warnings: [...found.warnings, ...settings.warnings]};

@@ -18,7 +18,8 @@ export function startAtTask(playbook: Playbook, start: string): Playbook {
   const matches = (task: Task) => [task.name, displayName(task)].some((name) => name === start || pattern.test(name));
   for (const [p, play] of playbook.plays.entries()) {
     const index = play.tasks.findIndex(matches);
-    if (index >= 0) return {...playbook, plays: [{...play, tasks: play.tasks.slice(index)}, ...playbook.plays.slice(p + 1)]};
+    if (index >= 0)
+      return {...playbook, plays: [{...play, tasks: play.tasks.slice(index)}, ...playbook.plays.slice(p + 1)]};
   }
   const names = playbook.plays.flatMap((play) => play.tasks.map(displayName));
   throw new PxeError('E_USAGE', `--start-at-task: no task is named '${start}'`, {

@@ -10,7 +10,10 @@ export function nearest(name: string, candidates: Iterable<string>, max = 3): st
     const [a, b] = [name.toLowerCase(), c.toLowerCase()];
     if (d <= limit || b.startsWith(a) || (b.length >= 4 && a.startsWith(b))) scored.push([c, d]);
   }
-  return scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([c]) => c);
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 /** "did you mean 'x'?" or "did you mean 'x', 'y'?" or undefined when nothing is close. */

@@ -72,7 +72,13 @@ export function importCycle(what: string, file: string, chain: ImportLink[], whe
   if (start < 0) return undefined;
   const base = dirname(chain[0]!.file);
   const at = (pos: SourcePos) => `${relative(base, pos.file)}:${pos.line}`;
-  const steps = [...chain.slice(start).filter((link) => link.where).map((link) => `${at(link.where!)} imports ${relative(base, link.file)}`), `${at(where)} imports ${relative(base, file)} again`];
+  const steps = [
+    ...chain
+      .slice(start)
+      .filter((link) => link.where)
+      .map((link) => `${at(link.where!)} imports ${relative(base, link.file)}`),
+    `${at(where)} imports ${relative(base, file)} again`,
+  ];
   return new PxeError('E_SCHEMA', `${what} cycle: ${steps.join(', ')}`, {
     where,
     expected: 'imports that end: no file imported from itself or from a file it imports',
@@ -84,8 +90,38 @@ export function importCycle(what: string, file: string, chain: ImportLink[], whe
 export type RoleImporter = (request: RoleImport, inherited: Inherited, where: SourcePos) => Task[];
 
 /** Ansible keywords pxeprov does not run: named as such instead of "unknown module". */
-const UNSUPPORTED = ['delegate_to', 'run_once', 'async', 'poll', 'environment', 'check_mode', 'diff', 'local_action', 'with_dict', 'with_fileglob', 'with_together', 'include_vars', 'any_errors_fatal', 'throttle', 'timeout', 'connection', 'remote_user'];
-const BLOCK_KEYS = new Set(['name', 'block', 'rescue', 'always', 'when', 'tags', 'become', 'become_user', 'vars', 'ignore_errors', 'no_log']);
+const UNSUPPORTED = [
+  'delegate_to',
+  'run_once',
+  'async',
+  'poll',
+  'environment',
+  'check_mode',
+  'diff',
+  'local_action',
+  'with_dict',
+  'with_fileglob',
+  'with_together',
+  'include_vars',
+  'any_errors_fatal',
+  'throttle',
+  'timeout',
+  'connection',
+  'remote_user',
+];
+const BLOCK_KEYS = new Set([
+  'name',
+  'block',
+  'rescue',
+  'always',
+  'when',
+  'tags',
+  'become',
+  'become_user',
+  'vars',
+  'ignore_errors',
+  'no_log',
+]);
 const PREFIXES = /^ansible\.(builtin|legacy)\./;
 
 export const emptyInherited = (): Inherited => ({when: [], tags: [], vars: {}});
@@ -94,7 +130,8 @@ function moduleNamed(key: string): ModuleSpec | undefined {
   return moduleCatalogue().get(key.replace(PREFIXES, ''));
 }
 
-const conditions = (v: unknown): string[] => (v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String));
+const conditions = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map(String);
 const condition = (v: unknown): string | boolean | undefined => {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return v;
@@ -107,7 +144,12 @@ const optBool = (v: unknown): boolean | undefined => (v === undefined || v === n
 export function readTasks(src: TaskSource, path: YamlPath, value: unknown, errors: PxeError[]): Task[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) {
-    errors.push(new PxeError('E_SCHEMA', 'a task list must be a list', {where: posAt(src.y, path), expected: 'a list of tasks (- name: …)'}));
+    errors.push(
+      new PxeError('E_SCHEMA', 'a task list must be a list', {
+        where: posAt(src.y, path),
+        expected: 'a list of tasks (- name: …)',
+      }),
+    );
     return [];
   }
   return value.flatMap((item, i) => readTask(src, [...path, i], item, errors));
@@ -129,7 +171,13 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
   const inherited = inherit(src.inherited, t);
   if ('block' in t) return readBlock(src, path, t, inherited, errors);
   for (const key of ['rescue', 'always'].filter((k) => k in t)) {
-    errors.push(new PxeError('E_SCHEMA', `'${key}:' belongs to a block`, {where: posAt(src.y, [...path, key], true), expected: 'block:, then rescue: and/or always:', hint: `put this task's module under block: and keep ${key}: beside it`}));
+    errors.push(
+      new PxeError('E_SCHEMA', `'${key}:' belongs to a block`, {
+        where: posAt(src.y, [...path, key], true),
+        expected: 'block:, then rescue: and/or always:',
+        hint: `put this task's module under block: and keep ${key}: beside it`,
+      }),
+    );
     return [];
   }
   if ('import_tasks' in t || 'include_tasks' in t) return importTasks(src, path, t, inherited, errors);
@@ -138,14 +186,25 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
   if (!module) return [];
   const {key, resource} = module;
   const args = moduleArgs(resource, t[key], t.args);
-  const argErrors = checkSchema(resource.schema, args, src.y, {base: [...path, key], code: 'E_MODULE_ARGS', what: `module '${resource.name}'`, templates: true});
+  const argErrors = checkSchema(resource.schema, args, src.y, {
+    base: [...path, key],
+    code: 'E_MODULE_ARGS',
+    what: `module '${resource.name}'`,
+    templates: true,
+  });
   if (argErrors.length) {
     errors.push(...argErrors);
     return [];
   }
   const lonely = ['retries', 'delay'].find((k) => k in t && !('until' in t));
   if (lonely) {
-    errors.push(new PxeError('E_SCHEMA', `'${lonely}' works with until`, {where: posAt(src.y, [...path, lonely], true), expected: 'until: CONDITION beside it', hint: 'e.g. until: result.rc == 0'}));
+    errors.push(
+      new PxeError('E_SCHEMA', `'${lonely}' works with until`, {
+        where: posAt(src.y, [...path, lonely], true),
+        expected: 'until: CONDITION beside it',
+        hint: 'e.g. until: result.rc == 0',
+      }),
+    );
     return [];
   }
   const loopControl = (t.loop_control ?? {}) as {loop_var?: string};
@@ -167,7 +226,9 @@ function readTask(src: TaskSource, path: YamlPath, item: unknown, errors: PxeErr
       ignoreErrors: inherited.ignoreErrors ?? false,
       changedWhen: condition(t.changed_when),
       failedWhen: condition(t.failed_when),
-      ...(t.until === undefined || t.until === null ? {} : {until: condition(t.until), retries: t.retries ?? 3, delay: t.delay ?? 5}),
+      ...(t.until === undefined || t.until === null
+        ? {}
+        : {until: condition(t.until), retries: t.retries ?? 3, delay: t.delay ?? 5}),
       noLog: inherited.noLog ?? false,
       vars: inherited.vars,
       pos: where,
@@ -210,19 +271,41 @@ function withItems(v: unknown): unknown {
   return Array.isArray(v) ? v.flat(1) : v;
 }
 
-function readBlock(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+function readBlock(
+  src: TaskSource,
+  path: YamlPath,
+  t: Record<string, unknown>,
+  inherited: Inherited,
+  errors: PxeError[],
+): Task[] {
   for (const key of Object.keys(t).filter((k) => !BLOCK_KEYS.has(k))) {
-    errors.push(new PxeError('E_SCHEMA', `'${key}' is not allowed on a block`, {where: posAt(src.y, [...path, key], true), expected: `one of: ${[...BLOCK_KEYS].join(', ')}`}));
+    errors.push(
+      new PxeError('E_SCHEMA', `'${key}' is not allowed on a block`, {
+        where: posAt(src.y, [...path, key], true),
+        expected: `one of: ${[...BLOCK_KEYS].join(', ')}`,
+      }),
+    );
   }
   if (!('rescue' in t) && !('always' in t)) return readTasks({...src, inherited}, [...path, 'block'], t.block, errors);
   // Failures inside are handled at run time: each task knows its place in the blocks around it.
   const block = {hasRescue: Array.isArray(t.rescue) && t.rescue.length > 0, pos: posAt(src.y, path)};
   const section = (name: BlockPlace['section']) =>
-    readTasks({...src, inherited: {...inherited, blocks: [...(inherited.blocks ?? []), {block, section: name}]}}, [...path, name], t[name], errors);
+    readTasks(
+      {...src, inherited: {...inherited, blocks: [...(inherited.blocks ?? []), {block, section: name}]}},
+      [...path, name],
+      t[name],
+      errors,
+    );
   return [...section('block'), ...section('rescue'), ...section('always')];
 }
 
-function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+function importTasks(
+  src: TaskSource,
+  path: YamlPath,
+  t: Record<string, unknown>,
+  inherited: Inherited,
+  errors: PxeError[],
+): Task[] {
   const key = 'import_tasks' in t ? 'import_tasks' : 'include_tasks';
   const name = String(t[key]);
   const where = posAt(src.y, [...path, key]);
@@ -238,7 +321,8 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
     y = loadYaml(file, 'tasks file');
   } catch (e) {
     if (e instanceof PxeErrors) errors.push(...e.errors);
-    else if (e instanceof PxeError) errors.push(new PxeError(e.code, e.message, {where, hint: `${key} is relative to ${src.dir}`}));
+    else if (e instanceof PxeError)
+      errors.push(new PxeError(e.code, e.message, {where, hint: `${key} is relative to ${src.dir}`}));
     else throw e;
     return [];
   }
@@ -246,18 +330,40 @@ function importTasks(src: TaskSource, path: YamlPath, t: Record<string, unknown>
 }
 
 /** import_role / include_role, both loaded when the playbook is (pxeprov has no dynamic includes). */
-function importRole(src: TaskSource, path: YamlPath, t: Record<string, unknown>, inherited: Inherited, errors: PxeError[]): Task[] {
+function importRole(
+  src: TaskSource,
+  path: YamlPath,
+  t: Record<string, unknown>,
+  inherited: Inherited,
+  errors: PxeError[],
+): Task[] {
   const key = 'import_role' in t ? 'import_role' : 'include_role';
   const looped = ['loop', 'with_items'].find((k) => k in t);
   if (looped) {
-    errors.push(new PxeError('E_SCHEMA', `'${looped}' over ${key} is not supported`, {where: posAt(src.y, [...path, looped], true), hint: 'give the role a list variable and loop inside its tasks'}));
+    errors.push(
+      new PxeError('E_SCHEMA', `'${looped}' over ${key} is not supported`, {
+        where: posAt(src.y, [...path, looped], true),
+        hint: 'give the role a list variable and loop inside its tasks',
+      }),
+    );
     return [];
   }
   const spec = t[key] as {name: string; tasks_from?: string; handlers_from?: string};
-  return src.importRole?.({name: spec.name, tasksFrom: spec.tasks_from, handlersFrom: spec.handlers_from}, inherited, posAt(src.y, [...path, key])) ?? [];
+  return (
+    src.importRole?.(
+      {name: spec.name, tasksFrom: spec.tasks_from, handlersFrom: spec.handlers_from},
+      inherited,
+      posAt(src.y, [...path, key]),
+    ) ?? []
+  );
 }
 
-function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, errors: PxeError[]): {key: string; resource: ModuleSpec} | undefined {
+function findModule(
+  y: YamlFile,
+  path: YamlPath,
+  t: Record<string, unknown>,
+  errors: PxeError[],
+): {key: string; resource: ModuleSpec} | undefined {
   const keywords = Object.keys(TASK_KEYWORDS);
   const others = Object.keys(t).filter((k) => !(k in TASK_KEYWORDS));
   const found = others.filter((k) => moduleNamed(k));
@@ -265,11 +371,28 @@ function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, err
   for (const key of others.filter((k) => !moduleNamed(k))) {
     const where = posAt(y, [...path, key], true);
     if (UNSUPPORTED.includes(key)) {
-      errors.push(new PxeError('E_SCHEMA', `task keyword '${key}' is not supported by pxeprov`, {where, expected: `one of: ${keywords.join(', ')}`}));
+      errors.push(
+        new PxeError('E_SCHEMA', `task keyword '${key}' is not supported by pxeprov`, {
+          where,
+          expected: `one of: ${keywords.join(', ')}`,
+        }),
+      );
     } else if (found.length || nearest(key, keywords, 1).length) {
-      errors.push(new PxeError('E_SCHEMA', `unknown task keyword '${key}'`, {where, expected: `one of: ${keywords.join(', ')}`, hint: didYouMean(key, [...keywords, ...names])}));
+      errors.push(
+        new PxeError('E_SCHEMA', `unknown task keyword '${key}'`, {
+          where,
+          expected: `one of: ${keywords.join(', ')}`,
+          hint: didYouMean(key, [...keywords, ...names]),
+        }),
+      );
     } else {
-      errors.push(new PxeError('E_UNKNOWN_MODULE', `unknown module '${key}'`, {where, expected: `one of: ${names.join(', ')}`, hint: didYouMean(key.replace(PREFIXES, ''), names)}));
+      errors.push(
+        new PxeError('E_UNKNOWN_MODULE', `unknown module '${key}'`, {
+          where,
+          expected: `one of: ${names.join(', ')}`,
+          hint: didYouMean(key.replace(PREFIXES, ''), names),
+        }),
+      );
     }
   }
   if (found.length > 1) {
@@ -284,7 +407,13 @@ function findModule(y: YamlFile, path: YamlPath, t: Record<string, unknown>, err
   }
   if (found.length === 0) {
     if (others.length === 0) {
-      errors.push(new PxeError('E_UNKNOWN_MODULE', 'this task names no module', {where: posAt(y, path), expected: `one of: ${names.join(', ')}`, hint: 'a task is name: … plus one module key, e.g. apt: {name: nginx}'}));
+      errors.push(
+        new PxeError('E_UNKNOWN_MODULE', 'this task names no module', {
+          where: posAt(y, path),
+          expected: `one of: ${names.join(', ')}`,
+          hint: 'a task is name: … plus one module key, e.g. apt: {name: nginx}',
+        }),
+      );
     }
     return undefined;
   }
@@ -303,7 +432,8 @@ function moduleArgs(resource: ModuleSpec, value: unknown, extra: unknown): unkno
 function keyValues(text: string): Record<string, string> | string {
   const out: Record<string, string> = {};
   // A value runs to the next space outside quotes and {{ … }}.
-  for (const m of text.matchAll(/(\w+)=((?:"[^"]*"|'[^']*'|\{\{[\s\S]*?\}\}|\S)+)/g)) out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
+  for (const m of text.matchAll(/(\w+)=((?:"[^"]*"|'[^']*'|\{\{[\s\S]*?\}\}|\S)+)/g))
+    out[m[1]!] = m[2]!.replace(/^(["'])(.*)\1$/, '$2');
   return Object.keys(out).length ? out : text;
 }
 

@@ -35,11 +35,15 @@ export function templateSyntaxError(text: string, where: Where): PxeError | unde
   const unclosed = unclosedDelimiter(text);
   if (!unclosed) return error;
   const inFile = where.line === undefined;
-  return new PxeError('E_TEMPLATE', `template error: '${unclosed.open}' opened here is never closed with '${CLOSERS[unclosed.open]}'`, {
-    where: inFile ? {...error.where, line: unclosed.line, col: unclosed.col} : error.where,
-    expected: error.expected,
-    hint: error.hint ?? `close it, or write a literal ${unclosed.open} as {{ '${unclosed.open}' }}`,
-  });
+  return new PxeError(
+    'E_TEMPLATE',
+    `template error: '${unclosed.open}' opened here is never closed with '${CLOSERS[unclosed.open]}'`,
+    {
+      where: inFile ? {...error.where, line: unclosed.line, col: unclosed.col} : error.where,
+      expected: error.expected,
+      hint: error.hint ?? `close it, or write a literal ${unclosed.open} as {{ '${unclosed.open}' }}`,
+    },
+  );
 }
 
 /** A string with template syntax from the inputs, and where to look for it. */
@@ -84,10 +88,15 @@ export function checkTemplateStrings(strings: TemplateString[]): PxeError[] {
     const files = s.files();
     // The text from the unclosed opener on, else its first line with template syntax, as written in the file.
     const lines = s.text.split('\n');
-    const snippet = unclosed ? lines[unclosed.line - 1]!.slice(unclosed.col - 1) : lines.find((l) => /\{[{%#]/.test(l)) ?? s.text;
+    const snippet = unclosed
+      ? lines[unclosed.line - 1]!.slice(unclosed.col - 1)
+      : (lines.find((l) => /\{[{%#]/.test(l)) ?? s.text);
     const where = lineIn(files, snippet, s.from);
     const message = s.label ? `${error.message} (in ${s.label})` : error.message;
-    errors.set(`${message}\0${where.file}:${where.line}`, new PxeError(error.code, message, {where: {...s.where, ...where}, expected: error.expected, hint: error.hint}));
+    errors.set(
+      `${message}\0${where.file}:${where.line}`,
+      new PxeError(error.code, message, {where: {...s.where, ...where}, expected: error.expected, hint: error.hint}),
+    );
   }
   if (errors.size === 0) cacheWrite('templates', key, 'ok');
   return [...errors.values()];
@@ -99,7 +108,8 @@ function lineIn(files: string[], snippet: string, from: number): {file?: string;
   for (const [index, file] of files.entries()) {
     if (!existsSync(file)) continue;
     const lines = readFileSync(file, 'utf8').split('\n');
-    for (let i = index === 0 ? Math.max(0, from - 1) : 0; i < lines.length; i++) if (lines[i]!.includes(needle)) return {file, line: i + 1};
+    for (let i = index === 0 ? Math.max(0, from - 1) : 0; i < lines.length; i++)
+      if (lines[i]!.includes(needle)) return {file, line: i + 1};
   }
   return {file: files[0], line: from};
 }

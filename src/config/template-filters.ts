@@ -26,7 +26,10 @@ export function splitKwargs(args: unknown[]): [unknown[], Record<string, unknown
 }
 
 function pyRepr(value: unknown): string {
-  if (typeof value === 'string') return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'string')
+    return value.includes("'") && !value.includes('"')
+      ? `"${value}"`
+      : `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   return pyStr(value);
 }
 
@@ -37,7 +40,9 @@ export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }
@@ -61,12 +66,20 @@ function pyRegex(pattern: string, flags: string): RegExp {
   return new RegExp(pattern.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>'), flags);
 }
 function pyReplacement(replacement: string): string {
-  return replacement.replace(/\$/g, '$$$$').replace(/\\g<(\w+)>/g, (_m, g: string) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`)).replace(/\\(\d)/g, '$$$1');
+  return replacement
+    .replace(/\$/g, '$$$$')
+    .replace(/\\g<(\w+)>/g, (_m, g: string) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`))
+    .replace(/\\(\d)/g, '$$$1');
 }
 
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortedKeys((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }
 
@@ -76,24 +89,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function merge(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean): Record<string, unknown> {
   const out = {...a};
-  for (const [k, v] of Object.entries(b)) out[k] = recursive && isPlainObject(out[k]) && isPlainObject(v) ? merge(out[k] as Record<string, unknown>, v, true) : v;
+  for (const [k, v] of Object.entries(b))
+    out[k] =
+      recursive && isPlainObject(out[k]) && isPlainObject(v) ? merge(out[k] as Record<string, unknown>, v, true) : v;
   return out;
 }
 
 /** A salt derived from the password, so re-rendering gives the same hash (idempotent templates). */
 function stableSalt(value: string): string {
   const alphabet = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-  return [...createHash('sha256').update(`pxeprov:${value}`).digest()].slice(0, 16).map((b) => alphabet[b % 64]).join('');
+  return [...createHash('sha256').update(`pxeprov:${value}`).digest()]
+    .slice(0, 16)
+    .map((b) => alphabet[b % 64])
+    .join('');
 }
 
 const filters: Record<string, Fn> = {
-  d: (value: unknown, fallback: unknown = '', boolean = false) => (value === undefined || (boolean && !value) ? fallback : value),
+  d: (value: unknown, fallback: unknown = '', boolean = false) =>
+    value === undefined || (boolean && !value) ? fallback : value,
   bool: toBool,
   mandatory: (value: unknown, msg?: string) => {
     if (value === undefined) throw new Error(msg ?? 'a mandatory variable is undefined');
     return value;
   },
-  ternary: (value: unknown, yes: unknown, no: unknown, none?: unknown) => (value === null && none !== undefined ? none : value ? yes : no),
+  ternary: (value: unknown, yes: unknown, no: unknown, none?: unknown) =>
+    value === null && none !== undefined ? none : value ? yes : no,
   regex_replace: (value: unknown, pattern: string, replacement = '', ...rest: unknown[]) => {
     const [pos, kw] = splitKwargs(rest);
     const flags = 'g' + ((kw.ignorecase ?? pos[0]) ? 'i' : '') + ((kw.multiline ?? pos[1]) ? 'm' : '');
@@ -112,15 +132,17 @@ const filters: Record<string, Fn> = {
   },
   regex_findall: (value: unknown, pattern: string, ...rest: unknown[]) => {
     const [, kw] = splitKwargs(rest);
-    return [...String(value).matchAll(pyRegex(pattern, 'g' + (kw.ignorecase ? 'i' : '') + (kw.multiline ? 'm' : '')))].map((m) =>
-      m.length > 2 ? m.slice(1) : (m[1] ?? m[0]),
-    );
+    return [
+      ...String(value).matchAll(pyRegex(pattern, 'g' + (kw.ignorecase ? 'i' : '') + (kw.multiline ? 'm' : ''))),
+    ].map((m) => (m.length > 2 ? m.slice(1) : (m[1] ?? m[0])));
   },
   regex_escape: (value: unknown) => String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
   to_json: (value: unknown) => JSON.stringify(value),
-  to_nice_json: (value: unknown, ...rest: unknown[]) => JSON.stringify(sortedKeys(value), null, Number(splitKwargs(rest)[1].indent ?? 4)),
+  to_nice_json: (value: unknown, ...rest: unknown[]) =>
+    JSON.stringify(sortedKeys(value), null, Number(splitKwargs(rest)[1].indent ?? 4)),
   to_yaml: (value: unknown) => yaml().stringify(value, {collectionStyle: 'flow'}),
-  to_nice_yaml: (value: unknown, ...rest: unknown[]) => yaml().stringify(value, {indent: Number(splitKwargs(rest)[1].indent ?? 4)}),
+  to_nice_yaml: (value: unknown, ...rest: unknown[]) =>
+    yaml().stringify(value, {indent: Number(splitKwargs(rest)[1].indent ?? 4)}),
   from_json: (value: unknown) => JSON.parse(String(value)),
   from_yaml: (value: unknown) => yaml().parse(String(value)),
   b64encode: (value: unknown) => Buffer.from(String(value), 'utf8').toString('base64'),
@@ -128,7 +150,11 @@ const filters: Record<string, Fn> = {
   basename: (value: unknown) => posix.basename(String(value)),
   dirname: (value: unknown) => posix.dirname(String(value)),
   // Python's os.path.join: an absolute part starts the path over.
-  path_join: (value: unknown) => (Array.isArray(value) ? value.map(String) : [String(value)]).reduce((path, part) => (part.startsWith('/') || path === '' ? part : posix.join(path, part)), ''),
+  path_join: (value: unknown) =>
+    (Array.isArray(value) ? value.map(String) : [String(value)]).reduce(
+      (path, part) => (part.startsWith('/') || path === '' ? part : posix.join(path, part)),
+      '',
+    ),
   splitext: (value: unknown) => {
     const ext = posix.extname(String(value));
     return [String(value).slice(0, String(value).length - ext.length), ext];
@@ -137,7 +163,8 @@ const filters: Record<string, Fn> = {
   hash: (value: unknown, algorithm = 'sha1') => createHash(algorithm).update(String(value)).digest('hex'),
   checksum: (value: unknown) => createHash('sha1').update(String(value)).digest('hex'),
   password_hash: (value: unknown, scheme = 'sha512', salt?: string, rounds?: number) => {
-    if (scheme !== 'sha512' && scheme !== 'sha256') throw new Error(`password_hash('${scheme}') is not supported: use 'sha512' or 'sha256'`);
+    if (scheme !== 'sha512' && scheme !== 'sha256')
+      throw new Error(`password_hash('${scheme}') is not supported: use 'sha512' or 'sha256'`);
     const id = scheme === 'sha512' ? '6' : '5';
     return encrypt(String(value), `$${id}$${rounds ? `rounds=${rounds}$` : ''}${salt ?? stableSalt(String(value))}`);
   },
@@ -154,7 +181,9 @@ const filters: Record<string, Fn> = {
   zip: (value: unknown[], ...others: unknown[][]) => value.map((v, i) => [v, ...others.map((o) => o[i])]),
   combine: (value: Record<string, unknown>, ...rest: unknown[]) => {
     const [dicts, kw] = splitKwargs(rest);
-    return (dicts.flat() as Record<string, unknown>[]).reduce((acc, d) => merge(acc, d ?? {}, Boolean(kw.recursive)), {...value});
+    return (dicts.flat() as Record<string, unknown>[]).reduce((acc, d) => merge(acc, d ?? {}, Boolean(kw.recursive)), {
+      ...value,
+    });
   },
   dict2items: (value: Record<string, unknown>, ...rest: unknown[]) => {
     const [, kw] = splitKwargs(rest);
@@ -167,12 +196,26 @@ const filters: Record<string, Fn> = {
     return Object.fromEntries(value.map((item) => [item[k], item[v]]));
   },
   type_debug: (value: unknown) =>
-    value === null ? 'NoneType' : Array.isArray(value) ? 'list' : typeof value === 'object' ? 'dict' : typeof value === 'string' ? 'str' : typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int' : 'float',
+    value === null
+      ? 'NoneType'
+      : Array.isArray(value)
+        ? 'list'
+        : typeof value === 'object'
+          ? 'dict'
+          : typeof value === 'string'
+            ? 'str'
+            : typeof value === 'boolean'
+              ? 'bool'
+              : Number.isInteger(value)
+                ? 'int'
+                : 'float',
 };
 
 /** item.a.b as Jinja's attribute lookups read it (undefined when a step is missing). */
 function attribute(item: unknown, path: unknown): unknown {
-  return String(path).split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | null | undefined)?.[k], item);
+  return String(path)
+    .split('.')
+    .reduce<unknown>((o, k) => (o as Record<string, unknown> | null | undefined)?.[k], item);
 }
 
 /** Equality as Python's `in` sees it: by value, for lists and mappings too. */
@@ -199,7 +242,11 @@ const tests: Record<string, Fn> = {
   skipped: (value: unknown) => isPlainObject(value) && value.skipped === true,
   contains: (value: unknown, item: unknown) => Array.isArray(value) && containsValue(value, item),
   in: (value: unknown, container: unknown) =>
-    Array.isArray(container) ? containsValue(container, value) : typeof container === 'string' ? container.includes(String(value)) : isPlainObject(container) && String(value) in container,
+    Array.isArray(container)
+      ? containsValue(container, value)
+      : typeof container === 'string'
+        ? container.includes(String(value))
+        : isPlainObject(container) && String(value) in container,
   subset: (value: unknown[], of: unknown[]) => value.every((v) => containsValue(of, v)),
   superset: (value: unknown[], of: unknown[]) => of.every((v) => containsValue(value, v)),
 };
@@ -226,7 +273,9 @@ export function installFilters(env: nunjucks.Environment): void {
     function (this: unknown, value: Iterable<unknown>, ...rest: unknown[]) {
       const [attr, testName, ...args] = byAttribute ? rest : [undefined, ...rest];
       const test = testName === undefined ? jinjaTruthy : testEnv.getTest(String(testName));
-      return [...value].filter((item) => Boolean(test.call(this, byAttribute ? attribute(item, attr) : item, ...args)) === keep);
+      return [...value].filter(
+        (item) => Boolean(test.call(this, byAttribute ? attribute(item, attr) : item, ...args)) === keep,
+      );
     };
   env.addFilter('select', judge(true, false));
   env.addFilter('reject', judge(false, false));

@@ -22,7 +22,8 @@ function parseNet(value: unknown): Net | undefined {
   const bits = addr.kind() === 'ipv4' ? 32 : 128;
   if (mask === undefined) return {addr, prefix: bits, cidr: false};
   let prefix: number | null = /^\d+$/.test(mask) ? Number(mask) : null;
-  if (prefix === null && ipaddr.IPv4.isValidFourPartDecimal(mask)) prefix = ipaddr.IPv4.parse(mask).prefixLengthFromSubnetMask();
+  if (prefix === null && ipaddr.IPv4.isValidFourPartDecimal(mask))
+    prefix = ipaddr.IPv4.parse(mask).prefixLengthFromSubnetMask();
   if (prefix === null || prefix > bits) return undefined;
   return {addr, prefix, cidr: true};
 }
@@ -125,7 +126,9 @@ function query(net: Net, q: unknown): unknown {
         ? `${net.addr.toByteArray().reverse().join('.')}.in-addr.arpa.`
         : `${[...(net.addr as ipaddr.IPv6).parts.map((p) => p.toString(16).padStart(4, '0')).join('')].reverse().join('.')}.ip6.arpa.`;
     default:
-      throw new Error(`ipaddr('${String(q)}') is not a known query (address, network, netmask, broadcast, prefix, size, host, net, subnet, first_usable, last_usable, range_usable, a number…)`);
+      throw new Error(
+        `ipaddr('${String(q)}') is not a known query (address, network, netmask, broadcast, prefix, size, host, net, subnet, first_usable, last_usable, range_usable, a number…)`,
+      );
   }
 }
 

@@ -44,21 +44,33 @@ function searchDirs(ctx: LookupContext, kind: 'files' | 'templates'): string[] {
 function findIn(ctx: LookupContext, kind: 'files' | 'templates', name: string): string | undefined {
   const path = home(name);
   if (isAbsolute(path)) return existsSync(path) ? path : undefined;
-  return searchDirs(ctx, kind).map((dir) => join(dir, path)).find((candidate) => existsSync(candidate));
+  return searchDirs(ctx, kind)
+    .map((dir) => join(dir, path))
+    .find((candidate) => existsSync(candidate));
 }
 
 function mustFind(ctx: LookupContext, kind: 'files' | 'templates', name: string, plugin: string): string {
   const found = findIn(ctx, kind, name);
-  if (!found) throw new Error(`lookup('${plugin}'): ${name} not found (searched ${isAbsolute(home(name)) ? home(name) : searchDirs(ctx, kind).join(', ')})`);
+  if (!found)
+    throw new Error(
+      `lookup('${plugin}'): ${name} not found (searched ${isAbsolute(home(name)) ? home(name) : searchDirs(ctx, kind).join(', ')})`,
+    );
   return found;
 }
 
 function shell(ctx: LookupContext, command: string, plugin: string): string {
   try {
-    return execFileSync('/bin/sh', ['-c', command], {cwd: ctx.playbookDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
+    return execFileSync('/bin/sh', ['-c', command], {
+      cwd: ctx.playbookDir,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const e = error as {status?: number; stderr?: string};
-    throw new Error(`lookup('${plugin}', ${JSON.stringify(command)}) exited ${e.status ?? '?'}${e.stderr ? `: ${e.stderr.trim()}` : ''}`, {cause: error});
+    throw new Error(
+      `lookup('${plugin}', ${JSON.stringify(command)}) exited ${e.status ?? '?'}${e.stderr ? `: ${e.stderr.trim()}` : ''}`,
+      {cause: error},
+    );
   }
 }
 
@@ -79,12 +91,21 @@ function passwordValue(ctx: LookupContext, term: string, kw: Record<string, unkn
   const [name, inline] = termOptions(term);
   const options = {...inline, ...kw} as Record<string, unknown>;
   const unknown = Object.keys(options).filter((k) => k !== 'length' && k !== 'chars');
-  if (unknown.length) throw new Error(`lookup('password'): option ${unknown.join(', ')} is not supported (supported: length, chars)`);
+  if (unknown.length)
+    throw new Error(`lookup('password'): option ${unknown.join(', ')} is not supported (supported: length, chars)`);
   const path = resolve(ctx.playbookDir, home(name));
-  if (path !== '/dev/null' && existsSync(path)) return readText(path, "lookup('password') file", 'E_TEMPLATE').split('\n')[0]!.replace(/ salt=.*$/, '');
+  if (path !== '/dev/null' && existsSync(path))
+    return readText(path, "lookup('password') file", 'E_TEMPLATE')
+      .split('\n')[0]!
+      .replace(/ salt=.*$/, '');
   const length = Number(options.length ?? 20);
-  if (!Number.isInteger(length) || length < 1) throw new Error(`lookup('password'): length must be a positive integer, not ${String(options.length)}`);
-  const names = Array.isArray(options.chars) ? options.chars.map(String) : options.chars !== undefined ? String(options.chars).split(',') : DEFAULT_CHARS;
+  if (!Number.isInteger(length) || length < 1)
+    throw new Error(`lookup('password'): length must be a positive integer, not ${String(options.length)}`);
+  const names = Array.isArray(options.chars)
+    ? options.chars.map(String)
+    : options.chars !== undefined
+      ? String(options.chars).split(',')
+      : DEFAULT_CHARS;
   const alphabet = [...new Set(names.map((n) => CHARSETS[n] ?? n).join(''))].join('');
   const value = Array.from({length}, () => alphabet[randomInt(alphabet.length)]).join('');
   if (path !== '/dev/null') {
@@ -101,7 +122,11 @@ function firstFound(ctx: LookupContext, terms: unknown[], kw: Record<string, unk
   const candidates: string[] = [];
   for (const spec of specs) {
     if (spec && typeof spec === 'object') {
-      const {files = [], paths = [], skip: specSkip} = spec as {files?: string | string[]; paths?: string | string[]; skip?: boolean};
+      const {
+        files = [],
+        paths = [],
+        skip: specSkip,
+      } = spec as {files?: string | string[]; paths?: string | string[]; skip?: boolean};
       skip ||= specSkip === true;
       const fileList = (Array.isArray(files) ? files : String(files).split(/[,;]/)).map(String);
       const pathList = (Array.isArray(paths) ? paths : String(paths).split(/[,:;]/)).map(String).filter(Boolean);
@@ -113,7 +138,9 @@ function firstFound(ctx: LookupContext, terms: unknown[], kw: Record<string, unk
     if (found) return [found];
   }
   if (skip) return [];
-  throw new Error(`lookup('first_found'): none of ${candidates.join(', ')} was found (searched ${searchDirs(ctx, 'files').join(', ')})`);
+  throw new Error(
+    `lookup('first_found'): none of ${candidates.join(', ')} was found (searched ${searchDirs(ctx, 'files').join(', ')})`,
+  );
 }
 
 function fileglob(ctx: LookupContext, pattern: string): string[] {
@@ -131,12 +158,19 @@ function fileglob(ctx: LookupContext, pattern: string): string[] {
 }
 
 /** The values of lookup(plugin, terms…, options): lookup() joins them with ',', query() returns them. */
-export function lookupValues(ctx: LookupContext, plugin: string, terms: unknown[], kw: Record<string, unknown>): unknown[] {
+export function lookupValues(
+  ctx: LookupContext,
+  plugin: string,
+  terms: unknown[],
+  kw: Record<string, unknown>,
+): unknown[] {
   switch (plugin) {
     case 'env':
       return terms.map((t) => process.env[String(t)] ?? kw.default ?? '');
     case 'file':
-      return terms.map((t) => readText(mustFind(ctx, 'files', String(t), plugin), "lookup('file') file", 'E_TEMPLATE').trimEnd());
+      return terms.map((t) =>
+        readText(mustFind(ctx, 'files', String(t), plugin), "lookup('file') file", 'E_TEMPLATE').trimEnd(),
+      );
     case 'template':
       return terms.map((t) => ctx.renderFile(mustFind(ctx, 'templates', String(t), plugin)));
     case 'pipe':

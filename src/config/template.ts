@@ -143,7 +143,12 @@ const MAX_STORED_CODE = 4000;
 function compiledSource(template: CompiledTemplate): string {
   const {env} = template;
   if (!storedCode) {
-    const key = cacheKey('nunjucks-code', require('nunjucks/package.json').version, env.asyncFilters, JSON.stringify(env.opts));
+    const key = cacheKey(
+      'nunjucks-code',
+      require('nunjucks/package.json').version,
+      env.asyncFilters,
+      JSON.stringify(env.opts),
+    );
     const text = cacheEnabled() ? cacheRead('template-code', key) : undefined;
     let stored = new Map<string, string>();
     try {
@@ -154,11 +159,19 @@ function compiledSource(template: CompiledTemplate): string {
     storedCode = {key, stored, used: new Map(), added: false};
     if (cacheEnabled()) process.once('exit', storeCode);
   }
-  const id = createHash('sha256').update(`${template.path ?? ''}\0${template.tmplStr}`).digest('hex');
+  const id = createHash('sha256')
+    .update(`${template.path ?? ''}\0${template.tmplStr}`)
+    .digest('hex');
   const secret = trackedSecrets().some((value) => template.tmplStr.includes(value));
   let source = storedCode.stored.get(id);
   if (source === undefined || secret) {
-    source ??= (require('nunjucks/src/compiler') as {compile(...args: unknown[]): string}).compile(template.tmplStr, env.asyncFilters, env.extensionsList, template.path, env.opts);
+    source ??= (require('nunjucks/src/compiler') as {compile(...args: unknown[]): string}).compile(
+      template.tmplStr,
+      env.asyncFilters,
+      env.extensionsList,
+      template.path,
+      env.opts,
+    );
     // A text that became a secret since it was stored is dropped from the store.
     storedCode.added ||= !secret || storedCode.stored.delete(id);
     if (secret) return source;
@@ -178,7 +191,9 @@ function includeCycle(path: string): PxeError {
   const chain = rendering.slice(rendering.findIndex((t) => t.path === path));
   const base = dirname(chain[0]!.path!);
   const lineNaming = (t: CompiledTemplate, target: string) => {
-    const i = t.tmplStr.split('\n').findIndex((line) => line.includes(basename(target)) && /\{%|lookup\(|query\(/.test(line));
+    const i = t.tmplStr
+      .split('\n')
+      .findIndex((line) => line.includes(basename(target)) && /\{%|lookup\(|query\(/.test(line));
     return i < 0 ? undefined : i + 1;
   };
   const steps = chain.map((t, i) => {
@@ -201,7 +216,8 @@ function environment(): nunjucks.Environment {
   guardCycles();
   // Jinja prints Python values: True, None, [1, 2], {'a': 1}.
   const suppress = nj().runtime.suppressValue;
-  nj().runtime.suppressValue = (value, autoescape) => suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
+  nj().runtime.suppressValue = (value, autoescape) =>
+    suppress(typeof value === 'string' ? value : pyStr(value), autoescape);
   // Only undefined is an error when printed; none prints None.
   const ensureDefined = nj().runtime.ensureDefined;
   nj().runtime.ensureDefined = (value, line, col) => (value === null ? value : ensureDefined(value, line, col));
@@ -222,20 +238,28 @@ function environment(): nunjucks.Environment {
   };
   // Ansible's defaults: trim_blocks true, lstrip_blocks false, the final newline kept. dev keeps the cause
   // of an error (a nested variable's PxeError) instead of a bare message.
-  env = new (nj().Environment)(loader, {autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: false, dev: true});
+  env = new (nj().Environment)(loader, {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: false,
+    dev: true,
+  });
   installFilters(env);
   // lookup() joins the values with ',' (unless wantlist=true); query() and q() return the list.
-  const lookup = (asList: boolean) => (plugin: string, ...args: unknown[]) => {
-    const [terms, {wantlist, errors, ...options}] = splitKwargs(args);
-    let values: unknown[];
-    try {
-      values = lookupValues(lookupContext(), String(plugin), terms, options);
-    } catch (error) {
-      if (errors !== 'ignore') throw error;
-      values = [];
-    }
-    return asList || wantlist === true ? values : values.map(String).join(',');
-  };
+  const lookup =
+    (asList: boolean) =>
+    (plugin: string, ...args: unknown[]) => {
+      const [terms, {wantlist, errors, ...options}] = splitKwargs(args);
+      let values: unknown[];
+      try {
+        values = lookupValues(lookupContext(), String(plugin), terms, options);
+      } catch (error) {
+        if (errors !== 'ignore') throw error;
+        values = [];
+      }
+      return asList || wantlist === true ? values : values.map(String).join(',');
+    };
   env.addGlobal('lookup', lookup(false));
   env.addGlobal('query', lookup(true));
   env.addGlobal('q', lookup(true));
@@ -279,7 +303,10 @@ class Scope {
   private readonly resolving = new Set<string>();
   readonly frame: Frame;
 
-  constructor(private readonly vars: Vars, private readonly where: Where) {
+  constructor(
+    private readonly vars: Vars,
+    private readonly where: Where,
+  ) {
     const {Frame: FrameClass} = nj().runtime;
     this.frame = new FrameClass();
     const globals = (environment() as unknown as {globals: Record<string, unknown>}).globals;
@@ -305,10 +332,14 @@ class Scope {
     const raw = this.vars[name];
     if (!hasTemplate(raw)) return raw;
     if (this.resolving.has(name)) {
-      throw new PxeError('E_TEMPLATE', `variable '${name}' refers to itself (${[...this.resolving, name].join(' → ')})`, {
-        where: this.where,
-        hint: 'a variable cannot be defined from its own value; use another name',
-      });
+      throw new PxeError(
+        'E_TEMPLATE',
+        `variable '${name}' refers to itself (${[...this.resolving, name].join(' → ')})`,
+        {
+          where: this.where,
+          hint: 'a variable cannot be defined from its own value; use another name',
+        },
+      );
     }
     this.resolving.add(name);
     try {
@@ -325,11 +356,13 @@ function renderIn(value: unknown, scope: Scope, where: Where, varName?: string):
   if (typeof value === 'string') {
     if (!TEMPLATE.test(value)) return value;
     const single = SINGLE_EXPRESSION.exec(value);
-    if (single && !single[1]!.includes('}}') && !single[1]!.includes('{{')) return evaluate(single[1]!, value, scope, where, varName);
+    if (single && !single[1]!.includes('}}') && !single[1]!.includes('{{'))
+      return evaluate(single[1]!, value, scope, where, varName);
     return run(value, undefined, scope, where, varName);
   }
   if (Array.isArray(value)) return value.map((v) => renderIn(v, scope, where, varName));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderIn(v, scope, where, varName)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderIn(v, scope, where, varName)]));
   return value;
 }
 
@@ -353,7 +386,8 @@ function run(src: string, path: string | undefined, scope: Scope, where: Where, 
     return out;
   } catch (e) {
     // nunjucks wraps what a filter or a nested variable threw; a PxeError (nested template) stands as is.
-    for (let cause: unknown = e; cause; cause = (cause as {cause?: unknown}).cause) if (cause instanceof PxeError) throw cause;
+    for (let cause: unknown = e; cause; cause = (cause as {cause?: unknown}).cause)
+      if (cause instanceof PxeError) throw cause;
     throw templateError(e as Error, src, shown, where, tracker, varName, path);
   } finally {
     trackers.pop();
@@ -365,32 +399,64 @@ function undefinedName(tracker: Pick<Tracker, 'missing'>, expr: string): string 
   return name ? `'${name}'` : `'${expr.trim()}'`;
 }
 
-function undefinedError(name: string, source: string, where: Where, line: number, varName?: string, path?: string): PxeError {
-  const inVar = (varName ? ` (in the value of variable '${varName}')` : '') + (!path && line > 1 ? ` (line ${line} of the template)` : '');
+function undefinedError(
+  name: string,
+  source: string,
+  where: Where,
+  line: number,
+  varName?: string,
+  path?: string,
+): PxeError {
+  const inVar =
+    (varName ? ` (in the value of variable '${varName}')` : '') +
+    (!path && line > 1 ? ` (line ${line} of the template)` : '');
   return new PxeError('E_TEMPLATE', `${name} is undefined${inVar}`, {
     where: path ? {...where, file: path, line, col: undefined} : where,
     expected: `${name} to be defined in the inventory, group_vars, the play, the role defaults or -e`,
-    hint: path ? undefined : `in template string ${JSON.stringify(source.length > 80 ? source.slice(0, 77) + '...' : source)}; use "| default(...)" to make it optional`,
+    hint: path
+      ? undefined
+      : `in template string ${JSON.stringify(source.length > 80 ? source.slice(0, 77) + '...' : source)}; use "| default(...)" to make it optional`,
   });
 }
 
-function templateError(e: Error, src: string, shown: string, where: Where, tracker: Pick<Tracker, 'missing'>, varName?: string, path?: string): PxeError {
+function templateError(
+  e: Error,
+  src: string,
+  shown: string,
+  where: Where,
+  tracker: Pick<Tracker, 'missing'>,
+  varName?: string,
+  path?: string,
+): PxeError {
   // nunjucks' message: "(path) [Line N, Column M]\n  message" (the position only when known).
   const m = /\[Line (\d+), Column (\d+)\]/.exec(e.message);
   const line = m ? Number(m[1]) : 1;
-  const full = e.message.replace(/^\([^)\n]*\)\s*/, '').replace(/^\[Line \d+, Column \d+\]\s*/, '').replace(/^(Template render error: )?(Error: )?/, '').trim();
-  const message = full.length > MAX_ERROR_TEXT ? `${full.slice(0, MAX_ERROR_TEXT)}… (${full.length - MAX_ERROR_TEXT} more characters)` : full;
+  const full = e.message
+    .replace(/^\([^)\n]*\)\s*/, '')
+    .replace(/^\[Line \d+, Column \d+\]\s*/, '')
+    .replace(/^(Template render error: )?(Error: )?/, '')
+    .trim();
+  const message =
+    full.length > MAX_ERROR_TEXT
+      ? `${full.slice(0, MAX_ERROR_TEXT)}… (${full.length - MAX_ERROR_TEXT} more characters)`
+      : full;
   if (message.startsWith('attempted to output null or undefined value')) {
     const text = src.split('\n')[line - 1] ?? '';
     const expr = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/.exec(text.slice(Math.max(0, Number(m?.[2] ?? 1) - 1)))?.[1] ?? text;
     return undefinedError(undefinedName(tracker, expr), shown, where, line, varName, path);
   }
-  return new PxeError('E_TEMPLATE', `template error: ${message}${varName ? ` (in the value of variable '${varName}')` : ''}`, {
-    where: path ? {...where, file: path, line, col: undefined} : where,
-    expected: 'a valid Jinja2 template',
-    hint: path ? undefined : `in template string ${JSON.stringify(shown.length > 80 ? shown.slice(0, 77) + '...' : shown)}`,
-    cause: e,
-  });
+  return new PxeError(
+    'E_TEMPLATE',
+    `template error: ${message}${varName ? ` (in the value of variable '${varName}')` : ''}`,
+    {
+      where: path ? {...where, file: path, line, col: undefined} : where,
+      expected: 'a valid Jinja2 template',
+      hint: path
+        ? undefined
+        : `in template string ${JSON.stringify(shown.length > 80 ? shown.slice(0, 77) + '...' : shown)}`,
+      cause: e,
+    },
+  );
 }
 
 const guards = new Map<string, Set<string>>();
@@ -403,7 +469,15 @@ function guardedNames(src: string): Set<string> {
   if (names) return names;
   names = new Set();
   const root = (n: AstNode | undefined): string | undefined =>
-    !n ? undefined : n.typename === 'Symbol' ? String(n.value) : n.typename === 'LookupVal' ? root(n.target as AstNode) : n.typename === 'Group' ? root((n.children as AstNode[])[0]) : undefined;
+    !n
+      ? undefined
+      : n.typename === 'Symbol'
+        ? String(n.value)
+        : n.typename === 'LookupVal'
+          ? root(n.target as AstNode)
+          : n.typename === 'Group'
+            ? root((n.children as AstNode[])[0])
+            : undefined;
   const walk = (n: unknown): void => {
     if (!n || typeof n !== 'object') return;
     const node = n as AstNode;
@@ -463,7 +537,12 @@ function renderFileIn(path: string, scope: Scope): string {
   try {
     src = templateText(path, 'file');
   } catch (error) {
-    if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint) throw new PxeError(error.code, error.message, {where: error.where, expected: error.expected, hint: "a role's templates live in roles/<role>/templates/"});
+    if (error instanceof PxeError && error.code === 'E_FILE_NOT_FOUND' && !error.hint)
+      throw new PxeError(error.code, error.message, {
+        where: error.where,
+        expected: error.expected,
+        hint: "a role's templates live in roles/<role>/templates/",
+      });
     throw error;
   }
   return run(src, path, scope, {file: path});
@@ -498,7 +577,11 @@ function lookupContext(): LookupContext {
     const value = scope.peek(name);
     return typeof value === 'string' ? value : undefined;
   };
-  return {roleDir: dir('role_path'), playbookDir: dir('playbook_dir') ?? process.cwd(), renderFile: (path) => renderFileIn(path, scope)};
+  return {
+    roleDir: dir('role_path'),
+    playbookDir: dir('playbook_dir') ?? process.cwd(),
+    renderFile: (path) => renderFileIn(path, scope),
+  };
 }
 
 /** Evaluate a `when:` / `changed_when:` / `failed_when:` condition (a bare Jinja expression, or a boolean). */
@@ -520,6 +603,14 @@ export function checkTemplateSyntax(text: string, where: Where): PxeError | unde
   } catch (e) {
     const line = (e as {lineno?: number}).lineno;
     const err = new Error(line ? `[Line ${line}, Column 1] ${(e as Error).message}` : (e as Error).message);
-    return templateError(err, text, text, where, {missing: []}, undefined, where.file && !where.line ? where.file : undefined);
+    return templateError(
+      err,
+      text,
+      text,
+      where,
+      {missing: []},
+      undefined,
+      where.file && !where.line ? where.file : undefined,
+    );
   }
 }

@@ -21,13 +21,23 @@ export function kindOf(stats: Stats): string {
  * checked on the open descriptor, so what is checked is what is read.
  */
 export function readRegularFile(file: string, what = 'file'): Buffer {
-  const fail = (message: string, cause?: unknown, hint = what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined) =>
-    new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${message}`, {where: {file}, expected: `a readable ${what} (a regular file) at this path`, hint, cause});
+  const fail = (
+    message: string,
+    cause?: unknown,
+    hint = what === 'playbook' ? 'give the playbook with -p/--playbook' : undefined,
+  ) =>
+    new PxeError('E_FILE_NOT_FOUND', `${what} ${file} ${message}`, {
+      where: {file},
+      expected: `a readable ${what} (a regular file) at this path`,
+      hint,
+      cause,
+    });
   try {
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const stats = fstatSync(fd);
-      if (!stats.isFile()) throw fail(`is ${kindOf(stats)}`, undefined, `give the path of a file; pxeprov reads only regular files`);
+      if (!stats.isFile())
+        throw fail(`is ${kindOf(stats)}`, undefined, `give the path of a file; pxeprov reads only regular files`);
       return readFileSync(fd);
     } finally {
       closeSync(fd);

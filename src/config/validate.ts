@@ -44,25 +44,34 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-
 /** Load every input once, reporting every error of every input together (PxeErrors). */
 export function loadInputs(options: ValidateOptions): Inputs {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
-  const playbook = collectErrors(errors, () => loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}));
+  const playbook = collectErrors(errors, () =>
+    loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}),
+  );
   const warnings: string[] = [...(inventory?.warnings ?? [])];
   // -e wins over the inventory for the connection too.
   checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
-  const limited = inventory && options.limit ? collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [] : undefined;
+  const limited =
+    inventory && options.limit
+      ? (collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [])
+      : undefined;
   const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
   if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
   if (playbook) {
-    for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers])) errors.push(...checkSources(task, playbook));
+    for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers]))
+      errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
     if (inventory) warnings.push(...playHosts(playbook, inventory));
     // Only the hosts a run would reach (--limit): a host left out does not stop the others.
-    const reached = {inventory: inventory!, extraVarFiles: extraVarFiles(options.extraVars), only: limited && new Set(limited)};
+    const reached = {
+      inventory: inventory!,
+      extraVarFiles: extraVarFiles(options.extraVars),
+      only: limited && new Set(limited),
+    };
     if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, reached)));
     if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, reached, extraVars));
   }
@@ -74,17 +83,25 @@ export function loadInputs(options: ValidateOptions): Inputs {
 function templateInputs(playbook: Playbook, {inventory, extraVarFiles, only}: HostsReached): TemplateString[] {
   const strings: TemplateString[] = [];
   const variables = (vars: Vars, files: () => string[], from: number, where: Where) => {
-    for (const [name, value] of Object.entries(vars)) strings.push(...templateStrings(value, {files, from, where, label: `variable '${name}'`}));
+    for (const [name, value] of Object.entries(vars))
+      strings.push(...templateStrings(value, {files, from, where, label: `variable '${name}'`}));
   };
   const roles = new Map<string, RoleRef>();
   for (const play of playbook.plays) {
     for (const task of [...play.tasks, ...play.handlers]) {
-      strings.push(...templateStrings({args: task.args, loop: task.loop, vars: task.vars}, {files: () => [task.pos.file], from: task.pos.line, where: {task: task.name}}));
+      strings.push(
+        ...templateStrings(
+          {args: task.args, loop: task.loop, vars: task.vars},
+          {files: () => [task.pos.file], from: task.pos.line, where: {task: task.name}},
+        ),
+      );
     }
     variables(play.vars, () => [play.pos.file], play.pos.line, {});
     for (const role of play.roles) roles.set(role.dir, role);
     for (const host of playHostsReached(play, {inventory, extraVarFiles, only})) {
-      variables(inventory.hosts.get(host)?.vars ?? {}, () => varSources(play, host, inventory, extraVarFiles), 1, {host});
+      variables(inventory.hosts.get(host)?.vars ?? {}, () => varSources(play, host, inventory, extraVarFiles), 1, {
+        host,
+      });
     }
   }
   for (const role of roles.values()) {
@@ -124,9 +141,13 @@ export function unmatchedPlay(play: Play): string {
 function playHosts(playbook: Playbook, inventory: Inventory): string[] {
   return playbook.plays.flatMap((play) => {
     try {
-      return selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).length ? [] : [unmatchedPlay(play)];
+      return selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`}).length
+        ? []
+        : [unmatchedPlay(play)];
     } catch (e) {
-      return [`play '${play.name}': ${(e as Error).message}${(e as PxeError).hint ? ` (${(e as PxeError).hint})` : ''}`];
+      return [
+        `play '${play.name}': ${(e as Error).message}${(e as PxeError).hint ? ` (${(e as PxeError).hint})` : ''}`,
+      ];
     }
   });
 }
@@ -140,7 +161,11 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
   const play = playbook.plays.find((p) => p.tasks.includes(task) || p.handlers.includes(task));
   const candidates = isAbsolute(args.src)
     ? [args.src]
-    : [...(task.role ? [join(task.role.dir, sub, args.src), join(task.role.dir, args.src)] : []), join(play?.baseDir ?? '.', sub, args.src), join(play?.baseDir ?? '.', args.src)];
+    : [
+        ...(task.role ? [join(task.role.dir, sub, args.src), join(task.role.dir, args.src)] : []),
+        join(play?.baseDir ?? '.', sub, args.src),
+        join(play?.baseDir ?? '.', args.src),
+      ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     return [
@@ -157,7 +182,10 @@ function checkSources(task: Task, playbook: Playbook): PxeError[] {
       new PxeError('E_MODULE_ARGS', `${task.module} src '${args.src}' is ${kindOf(stats)} (${found})`, {
         where: {...task.pos, task: task.name},
         expected: `a file: ${task.module} copies one file`,
-        hint: task.module === 'copy' ? "copy each file of it with a loop (loop: \"{{ query('fileglob', 'dir/*') }}\"), or name one file" : 'name the template file itself',
+        hint:
+          task.module === 'copy'
+            ? "copy each file of it with a loop (loop: \"{{ query('fileglob', 'dir/*') }}\"), or name one file"
+            : 'name the template file itself',
       }),
     ];
   }

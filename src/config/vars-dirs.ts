@@ -15,13 +15,17 @@ const VARS_EXT = /\.(ya?ml|json)$/;
 const IGNORED = /(^\.|~$|\.(orig|bak|swp|retry|md|txt)$)/;
 
 function list(dir: string): string[] {
-  return listDirectory(dir, 'variables directory').filter((n) => !IGNORED.test(n)).sort();
+  return listDirectory(dir, 'variables directory')
+    .filter((n) => !IGNORED.test(n))
+    .sort();
 }
 
 const isDir = (path: string) => isDirectory(path, 'variables directory');
 
 function filesUnder(dir: string): string[] {
-  return list(dir).flatMap((n) => (isDir(join(dir, n)) ? filesUnder(join(dir, n)) : VARS_EXT.test(n) || !n.includes('.') ? [join(dir, n)] : []));
+  return list(dir).flatMap((n) =>
+    isDir(join(dir, n)) ? filesUnder(join(dir, n)) : VARS_EXT.test(n) || !n.includes('.') ? [join(dir, n)] : [],
+  );
 }
 
 /** An inventory's vars file: its connection variables are checked too (errors, and warnings into `warnings`). */
@@ -31,12 +35,23 @@ interface InventoryVarsFile {
 }
 
 /** Load one vars file: a mapping (or empty), connection variables type-checked. */
-export function loadVarsFile(file: string, errors: PxeError[], what = 'vars file', inventory?: InventoryVarsFile): Vars {
+export function loadVarsFile(
+  file: string,
+  errors: PxeError[],
+  what = 'vars file',
+  inventory?: InventoryVarsFile,
+): Vars {
   return (
     collectErrors(errors, () => {
       const y = loadYaml(file, what);
       const problems = checkSchema(varsSchema, y.value, y);
-      if (inventory && !problems.length) checkConnectionVars(y.value as Vars, {...inventory.owner, at: (key) => posAt(y, [key], true)}, problems, inventory.warnings);
+      if (inventory && !problems.length)
+        checkConnectionVars(
+          y.value as Vars,
+          {...inventory.owner, at: (key) => posAt(y, [key], true)},
+          problems,
+          inventory.warnings,
+        );
       if (problems.length) throw new PxeErrors(problems);
       return (y.value ?? {}) as Vars;
     }) ?? {}
@@ -47,7 +62,13 @@ export function loadVarsFile(file: string, errors: PxeError[], what = 'vars file
  * NAME → merged vars of its files in `dir` (e.g. group_vars/), for the names asked (Ansible's lookup);
  * `kind` says whose variables they are, for the connection variable checks.
  */
-export function loadVarsDir(dir: string, names: Iterable<string>, errors: PxeError[], kind: 'group' | 'host', warnings: string[]): Map<string, Vars> {
+export function loadVarsDir(
+  dir: string,
+  names: Iterable<string>,
+  errors: PxeError[],
+  kind: 'group' | 'host',
+  warnings: string[],
+): Map<string, Vars> {
   const byName = new Map<string, Vars>();
   const entries = new Set(list(dir));
   if (entries.size === 0) return byName;
@@ -59,7 +80,8 @@ export function loadVarsDir(dir: string, names: Iterable<string>, errors: PxeErr
       files.push(...(isDir(path) ? filesUnder(path) : [path]));
     }
     const owner = {label: `${kind} '${name}'`, ...(kind === 'host' ? {host: name} : {})};
-    if (files.length) byName.set(name, Object.assign({}, ...files.map((f) => loadVarsFile(f, errors, 'vars file', {owner, warnings}))));
+    if (files.length)
+      byName.set(name, Object.assign({}, ...files.map((f) => loadVarsFile(f, errors, 'vars file', {owner, warnings}))));
   }
   return byName;
 }

@@ -29,13 +29,22 @@ const factForms = new WeakMap<Vars, Vars>();
 function factVars(facts: Vars | undefined): Vars {
   if (!facts) return {};
   if (!factForms.has(facts)) {
-    const top = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.startsWith('ansible_') ? k : `ansible_${k}`, v]));
+    const top = Object.fromEntries(
+      Object.entries(facts).map(([k, v]) => [k.startsWith('ansible_') ? k : `ansible_${k}`, v]),
+    );
     factForms.set(facts, {...top, ansible_facts: facts});
   }
   return factForms.get(facts)!;
 }
 
-export function hostVars(play: Play, host: string, inventory: Inventory, extraVars: Vars, facts?: Vars, scope: VarsScope = {}): Vars {
+export function hostVars(
+  play: Play,
+  host: string,
+  inventory: Inventory,
+  extraVars: Vars,
+  facts?: Vars,
+  scope: VarsScope = {},
+): Vars {
   const entry = inventory.hosts.get(host);
   const {task, runtime} = scope;
   const role = task?.role;
@@ -59,7 +68,11 @@ const groupLists = new WeakMap<Inventory, Vars>();
 
 /** `groups`: the hosts of every group. An inventory does not change once loaded: built once, not per task and host. */
 function groupsOf(inventory: Inventory): Vars {
-  if (!groupLists.has(inventory)) groupLists.set(inventory, Object.fromEntries([...inventory.groups.keys()].map((g) => [g, hostsOfGroup(inventory, g)])));
+  if (!groupLists.has(inventory))
+    groupLists.set(
+      inventory,
+      Object.fromEntries([...inventory.groups.keys()].map((g) => [g, hostsOfGroup(inventory, g)])),
+    );
   return groupLists.get(inventory)!;
 }
 
@@ -84,7 +97,9 @@ function lazyHostvars(play: Play, inventory: Inventory, extraVars: Vars, scope: 
   const get = (name: string): Vars | undefined => {
     if (!inventory.hosts.has(name)) return undefined;
     if (!cache.has(name)) {
-      const {hostvars: _, ...vars} = hostVars(play, name, inventory, extraVars, scope.factsOf?.(name), {factsOf: scope.factsOf});
+      const {hostvars: _, ...vars} = hostVars(play, name, inventory, extraVars, scope.factsOf?.(name), {
+        factsOf: scope.factsOf,
+      });
       cache.set(name, vars);
     }
     return cache.get(name);
@@ -94,6 +109,8 @@ function lazyHostvars(play: Play, inventory: Inventory, extraVars: Vars, scope: 
     has: (_t, name) => typeof name === 'string' && inventory.hosts.has(name),
     ownKeys: () => [...inventory.hosts.keys()],
     getOwnPropertyDescriptor: (_t, name) =>
-      typeof name === 'string' && inventory.hosts.has(name) ? {enumerable: true, configurable: true, value: get(name)} : undefined,
+      typeof name === 'string' && inventory.hosts.has(name)
+        ? {enumerable: true, configurable: true, value: get(name)}
+        : undefined,
   });
 }

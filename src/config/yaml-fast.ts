@@ -30,7 +30,8 @@ const NULL = /^(?:~|[Nn]ull|NULL)$/;
 const SIMPLE_INT = /^[-+]?(?:0|[1-9][0-9]{0,14})$/;
 const SIMPLE_FLOAT = /^[-+]?(?:0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/;
 /** Every other form a YAML 1.1 plain scalar resolves to a number (or a merge key) in: left to the library. */
-const OTHER_NUMBER = /^[-+]?(?:0b[0-1_]+|0[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|\.(?:inf|Inf|INF)|(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+|(?:[0-9][0-9_]*)?\.[0-9_]*)$|^\.(?:nan|NaN|NAN)$|^<<$/;
+const OTHER_NUMBER =
+  /^[-+]?(?:0b[0-1_]+|0[0-7_]+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|\.(?:inf|Inf|INF)|(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+|(?:[0-9][0-9_]*)?\.[0-9_]*)$|^\.(?:nan|NaN|NAN)$|^<<$/;
 /** Characters a plain scalar may not start with (the structure's indicators). */
 const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
 /** A key JavaScript would move to the front of an object (array-index keys): left to the library. */
@@ -53,8 +54,23 @@ function plainValue(text: string): unknown {
 }
 
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', t: '\t', n: '\n', v: '\v', f: '\f', r: '\r', e: '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
-  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  t: '\t',
+  n: '\n',
+  v: '\v',
+  f: '\f',
+  r: '\r',
+  e: '\x1b',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
 };
 const HEX_LENGTH: Record<string, number> = {x: 2, u: 4, U: 8};
 
@@ -337,7 +353,10 @@ class FlowReader {
     for (; end < this.text.length; end++) {
       const ch = this.text[end]!;
       if (ch === '#' && this.text[end - 1] === ' ') break;
-      if (ch === ':' && (end + 1 === this.text.length || this.text[end + 1] === ' ' || (inFlow && /[,\]}]/.test(this.text[end + 1]!)))) {
+      if (
+        ch === ':' &&
+        (end + 1 === this.text.length || this.text[end + 1] === ' ' || (inFlow && /[,\]}]/.test(this.text[end + 1]!)))
+      ) {
         if (!inFlow) decline(); // "a: b" in a value is a nested mapping: the library's to report
         break;
       }

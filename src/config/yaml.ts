@@ -79,12 +79,14 @@ const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
 const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
 
 function ansibleTags(tags: Tags): Tags {
-  return tags.flatMap((t): Tags => {
-    if (typeof t === 'string') return [t];
-    if (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp') return [];
-    if (t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return [t];
-    return [{...t, test: t.test.test('yes') ? PYYAML_TRUE : PYYAML_FALSE}];
-  }).concat(VAULT_TAG);
+  return tags
+    .flatMap((t): Tags => {
+      if (typeof t === 'string') return [t];
+      if (t.format === 'TIME' || t.tag === 'tag:yaml.org,2002:timestamp') return [];
+      if (t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return [t];
+      return [{...t, test: t.test.test('yes') ? PYYAML_TRUE : PYYAML_FALSE}];
+    })
+    .concat(VAULT_TAG);
 }
 
 /** Ansible's inline vault value: the tag keeps the vault text, parseYaml decrypts it where the node is. */
@@ -94,7 +96,7 @@ const INLINE_VAULT = /!vault\b/;
 const HINTS: Record<string, string> = {
   TAB_AS_INDENT: 'YAML indentation must use spaces, not tabs',
   BAD_INDENT: 'check the indentation of this line against the lines above it',
-  MISSING_CHAR: "a quote or bracket is not closed; close it or quote the whole value",
+  MISSING_CHAR: 'a quote or bracket is not closed; close it or quote the whole value',
   BLOCK_AS_IMPLICIT_KEY: "a value containing ': ' must be quoted, or this line is indented too far",
   MULTILINE_IMPLICIT_KEY: 'this line is probably indented too far (or a quote is not closed above)',
   UNEXPECTED_TOKEN: 'check the indentation and the "- " / "key: " markers near here',
@@ -110,7 +112,14 @@ function parse(text: string): {doc: Document.Parsed; lines: LineCounter} {
   const lines = new (lib().LineCounter)();
   // The library's own duplicate-key check compares each key with every earlier one (quadratic in the size of
   // a mapping: a flat inventory of 100,000 hosts never finishes); duplicateKeys does it in one pass.
-  const doc = lib().parseDocument(text, {lineCounter: lines, version: '1.1', merge: true, customTags: ansibleTags, prettyErrors: false, uniqueKeys: false});
+  const doc = lib().parseDocument(text, {
+    lineCounter: lines,
+    version: '1.1',
+    merge: true,
+    customTags: ansibleTags,
+    prettyErrors: false,
+    uniqueKeys: false,
+  });
   return {doc, lines};
 }
 
@@ -118,7 +127,14 @@ function parse(text: string): {doc: Document.Parsed; lines: LineCounter} {
 function jsonExact(value: unknown): string | undefined {
   let exact = true;
   const text = JSON.stringify(value, (_k, v: unknown) => {
-    if ((typeof v === 'number' && !Number.isFinite(v)) || v instanceof Uint8Array || v instanceof Date || v instanceof Map || v instanceof Set) exact = false;
+    if (
+      (typeof v === 'number' && !Number.isFinite(v)) ||
+      v instanceof Uint8Array ||
+      v instanceof Date ||
+      v instanceof Map ||
+      v instanceof Set
+    )
+      exact = false;
     return v;
   });
   return exact ? text : undefined;
@@ -154,7 +170,14 @@ export function parseYaml(text: string, file: string, options: ParseYamlOptions 
     return y;
   }
   const {doc, lines} = parse(text);
-  const errors = doc.errors.map((e) => new PxeError('E_YAML_SYNTAX', e.message, {where: posOf(lines, file, e.pos[0]), expected: 'valid YAML', hint: HINTS[e.code]}));
+  const errors = doc.errors.map(
+    (e) =>
+      new PxeError('E_YAML_SYNTAX', e.message, {
+        where: posOf(lines, file, e.pos[0]),
+        expected: 'valid YAML',
+        hint: HINTS[e.code],
+      }),
+  );
   errors.push(...duplicateKeys(doc, lines, file));
   if (errors.length === 0) errors.push(...unquotedTemplates(doc, lines, file));
   if (errors.length === 0 && inlineVault) errors.push(...decryptInlineVaults(doc, lines, file));
@@ -164,7 +187,8 @@ export function parseYaml(text: string, file: string, options: ParseYamlOptions 
   // A file that holds secrets is not cached: a copy without them would not be the file's value, and one
   // with them would leave them in clear in a second place, outliving the source's own protection.
   const json = cacheable && cacheEnabled() && !holdsSecret(value) ? jsonExact(value) : undefined;
-  if (json !== undefined) cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
+  if (json !== undefined)
+    cacheWrite('yaml', key, `{"value":${json},"index":${JSON.stringify(positionIndex(doc, lines))}}`);
   return new YamlFile(file, text, value, {doc, lines});
 }
 
@@ -247,7 +271,13 @@ function decryptInlineVaults(doc: Document.Parsed, lines: LineCounter, file: str
     if ((node as Node | null)?.tag !== '!vault') return;
     const where = posOf(lines, file, (node as Node).range?.[0] ?? 0);
     if (!isScalar(node) || typeof node.value !== 'string') {
-      errors.push(new PxeError('E_VAULT', 'a !vault value must be a string of vault text', {where, expected: '!vault | followed by the indented $ANSIBLE_VAULT lines', hint: 'paste the output of pxeprov vault encrypt-string --name NAME'}));
+      errors.push(
+        new PxeError('E_VAULT', 'a !vault value must be a string of vault text', {
+          where,
+          expected: '!vault | followed by the indented $ANSIBLE_VAULT lines',
+          hint: 'paste the output of pxeprov vault encrypt-string --name NAME',
+        }),
+      );
       return;
     }
     try {
@@ -295,7 +325,7 @@ export function nodeAt(y: YamlFile, path: YamlPath, key = false): Node | undefin
       if (!pair) return node;
       if (key && i === path.length - 1) return pair.key as Node;
       node = pair.value ?? pair.key;
-    } else if (isSeq(node) && typeof seg === 'number' || isSeq(node) && /^\d+$/.test(String(seg))) {
+    } else if ((isSeq(node) && typeof seg === 'number') || (isSeq(node) && /^\d+$/.test(String(seg)))) {
       const item = (node as {items: unknown[]}).items[Number(seg)];
       if (!item) return node as Node;
       node = item;
@@ -379,7 +409,10 @@ function fastIndex(y: YamlFile, fast: FastYaml): PosIndex {
     const spots = value !== null && typeof value === 'object' ? fast.spots.get(value) : undefined;
     if (!spots) return;
     if (Array.isArray(value)) value.forEach((item, i) => walk(item, spots[i]!, [...path, String(i)]));
-    else Object.entries(value as object).forEach(([name, inner], i) => walk(inner, spots[2 * i + 1]!, [...path, name], spots[2 * i]));
+    else
+      Object.entries(value as object).forEach(([name, inner], i) =>
+        walk(inner, spots[2 * i + 1]!, [...path, name], spots[2 * i]),
+      );
   };
   walk(y.value, fast.root, []);
   return index;

@@ -32,9 +32,17 @@ export interface ConvergeOptions {
 }
 
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
-  const inputs = loadInputs({inventory: options.inventory, playbook: options.playbook, limit: options.limit, extraVars: options.extraVars, rolesPath: options.rolesPath, vaultPasswordFiles: options.vaultPasswordFiles});
+  const inputs = loadInputs({
+    inventory: options.inventory,
+    playbook: options.playbook,
+    limit: options.limit,
+    extraVars: options.extraVars,
+    rolesPath: options.rolesPath,
+    vaultPasswordFiles: options.vaultPasswordFiles,
+  });
   const {inventory, extraVars} = inputs;
-  const playbook = options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
+  const playbook =
+    options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
   return runPlaybook({
     inventory,
     playbook,

@@ -87,7 +87,16 @@ export type EngineEvent =
   /** until: was false, the task runs again after its delay. */
   | {type: 'task-retry'; host: string; play: string; task: string; item?: string; attempt: number; retriesLeft: number}
   /** A long transfer moves: `done` of `total` bytes, `ms` since it began (renderers derive rate and time left). */
-  | {type: 'task-progress'; host: string; play: string; task: string; item?: string; done: number; total: number; ms: number}
+  | {
+      type: 'task-progress';
+      host: string;
+      play: string;
+      task: string;
+      item?: string;
+      done: number;
+      total: number;
+      ms: number;
+    }
   | {type: 'host-done'; report: HostReport}
   | {type: 'run-done'; report: RunReport};
 

@@ -2,7 +2,12 @@
 import type {Vars} from '../config/model.js';
 import type {Facts} from '../transport/types.js';
 
-const OS_NAMES: Record<string, string> = {debian: 'Debian', ubuntu: 'Ubuntu', raspbian: 'Debian', linuxmint: 'Linux Mint'};
+const OS_NAMES: Record<string, string> = {
+  debian: 'Debian',
+  ubuntu: 'Ubuntu',
+  raspbian: 'Debian',
+  linuxmint: 'Linux Mint',
+};
 
 function ipv4Fact(cidr: string | undefined): Vars | undefined {
   if (!cidr) return undefined;
@@ -28,7 +33,11 @@ export function ansibleFacts(facts: Facts): Vars {
     service_mgr: facts.init === 'sysvinit' ? 'sysvinit' : facts.init,
     interfaces: facts.interfaces.map((i) => i.name),
     default_ipv4: facts.defaultRoute
-      ? {interface: facts.defaultRoute.iface, gateway: facts.defaultRoute.gateway, ...ipv4Fact(facts.interfaces.find((i) => i.name === facts.defaultRoute!.iface)?.ipv4[0])}
+      ? {
+          interface: facts.defaultRoute.iface,
+          gateway: facts.defaultRoute.gateway,
+          ...ipv4Fact(facts.interfaces.find((i) => i.name === facts.defaultRoute!.iface)?.ipv4[0]),
+        }
       : {},
     user_id: facts.user,
   };

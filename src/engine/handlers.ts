@@ -124,15 +124,26 @@ export class Notifications {
   redundant(handler: Task, prepared: Prepared): string[] | undefined {
     const restarts = restartsOf(handler);
     if (!restarts || prepared.items.length === 0) return undefined;
-    const lastNotified = Math.max(...[handler.name, ...handler.listen].map((name) => this.notifiedAt.get(name) ?? Infinity));
-    const services = prepared.items.map((item) => (item.args === undefined ? undefined : restarts.restarted(item.args)));
-    const startedSince = (service: string | undefined): service is string => service !== undefined && (this.startedAt.get(service) ?? -1) > lastNotified;
+    const lastNotified = Math.max(
+      ...[handler.name, ...handler.listen].map((name) => this.notifiedAt.get(name) ?? Infinity),
+    );
+    const services = prepared.items.map((item) =>
+      item.args === undefined ? undefined : restarts.restarted(item.args),
+    );
+    const startedSince = (service: string | undefined): service is string =>
+      service !== undefined && (this.startedAt.get(service) ?? -1) > lastNotified;
     return services.every(startedSince) ? services : undefined;
   }
 }
 
 /** Runs the notified handlers of a play (in check mode: reports that they would run); returns true when the host failed. */
-export async function flushHandlers(play: Play, scope: HostScope, notifications: Notifications, pending: PendingHandlers, run: TaskRunContext): Promise<boolean> {
+export async function flushHandlers(
+  play: Play,
+  scope: HostScope,
+  notifications: Notifications,
+  pending: PendingHandlers,
+  run: TaskRunContext,
+): Promise<boolean> {
   for (const name of await pending.left()) notifications.names.add(name);
   for (const handler of handlersFor(play.handlers, notifications.names)) {
     run.emit({type: 'task-start', host: scope.host, play: play.name, task: handler.name, handler: true});
@@ -145,7 +156,13 @@ export async function flushHandlers(play: Play, scope: HostScope, notifications:
     const prepared = await prepareTask(handler, scope, agent, run, run.redactor);
     const redundant = notifications.redundant(handler, prepared);
     if (redundant) {
-      run.record(shownOutcome(handler, {...outcome, status: 'ok', summary: `not needed: ${redundant.join(', ')} started after the change`}));
+      run.record(
+        shownOutcome(handler, {
+          ...outcome,
+          status: 'ok',
+          summary: `not needed: ${redundant.join(', ')} started after the change`,
+        }),
+      );
       continue;
     }
     const done = await finishTask(prepared, scope, agent, run, {play: play.name, handler: true});

@@ -38,7 +38,11 @@ export interface HostRunOptions {
 function lockOptions(vars: Vars): {stateDir: string; timeoutS: number} {
   const timeoutS = Number(vars.pxeprov_lock_timeout ?? 60);
   if (!Number.isFinite(timeoutS) || timeoutS < 0) {
-    throw new PxeError('E_VARS', `pxeprov_lock_timeout must be a number of seconds, got ${JSON.stringify(vars.pxeprov_lock_timeout)}`, {hint: 'for example pxeprov_lock_timeout: 300'});
+    throw new PxeError(
+      'E_VARS',
+      `pxeprov_lock_timeout must be a number of seconds, got ${JSON.stringify(vars.pxeprov_lock_timeout)}`,
+      {hint: 'for example pxeprov_lock_timeout: 300'},
+    );
   }
   // A run's lock is runtime state: /run (gone at reboot, and no write under /var/lib for a run that
   // changes nothing), unless the host keeps its state elsewhere.
@@ -55,7 +59,10 @@ async function takeLock(agent: Agent, options: {stateDir: string; timeoutS: numb
     await lockTarget(agent, options);
   } catch (error) {
     if (error instanceof PxeError && error.code === 'E_REMOTE') {
-      emit({type: 'warning', message: `${agent.host}: no run lock (${error.message}); another run at the same time could interleave with this one`});
+      emit({
+        type: 'warning',
+        message: `${agent.host}: no run lock (${error.message}); another run at the same time could interleave with this one`,
+      });
       return agent;
     }
     await agent.close();
@@ -76,13 +83,20 @@ class HostAgents {
   /** The agent for a task: its become settings, else the inventory's, else its play's, else -b. */
   for(play: Play, task?: Task): Promise<Agent> {
     const {options, inventoryVars} = this;
-    const become = task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? options.become ?? false;
-    const becomeUser = task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
+    const become =
+      task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? options.become ?? false;
+    const becomeUser =
+      task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
     const key = become ? `become:${becomeUser}` : 'plain';
     if (!this.agents.has(key)) {
-      let opened = options.open(options.host, {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser}, options.check);
+      let opened = options.open(
+        options.host,
+        {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser},
+        options.check,
+      );
       // The first agent that may write takes the run's lock; the others of this host work under it.
-      if (!options.check && this.agents.size === 0) opened = opened.then((agent) => takeLock(agent, lockOptions(inventoryVars), options.emit));
+      if (!options.check && this.agents.size === 0)
+        opened = opened.then((agent) => takeLock(agent, lockOptions(inventoryVars), options.emit));
       // Marked handled here; every use awaits it and sees the failure.
       opened.catch(() => undefined);
       this.agents.set(key, opened);
@@ -91,13 +105,26 @@ class HostAgents {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.then((agent) => agent.close(), () => undefined)));
+    await Promise.all(
+      [...this.agents.values()].map((a) =>
+        a.then(
+          (agent) => agent.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }
 
 /** An outcome in the host's report (secrets masked), counted as Ansible counts: ok includes changed tasks and ignored failures. */
 function recordOutcome(report: HostReport, redactor: Redactor, outcome: TaskOutcome): TaskOutcome {
-  const clean = {...outcome, summary: redactor.text(outcome.summary), diff: redactor.text(outcome.diff), item: redactor.text(outcome.item), result: redactor.value(outcome.result)};
+  const clean = {
+    ...outcome,
+    summary: redactor.text(outcome.summary),
+    diff: redactor.text(outcome.diff),
+    item: redactor.text(outcome.item),
+    result: redactor.value(outcome.result),
+  };
   report.tasks.push(clean);
   if (clean.status === 'failed') report.stats[clean.ignored ? 'ignored' : clean.rescued ? 'rescued' : 'failed']++;
   else if (clean.status === 'skipped') report.stats.skipped++;
@@ -142,7 +169,14 @@ async function runPlays(run: HostRunOptions & PlayRunContext, report: HostReport
     });
     if (play === run.plays[0]) emit({type: 'host-connected', host, ms: Math.round(performance.now() - connectStarted)});
     emit({type: 'play-start', host, play: play.name});
-    const scope: HostScope = {host, inventory: run.inventory, play, facts: play.gatherFacts ? agent.facts : undefined, hostFacts, extraVars: run.extraVars};
+    const scope: HostScope = {
+      host,
+      inventory: run.inventory,
+      play,
+      facts: play.gatherFacts ? agent.facts : undefined,
+      hostFacts,
+      extraVars: run.extraVars,
+    };
     run.redactor.add(secretValues(taskVars(scope)));
     if (await runPlay(play, scope, agent, run)) return;
   }

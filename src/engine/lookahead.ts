@@ -21,7 +21,8 @@ export class Lookahead<T, R> {
     if (!this.pending.has(index)) this.pending.set(index, this.prepare(this.items[index]!));
     const end = Math.min(this.items.length, index + this.window);
     for (let next = index + 1; next < end; next++) {
-      if (!this.pending.has(next) && this.eager(this.items[next]!)) this.pending.set(next, this.prepare(this.items[next]!));
+      if (!this.pending.has(next) && this.eager(this.items[next]!))
+        this.pending.set(next, this.prepare(this.items[next]!));
     }
     const result = this.pending.get(index)!;
     this.pending.delete(index);

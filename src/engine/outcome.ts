@@ -9,8 +9,16 @@ export function errorReport(error: unknown, redactor?: Redactor): ErrorReport {
   if (known) {
     const first = known[0]!;
     const message = known.length > 1 ? known.map((e) => e.message).join('; ') : first.message;
-    const at = first.where.file ? [first.where.file, first.where.line, first.where.col].filter((p) => p !== undefined).join(':') : undefined;
-    return {code: first.code, message: redactor?.text(message) ?? message, at, hint: redactor?.text(first.hint) ?? first.hint, expected: redactor?.text(first.expected) ?? first.expected};
+    const at = first.where.file
+      ? [first.where.file, first.where.line, first.where.col].filter((p) => p !== undefined).join(':')
+      : undefined;
+    return {
+      code: first.code,
+      message: redactor?.text(message) ?? message,
+      at,
+      hint: redactor?.text(first.hint) ?? first.hint,
+      expected: redactor?.text(first.expected) ?? first.expected,
+    };
   }
   const message = error instanceof Error ? error.message : String(error);
   return {code: 'E_TASK', message: redactor?.text(message) ?? message};
@@ -24,5 +32,12 @@ const NO_LOG = 'the output has been hidden due to no_log: true';
  */
 export function shownOutcome(task: Task, outcome: TaskOutcome): TaskOutcome {
   if (!task.noLog) return outcome;
-  return {...outcome, summary: NO_LOG, diff: undefined, item: undefined, result: undefined, error: outcome.error && {code: outcome.error.code, message: NO_LOG}};
+  return {
+    ...outcome,
+    summary: NO_LOG,
+    diff: undefined,
+    item: undefined,
+    result: undefined,
+    error: outcome.error && {code: outcome.error.code, message: NO_LOG},
+  };
 }

@@ -69,7 +69,10 @@ class PlayRun {
     private readonly context: PlayRunContext,
   ) {
     this.tasks = play.tasks.filter((t) => selectedByTags([...t.tags, ...play.tags], context.tags, context.skipTags));
-    this.pending = new PendingHandlers(agent, pendingPath(scope.inventory.hosts.get(scope.host)?.vars.pxeprov_state_dir as string | undefined));
+    this.pending = new PendingHandlers(
+      agent,
+      pendingPath(scope.inventory.hosts.get(scope.host)?.vars.pxeprov_state_dir as string | undefined),
+    );
     const prepare = (task: Task): Promise<Prepared> =>
       context.agentFor(play, task).then(
         (taskAgent) => prepareTask(task, scope, taskAgent, context, context.redactor, this.reads),
@@ -98,7 +101,19 @@ class PlayRun {
     const invalid = inputErrors(this.tasks, await this.lookahead.all());
     for (const {task, error} of invalid) {
       const report = errorReport(error, this.context.redactor);
-      this.context.record(shownOutcome(task, {host, play: this.play.name, task: task.name, pos: task.pos, status: 'failed', summary: report.message, error: report, handler: false, ms: 0}));
+      this.context.record(
+        shownOutcome(task, {
+          host,
+          play: this.play.name,
+          task: task.name,
+          pos: task.pos,
+          status: 'failed',
+          summary: report.message,
+          error: report,
+          handler: false,
+          ms: 0,
+        }),
+      );
     }
     return invalid.length > 0;
   }
@@ -109,14 +124,19 @@ class PlayRun {
     context.emit({type: 'task-start', host: scope.host, play: this.play.name, task: task.name, handler: false});
     const prepared = await this.lookahead.get(index);
     const caught = rescued(task);
-    const done = await finishTask(prepared, scope, await context.agentFor(this.play, task), context, {play: this.play.name, handler: false, rescued: caught});
+    const done = await finishTask(prepared, scope, await context.agentFor(this.play, task), context, {
+      play: this.play.name,
+      handler: false,
+      rescued: caught,
+    });
     if (done.failed && caught) {
       Object.assign(scope.hostFacts, failureVars(task, done.failure));
       done.changedVars = true;
     }
     if (done.changedTarget) this.reads.clear();
     if (done.changedTarget || done.changedVars) this.lookahead.invalidate();
-    if (this.notifications.taskDone(task, index, done) && !context.check) await this.pending.add(this.notifications.names);
+    if (this.notifications.taskDone(task, index, done) && !context.check)
+      await this.pending.add(this.notifications.names);
     return done.failed;
   }
 }

@@ -11,7 +11,11 @@ export interface ProgressOf {
   item?: string;
 }
 
-export function progressEmitter(emit: Emit, of: ProgressOf, now: () => number = () => performance.now()): (done: number, total: number) => void {
+export function progressEmitter(
+  emit: Emit,
+  of: ProgressOf,
+  now: () => number = () => performance.now(),
+): (done: number, total: number) => void {
   let started: number | undefined;
   let last = -Infinity;
   return (done, total) => {
@@ -19,6 +23,13 @@ export function progressEmitter(emit: Emit, of: ProgressOf, now: () => number = 
     started ??= at;
     if (done < total && at - last < PROGRESS_EVERY_MS) return;
     last = at;
-    emit({type: 'task-progress', ...of, ...(of.item === undefined ? {} : {item: of.item}), done, total, ms: Math.round(at - started)});
+    emit({
+      type: 'task-progress',
+      ...of,
+      ...(of.item === undefined ? {} : {item: of.item}),
+      done,
+      total,
+      ms: Math.round(at - started),
+    });
   };
 }

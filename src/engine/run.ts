@@ -36,7 +36,11 @@ export const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
 };
 
 /** Each host's plays (in playbook order, within --limit), and a warning for each play that matches no host. */
-function selectPlays(inventory: Inventory, playbook: Playbook, limit: string | undefined): {playsByHost: Map<string, Play[]>; warnings: string[]} {
+function selectPlays(
+  inventory: Inventory,
+  playbook: Playbook,
+  limit: string | undefined,
+): {playsByHost: Map<string, Play[]>; warnings: string[]} {
   const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
   const playsByHost = new Map<string, Play[]>();
   const warnings: string[] = [];

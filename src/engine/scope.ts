@@ -11,7 +11,11 @@ export const OMIT = '__pxeprov_omit_placeholder__';
 export function withoutOmitted(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => v !== OMIT).map(withoutOmitted);
   if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== OMIT).map(([k, v]) => [k, withoutOmitted(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== OMIT)
+        .map(([k, v]) => [k, withoutOmitted(v)]),
+    );
   }
   return value;
 }

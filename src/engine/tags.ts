@@ -2,7 +2,8 @@
 
 /** Tags: `always` runs unless skipped by name, `never` only when asked for. */
 export function selectedByTags(taskTags: string[], tags: string[], skipTags: string[]): boolean {
-  if (taskTags.some((t) => skipTags.includes(t)) || (skipTags.includes('all') && !taskTags.includes('always'))) return false;
+  if (taskTags.some((t) => skipTags.includes(t)) || (skipTags.includes('all') && !taskTags.includes('always')))
+    return false;
   if (tags.length === 0 || tags.includes('all')) return !taskTags.includes('never');
   if (taskTags.includes('always')) return true;
   if (tags.includes('tagged') && taskTags.length > 0) return true;

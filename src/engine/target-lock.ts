@@ -36,10 +36,14 @@ export async function lockTarget(agent: Agent, options: TargetLockOptions): Prom
     if (held === undefined) return;
     if (Date.now() >= deadline) {
       const [pid, , ...who] = held.split(' ');
-      throw new PxeError('E_LOCKED', `${agent.host} is locked by another run: ${who.join(' ')}${pid !== '-' ? ` (agent pid ${pid} on the target)` : ''}`, {
-        where: {host: agent.host, file: dir},
-        hint: `waited ${options.timeoutS} s (pxeprov_lock_timeout); let that run finish, or stop it`,
-      });
+      throw new PxeError(
+        'E_LOCKED',
+        `${agent.host} is locked by another run: ${who.join(' ')}${pid !== '-' ? ` (agent pid ${pid} on the target)` : ''}`,
+        {
+          where: {host: agent.host, file: dir},
+          hint: `waited ${options.timeoutS} s (pxeprov_lock_timeout); let that run finish, or stop it`,
+        },
+      );
     }
     await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }

@@ -56,7 +56,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function wholeNumber(task: Task, key: 'retries' | 'delay', vars: Vars): number {
   const value = Number(renderValue(task[key], vars, task.pos));
   if (Number.isInteger(value) && value >= 0) return value;
-  throw new PxeError('E_SCHEMA', `${key} must be a whole number, got ${JSON.stringify(task[key])}`, {where: {...task.pos, task: task.name}, expected: 'a whole number, 0 or more'});
+  throw new PxeError('E_SCHEMA', `${key} must be a whole number, got ${JSON.stringify(task[key])}`, {
+    where: {...task.pos, task: task.name},
+    expected: 'a whole number, 0 or more',
+  });
 }
 
 function moduleOf(task: Task): Module {
@@ -68,7 +71,11 @@ function moduleOf(task: Task): Module {
 /** Role templates/ (or files/) first, then the playbook's dir and its templates/ (or files/). */
 function lookup(task: Task, baseDir: string, kind: 'templates' | 'files', name: string): string {
   if (isAbsolute(name)) return name;
-  const candidates = [task.role && join(task.role.dir, kind, name), join(baseDir, kind, name), join(baseDir, name)].filter((p): p is string => !!p);
+  const candidates = [
+    task.role && join(task.role.dir, kind, name),
+    join(baseDir, kind, name),
+    join(baseDir, name),
+  ].filter((p): p is string => !!p);
   return candidates.find((p) => existsSync(p)) ?? candidates[0]!;
 }
 
@@ -106,14 +113,24 @@ interface ItemSetting {
 }
 
 /** One loop item (or the task itself): when, its arguments rendered and checked, the module's prepare, then its read. */
-async function prepareItem(task: Task, module: Module, itemVars: Vars, label: string | undefined, {scope, agent, mode, reads, find, redactor}: ItemSetting): Promise<PreparedItem> {
+async function prepareItem(
+  task: Task,
+  module: Module,
+  itemVars: Vars,
+  label: string | undefined,
+  {scope, agent, mode, reads, find, redactor}: ItemSetting,
+): Promise<PreparedItem> {
   try {
     for (const condition of task.when) {
-      if (!evalCondition(condition, itemVars, task.pos)) return {label, vars: itemVars, skip: `condition false: ${condition}`};
+      if (!evalCondition(condition, itemVars, task.pos))
+        return {label, vars: itemVars, skip: `condition false: ${condition}`};
     }
     let args = withoutOmitted(renderValue(task.args, itemVars, task.pos));
     if (typeof args === 'string' && module.freeForm) args = {[module.freeForm]: args};
-    const invalid = checkSchema(module.schema, args ?? {}, undefined, {code: 'E_MODULE_ARGS', what: `module '${module.name}'`});
+    const invalid = checkSchema(module.schema, args ?? {}, undefined, {
+      code: 'E_MODULE_ARGS',
+      what: `module '${module.name}'`,
+    });
     if (invalid.length > 0) throw new PxeErrors(invalid);
     const ctx: TaskContext = {
       host: scope.host,
@@ -125,7 +142,14 @@ async function prepareItem(task: Task, module: Module, itemVars: Vars, label: st
       resolveFile: (src) => find('files', src),
       resolveTemplate: (src) => find('templates', src),
       // The item as outcomes show it: masked, and hidden under no_log.
-      progress: mode.emit && progressEmitter(mode.emit, {host: scope.host, play: scope.play.name, task: task.name, item: task.noLog ? undefined : redactor.text(label)}),
+      progress:
+        mode.emit &&
+        progressEmitter(mode.emit, {
+          host: scope.host,
+          play: scope.play.name,
+          task: task.name,
+          item: task.noLog ? undefined : redactor.text(label),
+        }),
     };
     const key = `${module.name}\0${agent.readOnly}\0${JSON.stringify(args)}`;
     if (module.prepare) args = await module.prepare(args, ctx);
@@ -142,7 +166,14 @@ async function prepareItem(task: Task, module: Module, itemVars: Vars, label: st
 }
 
 /** A task up to its read: its variables, its loop's items, each prepared and read (reads may be pipelined). */
-export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mode: {check: boolean; checksum?: boolean; emit?: Emit}, redactor: Redactor, reads?: ReadCache): Promise<Prepared> {
+export async function prepareTask(
+  task: Task,
+  scope: HostScope,
+  agent: Agent,
+  mode: {check: boolean; checksum?: boolean; emit?: Emit},
+  redactor: Redactor,
+  reads?: ReadCache,
+): Promise<Prepared> {
   const started = performance.now();
   try {
     const module = moduleOf(task);
@@ -152,12 +183,22 @@ export async function prepareTask(task: Task, scope: HostScope, agent: Agent, mo
     const find = taskLookup(task, scope.play.baseDir);
     const loopItems = task.loop === undefined ? [undefined] : renderValue(task.loop, vars, task.pos);
     if (!Array.isArray(loopItems)) {
-      throw new PxeError('E_TASK', `loop did not render to a list`, {where: {...task.pos, task: task.name}, hint: 'loop: takes a list, e.g. "{{ names }}"'});
+      throw new PxeError('E_TASK', `loop did not render to a list`, {
+        where: {...task.pos, task: task.name},
+        hint: 'loop: takes a list, e.g. "{{ names }}"',
+      });
     }
     const items = await Promise.all(
       loopItems.map((item) => {
         const itemVars = task.loop === undefined ? vars : {...vars, [task.loopVar]: item};
-        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {scope, agent, mode, reads, find, redactor});
+        return prepareItem(task, module, itemVars, task.loop === undefined ? undefined : itemLabel(item), {
+          scope,
+          agent,
+          mode,
+          reads,
+          find,
+          redactor,
+        });
       }),
     );
     return {task, items, ms: performance.now() - started};
@@ -197,7 +238,12 @@ class TaskRecorder {
     private readonly place: TaskPlace,
   ) {}
 
-  record(status: TaskStatus, summary: string, extra: Partial<TaskOutcome> = {}, started = performance.now()): TaskOutcome {
+  record(
+    status: TaskStatus,
+    summary: string,
+    extra: Partial<TaskOutcome> = {},
+    started = performance.now(),
+  ): TaskOutcome {
     const {task} = this.prepared;
     const outcome = shownOutcome(task, {
       host: this.host,
@@ -228,12 +274,26 @@ class TaskRecorder {
 
   /** until: was false and the item runs again. */
   retry(item: string | undefined, attempt: number, retriesLeft: number): void {
-    this.run.emit({type: 'task-retry', host: this.host, play: this.place.play, task: this.prepared.task.name, item, attempt, retriesLeft});
+    this.run.emit({
+      type: 'task-retry',
+      host: this.host,
+      play: this.place.play,
+      task: this.prepared.task.name,
+      item,
+      attempt,
+      retriesLeft,
+    });
   }
 }
 
 /** A prepared task's items in turn: diff, apply (not in check mode), record; then its register. */
-export async function finishTask(prepared: Prepared, scope: HostScope, agent: Agent, run: TaskRunContext, place: TaskPlace): Promise<TaskDone> {
+export async function finishTask(
+  prepared: Prepared,
+  scope: HostScope,
+  agent: Agent,
+  run: TaskRunContext,
+  place: TaskPlace,
+): Promise<TaskDone> {
   const {task} = prepared;
   const recorder = new TaskRecorder(prepared, scope.host, run, place);
   const {done} = recorder;
@@ -247,15 +307,26 @@ export async function finishTask(prepared: Prepared, scope: HostScope, agent: Ag
     const {results} = done;
     scope.hostFacts[task.register] =
       task.loop === undefined
-        ? results[0] ?? {changed: false, skipped: true}
-        : {results, changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), skipped: results.every((r) => r.skipped)};
+        ? (results[0] ?? {changed: false, skipped: true})
+        : {
+            results,
+            changed: results.some((r) => r.changed),
+            failed: results.some((r) => r.failed),
+            skipped: results.every((r) => r.skipped),
+          };
     done.changedVars = true;
   }
   return done;
 }
 
 /** One item: skipped, failed before it ran, or run (with until:) and recorded. Returns what `register` gets of it. */
-async function finishItem(item: PreparedItem, module: Module, agent: Agent, scope: HostScope, recorder: TaskRecorder): Promise<Record<string, unknown>> {
+async function finishItem(
+  item: PreparedItem,
+  module: Module,
+  agent: Agent,
+  scope: HostScope,
+  recorder: TaskRecorder,
+): Promise<Record<string, unknown>> {
   const started = performance.now();
   if (item.skip) {
     recorder.record('skipped', item.skip, {item: item.label}, started);
@@ -266,10 +337,22 @@ async function finishItem(item: PreparedItem, module: Module, agent: Agent, scop
     return {changed: false, failed: true};
   }
   try {
-    const {status, summary, diff, result, warning, show, failed} = await attemptUntil(item, module, agent, scope, recorder);
+    const {status, summary, diff, result, warning, show, failed} = await attemptUntil(
+      item,
+      module,
+      agent,
+      scope,
+      recorder,
+    );
     if (failed) {
       const task = item.ctx!.task;
-      recorder.fail(new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {where: {host: scope.host, task: task.name}}), item.label, result);
+      recorder.fail(
+        new PxeError('E_TASK', String(result.msg || `failed_when is true: ${task.failedWhen}`), {
+          where: {host: scope.host, task: task.name},
+        }),
+        item.label,
+        result,
+      );
       return result;
     }
     if (status === 'changed') {
@@ -288,7 +371,13 @@ async function finishItem(item: PreparedItem, module: Module, agent: Agent, scop
  * until: the register holds each attempt's result; while the condition is false (or the module raised), the
  * item is read and run again, `delay` seconds apart, at most `retries` more times.
  */
-async function attemptUntil(item: PreparedItem, module: Module, agent: Agent, scope: HostScope, recorder: TaskRecorder): Promise<Attempt> {
+async function attemptUntil(
+  item: PreparedItem,
+  module: Module,
+  agent: Agent,
+  scope: HostScope,
+  recorder: TaskRecorder,
+): Promise<Attempt> {
   const task = item.ctx!.task;
   const attempts = task.until === undefined ? 1 : wholeNumber(task, 'retries', item.vars) + 1;
   for (let attempt = 1; ; attempt++) {
@@ -304,7 +393,8 @@ async function attemptUntil(item: PreparedItem, module: Module, agent: Agent, sc
       if (attempt >= attempts) throw error;
       continue;
     }
-    if (task.until === undefined || run.status === 'skipped' || evalCondition(task.until, run.judged, task.pos)) return run;
+    if (task.until === undefined || run.status === 'skipped' || evalCondition(task.until, run.judged, task.pos))
+      return run;
     if (attempt >= attempts) {
       run.failed = run.result.failed = true;
       run.result.msg ||= `until is still false after ${attempt} attempts: ${task.until}`;
@@ -334,31 +424,64 @@ function unchanged(verdict: NoChange, scope: HostScope, done: TaskDone): Verdict
     Object.assign(scope.hostFacts, verdict.facts);
     done.changedVars = true;
   }
-  return {status: 'ok', summary: verdict.ok, result: {changed: false, ...verdict.result}, warning: verdict.warning ? true : undefined, show: verdict.show ? true : undefined};
+  return {
+    status: 'ok',
+    summary: verdict.ok,
+    result: {changed: false, ...verdict.result},
+    warning: verdict.warning ? true : undefined,
+    show: verdict.show ? true : undefined,
+  };
 }
 
 /** A resource's diff and, unless in check mode, the apply of its plan. */
-async function converge(module: Resource<unknown, unknown, unknown>, item: PreparedItem, agent: Agent, scope: HostScope, check: boolean, done: TaskDone): Promise<Verdict> {
+async function converge(
+  module: Resource<unknown, unknown, unknown>,
+  item: PreparedItem,
+  agent: Agent,
+  scope: HostScope,
+  check: boolean,
+  done: TaskDone,
+): Promise<Verdict> {
   const verdict = module.diff(item.args, item.observed, item.ctx!);
   if (!isChange(verdict)) return unchanged(verdict, scope, done);
   if (check) {
     return module.action
-      ? {status: 'skipped', summary: `would ${verdict.summary} (not run in check mode)`, result: {changed: false, skipped: true}}
+      ? {
+          status: 'skipped',
+          summary: `would ${verdict.summary} (not run in check mode)`,
+          result: {changed: false, skipped: true},
+        }
       : {status: 'changed', summary: verdict.summary, diff: verdict.diff, result: {changed: true}};
   }
   const applied = await module.apply(verdict.plan, agent, item.ctx!);
-  return {status: 'changed', summary: verdict.summary, diff: verdict.diff, result: {changed: true, ...(applied ? applied.result : {})}};
+  return {
+    status: 'changed',
+    summary: verdict.summary,
+    diff: verdict.diff,
+    result: {changed: true, ...(applied ? applied.result : {})},
+  };
 }
 
 /** One attempt of an item: its verdict (and apply), then changed_when / failed_when over the result. */
-async function attemptItem(module: Module, item: PreparedItem, agent: Agent, scope: HostScope, check: boolean, done: TaskDone, number: number): Promise<Attempt> {
+async function attemptItem(
+  module: Module,
+  item: PreparedItem,
+  agent: Agent,
+  scope: HostScope,
+  check: boolean,
+  done: TaskDone,
+  number: number,
+): Promise<Attempt> {
   const task = item.ctx!.task;
-  const attempt = module.readOnly ? unchanged(module.report(item.args, item.observed, item.ctx!), scope, done) : await converge(module, item, agent, scope, check, done);
+  const attempt = module.readOnly
+    ? unchanged(module.report(item.args, item.observed, item.ctx!), scope, done)
+    : await converge(module, item, agent, scope, check, done);
   const {result} = attempt;
   // As in Ansible, `attempts` is there for changed_when and failed_when already.
   if (task.until !== undefined && attempt.status !== 'skipped') result.attempts = number;
   const judged = {...item.vars, ...(task.register ? {[task.register]: result} : {}), result};
-  const failed = task.failedWhen === undefined ? result.failed === true : evalCondition(task.failedWhen, judged, task.pos);
+  const failed =
+    task.failedWhen === undefined ? result.failed === true : evalCondition(task.failedWhen, judged, task.pos);
   if (task.changedWhen !== undefined && !failed && attempt.status !== 'skipped') {
     attempt.status = evalCondition(task.changedWhen, judged, task.pos) ? 'changed' : 'ok';
     result.changed = attempt.status === 'changed';

@@ -51,7 +51,8 @@ export async function ensureBmcs(n: LabNames): Promise<void> {
 async function ensureBmc(n: LabNames, m: LabMachine, tap: string): Promise<void> {
   const dir = machineDir(n, m);
   await mkdir(join(dir, 'state'), {recursive: true, mode: 0o700});
-  if (!existsSync(bmcPasswordFile(n, m))) await writeFile(bmcPasswordFile(n, m), `${randomBytes(12).toString('base64url')}\n`, {mode: 0o600});
+  if (!existsSync(bmcPasswordFile(n, m)))
+    await writeFile(bmcPasswordFile(n, m), `${randomBytes(12).toString('base64url')}\n`, {mode: 0o600});
   const password = (await readFile(bmcPasswordFile(n, m), 'utf8')).trim();
   const disk = join(dir, 'disk.img');
   if (!existsSync(disk)) await run(['truncate', '-s', String(DISK_SIZE), disk]);
@@ -60,16 +61,38 @@ async function ensureBmc(n: LabNames, m: LabMachine, tap: string): Promise<void>
     noReboot: false,
     disk,
   });
-  await writeFile(join(dir, 'chassis'), chassisScript(n, dir, tap, [...qemu, '-daemonize', '-pidfile', join(dir, 'qemu.pid')]), {mode: 0o700});
+  await writeFile(
+    join(dir, 'chassis'),
+    chassisScript(n, dir, tap, [...qemu, '-daemonize', '-pidfile', join(dir, 'qemu.pid')]),
+    {mode: 0o700},
+  );
   await writeFile(join(dir, 'lan.conf'), lanConf(n, m, password, join(dir, 'chassis')), {mode: 0o600});
   // The BMC is an MC at IPMB 0x20 with no sensors: enough for chassis control.
-  await writeFile(join(dir, 'bmc.emu'), 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n');
+  await writeFile(
+    join(dir, 'bmc.emu'),
+    'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n',
+  );
   await run(['ip', '-n', n.lanNetns, 'addr', 'replace', `${m.bmcAddress}/24`, 'dev', n.bridge]);
   const pidFile = join(dir, 'ipmi_sim.pid');
   const pid = existsSync(pidFile) ? Number(await readFile(pidFile, 'utf8')) : undefined;
   if (await processAlive(pid, `${dir}/`)) return;
-  const child = spawn('ip', ['netns', 'exec', n.lanNetns, 'ipmi_sim', '-n', '-c', join(dir, 'lan.conf'), '-f', join(dir, 'bmc.emu'), '-s', join(dir, 'state')],
-    {cwd: dir, detached: true, stdio: 'ignore'});
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      n.lanNetns,
+      'ipmi_sim',
+      '-n',
+      '-c',
+      join(dir, 'lan.conf'),
+      '-f',
+      join(dir, 'bmc.emu'),
+      '-s',
+      join(dir, 'state'),
+    ],
+    {cwd: dir, detached: true, stdio: 'ignore'},
+  );
   child.unref();
   await writeFile(pidFile, String(child.pid));
   await waitForUdp(n, m.bmcAddress, 623, 10_000);
@@ -79,11 +102,15 @@ async function ensureBmc(n: LabNames, m: LabMachine, tap: string): Promise<void>
 async function waitForUdp(n: LabNames, address: string, port: number, boundMs: number): Promise<void> {
   const deadline = Date.now() + boundMs;
   while (Date.now() < deadline) {
-    const {stdout} = await run(['ip', 'netns', 'exec', n.lanNetns, 'ss', '-Hunl', 'src', `${address}:${port}`], {allowFail: true});
+    const {stdout} = await run(['ip', 'netns', 'exec', n.lanNetns, 'ss', '-Hunl', 'src', `${address}:${port}`], {
+      allowFail: true,
+    });
     if (stdout.trim()) return;
     await sleep(100);
   }
-  throw new PxeError('E_LAB', `the lab BMC did not bind ${address}:${port} in ${boundMs / 1000} s`, {hint: 'is openipmi (ipmi_sim) installed? apt-get install openipmi'});
+  throw new PxeError('E_LAB', `the lab BMC did not bind ${address}:${port} in ${boundMs / 1000} s`, {
+    hint: 'is openipmi (ipmi_sim) installed? apt-get install openipmi',
+  });
 }
 
 function lanConf(n: LabNames, m: LabMachine, password: string, chassis: string): string {

@@ -58,24 +58,63 @@ export interface ClientMachine {
 
 const FOLLOWED: ClientMachine = {console: ['-serial', 'stdio'], noReboot: true};
 
-export async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: string, how: ClientMachine = FOLLOWED): Promise<string[]> {
-  const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', String(o.memoryMb ?? 512), '-smp', '1', '-display', 'none', '-vga', 'none',
-    ...how.console, '-monitor', 'none', ...(how.noReboot ? ['-no-reboot'] : []), '-boot', 'n',
+export async function qemuArgv(
+  o: BootOptions,
+  tap: string,
+  mac: string,
+  dir: string,
+  how: ClientMachine = FOLLOWED,
+): Promise<string[]> {
+  const argv = [
+    'qemu-system-x86_64',
+    '-accel',
+    'tcg',
+    '-m',
+    String(o.memoryMb ?? 512),
+    '-smp',
+    '1',
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    ...how.console,
+    '-monitor',
+    'none',
+    ...(how.noReboot ? ['-no-reboot'] : []),
+    '-boot',
+    'n',
     ...(how.disk ? ['-drive', `file=${how.disk},format=raw,if=virtio`] : []),
-    '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`];
+    '-netdev',
+    `tap,id=n0,ifname=${tap},script=no,downscript=no`,
+  ];
   if (!o.uefi) {
     // SeaBIOS's sercon copies the BIOS text console (its own, iPXE's and pxelinux's) to COM1 (0x3f8).
     const sercon = join(dir, 'sercon-port');
     await writeFile(sercon, Buffer.from([0xf8, 0x03]));
-    return [...argv, '-fw_cfg', `name=etc/sercon-port,file=${sercon}`, '-device', `${o.nic === 'virtio' ? 'virtio-net-pci' : 'e1000'},netdev=n0,mac=${mac}`];
+    return [
+      ...argv,
+      '-fw_cfg',
+      `name=etc/sercon-port,file=${sercon}`,
+      '-device',
+      `${o.nic === 'virtio' ? 'virtio-net-pci' : 'e1000'},netdev=n0,mac=${mac}`,
+    ];
   }
   const vars = join(dir, 'OVMF_VARS.fd');
   await copyFile(join(OVMF, o.secureBoot ? 'OVMF_VARS_4M.ms.fd' : 'OVMF_VARS_4M.fd'), vars);
   const code = join(OVMF, o.secureBoot ? 'OVMF_CODE_4M.ms.fd' : 'OVMF_CODE_4M.fd');
-  const machine = o.secureBoot ? ['-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on'] : ['-machine', 'q35'];
-  return [...argv, ...machine,
-    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
-    '-device', `virtio-net-pci,netdev=n0,mac=${mac}${o.ipxe ? '' : ',romfile='}`];
+  const machine = o.secureBoot
+    ? ['-machine', 'q35,smm=on', '-global', 'driver=cfi.pflash01,property=secure,value=on']
+    : ['-machine', 'q35'];
+  return [
+    ...argv,
+    ...machine,
+    '-drive',
+    `if=pflash,format=raw,unit=0,readonly=on,file=${code}`,
+    '-drive',
+    `if=pflash,format=raw,unit=1,file=${vars}`,
+    '-device',
+    `virtio-net-pci,netdev=n0,mac=${mac}${o.ipxe ? '' : ',romfile='}`,
+  ];
 }
 
 /**
@@ -84,7 +123,8 @@ export async function qemuArgv(o: BootOptions, tap: string, mac: string, dir: st
  */
 export async function bootClient(options: BootOptions = {}): Promise<BootResult> {
   const n = labNames(options.prefix);
-  if (!netnsExists(n.lanNetns)) throw new PxeError('E_LAB', `no lab LAN namespace ${n.lanNetns}`, {hint: 'run `pxeprov lab up` first'});
+  if (!netnsExists(n.lanNetns))
+    throw new PxeError('E_LAB', `no lab LAN namespace ${n.lanNetns}`, {hint: 'run `pxeprov lab up` first'});
   const mac = options.mac ?? randomMac();
   const timeoutMs = (options.timeoutSeconds ?? 90) * 1000;
   const mode = !options.uefi ? 'bios' : options.secureBoot ? 'uefi-secure-boot' : 'uefi';
@@ -142,7 +182,16 @@ export async function bootClient(options: BootOptions = {}): Promise<BootResult>
     const verdict = ok
       ? `booted: kickstart fetched (sha256 ${timeline.ksSha256!.slice(0, 12)}…) from test ISO version ${timeline.isoVersion ?? '?'}`
       : `did not boot: ${timeline.failure ?? outcome}; last step ${timeline.steps.at(-1)?.step ?? 'none'}`;
-    return {ok, verdict, mode, pxe: !options.uefi || options.ipxe ? 'ipxe' : 'firmware', mac, seconds: (Date.now() - started) / 1000, consoleLog, ...timeline};
+    return {
+      ok,
+      verdict,
+      mode,
+      pxe: !options.uefi || options.ipxe ? 'ipxe' : 'firmware',
+      mac,
+      seconds: (Date.now() - started) / 1000,
+      consoleLog,
+      ...timeline,
+    };
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);

@@ -26,11 +26,24 @@ export async function labDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const inventory = options.inventory ?? 'inventory/lab.yaml';
   const lab = await labUp({prefix: options.prefix, inventory, log: options.log});
   options.log?.(`pxeprov up ${inventory}`);
-  const up = await converge({inventory, playbook: DEFAULT_PLAYBOOK, tags: [], skipTags: [], extraVars: [], forks: 1, check: false, emit: options.emit ?? (() => {})});
+  const up = await converge({
+    inventory,
+    playbook: DEFAULT_PLAYBOOK,
+    tags: [],
+    skipTags: [],
+    extraVars: [],
+    forks: 1,
+    check: false,
+    emit: options.emit ?? (() => {}),
+  });
   if (exitCodeOf(up) !== 0) {
-    throw new PxeError('E_LAB', `pxeprov up did not converge the lab host: ${up.hosts[0]?.error?.message ?? 'a task failed'}`, {
-      hint: `run \`pxeprov up ${inventory}\` to see the failing task`,
-    });
+    throw new PxeError(
+      'E_LAB',
+      `pxeprov up did not converge the lab host: ${up.hosts[0]?.error?.message ?? 'a task failed'}`,
+      {
+        hint: `run \`pxeprov up ${inventory}\` to see the failing task`,
+      },
+    );
   }
   options.log?.('booting a BIOS PXE client');
   const boot = await bootClient({prefix: options.prefix});

@@ -20,7 +20,11 @@ export interface RunOptions {
 /** Runs argv (never a shell string) and collects its output; a failure is an E_LAB PxeError. */
 export function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const spawnOptions: SpawnOptions = {env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']};
+    const spawnOptions: SpawnOptions = {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    };
     const child = spawn(argv[0]!, argv.slice(1), spawnOptions);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -29,7 +33,12 @@ export function run(argv: string[], options: RunOptions = {}): Promise<RunResult
     const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
     child.on('error', (error) => {
       if (timer) clearTimeout(timer);
-      reject(new PxeError('E_LAB', `cannot run ${argv[0]}: ${error.message}`, {hint: `install the package that provides ${argv[0]}`, cause: error}));
+      reject(
+        new PxeError('E_LAB', `cannot run ${argv[0]}: ${error.message}`, {
+          hint: `install the package that provides ${argv[0]}`,
+          cause: error,
+        }),
+      );
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);

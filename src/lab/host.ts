@@ -13,8 +13,15 @@ export const isMounted = (dir: string) => succeeds(['mountpoint', '-q', dir]);
 export async function mountRoot(n: LabNames, baseDir: string): Promise<void> {
   if (await isMounted(n.rootDir)) return;
   for (const dir of [n.rootDir, n.upperDir, n.workDir]) await mkdir(dir, {recursive: true});
-  await run(['mount', '-t', 'overlay', `${n.prefix}-root`, '-o',
-    `lowerdir=${baseDir},upperdir=${n.upperDir},workdir=${n.workDir}`, n.rootDir]);
+  await run([
+    'mount',
+    '-t',
+    'overlay',
+    `${n.prefix}-root`,
+    '-o',
+    `lowerdir=${baseDir},upperdir=${n.upperDir},workdir=${n.workDir}`,
+    n.rootDir,
+  ]);
 }
 
 export async function unmountRoot(n: LabNames): Promise<void> {
@@ -48,16 +55,28 @@ export async function personalize(n: LabNames): Promise<void> {
 /** Starts systemd-nspawn detached (it outlives `lab up`), console to n.consoleLog; returns its pid. */
 export async function startNspawn(n: LabNames): Promise<number> {
   const log = openSync(n.consoleLog, 'a');
-  const child = spawn('systemd-nspawn', [
-    '--boot', '--register=no', '--keep-unit', '--capability=CAP_NET_ADMIN',
-    `--network-namespace-path=/run/netns/${n.srvNetns}`, `--directory=${n.rootDir}`, `--machine=${n.machine}`,
-    '--resolv-conf=off', '--timezone=off', '--link-journal=no', '--console=read-only',
-  ], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    // Without a host systemd the API VFS is read-only: `network` makes /proc/sys/net writable (ip, sysctl).
-    env: {...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network'},
-  });
+  const child = spawn(
+    'systemd-nspawn',
+    [
+      '--boot',
+      '--register=no',
+      '--keep-unit',
+      '--capability=CAP_NET_ADMIN',
+      `--network-namespace-path=/run/netns/${n.srvNetns}`,
+      `--directory=${n.rootDir}`,
+      `--machine=${n.machine}`,
+      '--resolv-conf=off',
+      '--timezone=off',
+      '--link-journal=no',
+      '--console=read-only',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      // Without a host systemd the API VFS is read-only: `network` makes /proc/sys/net writable (ip, sysctl).
+      env: {...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network'},
+    },
+  );
   closeSync(log);
   child.unref();
   return child.pid!;
@@ -87,8 +106,12 @@ export async function stopHost(pid: number | undefined, n: LabNames, graceMs = 8
   killSilently(pid!);
   const left = await waitForExit(killed, EXIT_BOUND_MS);
   if (left.length > 0) {
-    throw new PxeError('E_LAB', `the lab host ${n.machine} still runs ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`, {
-      hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
-    });
+    throw new PxeError(
+      'E_LAB',
+      `the lab host ${n.machine} still runs ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`,
+      {
+        hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
+      },
+    );
   }
 }

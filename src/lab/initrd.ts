@@ -76,16 +76,30 @@ esac
 export async function buildInitrd(kernel: Kernel, version: number, out: string): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'pxeprov-initrd-'));
   try {
-    for (const dir of ['bin', 'dev', 'proc', 'sys', 'tmp', 'lib/modules']) await mkdir(join(root, dir), {recursive: true});
+    for (const dir of ['bin', 'dev', 'proc', 'sys', 'tmp', 'lib/modules'])
+      await mkdir(join(root, dir), {recursive: true});
     await copyFile(BUSYBOX, join(root, 'bin/busybox'));
     const kos = await modulesInLoadOrder(kernel.modulesDir, NIC_MODULES);
     for (const ko of kos) await copyFile(ko, join(root, 'lib/modules', basename(ko)));
-    await writeFile(join(root, 'init'), initScript(version, kos.map((ko) => basename(ko, '.ko'))));
+    await writeFile(
+      join(root, 'init'),
+      initScript(
+        version,
+        kos.map((ko) => basename(ko, '.ko')),
+      ),
+    );
     await writeFile(join(root, 'udhcpc.sh'), UDHCPC_SCRIPT);
     await chmod(join(root, 'init'), 0o755);
     await chmod(join(root, 'udhcpc.sh'), 0o755);
     await chmod(join(root, 'bin/busybox'), 0o755);
-    await run(['sh', '-c', 'cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > "$2"', 'sh', root, out]);
+    await run([
+      'sh',
+      '-c',
+      'cd "$1" && find . | sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n > "$2"',
+      'sh',
+      root,
+      out,
+    ]);
   } finally {
     await rm(root, {recursive: true, force: true});
   }

@@ -53,7 +53,8 @@ export function labInventory(n: LabNames, kind: 'nspawn' | 'vm' = 'nspawn'): Rec
 }
 
 export async function writeInventory(n: LabNames, path: string, kind: 'nspawn' | 'vm' = 'nspawn'): Promise<void> {
-  const header = `# Written by \`pxeprov lab up --prefix ${n.prefix}\`: the local lab (docs/lab.md).\n` +
+  const header =
+    `# Written by \`pxeprov lab up --prefix ${n.prefix}\`: the local lab (docs/lab.md).\n` +
     '# The lab host is disposable: its host key changes at each `lab up --fresh`, hence no known_hosts.\n';
   await mkdir(dirname(path), {recursive: true});
   await writeFile(path, header + stringify(labInventory(n, kind)));

@@ -68,7 +68,8 @@ async function buildLab(n: LabNames, options: LabUpOptions): Promise<LabUpResult
   await ensureNetwork(n, kind === 'nspawn');
   if (kind === 'vm') await ensureVmSwitch(n);
   let pid = state?.pid;
-  if (!(await processAlive(pid, `${n.stateDir}/`))) pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
+  if (!(await processAlive(pid, `${n.stateDir}/`)))
+    pid = kind === 'vm' ? await bootVm(n, base, log) : await bootContainer(n, base, log);
   await writeState(n, {prefix: n.prefix, kind, pid, createdAt: state?.createdAt ?? new Date().toISOString()});
   await waitForSsh(n, kind === 'vm' ? 240_000 : 60_000);
   if (!existsSync(labIso(n))) {
@@ -81,8 +82,13 @@ async function buildLab(n: LabNames, options: LabUpOptions): Promise<LabUpResult
   }
   await writeInventory(n, inventory, kind);
   return {
-    prefix: n.prefix, host: n.mgmtHostIp, user: 'root', keyFile: n.keyFile, inventory,
-    seconds: (Date.now() - started) / 1000, next: `pxeprov up ${inventory}`,
+    prefix: n.prefix,
+    host: n.mgmtHostIp,
+    user: 'root',
+    keyFile: n.keyFile,
+    inventory,
+    seconds: (Date.now() - started) / 1000,
+    next: `pxeprov up ${inventory}`,
   };
 }
 

@@ -18,12 +18,23 @@ export const prefixLock = (prefix: string) => join(STATE_ROOT, `${prefix}.lock`)
  * holds it until its stdin closes, so the lock goes with this process however it ends. Waits at most
  * waitMs for a holder, then fails naming it (what the holder wrote into the lock file).
  */
-export async function withLock<T>(path: string, purpose: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  purpose: string,
+  fn: () => Promise<T>,
+  waitMs = LOCK_WAIT_MS,
+): Promise<T> {
   await mkdir(dirname(path), {recursive: true});
-  const holder = spawn('flock', ['-o', '-w', String(waitMs / 1000), '-E', '75', path, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']});
+  const holder = spawn(
+    'flock',
+    ['-o', '-w', String(waitMs / 1000), '-E', '75', path, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    {stdio: ['pipe', 'pipe', 'pipe']},
+  );
   const exited = new Promise<number | null>((resolve) => holder.once('close', (code) => resolve(code)));
   const taken = await new Promise<boolean>((resolve, reject) => {
-    holder.once('error', (error) => reject(new PxeError('E_LAB', `cannot run flock: ${error.message}`, {hint: 'install util-linux', cause: error})));
+    holder.once('error', (error) =>
+      reject(new PxeError('E_LAB', `cannot run flock: ${error.message}`, {hint: 'install util-linux', cause: error})),
+    );
     holder.stdout.once('data', () => resolve(true));
     void exited.then(() => resolve(false));
   });
@@ -31,10 +42,16 @@ export async function withLock<T>(path: string, purpose: string, fn: () => Promi
     const code = await exited;
     // Only for the message: an unreadable holder line is named as unknown.
     const by = (await readFile(path, 'utf8').catch(() => '')).trim() || 'an unknown process';
-    throw new PxeError('E_LAB', code === 75 ? `${path} is held by ${by}: gave up after ${waitMs / 1000} s` : `flock ${path} failed (exit ${code})`, {
-      expected: `to ${purpose}`,
-      hint: code === 75 ? 'wait for that run to finish, or end it (its pid is above)' : undefined,
-    });
+    throw new PxeError(
+      'E_LAB',
+      code === 75
+        ? `${path} is held by ${by}: gave up after ${waitMs / 1000} s`
+        : `flock ${path} failed (exit ${code})`,
+      {
+        expected: `to ${purpose}`,
+        hint: code === 75 ? 'wait for that run to finish, or end it (its pid is above)' : undefined,
+      },
+    );
   }
   try {
     await writeFile(path, `pid ${process.pid} (${purpose}, since ${new Date().toISOString()})\n`);

@@ -48,7 +48,11 @@ initrd = images/pxeboot/initrd.img
  * (Debian's kernel, a busybox initramfs printing `PXEPROV-TEST-ISO version=N`), Packages/ with
  * dummy packages. Two versions prove an ISO update.
  */
-export async function makeIso(version: number, out: string, log: (line: string) => void = () => {}): Promise<MakeIsoResult> {
+export async function makeIso(
+  version: number,
+  out: string,
+  log: (line: string) => void = () => {},
+): Promise<MakeIsoResult> {
   if (!Number.isInteger(version) || version < 1) {
     throw new PxeError('E_USAGE', `invalid ISO version ${version}`, {expected: 'a positive integer'});
   }

@@ -72,9 +72,13 @@ async function checkMgmtSubnetFree(n: LabNames): Promise<void> {
   for (const line of stdout.split('\n')) {
     const m = /^\d+:\s+(\S+)\s+inet\s+(\d+\.\d+\.\d+)\.(\d+)\//.exec(line);
     if (m && m[1] !== n.mgmtRoot && m[2] === net && Number(m[3]) >> 2 === Number(n.mgmtRootIp.split('.')[3]) >> 2) {
-      throw new PxeError('E_LAB', `the management subnet ${n.mgmtSubnet} of lab ${n.prefix} is already used by ${m[1]}`, {
-        hint: 'choose another --prefix (the subnet is derived from it)',
-      });
+      throw new PxeError(
+        'E_LAB',
+        `the management subnet ${n.mgmtSubnet} of lab ${n.prefix} is already used by ${m[1]}`,
+        {
+          hint: 'choose another --prefix (the subnet is derived from it)',
+        },
+      );
     }
   }
 }
@@ -131,9 +135,13 @@ async function removeNetns(ns: string): Promise<void> {
   }
   const left = await waitForExit(killed, EXIT_BOUND_MS);
   if (left.length > 0) {
-    throw new PxeError('E_LAB', `processes in ${ns} still run ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`, {
-      hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
-    });
+    throw new PxeError(
+      'E_LAB',
+      `processes in ${ns} still run ${EXIT_BOUND_MS / 1000} s after SIGKILL: pid ${left.map((p) => p.pid).join(', ')}`,
+      {
+        hint: 'a process stuck in the kernel (D state, see ps -o stat): run `lab down` again once it has gone',
+      },
+    );
   }
   await ip('netns', 'delete', ns);
 }

@@ -11,8 +11,18 @@ import {CACHE_LOCK, withLock} from './lock.js';
  * can manage it like any server; procps/iproute2/ping for debugging from `lab ssh`.
  */
 export const BASE_PACKAGES = [
-  'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'iproute2', 'sudo', 'python3',
-  'procps', 'iputils-ping', 'ca-certificates', 'netbase', 'less',
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'iproute2',
+  'sudo',
+  'python3',
+  'procps',
+  'iputils-ping',
+  'ca-certificates',
+  'netbase',
+  'less',
 ];
 
 export const BASE_DIR = join(CACHE_DIR, `base-${SUITE}`);
@@ -57,7 +67,13 @@ async function prepareBase(root: string): Promise<void> {
   // apt in a fresh container: no recommends, keep the image small, as on a minimal server.
   await writeFile(join(root, 'etc/apt/apt.conf.d/90pxeprov-lab'), 'APT::Install-Recommends "false";\n');
   // Services nobody needs in a lab container and that slow its boot.
-  for (const unit of ['systemd-timesyncd.service', 'apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'fstrim.timer']) {
+  for (const unit of [
+    'systemd-timesyncd.service',
+    'apt-daily.timer',
+    'apt-daily-upgrade.timer',
+    'e2scrub_all.timer',
+    'fstrim.timer',
+  ]) {
     await rm(join(root, 'etc/systemd/system/timers.target.wants', unit), {force: true});
     await rm(join(root, 'etc/systemd/system/sysinit.target.wants', unit), {force: true});
   }

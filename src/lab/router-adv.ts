@@ -36,6 +36,9 @@ export async function ensureRouterAdvertiser(n: LabNames): Promise<void> {
     if (cmdline.includes(MARKER)) return;
   }
   await run(['python3', '-c', '']); // fails with a hint when python3 is missing, rather than a silent slow LAN
-  const child = spawn('ip', ['netns', 'exec', n.lanNetns, 'python3', '-c', RESPONDER, MARKER, n.bridge], {detached: true, stdio: 'ignore'});
+  const child = spawn('ip', ['netns', 'exec', n.lanNetns, 'python3', '-c', RESPONDER, MARKER, n.bridge], {
+    detached: true,
+    stdio: 'ignore',
+  });
   child.unref();
 }

@@ -10,8 +10,18 @@ export const SSH_COMMON_ARGS = ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKno
 
 export function sshArgv(n: LabNames, command: string[] = [], batch = true): string[] {
   return [
-    'ssh', '-i', n.keyFile, ...SSH_COMMON_ARGS, '-o', 'LogLevel=ERROR', '-o', `BatchMode=${batch ? 'yes' : 'no'}`,
-    '-o', 'ConnectTimeout=5', `root@${n.mgmtHostIp}`, ...command,
+    'ssh',
+    '-i',
+    n.keyFile,
+    ...SSH_COMMON_ARGS,
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    `BatchMode=${batch ? 'yes' : 'no'}`,
+    '-o',
+    'ConnectTimeout=5',
+    `root@${n.mgmtHostIp}`,
+    ...command,
   ];
 }
 

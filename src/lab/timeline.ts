@@ -48,7 +48,10 @@ const FAILURES = [
 
 /** Removes terminal escapes and carriage returns that firmware consoles emit. */
 export function cleanLine(raw: string): string {
-  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '').replace(/\r/g, '').trim();
+  return raw
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '')
+    .replace(/\r/g, '')
+    .trim();
 }
 
 /**

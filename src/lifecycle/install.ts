@@ -51,12 +51,19 @@ export interface InstallResult {
 }
 
 export async function startBuilds(options: InstallOptions): Promise<InstallResult> {
-  const inputs = loadInputs({inventory: options.inventory, playbook: options.playbook, extraVars: options.extraVars, rolesPath: options.rolesPath, vaultPasswordFiles: options.vaultPasswordFiles});
+  const inputs = loadInputs({
+    inventory: options.inventory,
+    playbook: options.playbook,
+    extraVars: options.extraVars,
+    rolesPath: options.rolesPath,
+    vaultPasswordFiles: options.vaultPasswordFiles,
+  });
   const names = [...new Set(options.hosts)];
   // Every bad name fails here, before any server is touched.
   const targets = installTargets(pxeServers(inputs), names);
   const byServer = new Map<string, string[]>();
-  for (const [name, servers] of targets) for (const s of servers) byServer.set(s.server, [...(byServer.get(s.server) ?? []), name]);
+  for (const [name, servers] of targets)
+    for (const s of servers) byServer.set(s.server, [...(byServer.get(s.server) ?? []), name]);
 
   const result: InstallResult = {ok: true, hosts: [], runs: []};
   for (const [server, hosts] of byServer) {
@@ -76,11 +83,21 @@ export async function startBuilds(options: InstallOptions): Promise<InstallResul
     result.runs.push(report);
     const failed = exitCodeOf(report) !== 0;
     result.ok &&= !failed;
-    const menus = (report.hosts[0]?.tasks.find((t) => t.task === BUILD_STATE_TASK && t.status === 'changed')?.result?.hosts ?? []) as HostMenu[];
+    const menus = (report.hosts[0]?.tasks.find((t) => t.task === BUILD_STATE_TASK && t.status === 'changed')?.result
+      ?.hosts ?? []) as HostMenu[];
     for (const name of hosts) {
       const menu = menus.find((m) => m.name === name);
-      const entry = targets.get(name)!.find((s) => s.server === server)!.reservations.find((r) => r.name === name)!;
-      result.hosts.push({name, server, profile: menu?.profile ?? entry.profile ?? entry.profiles![0]!, state: failed || !menu ? 'failed' : 'build', since: failed ? undefined : menu?.since});
+      const entry = targets
+        .get(name)!
+        .find((s) => s.server === server)!
+        .reservations.find((r) => r.name === name)!;
+      result.hosts.push({
+        name,
+        server,
+        profile: menu?.profile ?? entry.profile ?? entry.profiles![0]!,
+        state: failed || !menu ? 'failed' : 'build',
+        since: failed ? undefined : menu?.since,
+      });
     }
   }
   return result;
@@ -89,14 +106,16 @@ export async function startBuilds(options: InstallOptions): Promise<InstallResul
 /** One line per host, for the terminal; with --reboot, what its BMC did (or why the host waits in build mode). */
 export function installText(result: InstallResult): string {
   const power = new Map(result.power?.hosts.map((p) => [p.host, p]));
-  return result.hosts
-    .map((h) => {
-      if (h.state !== 'build') return `${h.name}: not put into build mode (the run on ${h.server} failed)`;
-      const line = `${h.name}: build mode since ${h.since} on ${h.server}; its next network boot installs ${h.profile}`;
-      const p = power.get(h.name);
-      if (!p) return line;
-      if (p.ok) return `${line}\n${h.name}: ${p.done} through its BMC (${p.bmc})`;
-      return `${line}\n${h.name}: its power cycle FAILED, it stays in build mode: ${p.error?.code} ${p.error?.message}${p.error?.hint ? ` (hint: ${p.error.hint})` : ''}; power it on by hand, or fix it and run pxeprov power cycle ${h.name}`;
-    })
-    .join('\n') + '\n';
+  return (
+    result.hosts
+      .map((h) => {
+        if (h.state !== 'build') return `${h.name}: not put into build mode (the run on ${h.server} failed)`;
+        const line = `${h.name}: build mode since ${h.since} on ${h.server}; its next network boot installs ${h.profile}`;
+        const p = power.get(h.name);
+        if (!p) return line;
+        if (p.ok) return `${line}\n${h.name}: ${p.done} through its BMC (${p.bmc})`;
+        return `${line}\n${h.name}: its power cycle FAILED, it stays in build mode: ${p.error?.code} ${p.error?.message}${p.error?.hint ? ` (hint: ${p.error.hint})` : ''}; power it on by hand, or fix it and run pxeprov power cycle ${h.name}`;
+      })
+      .join('\n') + '\n'
+  );
 }

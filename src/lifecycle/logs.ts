@@ -34,8 +34,16 @@ export function parseLeases(text: string, file: string): LeaseEvent[] {
     const starts = /^\s*starts \d (\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d);/m.exec(body);
     const mac = /^\s*hardware ethernet ([0-9a-fA-F:]{17});/m.exec(body);
     if (!mac) continue; // a lease being abandoned or freed has no client
-    if (!starts) throw new PxeError('E_REMOTE', `${file}: the lease of ${block[1]} has no start time`, {where: {file}, expected: 'isc-dhcp-server lease blocks (starts W YYYY/MM/DD HH:MM:SS;)'});
-    events.push({mac: mac[1]!.toLowerCase(), ip: block[1]!, at: `${starts[1]}-${starts[2]}-${starts[3]}T${starts[4]}Z`});
+    if (!starts)
+      throw new PxeError('E_REMOTE', `${file}: the lease of ${block[1]} has no start time`, {
+        where: {file},
+        expected: 'isc-dhcp-server lease blocks (starts W YYYY/MM/DD HH:MM:SS;)',
+      });
+    events.push({
+      mac: mac[1]!.toLowerCase(),
+      ip: block[1]!,
+      at: `${starts[1]}-${starts[2]}-${starts[3]}T${starts[4]}Z`,
+    });
   }
   return events;
 }
@@ -67,7 +75,10 @@ export function parseJournal(text: string): {leases: LeaseEvent[]; fetches: Fetc
 export function parseAccessLog(text: string): FetchEvent[] {
   const fetches: FetchEvent[] = [];
   for (const line of text.split('\n')) {
-    const m = /^([0-9.]+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)\] "GET (\S+) [^"]*" (\d{3}) /.exec(line);
+    const m =
+      /^([0-9.]+) \S+ \S+ \[(\d\d)\/(\w{3})\/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)\] "GET (\S+) [^"]*" (\d{3}) /.exec(
+        line,
+      );
     if (!m || !m[9]!.startsWith('2')) continue;
     const month = MONTHS.indexOf(m[3]!);
     if (month < 0) continue;

@@ -50,7 +50,11 @@ export function macFile(mac: string): string {
 }
 
 /** The per-host menus: one per host with profiles and a MAC, in dhcp_hosts order. */
-export function hostMenus(hosts: Reservation[], states: Map<string, BuildState | undefined>, callback: string): HostMenu[] {
+export function hostMenus(
+  hosts: Reservation[],
+  states: Map<string, BuildState | undefined>,
+  callback: string,
+): HostMenu[] {
   const menus: HostMenu[] = [];
   for (const host of hosts) {
     const profiles = hostProfiles(host);

@@ -29,7 +29,11 @@ export function pxeServers(inputs: Inputs, limit?: Set<string>): ServerHosts[] {
       const vars = hostVars(play, server, inputs.inventory, inputs.extraVars);
       const rendered = renderValue(vars.dhcp_hosts ?? [], vars, {host: server});
       if (!Array.isArray(rendered)) {
-        throw new PxeError('E_VARS', `dhcp_hosts of ${server} is not a list`, {where: {host: server}, expected: 'a list of {name, mac, ip, profile}', hint: 'see the dhcp role'});
+        throw new PxeError('E_VARS', `dhcp_hosts of ${server} is not a list`, {
+          where: {host: server},
+          expected: 'a list of {name, mac, ip, profile}',
+          hint: 'see the dhcp role',
+        });
       }
       servers.set(server, {server, play, vars, reservations: rendered as Reservation[]});
     }
@@ -40,11 +44,17 @@ export function pxeServers(inputs: Inputs, limit?: Set<string>): ServerHosts[] {
 /** A HOST argument that names no dhcp_hosts entry of any PXE server (E_HOST, exit 3), with the nearest name. */
 export function unknownReservation(name: string, servers: ServerHosts[]): PxeError {
   const known = [...new Set(servers.flatMap((s) => s.reservations.map((r) => r.name)))];
-  return new PxeError('E_HOST', `no dhcp_hosts entry named '${name}' on ${servers.map((s) => s.server).join(', ') || 'any PXE server of the playbook'}`, {
-    where: {host: name},
-    expected: `the name of a dhcp_hosts entry: ${known.join(', ') || '(none defined)'}`,
-    hint: didYouMean(name, known) ?? 'a machine is named by its dhcp_hosts entry (name, mac, ...), not by an inventory host',
-  });
+  return new PxeError(
+    'E_HOST',
+    `no dhcp_hosts entry named '${name}' on ${servers.map((s) => s.server).join(', ') || 'any PXE server of the playbook'}`,
+    {
+      where: {host: name},
+      expected: `the name of a dhcp_hosts entry: ${known.join(', ') || '(none defined)'}`,
+      hint:
+        didYouMean(name, known) ??
+        'a machine is named by its dhcp_hosts entry (name, mac, ...), not by an inventory host',
+    },
+  );
 }
 
 /** The servers that reserve each host to install; every unknown or unusable name is an input error, all reported together. */
@@ -59,13 +69,21 @@ export function installTargets(servers: ServerHosts[], names: string[]): Map<str
     }
     for (const holder of holders) {
       const entry = holder.reservations.find((r) => r.name === name)!;
-      const why = !entry.mac ? 'it has no mac' : hostProfiles(entry).length === 0 ? 'it has no profile (it boots the shared menu)' : entry.install === 'always' ? 'it installs at every boot (install: always)' : undefined;
+      const why = !entry.mac
+        ? 'it has no mac'
+        : hostProfiles(entry).length === 0
+          ? 'it has no profile (it boots the shared menu)'
+          : entry.install === 'always'
+            ? 'it installs at every boot (install: always)'
+            : undefined;
       if (why) {
-        errors.push(new PxeError('E_HOST', `${name} (dhcp_hosts of ${holder.server}) cannot be put into build mode: ${why}`, {
-          where: {host: name},
-          expected: 'a dhcp_hosts entry with a mac and a profile (or profiles)',
-          hint: 'give it a mac and a profile in dhcp_hosts and run pxeprov up first',
-        }));
+        errors.push(
+          new PxeError('E_HOST', `${name} (dhcp_hosts of ${holder.server}) cannot be put into build mode: ${why}`, {
+            where: {host: name},
+            expected: 'a dhcp_hosts entry with a mac and a profile (or profiles)',
+            hint: 'give it a mac and a profile in dhcp_hosts and run pxeprov up first',
+          }),
+        );
       }
     }
     found.set(name, holders);

@@ -59,7 +59,8 @@ export function parseBuildState(text: string, where: {host: string; file: string
 
 export function serializeBuildState(state: BuildState): string {
   const lines = [`state=${state.mode}`];
-  for (const key of ['since', 'token', 'done'] as const) if (state[key] !== undefined) lines.push(`${key}=${state[key]}`);
+  for (const key of ['since', 'token', 'done'] as const)
+    if (state[key] !== undefined) lines.push(`${key}=${state[key]}`);
   return lines.join('\n') + '\n';
 }
 

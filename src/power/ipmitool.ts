@@ -39,8 +39,24 @@ const STEP_ARGS: Record<IpmiStep, string[]> = {
 export function ipmitoolArgv(bmc: Bmc, step: IpmiStep): string[] {
   const args = [...STEP_ARGS[step]];
   if (step === 'bootdev-pxe' && bmc.uefi) args.push('options=efiboot');
-  return ['ipmitool', '-v', '-I', 'lanplus', '-C', String(bmc.cipherSuite), '-N', String(IPMI_ANSWER_SECONDS), '-R', String(IPMI_RETRIES),
-    '-H', bmc.address, '-U', bmc.user, '-E', ...args];
+  return [
+    'ipmitool',
+    '-v',
+    '-I',
+    'lanplus',
+    '-C',
+    String(bmc.cipherSuite),
+    '-N',
+    String(IPMI_ANSWER_SECONDS),
+    '-R',
+    String(IPMI_RETRIES),
+    '-H',
+    bmc.address,
+    '-U',
+    bmc.user,
+    '-E',
+    ...args,
+  ];
 }
 
 export function ipmitoolEnv(bmc: Bmc): Record<string, string> {
@@ -82,35 +98,56 @@ export function interpretStep(host: string, step: IpmiStep, bmc: Bmc, out: IpmiO
   // 127: the shell (or timeout) found no ipmitool to run.
   if (out.rc === 127) {
     throw new PxeError('E_POWER', `ipmitool is not installed on the PXE server`, {
-      where, hint: 'run `pxeprov up`: the common role installs ipmitool on a server whose dhcp_hosts name an ipmi_address',
+      where,
+      hint: 'run `pxeprov up`: the common role installs ipmitool on a server whose dhcp_hosts name an ipmi_address',
     });
   }
   if (out.rc !== 0) {
     if (REFUSED.some((re) => re.test(out.stderr))) {
       throw new PxeError('E_BMC_AUTH', `the BMC at ${bmc.address} refused user '${bmc.user}' and its password`, {
-        where, expected: "the BMC's user name and password in ipmi_user and ipmi_password (an operator or admin account)",
+        where,
+        expected: "the BMC's user name and password in ipmi_user and ipmi_password (an operator or admin account)",
         hint: `check them on the BMC; a BMC that does not offer cipher suite ${bmc.cipherSuite} refuses too (ipmi_cipher_suite)`,
       });
     }
     if (NO_ANSWER.some((re) => re.test(out.stderr))) {
-      throw new PxeError('E_BMC_UNREACHABLE', `the BMC at ${bmc.address} does not answer (IPMI over LAN, UDP port 623)`, {
-        where, hint: 'check ipmi_address, that the BMC has IPMI over LAN enabled, and that the PXE server reaches it (ping, firewall)',
-      });
+      throw new PxeError(
+        'E_BMC_UNREACHABLE',
+        `the BMC at ${bmc.address} does not answer (IPMI over LAN, UDP port 623)`,
+        {
+          where,
+          hint: 'check ipmi_address, that the BMC has IPMI over LAN enabled, and that the PXE server reaches it (ping, firewall)',
+        },
+      );
     }
     throw new PxeError('E_POWER', `ipmitool ${STEP_ARGS[step].join(' ')} failed (exit ${out.rc}): ${said}`, {where});
   }
   if (step === 'status') {
     const state = parsePowerStatus(out.stdout);
-    if (!state) throw new PxeError('E_POWER', `the BMC answered the power status with something unexpected: ${lastLines(out.stdout) || '(nothing)'}`, {where});
+    if (!state)
+      throw new PxeError(
+        'E_POWER',
+        `the BMC answered the power status with something unexpected: ${lastLines(out.stdout) || '(nothing)'}`,
+        {where},
+      );
     return state;
   }
   if (!CONFIRMATION[step].test(out.stdout)) {
-    throw new PxeError('E_POWER', `the BMC did not confirm ${STEP_ARGS[step].join(' ')}: ${lastLines(out.stdout) || said || '(nothing)'}`, {where});
+    throw new PxeError(
+      'E_POWER',
+      `the BMC did not confirm ${STEP_ARGS[step].join(' ')}: ${lastLines(out.stdout) || said || '(nothing)'}`,
+      {where},
+    );
   }
   return undefined;
 }
 
 function lastLines(text: string, n = 3): string {
   // ipmitool -v announces the registry it loads: not a reason.
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Loading IANA PEN Registry')).slice(-n).join(' / ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('Loading IANA PEN Registry'))
+    .slice(-n)
+    .join(' / ');
 }

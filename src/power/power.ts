@@ -46,38 +46,56 @@ export interface PowerOptions {
  * Runs `action` on every host. Every host's BMC fields are checked before anything is sent (an input
  * error, exit 3, changes nothing); then one agent per PXE server, servers in parallel, its hosts in turn.
  */
-export async function powerHosts(hosts: ManagedHost[], action: PowerAction, options: PowerOptions = {}): Promise<PowerReport> {
+export async function powerHosts(
+  hosts: ManagedHost[],
+  action: PowerAction,
+  options: PowerOptions = {},
+): Promise<PowerReport> {
   const bmcs = new Map(hosts.map((h) => [h.name, bmcOf(h)]));
   const byServer = new Map<string, ManagedHost[]>();
   for (const host of hosts) byServer.set(host.server, [...(byServer.get(host.server) ?? []), host]);
   const results = new Map<string, PowerHostResult>();
-  await Promise.all([...byServer].map(async ([server, serverHosts]) => {
-    let agent: Agent;
-    try {
-      const vars = {...options.connectionVars, ...serverHosts[0]!.serverVars};
-      agent = await (options.open ?? openOverSsh)(server, vars, action === 'status' && !options.pxeBoot);
-    } catch (error) {
-      for (const host of serverHosts) results.set(host.name, failed(host, bmcs.get(host.name)!, error));
-      return;
-    }
-    try {
-      for (const host of serverHosts) {
-        const bmc = bmcs.get(host.name)!;
-        try {
-          results.set(host.name, {host: host.name, server, bmc: bmc.address, ok: true, ...(await powerOne(agent, host.name, bmc, action, Boolean(options.pxeBoot)))});
-        } catch (error) {
-          results.set(host.name, failed(host, bmc, error));
-        }
+  await Promise.all(
+    [...byServer].map(async ([server, serverHosts]) => {
+      let agent: Agent;
+      try {
+        const vars = {...options.connectionVars, ...serverHosts[0]!.serverVars};
+        agent = await (options.open ?? openOverSsh)(server, vars, action === 'status' && !options.pxeBoot);
+      } catch (error) {
+        for (const host of serverHosts) results.set(host.name, failed(host, bmcs.get(host.name)!, error));
+        return;
       }
-    } finally {
-      await agent.close();
-    }
-  }));
+      try {
+        for (const host of serverHosts) {
+          const bmc = bmcs.get(host.name)!;
+          try {
+            results.set(host.name, {
+              host: host.name,
+              server,
+              bmc: bmc.address,
+              ok: true,
+              ...(await powerOne(agent, host.name, bmc, action, Boolean(options.pxeBoot))),
+            });
+          } catch (error) {
+            results.set(host.name, failed(host, bmc, error));
+          }
+        }
+      } finally {
+        await agent.close();
+      }
+    }),
+  );
   const ordered = hosts.map((h) => results.get(h.name)!);
   return {action, ok: ordered.every((r) => r.ok), hosts: ordered};
 }
 
-async function powerOne(agent: Agent, host: string, bmc: Bmc, action: PowerAction, pxeBoot: boolean): Promise<Pick<PowerHostResult, 'power' | 'done'>> {
+async function powerOne(
+  agent: Agent,
+  host: string,
+  bmc: Bmc,
+  action: PowerAction,
+  pxeBoot: boolean,
+): Promise<Pick<PowerHostResult, 'power' | 'done'>> {
   const step = async (s: IpmiStep) => {
     const out = await agent.exec(ipmitoolArgv(bmc, s), {env: ipmitoolEnv(bmc), timeout: IPMI_CALL_SECONDS});
     return interpretStep(host, s, bmc, {rc: out.rc, stdout: out.stdout.toString(), stderr: out.stderr.toString()});

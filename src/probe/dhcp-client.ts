@@ -38,10 +38,12 @@ export function discover(run: DiscoverRun): Promise<DhcpReply[]> {
       const send = () => socket.send(packet, 67, '255.255.255.255');
       send();
       timers.push(setTimeout(send, run.waitMs / 2));
-      timers.push(setTimeout(() => {
-        socket.close();
-        resolve(offers);
-      }, run.waitMs));
+      timers.push(
+        setTimeout(() => {
+          socket.close();
+          resolve(offers);
+        }, run.waitMs),
+      );
     });
   });
 }

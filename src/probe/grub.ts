@@ -6,7 +6,10 @@ export function grubConfigNames(dir: string, o: {uuid?: string; mac: string; ip:
   const names: string[] = [];
   if (o.uuid) names.push(`${base}-${o.uuid.toLowerCase()}`);
   names.push(`${base}-${o.mac.toLowerCase().replace(/:/g, '-')}`);
-  const hex = o.ip.split('.').map((n) => Number(n).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const hex = o.ip
+    .split('.')
+    .map((n) => Number(n).toString(16).toUpperCase().padStart(2, '0'))
+    .join('');
   for (let len = 8; len >= 1; len--) names.push(`${base}-${hex.slice(0, len)}`);
   names.push(base);
   return names;
@@ -46,7 +49,12 @@ export function parseGrubCfg(text: string): GrubConfig {
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
-    const words = grubWords(line.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => vars.get((braced ?? bare)!) ?? whole));
+    const words = grubWords(
+      line.replace(
+        /\$\{(\w+)\}|\$(\w+)/g,
+        (whole, braced?: string, bare?: string) => vars.get((braced ?? bare)!) ?? whole,
+      ),
+    );
     const cmd = words[0]!;
     if (cmd === 'menuentry') {
       current = {title: words[1] ?? '', initrds: [], args: '', line: index + 1};

@@ -14,11 +14,18 @@ export async function probeInNetns(netns: string, options: ProbeOptions): Promis
   const script = `import(${JSON.stringify(probeModule)}).then(async (m) => {
     process.stdout.write(JSON.stringify(await m.runProbe(${JSON.stringify(options)})));
   });`;
-  const r = await run(['ip', 'netns', 'exec', netns, process.execPath, ...process.execArgv, '--input-type=module', '-e', script], {allowFail: true});
+  const r = await run(
+    ['ip', 'netns', 'exec', netns, process.execPath, ...process.execArgv, '--input-type=module', '-e', script],
+    {allowFail: true},
+  );
   if (r.code !== 0) {
-    throw new PxeError('E_PROBE', `the probe could not run in network namespace ${netns}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, {
-      hint: 'the namespace must exist (`ip netns list`) and the probe needs root',
-    });
+    throw new PxeError(
+      'E_PROBE',
+      `the probe could not run in network namespace ${netns}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      {
+        hint: 'the namespace must exist (`ip netns list`) and the probe needs root',
+      },
+    );
   }
   return JSON.parse(r.stdout) as ProbeReport;
 }

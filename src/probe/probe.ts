@@ -65,7 +65,15 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
   const arch = options.arch ?? 'bios';
   const mac = (options.mac ?? (await ifaceMac(options.iface))).toLowerCase();
   const report: ProbeReport = {
-    ok: false, iface: options.iface, arch, mac, uuid: options.uuid ?? randomUUID(), offers: [], warnings: [], steps: [], configTried: [],
+    ok: false,
+    iface: options.iface,
+    arch,
+    mac,
+    uuid: options.uuid ?? randomUUID(),
+    offers: [],
+    warnings: [],
+    steps: [],
+    configTried: [],
   };
   const step = (name: string, ok: boolean, detail: string) => {
     report.steps.push({step: name, ok, detail});
@@ -82,11 +90,28 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     report.offers = offers.map(summary);
     const leases = offers.filter((o) => !isProxyOffer(o));
     const servers = new Set(leases.map((o) => o.serverId ?? o.siaddr));
-    if (servers.size > 1) report.warnings.push(`${servers.size} DHCP servers answered (${[...servers].join(', ')}): a rogue or a second server on this LAN`);
+    if (servers.size > 1)
+      report.warnings.push(
+        `${servers.size} DHCP servers answered (${[...servers].join(', ')}): a rogue or a second server on this LAN`,
+      );
     const lease = leases[0];
-    if (!step('dhcp', lease !== undefined, lease ? `offer of ${lease.yiaddr} from ${lease.serverId ?? lease.siaddr}` : 'no DHCP offer')) return report;
+    if (
+      !step(
+        'dhcp',
+        lease !== undefined,
+        lease ? `offer of ${lease.yiaddr} from ${lease.serverId ?? lease.siaddr}` : 'no DHCP offer',
+      )
+    )
+      return report;
     const target = [lease!, ...offers.filter(isProxyOffer)].map(bootTarget).find((t) => t.file && t.server);
-    if (!step('boot-file-offered', target !== undefined, target ? `${target.server}:${target.file}` : 'no offer names a boot file and next-server')) return report;
+    if (
+      !step(
+        'boot-file-offered',
+        target !== undefined,
+        target ? `${target.server}:${target.file}` : 'no offer names a boot file and next-server',
+      )
+    )
+      return report;
     const {server, file} = target as {server: string; file: string};
     if (!(await fetchStep(step, 'boot-file', server, file, false))) return report;
     phase = 'config';
@@ -106,7 +131,13 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
 
 type StepFn = (name: string, ok: boolean, detail: string) => boolean;
 
-async function fetchStep(step: StepFn, name: string, server: string, path: string, headOnly: boolean): Promise<Buffer | undefined> {
+async function fetchStep(
+  step: StepFn,
+  name: string,
+  server: string,
+  path: string,
+  headOnly: boolean,
+): Promise<Buffer | undefined> {
   if (/^https?:\/\//.test(path)) return (await httpCheck(step, name, path)) ? Buffer.alloc(0) : undefined;
   try {
     const r = await tftpGet(server, path, {headOnly});
@@ -129,7 +160,11 @@ async function httpCheck(step: StepFn, name: string, url: string): Promise<boole
 }
 
 /** Tries names in order; the first that exists wins. A server error other than "not found" fails. */
-async function firstConfig(report: ProbeReport, server: string, names: string[]): Promise<{name: string; text: string} | undefined> {
+async function firstConfig(
+  report: ProbeReport,
+  server: string,
+  names: string[],
+): Promise<{name: string; text: string} | undefined> {
   for (const name of names) {
     report.configTried.push(name);
     try {
@@ -144,22 +179,57 @@ async function firstConfig(report: ProbeReport, server: string, names: string[])
   return undefined;
 }
 
-async function checkPxelinux(report: ProbeReport, step: StepFn, server: string, dir: string, ids: {uuid: string; mac: string; ip: string}) {
-  const at = (p: string) => (/^https?:\/\//.test(p) ? p : p.startsWith('::') ? p.slice(2).replace(/^\/+/, '') : p.startsWith('/') ? p.slice(1) : posix.join(dir, p));
-  const found = await firstConfig(report, server, pxelinuxConfigNames(ids).map((n) => posix.join(dir, n)));
-  if (!step('config', found !== undefined, found ? `${found.name} (after ${report.configTried.length - 1} misses)` : `none of ${report.configTried.length} pxelinux.cfg names exists`)) return;
+async function checkPxelinux(
+  report: ProbeReport,
+  step: StepFn,
+  server: string,
+  dir: string,
+  ids: {uuid: string; mac: string; ip: string},
+) {
+  const at = (p: string) =>
+    /^https?:\/\//.test(p)
+      ? p
+      : p.startsWith('::')
+        ? p.slice(2).replace(/^\/+/, '')
+        : p.startsWith('/')
+          ? p.slice(1)
+          : posix.join(dir, p);
+  const found = await firstConfig(
+    report,
+    server,
+    pxelinuxConfigNames(ids).map((n) => posix.join(dir, n)),
+  );
+  if (
+    !step(
+      'config',
+      found !== undefined,
+      found
+        ? `${found.name} (after ${report.configTried.length - 1} misses)`
+        : `none of ${report.configTried.length} pxelinux.cfg names exists`,
+    )
+  )
+    return;
   const config: PxelinuxConfig = parsePxelinux(found!.text);
   for (const include of [...config.includes]) {
     const data = await fetchStep(step, `include ${include}`, server, at(include), false);
     if (data) mergeInclude(config, parsePxelinux(data.toString('utf8')));
   }
   const boot = defaultLabel(config);
-  if (!step('labels', boot !== undefined, boot ? `${config.labels.length} label(s), default ${boot.name}` : 'no LABEL in the config')) return;
+  if (
+    !step(
+      'labels',
+      boot !== undefined,
+      boot ? `${config.labels.length} label(s), default ${boot.name}` : 'no LABEL in the config',
+    )
+  )
+    return;
   report.boots = {label: boot!.name, kernel: boot!.kernel, initrds: boot!.initrds, args: boot!.append};
   if (boot!.localboot) report.warnings.push(`the default label ${boot!.name} boots the local disk`);
   const checked = new Set<string>();
   for (const label of config.labels) {
-    for (const [kind, path] of [['kernel', label.kernel], ...label.initrds.map((i) => ['initrd', i])] as Array<[string, string | undefined]>) {
+    for (const [kind, path] of [['kernel', label.kernel], ...label.initrds.map((i) => ['initrd', i])] as Array<
+      [string, string | undefined]
+    >) {
       if (!path || checked.has(path)) continue;
       checked.add(path);
       await fetchStep(step, `${kind} ${path} (label ${label.name})`, server, at(path), true);
@@ -168,22 +238,45 @@ async function checkPxelinux(report: ProbeReport, step: StepFn, server: string, 
 }
 
 async function checkGrub(
-  report: ProbeReport, step: StepFn, server: string, dir: string, file: string, grubDir: string, ids: {uuid: string; mac: string; ip: string},
+  report: ProbeReport,
+  step: StepFn,
+  server: string,
+  dir: string,
+  file: string,
+  grubDir: string,
+  ids: {uuid: string; mac: string; ip: string},
 ) {
   if (!/grub/i.test(posix.basename(file))) {
     // shim chain-loads grubx64.efi from its own directory.
     if (!(await fetchStep(step, 'grub', server, posix.join(dir, 'grubx64.efi'), true))) return;
   }
   const found = await firstConfig(report, server, grubConfigNames(grubDir, ids));
-  if (!step('config', found !== undefined, found ? found.name : `no grub.cfg under ${grubDir}/ (use --grub-dir for another path)`)) return;
+  if (
+    !step(
+      'config',
+      found !== undefined,
+      found ? found.name : `no grub.cfg under ${grubDir}/ (use --grub-dir for another path)`,
+    )
+  )
+    return;
   const config: GrubConfig = parseGrubCfg(found!.text);
   const boot = defaultEntry(config);
-  if (!step('entries', boot !== undefined, boot ? `${config.entries.length} menuentry, default "${boot.title}"` : 'no menuentry in grub.cfg')) return;
+  if (
+    !step(
+      'entries',
+      boot !== undefined,
+      boot ? `${config.entries.length} menuentry, default "${boot.title}"` : 'no menuentry in grub.cfg',
+    )
+  )
+    return;
   report.boots = {label: boot!.title, kernel: boot!.linux, initrds: boot!.initrds, args: boot!.args};
-  if (/^\s*(linuxefi|initrdefi)\b/m.test(found!.text)) report.warnings.push('linuxefi/initrdefi: GRUB 2.06 and later have no such commands; use linux/initrd');
+  if (/^\s*(linuxefi|initrdefi)\b/m.test(found!.text))
+    report.warnings.push('linuxefi/initrdefi: GRUB 2.06 and later have no such commands; use linux/initrd');
   const checked = new Set<string>();
   for (const entry of config.entries) {
-    for (const [kind, path] of [['kernel', entry.linux], ...entry.initrds.map((i) => ['initrd', i])] as Array<[string, string | undefined]>) {
+    for (const [kind, path] of [['kernel', entry.linux], ...entry.initrds.map((i) => ['initrd', i])] as Array<
+      [string, string | undefined]
+    >) {
       if (!path || checked.has(path)) continue;
       checked.add(path);
       const http = /^\(https?,([^)]+)\)(.*)$/.exec(path);
@@ -195,15 +288,25 @@ async function checkGrub(
 
 function summary(o: DhcpReply): OfferSummary {
   return {
-    serverId: o.serverId, address: o.yiaddr, nextServer: o.siaddr, file: o.file, tftpServerName: o.tftpServerName,
-    bootfileName: o.bootfileName, proxy: isProxyOffer(o), options: o.options,
+    serverId: o.serverId,
+    address: o.yiaddr,
+    nextServer: o.siaddr,
+    file: o.file,
+    tftpServerName: o.tftpServerName,
+    bootfileName: o.bootfileName,
+    proxy: isProxyOffer(o),
+    options: o.options,
   };
 }
 
 async function ifaceMac(iface: string): Promise<string> {
-  return (await readFile(`/sys/class/net/${iface}/address`, 'utf8').catch(() => {
-    throw new PxeError('E_PROBE', `no interface ${iface} in this network namespace`, {hint: 'name an interface of `ip link`, or pass --netns'});
-  })).trim();
+  return (
+    await readFile(`/sys/class/net/${iface}/address`, 'utf8').catch(() => {
+      throw new PxeError('E_PROBE', `no interface ${iface} in this network namespace`, {
+        hint: 'name an interface of `ip link`, or pass --netns',
+      });
+    })
+  ).trim();
 }
 
 /**

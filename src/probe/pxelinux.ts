@@ -8,7 +8,10 @@ export function pxelinuxConfigNames(o: {uuid?: string; mac: string; ip: string})
   const names: string[] = [];
   if (o.uuid) names.push(formatUuid(o.uuid));
   names.push(`01-${o.mac.toLowerCase().replace(/:/g, '-')}`);
-  const hex = o.ip.split('.').map((n) => Number(n).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const hex = o.ip
+    .split('.')
+    .map((n) => Number(n).toString(16).toUpperCase().padStart(2, '0'))
+    .join('');
   for (let len = 8; len >= 1; len--) names.push(hex.slice(0, len));
   names.push('default');
   return names.map((name) => `pxelinux.cfg/${name}`);
@@ -62,7 +65,13 @@ export function parsePxelinux(text: string): PxelinuxConfig {
     } else if (key === 'kernel' || key === 'linux') {
       if (current) current.kernel = rest.split(/\s+/)[0];
     } else if (key === 'initrd') {
-      if (current) current.initrds.push(...rest.split(',').map((s) => s.trim()).filter(Boolean));
+      if (current)
+        current.initrds.push(
+          ...rest
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
     } else if (key === 'append') {
       if (!current) return;
       current.append = rest;

@@ -20,7 +20,10 @@ export interface TftpGetResult {
 }
 
 export class TftpError extends Error {
-  constructor(message: string, readonly code?: number) {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
     super(message);
   }
 }
@@ -65,7 +68,8 @@ export function tftpGet(server: string, file: string, options: TftpGetOptions = 
       if (rinfo.address !== server) return;
       // The server answers from a new port (its transfer ID); later packets must come from it.
       if (!peer) peer = rinfo;
-      else if (rinfo.port !== peer.port) return socket.send(encodeError(5, 'unknown transfer ID'), rinfo.port, rinfo.address);
+      else if (rinfo.port !== peer.port)
+        return socket.send(encodeError(5, 'unknown transfer ID'), rinfo.port, rinfo.address);
       const packet = decodeTftp(msg);
       if (packet.op === 'ERROR') {
         return finish(new TftpError(`${file}: ${packet.message || TFTP_ERRORS[packet.code] || 'error'}`, packet.code));

@@ -47,6 +47,13 @@ export function decodeTftp(b: Buffer): TftpPacket {
 }
 
 export const TFTP_ERRORS: Record<number, string> = {
-  0: 'not defined', 1: 'file not found', 2: 'access violation', 3: 'disk full', 4: 'illegal operation',
-  5: 'unknown transfer ID', 6: 'file already exists', 7: 'no such user', 8: 'option negotiation refused',
+  0: 'not defined',
+  1: 'file not found',
+  2: 'access violation',
+  3: 'disk full',
+  4: 'illegal operation',
+  5: 'unknown transfer ID',
+  6: 'file already exists',
+  7: 'no such user',
+  8: 'option negotiation refused',
 };

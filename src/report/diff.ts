@@ -30,11 +30,20 @@ export function isText(content: Buffer): boolean {
 }
 
 /** Content diff that falls back to a one-line sha256 note for binary or large files. */
-export function contentDiff(label: string, before: Buffer | null, after: Buffer, sha: {before?: string; after: string}): string {
+export function contentDiff(
+  label: string,
+  before: Buffer | null,
+  after: Buffer,
+  sha: {before?: string; after: string},
+): string {
   // A file that exists but was not fetched (too large to show) is compared by hash.
   const unseen = before === null && sha.before !== undefined;
   if (!unseen && (before === null || isText(before)) && isText(after)) {
     return unifiedDiff(label, before?.toString('utf8') ?? '', after.toString('utf8'));
   }
-  return unifiedDiff(`${label} (binary or large)`, sha.before === undefined ? '' : `sha256: ${sha.before}\n`, `sha256: ${sha.after}\n`);
+  return unifiedDiff(
+    `${label} (binary or large)`,
+    sha.before === undefined ? '' : `sha256: ${sha.before}\n`,
+    `sha256: ${sha.after}\n`,
+  );
 }

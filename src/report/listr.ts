@@ -20,9 +20,12 @@ function rowBudget(): number {
 }
 
 /** A row's title while its host works: the task, or a transfer's progress. */
-export function activityTitle(event: Extract<EngineEvent, {type: 'task-start' | 'task-progress' | 'task-retry'}>): string {
+export function activityTitle(
+  event: Extract<EngineEvent, {type: 'task-start' | 'task-progress' | 'task-retry'}>,
+): string {
   if (event.type === 'task-retry') return retryLine(event);
-  if (event.type === 'task-progress') return `${event.host}: ${progressSubject(event)}: ${transferText(event.done, event.total, event.ms)}`;
+  if (event.type === 'task-progress')
+    return `${event.host}: ${progressSubject(event)}: ${transferText(event.done, event.total, event.ms)}`;
   return `${event.host}: ${event.handler ? 'handler ' : ''}${event.task}`;
 }
 
@@ -66,7 +69,8 @@ export function listrRenderer(options: RenderOptions): Renderer {
             const report = await finished.get(host)!.promise;
             row.title = hostRowTitle(report);
             // Throwing is how listr2 marks a row failed (red ✖).
-            if (hostFailed(report.stats)) throw new Error(`${hostRowTitle(report)}${report.error ? `: ${report.error.message}` : ''}`);
+            if (hostFailed(report.stats))
+              throw new Error(`${hostRowTitle(report)}${report.error ? `: ${report.error.message}` : ''}`);
           },
         });
         fleet = hosts.length > rowBudget() ? {reports: [], running: new Set(), latest: ''} : undefined;

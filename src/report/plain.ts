@@ -28,7 +28,11 @@ export function warningLine(message: string, color: boolean): string {
 }
 
 /** An outcome (and its diff when asked) as text, or '' when it is not shown. */
-export function outcomeText(event: Extract<EngineEvent, {type: 'task-done'}>, check: boolean, options: RenderOptions): string {
+export function outcomeText(
+  event: Extract<EngineEvent, {type: 'task-done'}>,
+  check: boolean,
+  options: RenderOptions,
+): string {
   const {outcome} = event;
   const style = {check, color: options.color, verbose: options.verbose, profile: options.profile};
   const lines: string[] = [];
@@ -61,7 +65,9 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
       case 'run-start':
         check = event.check;
         held = event.hosts.length > 1 ? new Map() : undefined;
-        options.progress(`${check ? 'check' : 'up'}: ${event.playbook} on ${event.hosts.length} host(s): ${namesText(event.hosts)}\n`);
+        options.progress(
+          `${check ? 'check' : 'up'}: ${event.playbook} on ${event.hosts.length} host(s): ${namesText(event.hosts)}\n`,
+        );
         break;
       case 'warning':
         options.progress(warningLine(event.message, options.color) + '\n');
@@ -75,7 +81,9 @@ export function plainRenderer(options: RenderOptions): (event: EngineEvent) => v
       case 'host-done':
         options.write(held?.get(event.report.host) ?? '');
         held?.delete(event.report.host);
-        options.progress(`${hostRowTitle(event.report)} (${hostFailed(event.report.stats) ? 'failed' : 'done'} in ${(event.report.ms / 1000).toFixed(2)} s)\n`);
+        options.progress(
+          `${hostRowTitle(event.report)} (${hostFailed(event.report.stats) ? 'failed' : 'done'} in ${(event.report.ms / 1000).toFixed(2)} s)\n`,
+        );
         break;
       case 'task-retry':
         result(event.host, retryLine(event) + '\n');

@@ -8,7 +8,12 @@ export function paint(color: boolean) {
   return (style: Color, text: string) => (color ? styleText(style, text) : text);
 }
 
-const STATUS_STYLE: Record<TaskOutcome['status'], Color> = {ok: 'green', changed: 'yellow', skipped: 'cyan', failed: 'red'};
+const STATUS_STYLE: Record<TaskOutcome['status'], Color> = {
+  ok: 'green',
+  changed: 'yellow',
+  skipped: 'cyan',
+  failed: 'red',
+};
 
 /** Lines of a failed command's stdout and stderr shown with its failure. */
 const OUTPUT_TAIL = 20;
@@ -24,7 +29,13 @@ export interface OutcomeStyle {
 
 /** Whether a task outcome is printed at all: changes, failures, warnings and debug always; the rest with -v or --profile. */
 export function shown(outcome: TaskOutcome, style: OutcomeStyle): boolean {
-  return outcome.status === 'changed' || outcome.status === 'failed' || Boolean(outcome.warning || outcome.show) || style.verbose > 0 || style.profile;
+  return (
+    outcome.status === 'changed' ||
+    outcome.status === 'failed' ||
+    Boolean(outcome.warning || outcome.show) ||
+    style.verbose > 0 ||
+    style.profile
+  );
 }
 
 /** The module's result without the flags every result has. */
@@ -42,7 +53,14 @@ export function outcomeLine(outcome: TaskOutcome, style: OutcomeStyle): string {
   const paintIn = paint(style.color);
   const time = style.profile ? ` (${(outcome.ms / 1000).toFixed(2)}s)` : '';
   if (outcome.warning) return `${paintIn('magenta', `[WARNING] [${outcome.host}]`)} ${outcome.summary}${time}`;
-  const word = outcome.status === 'changed' && style.check ? 'would change' : outcome.status === 'failed' && outcome.ignored ? 'failed (ignored)' : outcome.status === 'failed' && outcome.rescued ? 'failed (rescued)' : outcome.status;
+  const word =
+    outcome.status === 'changed' && style.check
+      ? 'would change'
+      : outcome.status === 'failed' && outcome.ignored
+        ? 'failed (ignored)'
+        : outcome.status === 'failed' && outcome.rescued
+          ? 'failed (rescued)'
+          : outcome.status;
   const item = outcome.item === undefined ? '' : ` (item=${outcome.item})`;
   const handler = outcome.handler ? 'HANDLER ' : '';
   const head = `${paintIn(STATUS_STYLE[outcome.status], `${word}: [${outcome.host}]`)} ${handler}${outcome.task}${item}`;
@@ -74,14 +92,27 @@ export function colorDiff(diff: string, color: boolean): string {
   if (!color) return diff;
   return diff
     .split('\n')
-    .map((line) => (line.startsWith('+') && !line.startsWith('+++') ? styleText('green', line) : line.startsWith('-') && !line.startsWith('---') ? styleText('red', line) : line.startsWith('@@') ? styleText('cyan', line) : line))
+    .map((line) =>
+      line.startsWith('+') && !line.startsWith('+++')
+        ? styleText('green', line)
+        : line.startsWith('-') && !line.startsWith('---')
+          ? styleText('red', line)
+          : line.startsWith('@@')
+            ? styleText('cyan', line)
+            : line,
+    )
     .join('\n');
 }
 
 /** --profile: the slowest tasks of the run, slowest first, as Ansible's profile_tasks lists them. */
 export function slowestText(report: RunReport, count = 10): string {
-  const tasks = report.hosts.flatMap((h) => h.tasks).sort((a, b) => b.ms - a.ms).slice(0, count);
-  const labels = tasks.map((t) => `${t.handler ? 'HANDLER ' : ''}${t.task}${t.item === undefined ? '' : ` (item=${t.item})`} [${t.host}]`);
+  const tasks = report.hosts
+    .flatMap((h) => h.tasks)
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count);
+  const labels = tasks.map(
+    (t) => `${t.handler ? 'HANDLER ' : ''}${t.task}${t.item === undefined ? '' : ` (item=${t.item})`} [${t.host}]`,
+  );
   const width = Math.max(0, ...labels.map((l) => l.length)) + 2;
   const lines = tasks.map((t, i) => `${labels[i]!.padEnd(width, ' ')}${(t.ms / 1000).toFixed(2).padStart(8)}s`);
   return [`SLOWEST TASKS ${'*'.repeat(57)}`, ...lines].join('\n');
@@ -104,12 +135,16 @@ export const RECAP_EVERY_HOST_UP_TO = 20;
 const NAMES_SHOWN = 12;
 
 export function namesText(names: string[]): string {
-  return names.length > NAMES_SHOWN ? `${names.slice(0, NAMES_SHOWN).join(', ')}, … (+${names.length - NAMES_SHOWN} more)` : names.join(', ');
+  return names.length > NAMES_SHOWN
+    ? `${names.slice(0, NAMES_SHOWN).join(', ')}, … (+${names.length - NAMES_SHOWN} more)`
+    : names.join(', ');
 }
 
 /** Nothing to report: no change, no failure of any kind. */
 function quiet(stats: HostReport['stats']): boolean {
-  return stats.changed === 0 && stats.failed === 0 && stats.unreachable === 0 && stats.rescued === 0 && stats.ignored === 0;
+  return (
+    stats.changed === 0 && stats.failed === 0 && stats.unreachable === 0 && stats.rescued === 0 && stats.ignored === 0
+  );
 }
 
 /**
@@ -121,12 +156,18 @@ export function summaryText(report: RunReport, color: boolean): string {
   const groups: [string, Color, HostReport[]][] = [
     ['unreachable', 'red', report.hosts.filter((h) => h.stats.unreachable > 0)],
     ['failed', 'red', report.hosts.filter((h) => h.stats.unreachable === 0 && h.stats.failed > 0)],
-    [report.check ? 'would change' : 'changed', 'yellow', report.hosts.filter((h) => !hostFailed(h.stats) && h.stats.changed > 0)],
+    [
+      report.check ? 'would change' : 'changed',
+      'yellow',
+      report.hosts.filter((h) => !hostFailed(h.stats) && h.stats.changed > 0),
+    ],
     ['ok, no change', 'green', report.hosts.filter((h) => !hostFailed(h.stats) && h.stats.changed === 0)],
   ];
   const width = Math.max(...groups.map(([label]) => label.length));
   const count = String(report.hosts.length).length;
-  const lines = [`SUMMARY: ${report.hosts.length} hosts ${'*'.repeat(Math.max(3, 55 - String(report.hosts.length).length))}`];
+  const lines = [
+    `SUMMARY: ${report.hosts.length} hosts ${'*'.repeat(Math.max(3, 55 - String(report.hosts.length).length))}`,
+  ];
   for (const [label, hue, hosts] of groups) {
     if (hosts.length === 0) continue;
     const names = hue === 'green' ? '' : `  ${namesText(hosts.map((h) => h.host))}`;
@@ -138,7 +179,11 @@ export function summaryText(report: RunReport, color: boolean): string {
     const error = h.error ?? h.tasks.find((t) => t.status === 'failed' && !t.ignored && !t.rescued)?.error;
     if (error) byCode.set(error.code, [...(byCode.get(error.code) ?? []), h.host]);
   }
-  if (byCode.size) lines.push('errors:', ...[...byCode].map(([code, hosts]) => `  ${style('red', code)} (${hosts.length}): ${namesText(hosts)}`));
+  if (byCode.size)
+    lines.push(
+      'errors:',
+      ...[...byCode].map(([code, hosts]) => `  ${style('red', code)} (${hosts.length}): ${namesText(hosts)}`),
+    );
   return lines.join('\n');
 }
 
@@ -153,11 +198,19 @@ export function recapText(report: RunReport, color: boolean): string {
     lines.push(
       `${name} : ok=${stats.ok}  changed=${stats.changed}  unreachable=${stats.unreachable}  failed=${stats.failed}  skipped=${stats.skipped}  rescued=${stats.rescued}  ignored=${stats.ignored}`,
     );
-    if (error) lines.push(`${' '.repeat(width)}   ${style('red', `error[${error.code}]: ${error.message}`)}${error.hint ? `\n${' '.repeat(width)}   hint: ${error.hint}` : ''}`);
+    if (error)
+      lines.push(
+        `${' '.repeat(width)}   ${style('red', `error[${error.code}]: ${error.message}`)}${error.hint ? `\n${' '.repeat(width)}   hint: ${error.hint}` : ''}`,
+      );
   }
-  if (many && listed.length < report.hosts.length) lines.push(`${report.hosts.length - listed.length} other host(s): ok, nothing ${report.check ? 'to change' : 'changed'}`);
+  if (many && listed.length < report.hosts.length)
+    lines.push(
+      `${report.hosts.length - listed.length} other host(s): ok, nothing ${report.check ? 'to change' : 'changed'}`,
+    );
   if (many) lines.push('', summaryText(report, color));
-  lines.push(`${report.check ? 'check' : 'up'} finished in ${(report.ms / 1000).toFixed(2)} s - ${verdict(report, style)}`);
+  lines.push(
+    `${report.check ? 'check' : 'up'} finished in ${(report.ms / 1000).toFixed(2)} s - ${verdict(report, style)}`,
+  );
   return lines.join('\n');
 }
 
@@ -166,9 +219,13 @@ function verdict(report: RunReport, style: ReturnType<typeof paint>): string {
   if (report.hosts.length === 0) return 'no host matched';
   const failed = report.hosts.filter((h) => hostFailed(h.stats)).map((h) => h.host);
   const parts: string[] = [];
-  if (failed.length) parts.push(style('red', `${failed.length} of ${report.hosts.length} host(s) failed or unreachable: ${namesText(failed)}`));
+  if (failed.length)
+    parts.push(
+      style('red', `${failed.length} of ${report.hosts.length} host(s) failed or unreachable: ${namesText(failed)}`),
+    );
   if (report.check && report.drift) parts.push(style('yellow', 'drift found'));
-  else if (report.check && failed.length < report.hosts.length) parts.push(failed.length ? 'no drift on the other hosts' : 'no drift');
+  else if (report.check && failed.length < report.hosts.length)
+    parts.push(failed.length ? 'no drift on the other hosts' : 'no drift');
   else if (!report.check && !failed.length) parts.push(`${report.hosts.length} host(s) ok`);
   return parts.join('; ');
 }

@@ -71,7 +71,9 @@ export function parseAptPolicy(stdout: string): Record<string, string> {
 
 /** Packages apt-get could not find in the host's sources, from its stderr (the agent runs it with LC_ALL=C). */
 export function unavailablePackages(stderr: string): string[] {
-  return [...stderr.matchAll(/^E: (?:Unable to locate package (\S+)|Package '([^']+)' has no installation candidate)$/gm)].map((m) => m[1] ?? m[2]!);
+  return [
+    ...stderr.matchAll(/^E: (?:Unable to locate package (\S+)|Package '([^']+)' has no installation candidate)$/gm),
+  ].map((m) => m[1] ?? m[2]!);
 }
 
 /** What apt-get must do; pure. */
@@ -84,11 +86,16 @@ export function planApt(args: AptArgs, observed: AptObserved): AptPlan {
     const current = observed.packages[pkg]?.installed;
     if (state === 'absent' || state === 'removed') {
       if (current) remove.push(pkg);
-    } else if (!current || (pin && current !== pin) || (state === 'latest' && observed.packages[pkg]?.candidate !== current)) {
+    } else if (
+      !current ||
+      (pin && current !== pin) ||
+      (state === 'latest' && observed.packages[pkg]?.candidate !== current)
+    ) {
       install.push(spec);
     }
   }
-  const stale = observed.cacheAge === undefined || args.cache_valid_time === undefined || observed.cacheAge > args.cache_valid_time;
+  const stale =
+    observed.cacheAge === undefined || args.cache_valid_time === undefined || observed.cacheAge > args.cache_valid_time;
   const cacheOnly = names(args).length === 0 && args.update_cache === true && stale;
   return {
     install,
@@ -116,11 +123,22 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
     type: 'object',
     description: 'Debian packages present, absent or latest (apt-get runs only when dpkg says something differs).',
     properties: {
-      name: {type: ['string', 'array'], items: {type: 'string', pattern: '^[a-z0-9][a-z0-9+.:=~-]*$'}, description: "Package names (a list, or comma-separated); 'name=version' pins."},
+      name: {
+        type: ['string', 'array'],
+        items: {type: 'string', pattern: '^[a-z0-9][a-z0-9+.:=~-]*$'},
+        description: "Package names (a list, or comma-separated); 'name=version' pins.",
+      },
       pkg: {type: ['string', 'array'], items: {type: 'string'}, description: 'Alias of name.'},
       state: {enum: ['present', 'installed', 'absent', 'removed', 'latest'], description: 'Default present.'},
-      update_cache: {type: 'boolean', description: 'Run apt-get update before installing (only when something must be installed).'},
-      cache_valid_time: {type: 'integer', minimum: 0, description: 'Skip the update when the lists are younger than this many seconds.'},
+      update_cache: {
+        type: 'boolean',
+        description: 'Run apt-get update before installing (only when something must be installed).',
+      },
+      cache_valid_time: {
+        type: 'integer',
+        minimum: 0,
+        description: 'Skip the update when the lists are younger than this many seconds.',
+      },
       install_recommends: {type: 'boolean', description: 'Install recommended packages too (default false).'},
       purge: {type: 'boolean', description: 'With absent: remove configuration files too.'},
     },
@@ -130,7 +148,9 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
   async read(args, agent: Agent) {
     const pkgs = names(args).map((spec) => splitPin(spec)[0]);
     const [query, policy, stamps] = await Promise.all([
-      pkgs.length ? agent.exec(['dpkg-query', '-W', '-f', '${Package}\t${Status}\t${Version}\n', '--', ...pkgs]) : undefined,
+      pkgs.length
+        ? agent.exec(['dpkg-query', '-W', '-f', '${Package}\t${Status}\t${Version}\n', '--', ...pkgs])
+        : undefined,
       args.state === 'latest' && pkgs.length ? agent.exec(['apt-cache', 'policy', ...pkgs]) : undefined,
       agent.stat(STAMPS),
     ]);
@@ -144,10 +164,15 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
 
   diff(args, observed) {
     const plan = planApt(args, observed);
-    if (plan.install.length === 0 && plan.remove.length === 0 && !plan.updateCache) return {ok: 'all packages in the wanted state'};
+    if (plan.install.length === 0 && plan.remove.length === 0 && !plan.updateCache)
+      return {ok: 'all packages in the wanted state'};
     const diffs: string[] = [];
     if (plan.install.length) {
-      const [before, after] = packageLines(plan.install, observed, (spec) => splitPin(spec)[1] ?? observed.packages[spec]?.candidate ?? 'installed');
+      const [before, after] = packageLines(
+        plan.install,
+        observed,
+        (spec) => splitPin(spec)[1] ?? observed.packages[spec]?.candidate ?? 'installed',
+      );
       diffs.push(unifiedDiff('packages', before, after));
     }
     if (plan.remove.length) diffs.push(unifiedDiff('packages', ...packageLines(plan.remove, observed, () => 'absent')));
@@ -155,13 +180,24 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
       plan.install.length ? `install ${plan.install.join(' ')}` : '',
       plan.remove.length ? `remove ${plan.remove.join(' ')}` : '',
       plan.updateCache && plan.install.length === 0 ? 'update the package lists' : '',
-    ].filter(Boolean).join(', ');
+    ]
+      .filter(Boolean)
+      .join(', ');
     return {summary, diff: diffs.join('\n'), plan};
   },
 
   async apply(plan, agent: Agent, ctx: TaskContext) {
     const env = {DEBIAN_FRONTEND: 'noninteractive', NEEDRESTART_MODE: 'a'};
-    const options = ['-y', '-q', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+    const options = [
+      '-y',
+      '-q',
+      '-o',
+      'DPkg::Lock::Timeout=300',
+      '-o',
+      'Dpkg::Options::=--force-confdef',
+      '-o',
+      'Dpkg::Options::=--force-confold',
+    ];
     const run = async (argv: string[]) => {
       const result = await agent.exec(argv, {env, timeout: 3600});
       const missing = unavailablePackages(result.stderr.toString());
@@ -182,7 +218,13 @@ export const apt: Resource<AptArgs, AptObserved, AptPlan> = {
     };
     if (plan.updateCache) await run(['apt-get', 'update', '-q']);
     if (plan.install.length) {
-      await run(['apt-get', 'install', ...options, plan.recommends ? '--install-recommends' : '--no-install-recommends', ...plan.install]);
+      await run([
+        'apt-get',
+        'install',
+        ...options,
+        plan.recommends ? '--install-recommends' : '--no-install-recommends',
+        ...plan.install,
+      ]);
     }
     if (plan.remove.length) await run(['apt-get', plan.purge ? 'purge' : 'remove', ...options, ...plan.remove]);
   },

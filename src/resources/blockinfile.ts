@@ -27,7 +27,9 @@ export function editBlock(before: string | null, args: BlockInFileArgs): string 
   const lines = splitLines(before ?? '');
   const first = lines.indexOf(begin);
   const last = first >= 0 ? lines.indexOf(end, first) : -1;
-  const block = removing ? [] : [begin, ...splitLines(args.block!.endsWith('\n') ? args.block! : args.block! + '\n'), end];
+  const block = removing
+    ? []
+    : [begin, ...splitLines(args.block!.endsWith('\n') ? args.block! : args.block! + '\n'), end];
 
   if (first >= 0 && last >= 0) {
     lines.splice(first, last - first + 1, ...block);
@@ -42,7 +44,10 @@ export const blockinfile = editingResource<BlockInFileArgs>({
   description: 'Insert, update or remove a block of lines between marker lines.',
   properties: {
     block: {type: 'string', description: 'The lines between the markers; empty removes the block.'},
-    marker: {type: 'string', description: "Marker line template with {mark} (default '# {mark} ANSIBLE MANAGED BLOCK')."},
+    marker: {
+      type: 'string',
+      description: "Marker line template with {mark} (default '# {mark} ANSIBLE MANAGED BLOCK').",
+    },
     marker_begin: {type: 'string', description: "Replaces {mark} in the first marker (default 'BEGIN')."},
     marker_end: {type: 'string', description: "Replaces {mark} in the last marker (default 'END')."},
   },

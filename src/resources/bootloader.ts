@@ -16,18 +16,39 @@ export const CANDIDATES: Record<string, string[]> = {
   'pxelinux.0': ['/usr/lib/PXELINUX/pxelinux.0', '/usr/lib/syslinux/pxelinux.0', '/usr/share/syslinux/pxelinux.0'],
   'lpxelinux.0': ['/usr/lib/PXELINUX/lpxelinux.0', '/usr/lib/syslinux/lpxelinux.0', '/usr/share/syslinux/lpxelinux.0'],
   ...Object.fromEntries(
-    ['ldlinux.c32', 'menu.c32', 'vesamenu.c32', 'libutil.c32', 'libcom32.c32', 'chain.c32', 'reboot.c32', 'poweroff.c32'].map((name) => [name, SYSLINUX_BIOS.map((dir) => `${dir}/${name}`)]),
+    [
+      'ldlinux.c32',
+      'menu.c32',
+      'vesamenu.c32',
+      'libutil.c32',
+      'libcom32.c32',
+      'chain.c32',
+      'reboot.c32',
+      'poweroff.c32',
+    ].map((name) => [name, SYSLINUX_BIOS.map((dir) => `${dir}/${name}`)]),
   ),
   'syslinux.efi': ['/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi', '/usr/share/syslinux/efi64/syslinux.efi'],
   'ldlinux.e64': ['/usr/lib/syslinux/modules/efi64/ldlinux.e64', '/usr/share/syslinux/efi64/ldlinux.e64'],
   ...Object.fromEntries(
-    ['menu.c32', 'vesamenu.c32', 'libutil.c32', 'libcom32.c32'].map((name) => [`efi64/${name}`, [`/usr/lib/syslinux/modules/efi64/${name}`, `/usr/share/syslinux/efi64/${name}`]]),
+    ['menu.c32', 'vesamenu.c32', 'libutil.c32', 'libcom32.c32'].map((name) => [
+      `efi64/${name}`,
+      [`/usr/lib/syslinux/modules/efi64/${name}`, `/usr/share/syslinux/efi64/${name}`],
+    ]),
   ),
-  'shimx64.efi': ['/usr/lib/shim/shimx64.efi.signed', '/usr/lib/shim/shimx64.efi.signed.latest', '/usr/lib/shim/shimx64.efi'],
+  'shimx64.efi': [
+    '/usr/lib/shim/shimx64.efi.signed',
+    '/usr/lib/shim/shimx64.efi.signed.latest',
+    '/usr/lib/shim/shimx64.efi',
+  ],
   'grubnetx64.efi': ['/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed'],
   'undionly.kpxe': ['/usr/lib/ipxe/undionly.kpxe'],
   'x86_64-efi/http.mod': ['/usr/lib/grub/x86_64-efi/http.mod'],
-  memtest: ['/boot/memtest86+x64.bin', '/boot/memtest86+.bin', '/usr/lib/memtest86+/memtest86+x64.bin', '/boot/memtest86+_x64.bin'],
+  memtest: [
+    '/boot/memtest86+x64.bin',
+    '/boot/memtest86+.bin',
+    '/usr/lib/memtest86+/memtest86+x64.bin',
+    '/boot/memtest86+_x64.bin',
+  ],
 };
 
 export interface BootFile {
@@ -68,7 +89,11 @@ function normalize(file: string | BootFile): Required<Omit<BootFile, 'optional'>
 }
 
 /** Which files to copy (source sha differs from the destination's); pure. */
-export function planBootFiles(args: BootloaderArgs, stats: Map<string, StatResult>, checkMode: boolean): {copies: Copy[]; pending: string[]} {
+export function planBootFiles(
+  args: BootloaderArgs,
+  stats: Map<string, StatResult>,
+  checkMode: boolean,
+): {copies: Copy[]; pending: string[]} {
   const copies: Copy[] = [];
   const pending: string[] = [];
   for (const file of args.files.map(normalize)) {
@@ -84,7 +109,8 @@ export function planBootFiles(args: BootloaderArgs, stats: Map<string, StatResul
         hint: 'install the package that ships it first (pxelinux, syslinux-common, syslinux-efi, shim-signed, grub-efi-amd64-signed, grub-efi-amd64-bin, ipxe)',
       });
     }
-    if (stats.get(from)!.sha256 !== stats.get(to)?.sha256 || stats.get(to)?.kind !== 'file') copies.push({from, to, name: file.name});
+    if (stats.get(from)!.sha256 !== stats.get(to)?.sha256 || stats.get(to)?.kind !== 'file')
+      copies.push({from, to, name: file.name});
   }
   return {copies, pending};
 }
@@ -93,7 +119,8 @@ export const bootloader: Resource<BootloaderArgs, Observed, Copy[]> = {
   name: 'bootloader',
   schema: {
     type: 'object',
-    description: "Copy boot loader files (pxelinux.0, ldlinux.c32, syslinux.efi, shim, GRUB, memtest) from the host's packages into the TFTP root.",
+    description:
+      "Copy boot loader files (pxelinux.0, ldlinux.c32, syslinux.efi, shim, GRUB, memtest) from the host's packages into the TFTP root.",
     properties: {
       dest: {type: 'string', description: 'The TFTP root.'},
       files: {
@@ -128,7 +155,10 @@ export const bootloader: Resource<BootloaderArgs, Observed, Copy[]> = {
     // Packages often ship a file as a symlink (e.g. shim's .latest): hash what it points to.
     const links = stats.filter((s) => s.kind === 'link' && s.target);
     if (links.length > 0) {
-      const resolved = await agent.stat(links.map((s) => posix.resolve(posix.dirname(s.path), s.target!)), {sha256: true});
+      const resolved = await agent.stat(
+        links.map((s) => posix.resolve(posix.dirname(s.path), s.target!)),
+        {sha256: true},
+      );
       stats = stats.map((s) => {
         const at = links.indexOf(s);
         return at < 0 ? s : {...resolved[at]!, path: s.path};
@@ -141,8 +171,17 @@ export const bootloader: Resource<BootloaderArgs, Observed, Copy[]> = {
     const {copies, pending} = planBootFiles(args, observed.stats, ctx.checkMode);
     if (copies.length === 0 && pending.length === 0) return {ok: 'boot files up to date'};
     const line = (path: string) => stateText({[path]: observed.stats.get(path)?.sha256 ?? 'absent'});
-    const diff = unifiedDiff(`${args.dest} (boot files)`, copies.map((c) => line(c.to)).join(''), copies.map((c) => stateText({[c.to]: observed.stats.get(c.from)!.sha256})).join(''));
-    const summary = [copies.length ? `copy ${copies.map((c) => c.name).join(', ')}` : '', pending.length ? `would copy ${pending.join(', ')} once installed` : ''].filter(Boolean).join('; ');
+    const diff = unifiedDiff(
+      `${args.dest} (boot files)`,
+      copies.map((c) => line(c.to)).join(''),
+      copies.map((c) => stateText({[c.to]: observed.stats.get(c.from)!.sha256})).join(''),
+    );
+    const summary = [
+      copies.length ? `copy ${copies.map((c) => c.name).join(', ')}` : '',
+      pending.length ? `would copy ${pending.join(', ')} once installed` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return {summary, diff, plan: copies};
   },
 

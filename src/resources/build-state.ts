@@ -28,7 +28,6 @@ interface Plan {
   observed: Observed;
 }
 
-
 function statePath(dir: string, name: string): string {
   return posix.join(dir, name);
 }
@@ -38,7 +37,11 @@ function menuHosts(args: BuildStateArgs, ctx: TaskContext): Reservation[] {
   const hosts = args.hosts.filter((h) => hostProfiles(h).length > 0);
   for (const h of hosts) {
     if (!HOST_NAME.test(h.name)) {
-      throw new PxeError('E_VARS', `dhcp_hosts entry '${h.name}': the name is not a host name`, {where: {host: ctx.host, task: ctx.task.name}, expected: 'letters, digits, dot, dash, underscore', hint: 'the name names its state file and its callback URL'});
+      throw new PxeError('E_VARS', `dhcp_hosts entry '${h.name}': the name is not a host name`, {
+        where: {host: ctx.host, task: ctx.task.name},
+        expected: 'letters, digits, dot, dash, underscore',
+        hint: 'the name names its state file and its callback URL',
+      });
     }
   }
   return hosts;
@@ -53,12 +56,24 @@ export const buildState: Resource<BuildStateArgs, Observed, Plan> = {
   name: 'build_state',
   schema: {
     type: 'object',
-    description: 'Register the build state of the dhcp_hosts entries with a profile (result.hosts, for the per-host menus); start puts hosts into build mode.',
+    description:
+      'Register the build state of the dhcp_hosts entries with a profile (result.hosts, for the per-host menus); start puts hosts into build mode.',
     properties: {
       dir: {type: 'string', pattern: '^/', description: 'The state directory on the target, one file per host.'},
-      hosts: {type: 'array', items: {type: 'object'}, description: 'The dhcp_hosts entries ({name, mac, profile, profiles, install}).'},
-      callback: {type: 'string', description: 'The callback URL without host and token (the menus add /<name>/<token>).'},
-      start: {type: 'array', items: {type: 'string'}, description: 'Hosts to put into build mode now (a new token each).'},
+      hosts: {
+        type: 'array',
+        items: {type: 'object'},
+        description: 'The dhcp_hosts entries ({name, mac, profile, profiles, install}).',
+      },
+      callback: {
+        type: 'string',
+        description: 'The callback URL without host and token (the menus add /<name>/<token>).',
+      },
+      start: {
+        type: 'array',
+        items: {type: 'string'},
+        description: 'Hosts to put into build mode now (a new token each).',
+      },
     },
     required: ['dir', 'hosts', 'callback'],
     additionalProperties: false,
@@ -71,7 +86,12 @@ export const buildState: Resource<BuildStateArgs, Observed, Plan> = {
     hosts.forEach((h, i) => {
       const content = contents[i];
       // Only a missing file means "never put in build mode".
-      observed.set(h.name, content === null ? undefined : parseBuildState(content!.toString('utf8'), {host: ctx.host, file: statePath(args.dir, h.name)}));
+      observed.set(
+        h.name,
+        content === null
+          ? undefined
+          : parseBuildState(content!.toString('utf8'), {host: ctx.host, file: statePath(args.dir, h.name)}),
+      );
     });
     return observed;
   },
@@ -81,16 +101,25 @@ export const buildState: Resource<BuildStateArgs, Observed, Plan> = {
     for (const name of start) {
       const entry = args.hosts.find((h) => h.name === name);
       if (!entry || !observed.has(name) || entry.install === 'always') {
-        throw new PxeError('E_HOST', `${name} cannot be put into build mode: ${!entry ? 'it is not in dhcp_hosts' : entry.install === 'always' ? 'it installs at every boot (install: always)' : 'it has no MAC or no profile'}`, {
-          where: {host: ctx.host, task: ctx.task.name},
-          hint: 'pxeprov install takes hosts of dhcp_hosts with a mac and a profile (or profiles)',
-        });
+        throw new PxeError(
+          'E_HOST',
+          `${name} cannot be put into build mode: ${!entry ? 'it is not in dhcp_hosts' : entry.install === 'always' ? 'it installs at every boot (install: always)' : 'it has no MAC or no profile'}`,
+          {
+            where: {host: ctx.host, task: ctx.task.name},
+            hint: 'pxeprov install takes hosts of dhcp_hosts with a mac and a profile (or profiles)',
+          },
+        );
       }
     }
-    if (start.length === 0) return {ok: summaryOf(observed), result: {hosts: hostMenus(menuHosts(args, ctx), observed, args.callback)}};
+    if (start.length === 0)
+      return {ok: summaryOf(observed), result: {hosts: hostMenus(menuHosts(args, ctx), observed, args.callback)}};
     const before = start.map((name) => `${name}: ${observed.get(name)?.mode ?? 'local'}`).join('\n') + '\n';
     const after = start.map((name) => `${name}: build`).join('\n') + '\n';
-    return {summary: `build mode: ${start.join(', ')}`, diff: unifiedDiff('build state', before, after), plan: {args, observed}};
+    return {
+      summary: `build mode: ${start.join(', ')}`,
+      diff: unifiedDiff('build state', before, after),
+      plan: {args, observed},
+    };
   },
 
   async apply({args, observed}, agent: Agent, ctx: TaskContext) {

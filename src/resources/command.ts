@@ -52,10 +52,24 @@ export function splitCommand(cmd: string): string[] {
 function commandSchema(shell: boolean) {
   return {
     type: 'object',
-    description: shell ? 'Run a command line through /bin/sh on the target.' : 'Run a program (argv, no shell) on the target.',
+    description: shell
+      ? 'Run a command line through /bin/sh on the target.'
+      : 'Run a program (argv, no shell) on the target.',
     properties: {
-      cmd: {type: 'string', description: shell ? 'The shell command line.' : 'The command line, split like shlex (no shell features).'},
-      ...(shell ? {executable: {type: 'string', description: 'The shell (default /bin/sh).'}} : {argv: {type: 'array', items: {type: 'string'}, minItems: 1, description: 'The argv, preferred over cmd: no quoting at all.'}}),
+      cmd: {
+        type: 'string',
+        description: shell ? 'The shell command line.' : 'The command line, split like shlex (no shell features).',
+      },
+      ...(shell
+        ? {executable: {type: 'string', description: 'The shell (default /bin/sh).'}}
+        : {
+            argv: {
+              type: 'array',
+              items: {type: 'string'},
+              minItems: 1,
+              description: 'The argv, preferred over cmd: no quoting at all.',
+            },
+          }),
       chdir: {type: 'string', description: 'Run in this directory.'},
       creates: {type: 'string', description: 'Skip when this path exists.'},
       removes: {type: 'string', description: 'Skip when this path does not exist.'},
@@ -82,9 +96,15 @@ function makeCommand(name: 'command' | 'shell'): Resource<CommandArgs, StatResul
       const byPath = new Map(stats.map((s) => [s.path, s.kind]));
       if (args.creates && byPath.get(args.creates) !== 'absent') return {ok: `skipped: ${args.creates} exists`};
       if (args.removes && byPath.get(args.removes) === 'absent') return {ok: `skipped: ${args.removes} does not exist`};
-      const argv = shell ? [args.executable ?? '/bin/sh', '-c', args.cmd ?? ''] : args.argv ?? splitCommand(args.cmd ?? '');
+      const argv = shell
+        ? [args.executable ?? '/bin/sh', '-c', args.cmd ?? '']
+        : (args.argv ?? splitCommand(args.cmd ?? ''));
       const plan: CommandPlan = {argv, chdir: args.chdir, stdin: args.stdin};
-      return {summary: `run ${argv.join(' ')}`, diff: unifiedDiff(`${name}`, '', stateText({run: argv.join(' ')})), plan};
+      return {
+        summary: `run ${argv.join(' ')}`,
+        diff: unifiedDiff(`${name}`, '', stateText({run: argv.join(' ')})),
+        plan,
+      };
     },
 
     async apply(plan, agent: Agent) {

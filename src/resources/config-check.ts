@@ -34,15 +34,28 @@ export function templateLineOf(template: string, rendered: string): number | und
 
 /** Daemon output without banners: the lines that name a line number or an error. */
 export function checkerMessage(output: string): {text: string; line?: number} {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const useful = lines.filter((l) => /line \d+|error|expected|unknown|invalid|emerg|failed/i.test(l) && !/^If you think|^Configuration file errors encountered|^exiting/i.test(l));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const useful = lines.filter(
+    (l) =>
+      /line \d+|error|expected|unknown|invalid|emerg|failed/i.test(l) &&
+      !/^If you think|^Configuration file errors encountered|^exiting/i.test(l),
+  );
   const picked = useful.length ? useful : lines.slice(-3);
   const line = /line (\d+)/.exec(picked.join('\n'))?.[1];
   return {text: picked.join(' | '), line: line === undefined ? undefined : Number(line)};
 }
 
 /** Rethrows a refused write as E_CONFIG_CHECK naming the template file and line. */
-export function explainRefusal(error: unknown, dest: string, templatePath: string, template: string, rendered: string): never {
+export function explainRefusal(
+  error: unknown,
+  dest: string,
+  templatePath: string,
+  template: string,
+  rendered: string,
+): never {
   if (!(error instanceof PxeError) || error.code !== 'E_CONFIG_CHECK') throw error;
   const output = error.message.split('refused the new content:').slice(1).join(':') || error.message;
   const {text, line} = checkerMessage(output.replace(/\/\S*\.pxeprov-tmp\.\d+(?:\.\w+)?/g, dest));

@@ -30,7 +30,8 @@ export const contentOptionsSchema = {
   backup: {type: 'boolean', description: 'Keep the replaced file under /var/lib/pxeprov/backup/.'},
   validate: {
     type: 'string',
-    description: "Command that must accept the new file before it goes live; %s is the new file's path (e.g. 'dhcpd -t -cf %s').",
+    description:
+      "Command that must accept the new file before it goes live; %s is the new file's path (e.g. 'dhcpd -t -cf %s').",
   },
 } as const;
 
@@ -88,7 +89,9 @@ export function diffContent(
     diffs.push(unifiedDiff(`${path} (attributes)`, stateText(attrState(stat)), stateText(attrState(stat, attrs))));
   }
   const summary =
-    stat.kind === 'absent' ? `create ${path}` : [contentChanged ? 'content differs' : '', ...attrLines].filter(Boolean).join(', ');
+    stat.kind === 'absent'
+      ? `create ${path}`
+      : [contentChanged ? 'content differs' : '', ...attrLines].filter(Boolean).join(', ');
   const plan: ContentPlan = {path, content: wanted, attrs, contentChanged, ...options};
   return {summary, diff: diffs.join('\n'), plan};
 }
@@ -138,7 +141,10 @@ export function editingResource<A extends EditArgs>(spec: {
         path: {type: 'string', description: 'The file on the target.'},
         ...spec.properties,
         state: {enum: ['present', 'absent'], description: 'Default present.'},
-        insertafter: {type: 'string', description: "Regular expression or 'EOF' (default): insert after its last match."},
+        insertafter: {
+          type: 'string',
+          description: "Regular expression or 'EOF' (default): insert after its last match.",
+        },
         insertbefore: {type: 'string', description: "Regular expression or 'BOF': insert before its last match."},
         create: {type: 'boolean', description: 'Create the file when it does not exist (default false).'},
         ...attrsSchema,
@@ -154,7 +160,10 @@ export function editingResource<A extends EditArgs>(spec: {
         if (spec.missingIsFine(args)) return {ok: `${args.path} does not exist`};
         throw new PxeError('E_TASK', `${args.path} does not exist`, {hint: 'set create: true to create it'});
       }
-      return diffContent(args.path, Buffer.from(after), wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+      return diffContent(args.path, Buffer.from(after), wantedAttrs(args), observed, {
+        backup: args.backup,
+        validate: validateArgv(args.validate),
+      });
     },
     apply: applyContent,
   };

@@ -112,7 +112,9 @@ export const fail: DataSource<{msg?: string}, null> = {
     return null;
   },
   report(args, _observed, ctx: TaskContext) {
-    throw new PxeError('E_TASK', args.msg ?? 'Failed as requested from task', {where: {host: ctx.host, task: ctx.task.name}});
+    throw new PxeError('E_TASK', args.msg ?? 'Failed as requested from task', {
+      where: {host: ctx.host, task: ctx.task.name},
+    });
   },
 };
 

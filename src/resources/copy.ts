@@ -4,7 +4,15 @@ import {PxeError} from '../errors.js';
 import {readRegularFile} from '../config/text-file.js';
 import type {Agent} from '../transport/types.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
-import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
+import {
+  applyContent,
+  contentOptionsSchema,
+  diffContent,
+  readContent,
+  validateArgv,
+  type ContentObserved,
+  type ContentPlan,
+} from './content.js';
 import type {Resource, TaskContext} from './types.js';
 
 export interface CopyArgs extends AttrArgs {
@@ -27,9 +35,16 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
     properties: {
       dest: {type: 'string', description: 'Absolute path on the target.'},
       content: {type: 'string', description: 'The literal content of the file.'},
-      src: {type: 'string', description: "A control-side file (role files/ first, then the playbook's dir), or with remote_src a path on the target."},
+      src: {
+        type: 'string',
+        description:
+          "A control-side file (role files/ first, then the playbook's dir), or with remote_src a path on the target.",
+      },
       remote_src: {type: 'boolean', description: 'src is a path on the target.'},
-      force: {type: 'boolean', description: 'Replace a file whose content differs (default true); false only creates a missing file.'},
+      force: {
+        type: 'boolean',
+        description: 'Replace a file whose content differs (default true); false only creates a missing file.',
+      },
       ...attrsSchema,
       ...contentOptionsSchema,
     },
@@ -59,7 +74,10 @@ export const copy: Resource<CopyArgs, ContentObserved & {source?: Buffer | null}
       throw new PxeError('E_TASK', `remote src ${args.src} does not exist on the target`);
     }
     if (args.force === false && observed.stat.kind !== 'absent') return {ok: 'exists and force is false'};
-    return diffContent(args.dest, bytes, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    return diffContent(args.dest, bytes, wantedAttrs(args), observed, {
+      backup: args.backup,
+      validate: validateArgv(args.validate),
+    });
   },
 
   apply: applyContent,

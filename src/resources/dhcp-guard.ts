@@ -48,7 +48,10 @@ export function parseDiscover(stdout: string): Offer[] {
  * the exit status alone is not enough: anything on stderr but the "no targets" note is a failure.
  */
 export function scanProblem(rc: number, stdout: string, stderr: string): string | undefined {
-  const errors = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^WARNING: No targets were specified/.test(l));
+  const errors = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^WARNING: No targets were specified/.test(l));
   if (rc !== 0) return `nmap exited ${rc}${errors.length ? `: ${errors.join(' ')}` : ''}`;
   const failed = /broadcast-dhcp-discover: ERROR[^\n]*/.exec(stdout);
   if (failed) return `nmap's DHCP script failed (${failed[0]})${errors.length ? `: ${errors.join(' ')}` : ''}`;
@@ -72,7 +75,13 @@ export const dhcpGuard: DataSource<DhcpGuardArgs, Observed> = {
     properties: {
       iface: {type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,15}$', description: 'The interface the DHCP server is for.'},
       force: {type: 'boolean', description: 'Skip the check.'},
-      timeout: {type: 'integer', minimum: 1, maximum: 60, description: 'Seconds to wait for offers (default 3: servers that ping an address before offering it, ISC dhcpd and busybox udhcpd among them, answer after about 1-2 s).'},
+      timeout: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 60,
+        description:
+          'Seconds to wait for offers (default 3: servers that ping an address before offering it, ISC dhcpd and busybox udhcpd among them, answer after about 1-2 s).',
+      },
     },
     required: ['iface'],
     additionalProperties: false,
@@ -80,16 +89,37 @@ export const dhcpGuard: DataSource<DhcpGuardArgs, Observed> = {
 
   async read(args, agent: Agent) {
     if (args.force) return {ours: false, nmap: false, offers: []};
-    const [defaults, config, nmap] = await Promise.all([agent.readFile(DEFAULTS), agent.readFile(CONFIG), agent.stat(['/usr/bin/nmap'])]);
-    const ours = (config?.toString().includes(MARK) ?? false) && servedInterfaces(defaults?.toString() ?? '').includes(args.iface);
+    const [defaults, config, nmap] = await Promise.all([
+      agent.readFile(DEFAULTS),
+      agent.readFile(CONFIG),
+      agent.stat(['/usr/bin/nmap']),
+    ]);
+    const ours =
+      (config?.toString().includes(MARK) ?? false) && servedInterfaces(defaults?.toString() ?? '').includes(args.iface);
     if (ours || nmap[0]!.kind === 'absent') return {ours, nmap: nmap[0]!.kind !== 'absent', offers: []};
     const timeout = args.timeout ?? 3;
-    const scan = await agent.exec(['nmap', '-e', args.iface, '--script', 'broadcast-dhcp-discover', '--script-args', `broadcast-dhcp-discover.timeout=${timeout}s`], {timeout: timeout + 30});
+    const scan = await agent.exec(
+      [
+        'nmap',
+        '-e',
+        args.iface,
+        '--script',
+        'broadcast-dhcp-discover',
+        '--script-args',
+        `broadcast-dhcp-discover.timeout=${timeout}s`,
+      ],
+      {timeout: timeout + 30},
+    );
     // The host's own server (an earlier run, another interface) is no rogue.
     const own = new Set(agent.facts.interfaces.flatMap((i) => i.ipv4.map((cidr) => cidr.split('/')[0])));
     const stdout = scan.stdout.toString();
     const scanError = scanProblem(scan.rc, stdout, scan.stderr.toString());
-    return {ours, nmap: true, offers: scanError ? [] : parseDiscover(stdout).filter((offer) => !own.has(offer.server)), scanError};
+    return {
+      ours,
+      nmap: true,
+      offers: scanError ? [] : parseDiscover(stdout).filter((offer) => !own.has(offer.server)),
+      scanError,
+    };
   },
 
   report(args, observed, ctx: TaskContext) {
@@ -97,7 +127,9 @@ export const dhcpGuard: DataSource<DhcpGuardArgs, Observed> = {
     if (observed.ours) return {ok: `pxeprov's DHCP server already serves ${args.iface}`};
     if (!observed.nmap) {
       if (ctx.checkMode) return {ok: 'would look for other DHCP servers once nmap is installed'};
-      throw new PxeError('E_TASK', 'nmap is needed to look for other DHCP servers', {hint: 'the common role installs it; or set dhcp_force: true'});
+      throw new PxeError('E_TASK', 'nmap is needed to look for other DHCP servers', {
+        hint: 'the common role installs it; or set dhcp_force: true',
+      });
     }
     if (observed.scanError) {
       throw new PxeError('E_TASK', `could not look for other DHCP servers on ${args.iface}: ${observed.scanError}`, {

@@ -22,7 +22,13 @@ export interface FilePlan {
 
 function describe(stat: StatResult): Record<string, string | undefined> {
   if (stat.kind === 'absent') return {state: 'absent'};
-  return {state: stat.kind, target: stat.target, mode: stat.kind === 'link' ? undefined : formatMode(stat.mode), owner: stat.owner, group: stat.group};
+  return {
+    state: stat.kind,
+    target: stat.target,
+    mode: stat.kind === 'link' ? undefined : formatMode(stat.mode),
+    owner: stat.owner,
+    group: stat.group,
+  };
 }
 
 /** The change from what is there to what is wanted; pure. */
@@ -38,7 +44,8 @@ export function planFile(args: FileArgs, stat: StatResult): FilePlan | string {
       if (stat.kind !== 'directory') throw kindError(args.path, stat, 'directory');
       return attrDifferences(attrs, stat).length ? {...base, action: 'attrs'} : 'already up to date';
     case 'link':
-      if (args.src === undefined) throw new PxeError('E_MODULE_ARGS', 'state=link needs src', {hint: 'src: the path the link points to'});
+      if (args.src === undefined)
+        throw new PxeError('E_MODULE_ARGS', 'state=link needs src', {hint: 'src: the path the link points to'});
       if (stat.kind === 'link' && stat.target === args.src) return 'already up to date';
       if (stat.kind !== 'absent' && stat.kind !== 'link' && !args.force) throw kindError(args.path, stat, 'link');
       return {...base, action: 'link', src: args.src, replaceKind: stat.kind};
@@ -47,7 +54,9 @@ export function planFile(args: FileArgs, stat: StatResult): FilePlan | string {
       return attrDifferences(attrs, stat).length ? {...base, action: 'attrs'} : 'already up to date';
     case 'file':
       if (stat.kind === 'absent') {
-        throw new PxeError('E_TASK', `${args.path} does not exist`, {hint: 'state=touch creates an empty file; copy or template write content'});
+        throw new PxeError('E_TASK', `${args.path} does not exist`, {
+          hint: 'state=touch creates an empty file; copy or template write content',
+        });
       }
       if (stat.kind !== 'file') throw kindError(args.path, stat, 'file');
       return attrDifferences(attrs, stat).length ? {...base, action: 'attrs'} : 'already up to date';
@@ -55,12 +64,21 @@ export function planFile(args: FileArgs, stat: StatResult): FilePlan | string {
 }
 
 function kindError(path: string, stat: StatResult, wanted: string): PxeError {
-  return new PxeError('E_TASK', `${path} is a ${stat.kind}, not a ${wanted}`, {hint: 'remove it first or set force: true (links only)'});
+  return new PxeError('E_TASK', `${path} is a ${stat.kind}, not a ${wanted}`, {
+    hint: 'remove it first or set force: true (links only)',
+  });
 }
 
 function wantedState(plan: FilePlan, stat: StatResult): Record<string, string | undefined> {
   if (plan.action === 'remove') return {state: 'absent'};
-  const kind = plan.action === 'create-directory' ? 'directory' : plan.action === 'link' ? 'link' : stat.kind === 'absent' ? 'file' : stat.kind;
+  const kind =
+    plan.action === 'create-directory'
+      ? 'directory'
+      : plan.action === 'link'
+        ? 'link'
+        : stat.kind === 'absent'
+          ? 'file'
+          : stat.kind;
   if (kind === 'link') return {state: 'link', target: plan.src};
   return {
     state: kind,
@@ -77,7 +95,10 @@ export const file: Resource<FileArgs, StatResult, FilePlan> = {
     description: 'Make a path a file, directory or symlink with the given attributes, or remove it.',
     properties: {
       path: {type: 'string', description: 'Absolute path on the target (alias: dest, name).'},
-      state: {enum: ['file', 'directory', 'link', 'absent', 'touch'], description: 'Default: file (the path must exist).'},
+      state: {
+        enum: ['file', 'directory', 'link', 'absent', 'touch'],
+        description: 'Default: file (the path must exist).',
+      },
       src: {type: 'string', description: 'With state=link: where the link points.'},
       force: {type: 'boolean', description: 'With state=link: replace a file that is in the way.'},
       ...attrsSchema,
@@ -94,7 +115,8 @@ export const file: Resource<FileArgs, StatResult, FilePlan> = {
     const plan = planFile(args, stat);
     if (typeof plan === 'string') return {ok: plan};
     const diff = unifiedDiff(args.path, stateText(describe(stat)), stateText(wantedState(plan, stat)));
-    const summary = plan.action === 'attrs' ? attrDifferences(plan.attrs, stat).join(', ') : `${plan.action} ${args.path}`;
+    const summary =
+      plan.action === 'attrs' ? attrDifferences(plan.attrs, stat).join(', ') : `${plan.action} ${args.path}`;
     return {summary, diff, plan};
   },
 

@@ -17,6 +17,30 @@ import {find, slurp, stat} from './stat.js';
 import {template} from './template.js';
 import type {Module} from './types.js';
 
-const all: Module[] = [apt, assert, blockinfile, bootloader, buildState, command, copy, debug, dhcpGuard, fail, file, find, lineinfile, media, netboot, network, service, set_fact, shell, slurp, stat, template, warn];
+const all: Module[] = [
+  apt,
+  assert,
+  blockinfile,
+  bootloader,
+  buildState,
+  command,
+  copy,
+  debug,
+  dhcpGuard,
+  fail,
+  file,
+  find,
+  lineinfile,
+  media,
+  netboot,
+  network,
+  service,
+  set_fact,
+  shell,
+  slurp,
+  stat,
+  template,
+  warn,
+];
 
 export const modules: ReadonlyMap<string, Module> = new Map(all.map((module) => [module.name, module]));

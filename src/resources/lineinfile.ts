@@ -42,7 +42,10 @@ export const lineinfile = editingResource<LineInFileArgs>({
   properties: {
     line: {type: 'string', description: 'The line to insert or put in place of the match.'},
     regexp: {type: 'string', description: 'Regular expression for the line to replace (present) or remove (absent).'},
-    backrefs: {type: 'boolean', description: "With regexp: \\1 in line refers to the match's groups; no match leaves the file alone."},
+    backrefs: {
+      type: 'boolean',
+      description: "With regexp: \\1 in line refers to the match's groups; no match leaves the file alone.",
+    },
   },
   edit(before, args) {
     if (args.state !== 'absent' && args.line === undefined) {

@@ -30,12 +30,21 @@ export interface ServicePlan {
  * is-enabled, unlike UnitFileState, also answers for sysv init scripts (tftpd-hpa, isc-dhcp-server).
  */
 export function parseSystemctlShow(show: string, isEnabled: string): Omit<ServiceObserved, 'init'> {
-  const props = Object.fromEntries(show.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const props = Object.fromEntries(
+    show
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   const state = isEnabled.trim().split('\n').pop() ?? '';
   return {
     exists: props.LoadState !== 'not-found' && props.LoadState !== undefined,
     active: props.ActiveState === 'active' || props.ActiveState === 'reloading' || props.ActiveState === 'activating',
-    enabled: ['enabled', 'enabled-runtime', 'alias'].includes(state) ? true : ['disabled', 'masked', 'masked-runtime'].includes(state) ? false : undefined,
+    enabled: ['enabled', 'enabled-runtime', 'alias'].includes(state)
+      ? true
+      : ['disabled', 'masked', 'masked-runtime'].includes(state)
+        ? false
+        : undefined,
   };
 }
 
@@ -54,10 +63,14 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
   name: 'service',
   schema: {
     type: 'object',
-    description: 'A service started, stopped, restarted or reloaded, and enabled at boot or not (systemd or sysv-init).',
+    description:
+      'A service started, stopped, restarted or reloaded, and enabled at boot or not (systemd or sysv-init).',
     properties: {
       name: {type: 'string', pattern: '^[A-Za-z0-9@._:-]+$', description: 'The unit or init script name.'},
-      state: {enum: ['started', 'stopped', 'restarted', 'reloaded'], description: 'restarted and reloaded always act (use them in handlers).'},
+      state: {
+        enum: ['started', 'stopped', 'restarted', 'reloaded'],
+        description: 'restarted and reloaded always act (use them in handlers).',
+      },
       enabled: {type: 'boolean', description: 'Start at boot.'},
     },
     required: ['name'],
@@ -66,7 +79,10 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
 
   // A restart handler notified before the service was (re)started would restart it for nothing.
   restarts: {
-    started: (result) => (result.changed === true && (result.action === 'start' || result.action === 'restart') ? String(result.name) : undefined),
+    started: (result) =>
+      result.changed === true && (result.action === 'start' || result.action === 'restart')
+        ? String(result.name)
+        : undefined,
     restarted: (args) => (args.state === 'restarted' || args.state === 'reloaded' ? args.name : undefined),
   },
 
@@ -74,7 +90,13 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
     const init = agent.facts.init;
     if (init === 'systemd') {
       // One request: is-enabled's answer on the first line, then show's properties; the name is an argument, never code.
-      const shown = await agent.exec(['sh', '-c', 'systemctl is-enabled -- "$1" 2>/dev/null; echo ---; systemctl show -p LoadState -p ActiveState -- "$1"', 'sh', args.name]);
+      const shown = await agent.exec([
+        'sh',
+        '-c',
+        'systemctl is-enabled -- "$1" 2>/dev/null; echo ---; systemctl show -p LoadState -p ActiveState -- "$1"',
+        'sh',
+        args.name,
+      ]);
       const [isEnabled, show] = shown.stdout.toString().split('---\n');
       return {init, ...parseSystemctlShow(show ?? '', isEnabled ?? '')};
     }
@@ -87,21 +109,39 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
   },
 
   diff(args, observed, ctx: TaskContext) {
-    if (!observed.exists && args.state !== 'started' && args.state !== 'restarted' && args.state !== 'reloaded' && args.enabled !== true) {
+    if (
+      !observed.exists &&
+      args.state !== 'started' &&
+      args.state !== 'restarted' &&
+      args.state !== 'reloaded' &&
+      args.enabled !== true
+    ) {
       return {ok: `${args.name} is not installed`};
     }
     const plan = planService(args, observed);
-    if (!plan) return {ok: `${args.name} is ${observed.active ? 'running' : 'stopped'}${observed.enabled === undefined ? '' : observed.enabled ? ', enabled' : ', disabled'}`};
+    if (!plan)
+      return {
+        ok: `${args.name} is ${observed.active ? 'running' : 'stopped'}${observed.enabled === undefined ? '' : observed.enabled ? ', enabled' : ', disabled'}`,
+      };
     if (!observed.exists && !ctx.checkMode) {
       throw new PxeError('E_TASK', `service ${args.name} does not exist`, {hint: 'install its package first (apt)'});
     }
-    const before = {state: observed.exists ? (observed.active ? 'active' : 'inactive') : 'not installed', enabled: observed.enabled === undefined ? undefined : String(observed.enabled)};
+    const before = {
+      state: observed.exists ? (observed.active ? 'active' : 'inactive') : 'not installed',
+      enabled: observed.enabled === undefined ? undefined : String(observed.enabled),
+    };
     const after = {
       state: plan.action === 'stop' ? 'inactive' : plan.action ? `active (${plan.action})` : before.state,
       enabled: plan.enable === undefined ? before.enabled : String(plan.enable),
     };
-    const summary = [plan.action ?? '', plan.enable === undefined ? '' : plan.enable ? 'enable' : 'disable'].filter(Boolean).join(', ');
-    return {summary: observed.exists ? summary : `${summary} (not installed yet: an earlier task installs it)`, diff: unifiedDiff(`service ${args.name}`, stateText(before), stateText(after)), plan};
+    const summary = [plan.action ?? '', plan.enable === undefined ? '' : plan.enable ? 'enable' : 'disable']
+      .filter(Boolean)
+      .join(', ');
+    return {
+      summary: observed.exists ? summary : `${summary} (not installed yet: an earlier task installs it)`,
+      diff: unifiedDiff(`service ${args.name}`, stateText(before), stateText(after)),
+      plan,
+    };
   },
 
   async apply(plan, agent: Agent, ctx: TaskContext) {
@@ -111,13 +151,20 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
       if (plan.action) commands.push(['systemctl', plan.action, '--', plan.name]);
     } else {
       // enable/disable only flip existing links: a script never linked gets its default links first.
-      if (plan.enable !== undefined) commands.push(['update-rc.d', plan.name, 'defaults'], ['update-rc.d', plan.name, plan.enable ? 'enable' : 'disable']);
+      if (plan.enable !== undefined)
+        commands.push(
+          ['update-rc.d', plan.name, 'defaults'],
+          ['update-rc.d', plan.name, plan.enable ? 'enable' : 'disable'],
+        );
       if (plan.action) commands.push(['service', plan.name, plan.action]);
     }
     for (const argv of commands) {
       const result = await agent.exec(argv, {timeout: 300});
       if (result.rc !== 0) {
-        const detail = plan.init === 'systemd' ? (await agent.exec(['journalctl', '-u', plan.name, '-n', '8', '--no-pager'])).stdout.toString() : '';
+        const detail =
+          plan.init === 'systemd'
+            ? (await agent.exec(['journalctl', '-u', plan.name, '-n', '8', '--no-pager'])).stdout.toString()
+            : '';
         throw new PxeError('E_TASK', `${argv.join(' ')} failed (exit ${result.rc})`, {
           where: {host: ctx.host, task: ctx.task.name},
           hint: (result.stderr.toString() + detail).trim().split('\n').slice(-8).join('\n        '),

@@ -64,8 +64,12 @@ export const slurp: DataSource<{src: string}, Buffer | null> = {
     return agent.readFile(args.src);
   },
   report(args, content) {
-    if (content === null) return {ok: `${args.src} does not exist`, result: {failed: true, msg: `file not found: ${args.src}`}};
-    return {ok: `read ${content.length} bytes`, result: {content: content.toString('base64'), encoding: 'base64', source: args.src}};
+    if (content === null)
+      return {ok: `${args.src} does not exist`, result: {failed: true, msg: `file not found: ${args.src}`}};
+    return {
+      ok: `read ${content.length} bytes`,
+      result: {content: content.toString('base64'), encoding: 'base64', source: args.src},
+    };
   },
 };
 
@@ -86,20 +90,37 @@ interface FindObserved {
   skipped: Record<string, string>;
 }
 
-const KIND_OF_TYPE: Record<string, FileKind | undefined> = {file: 'file', directory: 'directory', link: 'link', any: undefined};
-
+const KIND_OF_TYPE: Record<string, FileKind | undefined> = {
+  file: 'file',
+  directory: 'directory',
+  link: 'link',
+  any: undefined,
+};
 
 export const find: DataSource<FindArgs, FindObserved> = {
   name: 'find',
   readOnly: true,
   schema: {
     type: 'object',
-    description: "Register the paths under directories whose names match shell patterns, like Ansible's find (result.files, result.matched).",
+    description:
+      "Register the paths under directories whose names match shell patterns, like Ansible's find (result.files, result.matched).",
     properties: {
-      paths: {description: 'Absolute directories to search (a list, or comma-separated).', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
-      patterns: {description: 'Shell patterns (* ? [seq]) the base name must match, any of them (default *).', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
-      excludes: {description: 'Shell patterns of base names to leave out.', anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}]},
-      file_type: {enum: ['file', 'directory', 'link', 'any'], description: 'What kind of path to match (default file).'},
+      paths: {
+        description: 'Absolute directories to search (a list, or comma-separated).',
+        anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}],
+      },
+      patterns: {
+        description: 'Shell patterns (* ? [seq]) the base name must match, any of them (default *).',
+        anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}],
+      },
+      excludes: {
+        description: 'Shell patterns of base names to leave out.',
+        anyOf: [{type: 'string'}, {type: 'array', items: {type: 'string'}}],
+      },
+      file_type: {
+        enum: ['file', 'directory', 'link', 'any'],
+        description: 'What kind of path to match (default file).',
+      },
       hidden: {type: 'boolean', description: 'Match names that start with a dot too (default false).'},
       recurse: {type: 'boolean', description: 'Descend into subdirectories (default false).'},
       depth: {type: 'integer', minimum: 1, description: 'With recurse: how many levels to descend (default: all).'},
@@ -110,7 +131,10 @@ export const find: DataSource<FindArgs, FindObserved> = {
   async read(args, agent: Agent) {
     const paths = commaList(args.paths);
     const relative = paths.find((p) => !p.startsWith('/'));
-    if (relative !== undefined) throw new PxeError('E_MODULE_ARGS', `find: '${relative}' is not an absolute path`, {hint: 'paths on the target start with /'});
+    if (relative !== undefined)
+      throw new PxeError('E_MODULE_ARGS', `find: '${relative}' is not an absolute path`, {
+        hint: 'paths on the target start with /',
+      });
     const depth = args.recurse ? args.depth : 1;
     // One round trip: the paths' kinds and the listing are asked for together (a file lists nothing,
     // a missing path only makes find complain about it).
@@ -119,8 +143,13 @@ export const find: DataSource<FindArgs, FindObserved> = {
       agent.exec(['find', ...paths, '-mindepth', '1', ...(depth ? ['-maxdepth', String(depth)] : []), '-print0']),
     ]);
     const skipped: Record<string, string> = {};
-    for (const s of kinds) if (s.kind !== 'directory') skipped[s.path] = s.kind === 'absent' ? 'does not exist' : `is a ${s.kind}, not a directory`;
-    const complaints = listing.stderr.toString().split('\n').filter((line) => line && !Object.keys(skipped).some((path) => line.includes(path)));
+    for (const s of kinds)
+      if (s.kind !== 'directory')
+        skipped[s.path] = s.kind === 'absent' ? 'does not exist' : `is a ${s.kind}, not a directory`;
+    const complaints = listing.stderr
+      .toString()
+      .split('\n')
+      .filter((line) => line && !Object.keys(skipped).some((path) => line.includes(path)));
     if (listing.rc !== 0 && (complaints.length > 0 || Object.keys(skipped).length === 0)) {
       throw new PxeError('E_REMOTE', `find ${paths.join(' ')}: ${complaints.join('; ') || `exit ${listing.rc}`}`);
     }
@@ -129,17 +158,28 @@ export const find: DataSource<FindArgs, FindObserved> = {
     const excludes = commaList(args.excludes).map(globRegExp);
     const named = listed.filter((path) => {
       const name = posix.basename(path);
-      return (args.hidden || !name.startsWith('.')) && patterns.some((p) => p.test(name)) && !excludes.some((p) => p.test(name));
+      return (
+        (args.hidden || !name.startsWith('.')) &&
+        patterns.some((p) => p.test(name)) &&
+        !excludes.some((p) => p.test(name))
+      );
     });
     const kind = KIND_OF_TYPE[args.file_type ?? 'file'];
-    const matches = (await agent.stat(named.sort(), {sha256: false})).filter((s) => s.kind !== 'absent' && (kind === undefined || s.kind === kind));
+    const matches = (await agent.stat(named.sort(), {sha256: false})).filter(
+      (s) => s.kind !== 'absent' && (kind === undefined || s.kind === kind),
+    );
     return {examined: listed.length, matches, skipped};
   },
   report(_args, observed) {
     const skipped = Object.entries(observed.skipped).map(([path, why]) => `${path} ${why}`);
     return {
       ok: `${observed.matches.length} of ${observed.examined} paths matched${skipped.length ? `; skipped: ${skipped.join(', ')}` : ''}`,
-      result: {files: observed.matches.map(statFields), matched: observed.matches.length, examined: observed.examined, skipped_paths: observed.skipped},
+      result: {
+        files: observed.matches.map(statFields),
+        matched: observed.matches.length,
+        examined: observed.examined,
+        skipped_paths: observed.skipped,
+      },
     };
   },
 };

@@ -3,7 +3,15 @@ import {readFileSync} from 'node:fs';
 import type {Agent} from '../transport/types.js';
 import {explainRefusal} from './config-check.js';
 import {attrsSchema, wantedAttrs, type AttrArgs} from './attrs.js';
-import {applyContent, contentOptionsSchema, diffContent, readContent, validateArgv, type ContentObserved, type ContentPlan} from './content.js';
+import {
+  applyContent,
+  contentOptionsSchema,
+  diffContent,
+  readContent,
+  validateArgv,
+  type ContentObserved,
+  type ContentPlan,
+} from './content.js';
 import {isChange, type Resource, type TaskContext} from './types.js';
 
 export interface TemplateArgs extends AttrArgs {
@@ -36,7 +44,11 @@ export const template: Resource<TemplateArgs, ContentObserved, TemplatePlan> = {
   },
 
   async prepare(args: TemplateArgs, ctx: TaskContext) {
-    return {...args, rendered: Buffer.from(await ctx.renderTemplateFile(args.src)), templatePath: ctx.resolveTemplate(args.src)};
+    return {
+      ...args,
+      rendered: Buffer.from(await ctx.renderTemplateFile(args.src)),
+      templatePath: ctx.resolveTemplate(args.src),
+    };
   },
 
   read(args: TemplateArgs, agent: Agent) {
@@ -44,7 +56,10 @@ export const template: Resource<TemplateArgs, ContentObserved, TemplatePlan> = {
   },
 
   diff(args, observed) {
-    const change = diffContent(args.dest, args.rendered!, wantedAttrs(args), observed, {backup: args.backup, validate: validateArgv(args.validate)});
+    const change = diffContent(args.dest, args.rendered!, wantedAttrs(args), observed, {
+      backup: args.backup,
+      validate: validateArgv(args.validate),
+    });
     return isChange(change) ? {...change, plan: {...change.plan, templatePath: args.templatePath!}} : change;
   },
 
@@ -52,7 +67,13 @@ export const template: Resource<TemplateArgs, ContentObserved, TemplatePlan> = {
     try {
       await applyContent(plan, agent);
     } catch (error) {
-      explainRefusal(error, plan.path, plan.templatePath, readFileSync(plan.templatePath, 'utf8'), plan.content.toString());
+      explainRefusal(
+        error,
+        plan.path,
+        plan.templatePath,
+        readFileSync(plan.templatePath, 'utf8'),
+        plan.content.toString(),
+      );
     }
   },
 };

@@ -40,7 +40,12 @@ const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.:-]*$/;
  * fails, ends early or holds more is padded with zeros up to `size` (the agent waits for every byte announced)
  * and its error returned; no content at all sends padding only.
  */
-async function sendExactly(content: Readable | undefined, size: number, write: (chunk: Buffer) => Promise<void>, sent?: (chunk: Buffer) => void): Promise<Error | undefined> {
+async function sendExactly(
+  content: Readable | undefined,
+  size: number,
+  write: (chunk: Buffer) => Promise<void>,
+  sent?: (chunk: Buffer) => void,
+): Promise<Error | undefined> {
   let done = 0;
   let failure: Error | undefined;
   try {
@@ -59,7 +64,8 @@ async function sendExactly(content: Readable | undefined, size: number, write: (
     failure = error as Error;
     (content as Readable | undefined)?.destroy();
   }
-  for (let left = size - done; left > 0; left -= Math.min(left, 65536)) await write(Buffer.alloc(Math.min(left, 65536)));
+  for (let left = size - done; left > 0; left -= Math.min(left, 65536))
+    await write(Buffer.alloc(Math.min(left, 65536)));
   return failure;
 }
 
@@ -79,7 +85,8 @@ export class AgentClient implements Agent {
   }
 
   private absolute(path: string, op: string): string {
-    if (!path.startsWith('/') || path.includes('\0')) throw this.error('E_REMOTE', `${op} ${path}: paths must be absolute and free of NUL bytes`);
+    if (!path.startsWith('/') || path.includes('\0'))
+      throw this.error('E_REMOTE', `${op} ${path}: paths must be absolute and free of NUL bytes`);
     return path;
   }
 
@@ -192,11 +199,20 @@ export class AgentClient implements Agent {
   async writeFile(path: string, content: Buffer | string, options: WriteOptions = {}): Promise<WriteResult> {
     const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const sha = createHash('sha256').update(body).digest('hex');
-    const reply = await this.channel.request('write', this.writeArgs(path, body.length, options, sha), {what: path, body, trailer: `c ${sha}`});
+    const reply = await this.channel.request('write', this.writeArgs(path, body.length, options, sha), {
+      what: path,
+      body,
+      trailer: `c ${sha}`,
+    });
     return this.writeResult(reply);
   }
 
-  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void} = {}): Promise<WriteResult> {
+  async upload(
+    path: string,
+    content: Readable,
+    size: number,
+    options: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void} = {},
+  ): Promise<WriteResult> {
     let localError: Error | undefined;
     const reply = this.channel.request('write', this.writeArgs(path, size, options, options.sha256), {
       what: path,
@@ -215,19 +231,33 @@ export class AgentClient implements Agent {
     try {
       return this.writeResult(await reply);
     } catch (error) {
-      if (localError) throw new PxeError('E_REMOTE', `upload ${path}: ${localError.message}`, {where: {host: this.host}, cause: localError});
+      if (localError)
+        throw new PxeError('E_REMOTE', `upload ${path}: ${localError.message}`, {
+          where: {host: this.host},
+          cause: localError,
+        });
       throw error;
     }
   }
 
   async putTree(dir: string, files: TreeUpload[], options: {onSent?: (bytes: number) => void} = {}): Promise<void> {
     const root = this.absolute(dir, 'putTree');
-    const bad = files.find((f) => f.path.split('/').some((part) => part === '' || part === '.' || part === '..') || f.path.includes('\n') || f.path.includes('\0'));
+    const bad = files.find(
+      (f) =>
+        f.path.split('/').some((part) => part === '' || part === '.' || part === '..') ||
+        f.path.includes('\n') ||
+        f.path.includes('\0'),
+    );
     if (bad) throw this.error('E_REMOTE', `putTree ${root}: ${JSON.stringify(bad.path)} is not a plain relative name`);
-    for (let i = 0; i < files.length; i += PUT_TREE_FILES) await this.putTreeRequest(root, files.slice(i, i + PUT_TREE_FILES), options);
+    for (let i = 0; i < files.length; i += PUT_TREE_FILES)
+      await this.putTreeRequest(root, files.slice(i, i + PUT_TREE_FILES), options);
   }
 
-  private async putTreeRequest(root: string, files: TreeUpload[], options: {onSent?: (bytes: number) => void}): Promise<void> {
+  private async putTreeRequest(
+    root: string,
+    files: TreeUpload[],
+    options: {onSent?: (bytes: number) => void},
+  ): Promise<void> {
     let localError: Error | undefined;
     const reply = this.channel.request('puttree', [root, ...files.flatMap((f) => [f.path, String(f.size), f.sha256])], {
       what: `${root} (${files.length} files)`,
@@ -235,7 +265,9 @@ export class AgentClient implements Agent {
       stream: async (write) => {
         for (const file of files) {
           // After a local failure the agent still waits for every byte announced: the rest is padding.
-          const error = await sendExactly(localError ? undefined : file.open(), file.size, write, (chunk) => options.onSent?.(chunk.length));
+          const error = await sendExactly(localError ? undefined : file.open(), file.size, write, (chunk) =>
+            options.onSent?.(chunk.length),
+          );
           if (error && !localError) localError = new Error(`${file.path}: ${error.message}`);
         }
         return localError ? 'a' : 'c';
@@ -244,17 +276,31 @@ export class AgentClient implements Agent {
     try {
       await reply;
     } catch (error) {
-      if (localError) throw new PxeError('E_REMOTE', `putTree ${root}: ${localError.message}`, {where: {host: this.host}, cause: localError});
+      if (localError)
+        throw new PxeError('E_REMOTE', `putTree ${root}: ${localError.message}`, {
+          where: {host: this.host},
+          cause: localError,
+        });
       throw error;
     }
   }
 
   async setAttrs(path: string, attrs: FileAttrs): Promise<void> {
-    await this.channel.request('attrs', [this.absolute(path, 'setAttrs'), this.mode(attrs), attrs.owner ?? '', attrs.group ?? ''], {what: path});
+    await this.channel.request(
+      'attrs',
+      [this.absolute(path, 'setAttrs'), this.mode(attrs), attrs.owner ?? '', attrs.group ?? ''],
+      {what: path},
+    );
   }
 
   async mkdir(path: string, options: FileAttrs & {parents?: boolean} = {}): Promise<void> {
-    const args = [this.absolute(path, 'mkdir'), options.parents ? '1' : '0', this.mode(options), options.owner ?? '', options.group ?? ''];
+    const args = [
+      this.absolute(path, 'mkdir'),
+      options.parents ? '1' : '0',
+      this.mode(options),
+      options.owner ?? '',
+      options.group ?? '',
+    ];
     await this.channel.request('mkdir', args, {what: path});
   }
 
@@ -268,34 +314,49 @@ export class AgentClient implements Agent {
   }
 
   async lock(dir: string, holder: string): Promise<string | undefined> {
-    const reply = (await this.channel.request('lock', [this.absolute(dir, 'lock'), holder.replace(/[\r\n]/g, ' ')], {what: dir})).payload.toString();
+    const reply = (
+      await this.channel.request('lock', [this.absolute(dir, 'lock'), holder.replace(/[\r\n]/g, ' ')], {what: dir})
+    ).payload.toString();
     return reply === 'ok' ? undefined : reply.replace(/^held /, '');
   }
 
   async replaceTree(from: string, to: string): Promise<void> {
-    await this.channel.request('swap', [this.absolute(from, 'replaceTree'), this.absolute(to, 'replaceTree')], {what: to});
+    await this.channel.request('swap', [this.absolute(from, 'replaceTree'), this.absolute(to, 'replaceTree')], {
+      what: to,
+    });
   }
 
   async exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw this.error('E_REMOTE', 'exec: empty argv');
     const env = Object.entries(options.env ?? {});
     const badEnv = env.find(([k]) => !ENV_NAME.test(k));
-    if (badEnv) throw this.error('E_REMOTE', `exec ${argv[0]}: bad environment variable name ${JSON.stringify(badEnv[0])}`);
+    if (badEnv)
+      throw this.error('E_REMOTE', `exec ${argv[0]}: bad environment variable name ${JSON.stringify(badEnv[0])}`);
     // With its own timeout the agent runs the command under timeout(1); otherwise the request's idle
     // timeout applies (and, stuck, costs the connection).
     const timeoutS = options.timeout === undefined ? 0 : Math.max(1, Math.ceil(options.timeout));
     const body = options.stdin === undefined ? Buffer.alloc(0) : Buffer.from(options.stdin);
     const started = Date.now();
-    const reply = await this.channel.request('exec', [String(timeoutS), options.cwd ?? '', String(env.length), ...env.map(([k, v]) => `${k}=${v}`), ...argv], {
-      what: argv[0]!,
-      body,
-      timeoutMs: timeoutS ? (timeoutS + 10) * 1000 : undefined,
-    });
+    const reply = await this.channel.request(
+      'exec',
+      [String(timeoutS), options.cwd ?? '', String(env.length), ...env.map(([k, v]) => `${k}=${v}`), ...argv],
+      {
+        what: argv[0]!,
+        body,
+        timeoutMs: timeoutS ? (timeoutS + 10) * 1000 : undefined,
+      },
+    );
     const rc = Number(reply.payload.toString());
-    const result = {rc, stdout: reply.parts.get('o') ?? Buffer.alloc(0), stderr: reply.parts.get('e') ?? Buffer.alloc(0)};
+    const result = {
+      rc,
+      stdout: reply.parts.get('o') ?? Buffer.alloc(0),
+      stderr: reply.parts.get('e') ?? Buffer.alloc(0),
+    };
     // timeout(1) exits 124 (busybox: 143/137) when it had to stop the command.
     if (timeoutS && [124, 137, 143].includes(rc) && Date.now() - started >= timeoutS * 1000 - 50) {
-      throw new PxeError('E_TIMEOUT', `exec ${argv[0]} on ${this.host} timed out after ${timeoutS}s`, {where: {host: this.host}});
+      throw new PxeError('E_TIMEOUT', `exec ${argv[0]} on ${this.host} timed out after ${timeoutS}s`, {
+        where: {host: this.host},
+      });
     }
     return result;
   }

@@ -24,7 +24,9 @@ let script: Buffer | undefined;
 /** agent.sh without comment lines and indentation (it has no heredocs or multi-line strings). */
 export function agentScript(): Buffer {
   if (!script) {
-    const candidates = ['../agent/agent.sh', '../../src/agent/agent.sh'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+    const candidates = ['../agent/agent.sh', '../../src/agent/agent.sh'].map((p) =>
+      fileURLToPath(new URL(p, import.meta.url)),
+    );
     const file = candidates.find((f) => existsSync(f));
     if (!file) throw new Error('agent.sh not found next to the transport');
     const lines = readFileSync(file, 'utf8')
@@ -75,7 +77,12 @@ export interface StartTimeouts {
 }
 
 /** Runs the agent's command through `exec` and starts the agent; resolves with the channel once it is READY. */
-export async function startAgent(exec: (command: string) => Promise<AgentStream>, host: string, options: BootOptions, timeouts: StartTimeouts): Promise<{channel: AgentChannel; ready: string}> {
+export async function startAgent(
+  exec: (command: string) => Promise<AgentStream>,
+  host: string,
+  options: BootOptions,
+  timeouts: StartTimeouts,
+): Promise<{channel: AgentChannel; ready: string}> {
   const become = options.become;
   const password = become?.password;
   const marker = `[pxeprov-sudo-${randomBytes(6).toString('hex')}]`;
@@ -117,7 +124,11 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
       if (become.method === 'su') {
         if (prompts > 0 || !SU_PROMPT.test(channel.stderrTail)) return;
         prompts = 1;
-        if (password === undefined) refused(`su on ${host} asks for the password of ${become.user}`, 'set ansible_become_password (the password of the become user)');
+        if (password === undefined)
+          refused(
+            `su on ${host} asks for the password of ${become.user}`,
+            'set ansible_become_password (the password of the become user)',
+          );
         else channel.send(Buffer.from(`${password}\n`));
         return;
       }
@@ -126,7 +137,8 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
       if (seen > prompts) {
         prompts = seen;
         if (prompts === 1) channel.send(Buffer.from(`${password}\n`));
-        else refused(`sudo on ${host} refused the become password (as ${become.user})`, 'check ansible_become_password');
+        else
+          refused(`sudo on ${host} refused the become password (as ${become.user})`, 'check ansible_become_password');
       }
     };
     stream.on('data', onData);
@@ -148,7 +160,13 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
     });
     stream.on('close', () => {
       if (started) return;
-      const stderr = redact(channel.stderrTail.split(marker).join('').replace(/\bPassword: ?/g, '').trim());
+      const stderr = redact(
+        channel.stderrTail
+          .split(marker)
+          .join('')
+          .replace(/\bPassword: ?/g, '')
+          .trim(),
+      );
       if (become && /sudo|su:|password|authentication/i.test(stderr)) {
         const hint =
           become.method === 'su'
@@ -156,9 +174,22 @@ export async function startAgent(exec: (command: string) => Promise<AgentStream>
             : /password is required/i.test(stderr)
               ? 'set ansible_become_password, or allow NOPASSWD for this user in sudoers'
               : undefined;
-        channel.fail(() => new PxeError('E_BECOME', `${become.method} on ${host} refused: ${stderr.split('\n').slice(-2).join(' ')}`, {where, hint}));
+        channel.fail(
+          () =>
+            new PxeError('E_BECOME', `${become.method} on ${host} refused: ${stderr.split('\n').slice(-2).join(' ')}`, {
+              where,
+              hint,
+            }),
+        );
       }
-      channel.fail(() => new PxeError('E_AGENT', `the agent on ${host} exited before it was ready (exit code ${code ?? 'none'}): ${stderr || 'no error output'}`, {where}));
+      channel.fail(
+        () =>
+          new PxeError(
+            'E_AGENT',
+            `the agent on ${host} exited before it was ready (exit code ${code ?? 'none'}): ${stderr || 'no error output'}`,
+            {where},
+          ),
+      );
     });
   });
   const [name, version] = ready.split(' ');

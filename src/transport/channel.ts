@@ -52,7 +52,10 @@ export interface AgentStream {
   close(): unknown;
   pause(): unknown;
   resume(): unknown;
-  readonly stderr: {on(event: 'data', listener: (chunk: Buffer) => void): unknown; off(event: 'data', listener: (chunk: Buffer) => void): unknown};
+  readonly stderr: {
+    on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+    off(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  };
 }
 
 /** What carries the agent: one SSH connection (connection.ts) or a local child process (local.ts). */
@@ -114,7 +117,13 @@ export class AgentChannel {
       } catch (error) {
         if (!(error instanceof FrameError)) throw error;
         const got = excerpt(error.received);
-        this.fail(() => new PxeError('E_AGENT', `the agent's output on ${host} is corrupt: got "${this.redact(got)}"`, {where: {host}, hint: BANNER_HINT}));
+        this.fail(
+          () =>
+            new PxeError('E_AGENT', `the agent's output on ${host} is corrupt: got "${this.redact(got)}"`, {
+              where: {host},
+              hint: BANNER_HINT,
+            }),
+        );
         this.channel.close();
       }
     });
@@ -132,7 +141,15 @@ export class AgentChannel {
     const desc = `${op} ${options.what}`;
     return new Promise<Reply>((resolve, reject) => {
       if (this.dead) return reject(this.dead(desc));
-      const p: Pending = {id, desc, timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs, onPart: options.onPart, parts: new Map(), resolve, reject};
+      const p: Pending = {
+        id,
+        desc,
+        timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+        onPart: options.onPart,
+        parts: new Map(),
+        resolve,
+        reject,
+      };
       let header: Buffer;
       try {
         header = encodeRequest(id, op, args, options.bodyLength ?? options.body?.length ?? 0);
@@ -213,7 +230,8 @@ export class AgentChannel {
     const head = this.head();
     if (head && this.idle?.head === head) return this.idle.timer.progress();
     this.idle?.timer.stop();
-    this.idle = head && !this.dead ? {head, timer: new ProgressTimer(head.timeoutMs, () => this.timedOut(head))} : undefined;
+    this.idle =
+      head && !this.dead ? {head, timer: new ProgressTimer(head.timeoutMs, () => this.timedOut(head))} : undefined;
   }
 
   private timedOut(head: Pending): void {
@@ -221,7 +239,11 @@ export class AgentChannel {
     this.fail((desc) =>
       desc === head.desc
         ? new PxeError('E_TIMEOUT', `${desc} on ${this.host} made no progress for ${secs}s`, {where: {host: this.host}})
-        : new PxeError('E_TIMEOUT', `${desc} on ${this.host} was queued behind ${head.desc}, which timed out after ${secs}s`, {where: {host: this.host}}),
+        : new PxeError(
+            'E_TIMEOUT',
+            `${desc} on ${this.host} was queued behind ${head.desc}, which timed out after ${secs}s`,
+            {where: {host: this.host}},
+          ),
     );
     this.channel.close();
   }
@@ -247,7 +269,9 @@ export class AgentChannel {
     if (f.id === 0) {
       if (f.tag === 'E') {
         const text = payload.toString('utf8');
-        this.fail(() => new PxeError('E_AGENT', `the agent on ${this.host} failed: ${text}`, {where: {host: this.host}}));
+        this.fail(
+          () => new PxeError('E_AGENT', `the agent on ${this.host} failed: ${text}`, {where: {host: this.host}}),
+        );
       } else this.boot?.frame(f.tag, payload);
       return;
     }
@@ -264,9 +288,13 @@ export class AgentChannel {
     const space = text.indexOf(' ');
     const code = text.slice(0, space);
     p.reject(
-      new PxeError(code in ERROR_CODES ? (code as ErrorCode) : 'E_REMOTE', `${p.desc}: ${this.redact(text.slice(space + 1))}`, {
-        where: {host: this.host},
-      }),
+      new PxeError(
+        code in ERROR_CODES ? (code as ErrorCode) : 'E_REMOTE',
+        `${p.desc}: ${this.redact(text.slice(space + 1))}`,
+        {
+          where: {host: this.host},
+        },
+      ),
     );
   }
 
@@ -286,7 +314,9 @@ export class AgentChannel {
     const head = this.head()?.desc;
     this.fail((desc) =>
       this.closing
-        ? new PxeError('E_DISCONNECTED', `${desc}: the connection to ${this.host} was closed`, {where: {host: this.host}})
+        ? new PxeError('E_DISCONNECTED', `${desc}: the connection to ${this.host} was closed`, {
+            where: {host: this.host},
+          })
         : new PxeError(
             'E_DISCONNECTED',
             `the connection to ${this.host} dropped (${reason}) during ${desc}${head && head !== desc ? ` (queued behind ${head})` : ''}`,

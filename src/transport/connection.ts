@@ -8,7 +8,15 @@ import type {Duplex} from 'node:stream';
 import ssh2 from 'ssh2';
 import type {AnyAuthMethod, Client as ClientType, ParsedKey} from 'ssh2';
 import {PxeError} from '../errors.js';
-import {checkHostKey, fingerprint, hostToken, keyTypeOf, knownHostsLine, knownKeyTypes, parseKnownHosts} from './known-hosts.js';
+import {
+  checkHostKey,
+  fingerprint,
+  hostToken,
+  keyTypeOf,
+  knownHostsLine,
+  knownKeyTypes,
+  parseKnownHosts,
+} from './known-hosts.js';
 import type {HostKeyVerdict, KnownHostLine} from './known-hosts.js';
 import type {AgentLink, AgentStream} from './channel.js';
 import {keyPassphrase} from './passphrase.js';
@@ -35,7 +43,6 @@ function hostKeyOrder(known: string[]): HostKeyAlgorithm[] {
   const wanted = (alg: string) => known.includes(alg.startsWith('rsa-sha2') ? 'ssh-rsa' : alg);
   return [...HOST_KEY_ALGORITHMS.filter(wanted), ...HOST_KEY_ALGORITHMS.filter((a) => !wanted(a))];
 }
-
 
 async function loadKey(file: string, target: Target): Promise<ParsedKey | undefined> {
   if (!existsSync(file)) {
@@ -80,7 +87,10 @@ function hostKeyError(target: Target, token: string, blob: Buffer, verdict: Host
   if (verdict.status === 'changed') {
     const {recorded} = verdict;
     const at = `${recorded.file}:${recorded.line}`;
-    const what = recorded.keyType === type ? `now ${fp}` : `it offers only ${fp}, and ${at} records a ${recorded.keyType} key for it`;
+    const what =
+      recorded.keyType === type
+        ? `now ${fp}`
+        : `it offers only ${fp}, and ${at} records a ${recorded.keyType} key for it`;
     return new PxeError('E_HOST_KEY', `the host key of ${token} CHANGED (${what}); refusing to connect`, {
       where,
       expected: `the key recorded at ${at}`,
@@ -107,7 +117,10 @@ function knownHostEntries(target: Target): KnownHostLine[] {
       return parseKnownHosts(readFileSync(file, 'utf8'), file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new PxeError('E_HOST_KEY', `cannot read known_hosts file ${file}: ${(error as Error).message}`, {where: {host: target.name}, cause: error});
+      throw new PxeError('E_HOST_KEY', `cannot read known_hosts file ${file}: ${(error as Error).message}`, {
+        where: {host: target.name},
+        cause: error,
+      });
     }
   });
 }
@@ -124,7 +137,10 @@ function connectError(target: Target, error: Error & {level?: string; code?: str
   const where = {host: target.name};
   const at = `${target.user}@${target.host}:${target.port}`;
   if (/timed out/i.test(error.message)) {
-    return new PxeError('E_TIMEOUT', `connecting to ${at} timed out after ${target.connectTimeoutMs / 1000}s`, {where, cause: error});
+    return new PxeError('E_TIMEOUT', `connecting to ${at} timed out after ${target.connectTimeoutMs / 1000}s`, {
+      where,
+      cause: error,
+    });
   }
   if (error.level === 'client-authentication') {
     return new PxeError('E_CONNECT', `authentication as ${target.user} on ${target.host}:${target.port} failed`, {
@@ -167,7 +183,11 @@ async function connectOne(spec: ConnectionSpec, target: Target, sock?: Duplex): 
             recordHostKey(target, token, blob);
             return true;
           } catch (error) {
-            rejected = new PxeError('E_HOST_KEY', `cannot record the new host key of ${token} in ${target.knownHostsFiles[0]}: ${(error as Error).message}`, {where: {host: target.name}});
+            rejected = new PxeError(
+              'E_HOST_KEY',
+              `cannot record the new host key of ${token} in ${target.knownHostsFiles[0]}: ${(error as Error).message}`,
+              {where: {host: target.name}},
+            );
             return false;
           }
         }
@@ -183,7 +203,12 @@ async function connectOne(spec: ConnectionSpec, target: Target, sock?: Duplex): 
 function forward(client: ClientType, target: Target): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     client.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
-      if (error) reject(new PxeError('E_CONNECT', `the jump host cannot reach ${target.host}:${target.port}: ${error.message}`, {where: {host: target.name}}));
+      if (error)
+        reject(
+          new PxeError('E_CONNECT', `the jump host cannot reach ${target.host}:${target.port}: ${error.message}`, {
+            where: {host: target.name},
+          }),
+        );
       else resolve(stream);
     });
   });
@@ -192,7 +217,10 @@ function forward(client: ClientType, target: Target): Promise<Duplex> {
 function openExec(client: ClientType, command: string, host: string): Promise<AgentStream> {
   return new Promise((resolve, reject) => {
     client.exec(command, (error, channel) => {
-      if (error) reject(new PxeError('E_AGENT', `cannot start the agent on ${host}: ${error.message}`, {where: {host}, cause: error}));
+      if (error)
+        reject(
+          new PxeError('E_AGENT', `cannot start the agent on ${host}: ${error.message}`, {where: {host}, cause: error}),
+        );
       else resolve(channel);
     });
   });

@@ -135,7 +135,10 @@ export function parseFacts(raw: Buffer, requested: string[] = []): Facts {
       if (mac !== '-' && mac !== '00:00:00:00:00:00') iface.mac = mac;
       return iface;
     });
-  const sshAddress = get('ssh').trim().split(/\s+/)[2]?.replace(/^::ffff:/, '');
+  const sshAddress = get('ssh')
+    .trim()
+    .split(/\s+/)[2]
+    ?.replace(/^::ffff:/, '');
   const sshIface = sshAddress
     ? interfaces.find((i) => [...i.ipv4, ...i.ipv6].some((c) => stripCidr(c) === sshAddress))?.name
     : undefined;

@@ -79,6 +79,9 @@ export class FrameParser {
 
 /** A printable excerpt of unexpected bytes, for error messages. */
 export function excerpt(bytes: Buffer, max = 120): string {
-  const text = bytes.subarray(0, max).toString('latin1').replace(/[^\x20-\x7e]/g, (c) => (c === '\n' ? '\\n' : '.'));
+  const text = bytes
+    .subarray(0, max)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, (c) => (c === '\n' ? '\\n' : '.'));
   return bytes.length > max ? `${text}…` : text;
 }

@@ -34,7 +34,9 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions = {}
       {
         shell: spec.shell ?? 'sh',
         readOnly,
-        become: spec.become ? {method: spec.becomeMethod ?? 'sudo', user: spec.becomeUser ?? 'root', password: spec.becomePassword} : undefined,
+        become: spec.become
+          ? {method: spec.becomeMethod ?? 'sudo', user: spec.becomeUser ?? 'root', password: spec.becomePassword}
+          : undefined,
       },
       {startMs, requestMs},
     );
@@ -47,6 +49,9 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions = {}
   } catch (error) {
     link.end();
     if (error instanceof PxeError) throw error;
-    throw new PxeError('E_AGENT', `cannot start the agent on ${spec.name}: ${(error as Error).message}`, {where: {host: spec.name}, cause: error});
+    throw new PxeError('E_AGENT', `cannot start the agent on ${spec.name}: ${(error as Error).message}`, {
+      where: {host: spec.name},
+      cause: error,
+    });
   }
 }

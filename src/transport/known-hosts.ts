@@ -18,7 +18,8 @@ export type KnownHostLine = KnownHostEntry & {line: number; file?: string};
  * changed: the host has recorded keys and none is the one offered, whether of the same type or (a
  * server offering only another type) not: as far as the user is concerned, the key changed.
  */
-export type HostKeyVerdict = {status: 'known'} | {status: 'unknown'} | {status: 'changed'; recorded: KnownHostLine} | {status: 'revoked'};
+export type HostKeyVerdict =
+  {status: 'known'} | {status: 'unknown'} | {status: 'changed'; recorded: KnownHostLine} | {status: 'revoked'};
 
 export function parseKnownHosts(text: string, file?: string): KnownHostLine[] {
   const out: KnownHostLine[] = [];
@@ -29,7 +30,14 @@ export function parseKnownHosts(text: string, file?: string): KnownHostLine[] {
     const [patterns, keyType, key] = fields;
     if (!patterns || !keyType || !key) return;
     if (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') return;
-    out.push({marker, patterns, keyType, key: Buffer.from(key, 'base64'), line: i + 1, ...(file === undefined ? {} : {file})});
+    out.push({
+      marker,
+      patterns,
+      keyType,
+      key: Buffer.from(key, 'base64'),
+      line: i + 1,
+      ...(file === undefined ? {} : {file}),
+    });
   });
   return out;
 }
@@ -40,7 +48,10 @@ export function hostToken(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -87,7 +98,9 @@ export function checkHostKey(entries: KnownHostLine[], token: string, blob: Buff
 /** The known_hosts line that records `blob` for `token` (as accept-new writes it; hashed like HashKnownHosts yes). */
 export function knownHostsLine(token: string, blob: Buffer, hash = false): string {
   const salt = randomBytes(20);
-  const name = hash ? `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(token).digest('base64')}` : token;
+  const name = hash
+    ? `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(token).digest('base64')}`
+    : token;
   return `${name} ${keyTypeOf(blob)} ${blob.toString('base64')}\n`;
 }
 

@@ -13,7 +13,11 @@ import type {AgentLink, AgentStream} from './channel.js';
 const EXIT_GRACE_MS = 2000;
 
 function localStream(child: ChildProcess): AgentStream {
-  const {stdin, stdout, stderr} = child as ChildProcess & {stdin: NodeJS.WritableStream; stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream};
+  const {stdin, stdout, stderr} = child as ChildProcess & {
+    stdin: NodeJS.WritableStream;
+    stdout: NodeJS.ReadableStream;
+    stderr: NodeJS.ReadableStream;
+  };
   // A write after the agent died fails with EPIPE: its exit (or 'close') reports that, not a crash.
   stdin.on('error', () => undefined);
   const stream = {
@@ -57,9 +61,14 @@ export function openLocal(host: string): AgentLink {
       try {
         await once(child, 'spawn');
       } catch (error) {
-        throw new PxeError('E_AGENT', `cannot start the local agent for ${host}: ${(error as Error).message}`, {where: {host}, cause: error});
+        throw new PxeError('E_AGENT', `cannot start the local agent for ${host}: ${(error as Error).message}`, {
+          where: {host},
+          cause: error,
+        });
       }
-      child.on('close', (code, signal) => lost.forEach((listener) => listener(`the local agent exited (${signal ?? `exit code ${code}`})`)));
+      child.on('close', (code, signal) =>
+        lost.forEach((listener) => listener(`the local agent exited (${signal ?? `exit code ${code}`})`)),
+      );
       return localStream(child);
     },
     onLost: (listener) => void lost.push(listener),
@@ -67,7 +76,10 @@ export function openLocal(host: string): AgentLink {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       child.stdin?.end();
       const running = child;
-      setTimeout(() => running.exitCode === null && running.signalCode === null && running.kill('SIGTERM'), EXIT_GRACE_MS).unref();
+      setTimeout(
+        () => running.exitCode === null && running.signalCode === null && running.kill('SIGTERM'),
+        EXIT_GRACE_MS,
+      ).unref();
     },
     get closed() {
       return exited;

@@ -16,7 +16,11 @@ export function keyPassphrase(keyFile: string): Promise<string | undefined> {
 }
 
 /** Ask on the terminal (prompt on stderr), what is typed not echoed. */
-export function promptHidden(question: string, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stderr): Promise<string> {
+export function promptHidden(
+  question: string,
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stderr,
+): Promise<string> {
   return new Promise((resolve) => {
     const rl = createInterface({input, output, terminal: true});
     output.write(question);

@@ -64,7 +64,8 @@ export function parseStat(paths: string[], payload: Buffer, withSha: boolean): S
   if (kindText.length !== paths.length) throw new Error('stat: one kind per path expected');
   const lines = stats.toString('utf8').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length !== [...kindText].filter((k) => k !== 'a').length) throw new Error('a path changed while it was read');
+  if (lines.length !== [...kindText].filter((k) => k !== 'a').length)
+    throw new Error('a path changed while it was read');
   const targets = splitNul(links);
   const files = paths.filter((_, i) => kindText[i] === 'f');
   const hashes = withSha ? parseShaRecords(shas, files.map(pathToBytes)) : [];
@@ -77,7 +78,15 @@ export function parseStat(paths: string[], payload: Buffer, withSha: boolean): S
     if (kind === 'absent') return {path, kind};
     const fields = (lines[line++] ?? '').split(' ');
     if (fields.length < 7) throw new Error('stat: a path changed while it was read');
-    const [rawMode, uid, gid, size, mtime, owner, group] = fields as [string, string, string, string, string, string, string];
+    const [rawMode, uid, gid, size, mtime, owner, group] = fields as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const result: StatResult = {
       path,
       kind,
@@ -113,7 +122,13 @@ export function parseListing(dir: string, payload: Buffer): TreeEntry[] {
   return treeEntries(dir, list, stats, links);
 }
 
-function treeEntries(dir: string, list: Buffer, stats: Buffer, links: Buffer, shaOf?: Map<string, string>): TreeEntry[] {
+function treeEntries(
+  dir: string,
+  list: Buffer,
+  stats: Buffer,
+  links: Buffer,
+  shaOf?: Map<string, string>,
+): TreeEntry[] {
   const entries = splitNul(list);
   const lines = stats.toString('latin1').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -119,7 +119,10 @@ function applyOption(out: SshArgs, option: string): void {
   else if (key === 'user') out.user = value;
   else if (key === 'identityfile') out.identityFile = value;
   else if (key === 'connecttimeout') out.connectTimeout = positive(option, value);
-  else if (key === 'proxycommand') throw new Error(`-o ${option}: ProxyCommand is not supported (the connection would not take that route); use ProxyJump`);
+  else if (key === 'proxycommand')
+    throw new Error(
+      `-o ${option}: ProxyCommand is not supported (the connection would not take that route); use ProxyJump`,
+    );
   else (out.ignored ??= []).push(`-o ${option}`);
 }
 
@@ -182,7 +185,8 @@ export function connectionSpecFromVars(hostName: string, vars: Record<string, un
   const where = {host: hostName};
   for (const [key, value] of Object.entries(vars)) {
     const problem = connectionVarProblem(key, value);
-    if (problem) throw new PxeError('E_CONNECTION_VAR', problem.message, {where, expected: problem.expected, hint: problem.hint});
+    if (problem)
+      throw new PxeError('E_CONNECTION_VAR', problem.message, {where, expected: problem.expected, hint: problem.hint});
   }
   let common: SshArgs = {};
   for (const key of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
@@ -191,7 +195,10 @@ export function connectionSpecFromVars(hostName: string, vars: Record<string, un
     try {
       common = {...common, ...parseSshCommonArgs(args)};
     } catch (error) {
-      throw new PxeError('E_CONNECTION_VAR', `${key}: ${(error as Error).message}`, {where, expected: 'OpenSSH command-line options'});
+      throw new PxeError('E_CONNECTION_VAR', `${key}: ${(error as Error).message}`, {
+        where,
+        expected: 'OpenSSH command-line options',
+      });
     }
   }
   const connection = str(vars, 'ansible_connection');
@@ -205,14 +212,17 @@ export function connectionSpecFromVars(hostName: string, vars: Record<string, un
     privateKeyFile: str(vars, 'ansible_ssh_private_key_file', 'ansible_private_key_file') ?? common.identityFile,
     knownHostsFile: str(vars, 'pxeprov_known_hosts') ?? common.userKnownHostsFile,
     globalKnownHostsFile: common.globalKnownHostsFile,
-    hostKeyChecking: bool(vars, 'pxeprov_host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking') ?? common.strictHostKeyChecking,
+    hostKeyChecking:
+      bool(vars, 'pxeprov_host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking') ??
+      common.strictHostKeyChecking,
     proxyJump: common.proxyJump,
     sshConfigFile: common.sshConfigFile,
     become: bool(vars, 'ansible_become'),
     becomeMethod: str(vars, 'ansible_become_method') as BecomeMethod | undefined,
     becomeUser: str(vars, 'ansible_become_user'),
     becomePassword: str(vars, 'ansible_become_password', 'ansible_become_pass'),
-    connectTimeout: num(vars, 'pxeprov_connect_timeout', 'ansible_timeout', 'ansible_ssh_timeout') ?? common.connectTimeout,
+    connectTimeout:
+      num(vars, 'pxeprov_connect_timeout', 'ansible_timeout', 'ansible_ssh_timeout') ?? common.connectTimeout,
     agentTimeout: num(vars, 'pxeprov_agent_timeout'),
     requestTimeout: num(vars, 'pxeprov_request_timeout'),
     shell: str(vars, 'pxeprov_agent_shell'),

@@ -60,9 +60,16 @@ export function globFiles(pattern: string): string[] {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') return []; // nothing there: the pattern matches nothing
-        throw new PxeError('E_CONNECT', `ssh config Include ${pattern}: cannot list ${dir}: ${(error as Error).message}`, {cause: error});
+        throw new PxeError(
+          'E_CONNECT',
+          `ssh config Include ${pattern}: cannot list ${dir}: ${(error as Error).message}`,
+          {cause: error},
+        );
       }
-      return names.filter((n) => re.test(n) && (part.startsWith('.') || !n.startsWith('.'))).sort().map((n) => join(dir, n));
+      return names
+        .filter((n) => re.test(n) && (part.startsWith('.') || !n.startsWith('.')))
+        .sort()
+        .map((n) => join(dir, n));
     });
   }
   return paths.filter((p) => existsSync(p));
@@ -78,7 +85,9 @@ const BLOCK = /^\s*(host|match)(\s*=\s*|\s+)/i;
  */
 export function sshConfigText(path: string, depth = 0): string {
   if (depth > MAX_INCLUDE_DEPTH) {
-    throw new PxeError('E_CONNECT', `ssh config ${path}: Include nested more than ${MAX_INCLUDE_DEPTH} deep`, {hint: 'an Include probably includes itself'});
+    throw new PxeError('E_CONNECT', `ssh config ${path}: Include nested more than ${MAX_INCLUDE_DEPTH} deep`, {
+      hint: 'an Include probably includes itself',
+    });
   }
   const out: string[] = [];
   let header: string | undefined;
@@ -138,7 +147,9 @@ export function resolveTarget(spec: ConnectionSpec): Target {
   }
   const identity = cfg.identityfile === undefined ? [] : ([] as string[]).concat(cfg.identityfile);
   const explicitKeys = spec.privateKeyFile !== undefined || identity.length > 0;
-  const keyFiles = (spec.privateKeyFile ? [spec.privateKeyFile] : identity.length ? identity : DEFAULT_KEYS).map(expandHome);
+  const keyFiles = (spec.privateKeyFile ? [spec.privateKeyFile] : identity.length ? identity : DEFAULT_KEYS).map(
+    expandHome,
+  );
   const port = spec.port ?? Number(first(cfg.port) ?? 22);
   const proxyJump = spec.proxyJump ?? first(cfg.proxyjump);
   return {

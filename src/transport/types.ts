@@ -142,7 +142,12 @@ export interface Agent {
   /** Atomic write: temp file in the same directory, fsync, attrs, rename. Identical content + attrs: untouched. */
   writeFile(path: string, content: Buffer | string, options?: WriteOptions): Promise<WriteResult>;
   /** The same, streaming `size` bytes from a local stream (ISOs, hundreds of MB); `onSent` hears each chunk's length as it goes. */
-  upload(path: string, content: Readable, size: number, options?: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void}): Promise<WriteResult>;
+  upload(
+    path: string,
+    content: Readable,
+    size: number,
+    options?: WriteOptions & {sha256?: string; onSent?: (bytes: number) => void},
+  ): Promise<WriteResult>;
   /**
    * Many new files into `dir` (a directory only root or this user can change, e.g. a staging tree) in one
    * request: created exclusively with mode 0644, parents made, each checked against its sha256, flushed to

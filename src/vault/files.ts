@@ -4,7 +4,19 @@
  * replaced file's mode, 0600 for a new file.
  */
 import {randomBytes} from 'node:crypto';
-import {chownSync, closeSync, fchmodSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync} from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {PxeError} from '../errors.js';
 import {openVault, type VaultSecret} from './decrypt.js';
@@ -16,11 +28,18 @@ export const STDIO = '-';
 export function encryptSecret(secrets: readonly VaultSecret[], label?: string): VaultSecret {
   if (label) {
     const found = secrets.find((s) => s.label === label);
-    if (!found) throw new PxeError('E_USAGE', `--encrypt-vault-id ${label} names no vault id given`, {expected: `one of: ${secrets.map((s) => s.label).join(', ')}`, hint: `add --vault-id ${label}@SOURCE`});
+    if (!found)
+      throw new PxeError('E_USAGE', `--encrypt-vault-id ${label} names no vault id given`, {
+        expected: `one of: ${secrets.map((s) => s.label).join(', ')}`,
+        hint: `add --vault-id ${label}@SOURCE`,
+      });
     return found;
   }
   if (secrets.length > 1) {
-    throw new PxeError('E_USAGE', `several vault ids can encrypt (${secrets.map((s) => s.label).join(', ')})`, {expected: 'one vault password to encrypt with', hint: 'choose one with --encrypt-vault-id LABEL'});
+    throw new PxeError('E_USAGE', `several vault ids can encrypt (${secrets.map((s) => s.label).join(', ')})`, {
+      expected: 'one vault password to encrypt with',
+      hint: 'choose one with --encrypt-vault-id LABEL',
+    });
   }
   return secrets[0]!;
 }
@@ -30,7 +49,11 @@ export function readSource(path: string): Buffer {
     return readFileSync(path === STDIO ? 0 : path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new PxeError('E_FILE_NOT_FOUND', `${path === STDIO ? 'stdin' : path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, {where: {file: path}, expected: 'a readable file', cause});
+    throw new PxeError(
+      'E_FILE_NOT_FOUND',
+      `${path === STDIO ? 'stdin' : path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      {where: {file: path}, expected: 'a readable file', cause},
+    );
   }
 }
 
@@ -72,13 +95,21 @@ export function writeAtomically(path: string, data: string | Buffer): void {
 }
 
 function writeError(path: string, cause: unknown): PxeError {
-  return new PxeError('E_FILE_NOT_FOUND', `${path} cannot be written (${(cause as NodeJS.ErrnoException).code ?? cause})`, {where: {file: path}, expected: 'a writable file in a writable directory', cause});
+  return new PxeError(
+    'E_FILE_NOT_FOUND',
+    `${path} cannot be written (${(cause as NodeJS.ErrnoException).code ?? cause})`,
+    {where: {file: path}, expected: 'a writable file in a writable directory', cause},
+  );
 }
 
 export function encryptFile(input: string, secret: VaultSecret, output?: string): void {
   const plaintext = readSource(input);
   if (isVaultText(plaintext.toString('latin1'))) {
-    throw new PxeError('E_VAULT', `${input === STDIO ? 'stdin' : input} is already vault-encrypted`, {where: {file: input}, expected: 'a plain file', hint: 'decrypt it first, or leave it as it is'});
+    throw new PxeError('E_VAULT', `${input === STDIO ? 'stdin' : input} is already vault-encrypted`, {
+      where: {file: input},
+      expected: 'a plain file',
+      hint: 'decrypt it first, or leave it as it is',
+    });
   }
   writeAtomically(output ?? input, encryptVault(plaintext, secret.password, {label: secret.label}));
 }
@@ -86,7 +117,11 @@ export function encryptFile(input: string, secret: VaultSecret, output?: string)
 export function decryptedContent(input: string, secrets: readonly VaultSecret[]): Buffer {
   const text = readSource(input).toString('latin1');
   if (!isVaultText(text)) {
-    throw new PxeError('E_VAULT', `${input === STDIO ? 'stdin' : input} is not vault-encrypted`, {where: {file: input}, expected: 'a file starting with $ANSIBLE_VAULT', hint: 'encrypt it with pxeprov vault encrypt'});
+    throw new PxeError('E_VAULT', `${input === STDIO ? 'stdin' : input} is not vault-encrypted`, {
+      where: {file: input},
+      expected: 'a file starting with $ANSIBLE_VAULT',
+      hint: 'encrypt it with pxeprov vault encrypt',
+    });
   }
   return openVault(text, secrets, {file: input});
 }
@@ -97,5 +132,9 @@ export function decryptFile(input: string, secrets: readonly VaultSecret[], outp
 
 /** `name: !vault |` blocks for each plaintext, joined as ansible-vault encrypt_string joins them. */
 export function encryptStrings(items: ReadonlyArray<{text: string; name?: string}>, secret: VaultSecret): string {
-  return items.map(({text, name}) => vaultYamlBlock(encryptVault(Buffer.from(text, 'utf8'), secret.password, {label: secret.label}), name)).join('\n');
+  return items
+    .map(({text, name}) =>
+      vaultYamlBlock(encryptVault(Buffer.from(text, 'utf8'), secret.password, {label: secret.label}), name),
+    )
+    .join('\n');
 }

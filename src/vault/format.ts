@@ -38,11 +38,16 @@ function unhex(text: string, what: string): Buffer {
 }
 
 export function parseEnvelope(text: string): Envelope {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const header = lines[0]!.split(';').map((p) => p.trim());
-  if (header[0] !== VAULT_HEADER || header.length < 3) throw new VaultFormatError(`the header is not "${VAULT_HEADER};1.1;AES256"`);
+  if (header[0] !== VAULT_HEADER || header.length < 3)
+    throw new VaultFormatError(`the header is not "${VAULT_HEADER};1.1;AES256"`);
   const [, version, cipher, label] = header;
-  if (version !== '1.1' && version !== '1.2') throw new VaultFormatError(`vault format ${version} is not supported (1.1 and 1.2 are)`);
+  if (version !== '1.1' && version !== '1.2')
+    throw new VaultFormatError(`vault format ${version} is not supported (1.1 and 1.2 are)`);
   if (cipher !== 'AES256') throw new VaultFormatError(`cipher ${cipher} is not supported (AES256 is)`);
   const parts = unhex(lines.slice(1).join(''), 'body').toString('latin1').split('\n');
   if (parts.length !== 3) throw new VaultFormatError('the body does not hold a salt, an HMAC and a ciphertext');
@@ -55,7 +60,11 @@ export function parseEnvelope(text: string): Envelope {
 
 function deriveKeys(password: Buffer, salt: Buffer): {key: Buffer; hmacKey: Buffer; iv: Buffer} {
   const derived = pbkdf2Sync(password, salt, ITERATIONS, 2 * KEY_LENGTH + IV_LENGTH, 'sha256');
-  return {key: derived.subarray(0, KEY_LENGTH), hmacKey: derived.subarray(KEY_LENGTH, 2 * KEY_LENGTH), iv: derived.subarray(2 * KEY_LENGTH)};
+  return {
+    key: derived.subarray(0, KEY_LENGTH),
+    hmacKey: derived.subarray(KEY_LENGTH, 2 * KEY_LENGTH),
+    iv: derived.subarray(2 * KEY_LENGTH),
+  };
 }
 
 /** The plaintext, or undefined when this password does not match (the HMAC differs: wrong password or altered data). */
@@ -66,7 +75,8 @@ export function decryptEnvelope(envelope: Envelope, password: Buffer): Buffer | 
   const decipher = createDecipheriv('aes-256-ctr', key, iv);
   const padded = Buffer.concat([decipher.update(envelope.ciphertext), decipher.final()]);
   const pad = padded[padded.length - 1]!;
-  if (pad < 1 || pad > BLOCK || !padded.subarray(padded.length - pad).every((b) => b === pad)) throw new VaultFormatError('the padding of the decrypted data is invalid');
+  if (pad < 1 || pad > BLOCK || !padded.subarray(padded.length - pad).every((b) => b === pad))
+    throw new VaultFormatError('the padding of the decrypted data is invalid');
   return padded.subarray(0, padded.length - pad);
 }
 
@@ -85,7 +95,9 @@ export function encryptVault(plaintext: Buffer, password: Buffer, options: Encry
   const cipher = createCipheriv('aes-256-ctr', key, iv);
   const ciphertext = Buffer.concat([cipher.update(Buffer.concat([plaintext, Buffer.alloc(pad, pad)])), cipher.final()]);
   const hmac = createHmac('sha256', hmacKey).update(ciphertext).digest('hex');
-  const body = Buffer.from([salt.toString('hex'), hmac, ciphertext.toString('hex')].join('\n'), 'latin1').toString('hex');
+  const body = Buffer.from([salt.toString('hex'), hmac, ciphertext.toString('hex')].join('\n'), 'latin1').toString(
+    'hex',
+  );
   const label = options.label && options.label !== 'default' ? options.label : undefined;
   const header = label ? `${VAULT_HEADER};1.2;AES256;${label}` : `${VAULT_HEADER};1.1;AES256`;
   const lines = [header];
@@ -95,5 +107,11 @@ export function encryptVault(plaintext: Buffer, password: Buffer, options: Encry
 
 /** `name: !vault |` and the vault text indented by 10, as `ansible-vault encrypt_string --name` prints it. */
 export function vaultYamlBlock(vaultText: string, name?: string): string {
-  return [`${name ? `${name}: ` : ''}!vault |`, ...vaultText.trimEnd().split('\n').map((l) => `          ${l}`)].join('\n');
+  return [
+    `${name ? `${name}: ` : ''}!vault |`,
+    ...vaultText
+      .trimEnd()
+      .split('\n')
+      .map((l) => `          ${l}`),
+  ].join('\n');
 }

@@ -23,7 +23,12 @@ export function decryptVaultFile(text: string, where: Where): string {
   try {
     return decoder.decode(plain);
   } catch (cause) {
-    throw new PxeError('E_VAULT', 'the decrypted vault is not UTF-8 text', {where, expected: 'UTF-8 text inside the vault', hint: 'encrypt a UTF-8 file (iconv -t UTF-8)', cause});
+    throw new PxeError('E_VAULT', 'the decrypted vault is not UTF-8 text', {
+      where,
+      expected: 'UTF-8 text inside the vault',
+      hint: 'encrypt a UTF-8 file (iconv -t UTF-8)',
+      cause,
+    });
   }
 }
 

@@ -34,7 +34,9 @@ export async function promptHidden(question: string): Promise<string> {
         }
         if (ch === '\u0003' || (ch === '\u0004' && typed.length === 0)) {
           finish();
-          reject(new PxeError('E_VAULT', 'the vault password prompt was interrupted', {hint: 'type the password and Enter'}));
+          reject(
+            new PxeError('E_VAULT', 'the vault password prompt was interrupted', {hint: 'type the password and Enter'}),
+          );
           return;
         }
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);

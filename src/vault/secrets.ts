@@ -31,21 +31,41 @@ export interface VaultSources {
 }
 
 function sourceError(message: string, source: string, hint: string, cause?: unknown): PxeError {
-  return new PxeError('E_VAULT', message, {where: {file: source}, expected: 'a readable vault password source', hint, cause});
+  return new PxeError('E_VAULT', message, {
+    where: {file: source},
+    expected: 'a readable vault password source',
+    hint,
+    cause,
+  });
 }
 
 /** The configured sources from the environment, as Ansible reads them. */
-export function vaultSourcesFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<VaultSources, 'identityList' | 'defaultPasswordFile'> {
-  const list = env.ANSIBLE_VAULT_IDENTITY_LIST?.split(',').map((s) => s.trim()).filter(Boolean);
-  return {identityList: list?.length ? list : undefined, defaultPasswordFile: env.ANSIBLE_VAULT_PASSWORD_FILE || undefined};
+export function vaultSourcesFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<VaultSources, 'identityList' | 'defaultPasswordFile'> {
+  const list = env.ANSIBLE_VAULT_IDENTITY_LIST?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    identityList: list?.length ? list : undefined,
+    defaultPasswordFile: env.ANSIBLE_VAULT_PASSWORD_FILE || undefined,
+  };
 }
 
 /** `LABEL@SOURCE` → [label, source]; a bare SOURCE is the default label. */
 export function splitVaultId(id: string): {label: string; source: string} {
   const at = id.indexOf('@');
   const [label, source] = at < 0 ? [DEFAULT_LABEL, id] : [id.slice(0, at) || DEFAULT_LABEL, id.slice(at + 1)];
-  if (label.includes(';')) throw new PxeError('E_USAGE', `'${id}' is not a valid vault id: ';' is not allowed in a label`, {expected: '[LABEL@]SOURCE', hint: 'use letters, digits, - and _ in labels'});
-  if (!source) throw new PxeError('E_USAGE', `'${id}' names no password source`, {expected: '[LABEL@]SOURCE: a password file, a script or prompt', hint: 'e.g. --vault-id prod@~/.vault-pass'});
+  if (label.includes(';'))
+    throw new PxeError('E_USAGE', `'${id}' is not a valid vault id: ';' is not allowed in a label`, {
+      expected: '[LABEL@]SOURCE',
+      hint: 'use letters, digits, - and _ in labels',
+    });
+  if (!source)
+    throw new PxeError('E_USAGE', `'${id}' names no password source`, {
+      expected: '[LABEL@]SOURCE: a password file, a script or prompt',
+      hint: 'e.g. --vault-id prod@~/.vault-pass',
+    });
   return {label, source};
 }
 
@@ -57,12 +77,17 @@ export async function resolveVaultSecrets(sources: VaultSources): Promise<VaultS
   const ids = [
     ...(sources.identityList ?? []),
     ...(sources.ids ?? []),
-    ...[...(sources.passwordFiles ?? []), ...(sources.defaultPasswordFile ? [sources.defaultPasswordFile] : [])].map((f) => `${DEFAULT_LABEL}@${f}`),
+    ...[...(sources.passwordFiles ?? []), ...(sources.defaultPasswordFile ? [sources.defaultPasswordFile] : [])].map(
+      (f) => `${DEFAULT_LABEL}@${f}`,
+    ),
   ].map((id): {label: string; source: string; named?: boolean} => ({...splitVaultId(id), named: true}));
   if (sources.ask) ids.push({label: DEFAULT_LABEL, source: 'prompt'});
   const secrets: VaultSecret[] = [];
   for (const {label, source, named} of ids) {
-    const password = source === 'prompt' ? await askPassword(named ? label : undefined, sources.confirm ?? false) : readPasswordSource(source, label);
+    const password =
+      source === 'prompt'
+        ? await askPassword(named ? label : undefined, sources.confirm ?? false)
+        : readPasswordSource(source, label);
     secrets.push({label, password, source});
   }
   return secrets;
@@ -75,10 +100,17 @@ async function askPassword(label: string | undefined, confirm: boolean): Promise
     : [`${confirm ? 'New Vault' : 'Vault'} password: `, 'Confirm New Vault password: '];
   const first = await promptHidden(ask);
   if (confirm && (await promptHidden(again)) !== first) {
-    throw new PxeError('E_VAULT', 'the two passwords typed do not match', {expected: 'the same password twice', hint: 'run the command again'});
+    throw new PxeError('E_VAULT', 'the two passwords typed do not match', {
+      expected: 'the same password twice',
+      hint: 'run the command again',
+    });
   }
   const password = Buffer.from(first.trim(), 'utf8');
-  if (password.length === 0) throw new PxeError('E_VAULT', 'an empty vault password was typed', {expected: 'a non-empty password', hint: NO_PASSWORD_HINT});
+  if (password.length === 0)
+    throw new PxeError('E_VAULT', 'an empty vault password was typed', {
+      expected: 'a non-empty password',
+      hint: NO_PASSWORD_HINT,
+    });
   return password;
 }
 
@@ -99,31 +131,63 @@ function readPasswordSource(source: string, label: string): Buffer {
     executable = isExecutable(file);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw sourceError(`vault password file ${source} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`, source, NO_PASSWORD_HINT, cause);
+    throw sourceError(
+      `vault password file ${source} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}`,
+      source,
+      NO_PASSWORD_HINT,
+      cause,
+    );
   }
   let password: Buffer;
   if (executable) {
     const client = isClientScript(file);
     try {
       // stderr stays the user's (a script may prompt there), as in Ansible.
-      password = execFileSync(file, client ? ['--vault-id', label] : [], {stdio: ['inherit', 'pipe', 'inherit'], maxBuffer: 1 << 20});
+      password = execFileSync(file, client ? ['--vault-id', label] : [], {
+        stdio: ['inherit', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      });
     } catch (cause) {
       const status = (cause as {status?: number | null}).status;
-      const why = status === undefined || status === null ? `could not be run (${(cause as NodeJS.ErrnoException).code ?? 'killed'})` : client && status === 2 ? `knows no secret for vault id '${label}' (exit 2)` : `exited with ${status}`;
-      throw sourceError(`vault password script ${source} ${why}`, source, 'a password script prints the password on stdout and exits 0; remove the executable bit from a plain password file', cause);
+      const why =
+        status === undefined || status === null
+          ? `could not be run (${(cause as NodeJS.ErrnoException).code ?? 'killed'})`
+          : client && status === 2
+            ? `knows no secret for vault id '${label}' (exit 2)`
+            : `exited with ${status}`;
+      throw sourceError(
+        `vault password script ${source} ${why}`,
+        source,
+        'a password script prints the password on stdout and exits 0; remove the executable bit from a plain password file',
+        cause,
+      );
     }
     password = trimBytes(password, '\r\n');
   } else {
     try {
       password = trimBytes(readFileSync(file), ' \t\r\n\v\f');
     } catch (cause) {
-      throw sourceError(`vault password file ${source} cannot be read (${(cause as NodeJS.ErrnoException).code})`, source, NO_PASSWORD_HINT, cause);
+      throw sourceError(
+        `vault password file ${source} cannot be read (${(cause as NodeJS.ErrnoException).code})`,
+        source,
+        NO_PASSWORD_HINT,
+        cause,
+      );
     }
     if (isVaultText(password.toString('latin1'))) {
-      throw sourceError(`vault password file ${source} is itself vault-encrypted`, source, 'keep the vault password file in plain text (mode 0600) or use a password script');
+      throw sourceError(
+        `vault password file ${source} is itself vault-encrypted`,
+        source,
+        'keep the vault password file in plain text (mode 0600) or use a password script',
+      );
     }
   }
-  if (password.length === 0) throw sourceError(`vault password ${executable ? 'script' : 'file'} ${source} gave an empty password`, source, 'put the password on the first line');
+  if (password.length === 0)
+    throw sourceError(
+      `vault password ${executable ? 'script' : 'file'} ${source} gave an empty password`,
+      source,
+      'put the password on the first line',
+    );
   return password;
 }
 

@@ -17,7 +17,9 @@ export interface CliResult {
   json?: unknown;
 }
 
-const reportSchema = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8')) as {$id: string};
+const reportSchema = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8')) as {
+  $id: string;
+};
 const ajv = new Ajv({allErrors: true});
 ajv.addSchema(reportSchema);
 const validateRun = ajv.getSchema(reportSchema.$id)!;
@@ -28,7 +30,11 @@ export function assertPublishedJson(args: readonly string[], stdout: string, cod
   const json = JSON.parse(stdout) as unknown;
   const command = args.find((a) => !a.startsWith('-'));
   const check = command === 'up' || command === 'check' ? validateRun : code === 3 ? validateFailure : undefined;
-  if (check) assert.ok(check(json), `pxeprov ${args.join(' ')} --json does not match schemas/report.schema.json: ${JSON.stringify(check.errors, null, 2)}`);
+  if (check)
+    assert.ok(
+      check(json),
+      `pxeprov ${args.join(' ')} --json does not match schemas/report.schema.json: ${JSON.stringify(check.errors, null, 2)}`,
+    );
   return json;
 }
 

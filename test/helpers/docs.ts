@@ -4,7 +4,13 @@ import {join} from 'node:path';
 
 export function docsFiles(dir = 'docs'): string[] {
   return readdirSync(dir, {withFileTypes: true})
-    .flatMap((entry) => (entry.isDirectory() ? docsFiles(join(dir, entry.name)) : entry.name.endsWith('.md') ? [join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? docsFiles(join(dir, entry.name))
+        : entry.name.endsWith('.md')
+          ? [join(dir, entry.name)]
+          : [],
+    )
     .sort();
 }
 

@@ -12,7 +12,17 @@ import {posix} from 'node:path';
 import type {Readable} from 'node:stream';
 import {PxeError, type ErrorCode} from '../../src/errors.js';
 import type {OpenAgent} from '../../src/engine/host-run.js';
-import type {Agent, ExecOptions, ExecResult, Facts, FileAttrs, StatResult, TreeEntry, WriteOptions, WriteResult} from '../../src/transport/types.js';
+import type {
+  Agent,
+  ExecOptions,
+  ExecResult,
+  Facts,
+  FileAttrs,
+  StatResult,
+  TreeEntry,
+  WriteOptions,
+  WriteResult,
+} from '../../src/transport/types.js';
 
 export interface FakeNode {
   kind: 'file' | 'directory' | 'link';
@@ -49,7 +59,9 @@ export function fakeFacts(overrides: Partial<Facts> = {}): Facts {
     arch: 'x86_64',
     hostname: 'fake',
     init: 'systemd',
-    interfaces: [{name: 'eth0', mac: '52:54:00:00:00:01', ipv4: ['192.0.2.10/24'], ipv6: [], up: true, manager: 'none'}],
+    interfaces: [
+      {name: 'eth0', mac: '52:54:00:00:00:01', ipv4: ['192.0.2.10/24'], ipv6: [], up: true, manager: 'none'},
+    ],
     defaultRoute: {iface: 'eth0', gateway: '192.0.2.1'},
     packages: {},
     diskFree: {'/': 10e9, '/var': 10e9, '/srv': 10e9},
@@ -81,7 +93,10 @@ export class FakeHost {
   private readonly answers: {match: string | RegExp; answer: ExecAnswer}[] = [];
   private lockHolder?: {dir: string; holder: string; agent: FakeAgent};
 
-  constructor(readonly name: string, facts: Partial<Facts> = {}) {
+  constructor(
+    readonly name: string,
+    facts: Partial<Facts> = {},
+  ) {
     this.facts = fakeFacts({hostname: name, ...facts});
   }
 
@@ -91,8 +106,14 @@ export class FakeHost {
       const attrs = typeof spec === 'string' ? {content: spec} : spec;
       this.mkdirs(posix.dirname(path));
       if (path.endsWith('/')) this.mkdirs(path);
-      else if (attrs.content?.startsWith('-> ')) this.nodes.set(path, {...this.node('link', 0o777), target: attrs.content.slice(3)});
-      else this.nodes.set(path, {...this.node('file', attrs.mode ?? 0o644), content: Buffer.from(attrs.content ?? ''), ...pick(attrs)});
+      else if (attrs.content?.startsWith('-> '))
+        this.nodes.set(path, {...this.node('link', 0o777), target: attrs.content.slice(3)});
+      else
+        this.nodes.set(path, {
+          ...this.node('file', attrs.mode ?? 0o644),
+          content: Buffer.from(attrs.content ?? ''),
+          ...pick(attrs),
+        });
     }
     return this;
   }
@@ -115,7 +136,8 @@ export class FakeHost {
   }
 
   connect(readOnly: boolean): FakeAgent {
-    if (this.unreachable) throw new PxeError('E_CONNECT', `cannot connect to ${this.name}: connection refused`, {where: {host: this.name}});
+    if (this.unreachable)
+      throw new PxeError('E_CONNECT', `cannot connect to ${this.name}: connection refused`, {where: {host: this.name}});
     return new FakeAgent(this, readOnly);
   }
 
@@ -148,13 +170,20 @@ export class FakeHost {
   exec(argv: string[], options: ExecOptions): ExecReply {
     this.commands.push(argv);
     const line = commandLine(argv);
-    const told = this.answers.find(({match}) => (typeof match === 'string' ? line === match || line.startsWith(`${match} `) : match.test(line)));
+    const told = this.answers.find(({match}) =>
+      typeof match === 'string' ? line === match || line.startsWith(`${match} `) : match.test(line),
+    );
     if (told) return typeof told.answer === 'function' ? told.answer(argv, options) : told.answer;
-    return builtinAnswer(this, argv) ?? {rc: 127, stderr: `fake agent: nothing told to answer ${JSON.stringify(line)}\n`};
+    return (
+      builtinAnswer(this, argv) ?? {rc: 127, stderr: `fake agent: nothing told to answer ${JSON.stringify(line)}\n`}
+    );
   }
 }
 
-const pick = (attrs: FileAttrs): Partial<FakeNode> => Object.fromEntries(Object.entries({mode: attrs.mode, owner: attrs.owner, group: attrs.group}).filter(([, v]) => v !== undefined));
+const pick = (attrs: FileAttrs): Partial<FakeNode> =>
+  Object.fromEntries(
+    Object.entries({mode: attrs.mode, owner: attrs.owner, group: attrs.group}).filter(([, v]) => v !== undefined),
+  );
 
 /** dpkg-query, apt-get and systemctl as the apt and service modules call them. */
 function builtinAnswer(host: FakeHost, argv: string[]): ExecReply | undefined {
@@ -163,7 +192,10 @@ function builtinAnswer(host: FakeHost, argv: string[]): ExecReply | undefined {
     const names = argv.slice(argv.indexOf('--') + 1);
     const known = names.filter((n) => host.packages.has(n));
     const stdout = known.map((n) => `${n}\tinstall ok installed\t${host.packages.get(n)}\n`).join('');
-    const stderr = names.filter((n) => !host.packages.has(n)).map((n) => `dpkg-query: no packages found matching ${n}\n`).join('');
+    const stderr = names
+      .filter((n) => !host.packages.has(n))
+      .map((n) => `dpkg-query: no packages found matching ${n}\n`)
+      .join('');
     return {rc: stderr ? 1 : 0, stdout, stderr};
   }
   if (cmd === 'apt-get' && (sub === 'install' || sub === 'remove' || sub === 'purge' || sub === 'update')) {
@@ -178,7 +210,10 @@ function builtinAnswer(host: FakeHost, argv: string[]): ExecReply | undefined {
   if (cmd === 'sh' && argv[2]?.startsWith('systemctl is-enabled')) {
     const service = host.services.get(argv[4]!);
     if (!service) return {rc: 0, stdout: '---\nLoadState=not-found\nActiveState=inactive\n'};
-    return {rc: 0, stdout: `${service.enabled ? 'enabled' : 'disabled'}\n---\nLoadState=loaded\nActiveState=${service.active ? 'active' : 'inactive'}\n`};
+    return {
+      rc: 0,
+      stdout: `${service.enabled ? 'enabled' : 'disabled'}\n---\nLoadState=loaded\nActiveState=${service.active ? 'active' : 'inactive'}\n`,
+    };
   }
   if (cmd === 'systemctl') {
     const service = host.services.get(argv.at(-1)!);
@@ -211,7 +246,8 @@ export class FakeAgent implements Agent {
 
   private path(path: string, op: string): string {
     if (this.closed) throw this.fail('E_DISCONNECTED', `${op} ${path}: the agent is closed`);
-    if (!path.startsWith('/') || path.includes('\0')) throw this.fail('E_REMOTE', `${op} ${path}: paths must be absolute and free of NUL bytes`);
+    if (!path.startsWith('/') || path.includes('\0'))
+      throw this.fail('E_REMOTE', `${op} ${path}: paths must be absolute and free of NUL bytes`);
     return posix.normalize(path).replace(/(.)\/$/, '$1');
   }
 
@@ -223,7 +259,8 @@ export class FakeAgent implements Agent {
 
   /** The directory a new entry goes in: it must exist. */
   private parentOf(path: string, op: string): void {
-    if (this.target.nodes.get(posix.dirname(path))?.kind !== 'directory') throw this.fail('E_REMOTE', `${op} ${path}: no such directory`);
+    if (this.target.nodes.get(posix.dirname(path))?.kind !== 'directory')
+      throw this.fail('E_REMOTE', `${op} ${path}: no such directory`);
   }
 
   /** Follows links (as open(2) does) to the node a path names. */
@@ -250,7 +287,17 @@ export class FakeAgent implements Agent {
     return paths.map((p) => {
       const node = this.target.nodes.get(this.path(p, 'stat'));
       if (!node) return {path: p, kind: 'absent'};
-      const result: StatResult = {path: p, kind: node.kind, mode: node.mode, uid: USERS[node.owner] ?? 1000, gid: USERS[node.group] ?? 1000, owner: node.owner, group: node.group, size: node.kind === 'link' ? node.target!.length : node.content.length, mtime: node.mtime};
+      const result: StatResult = {
+        path: p,
+        kind: node.kind,
+        mode: node.mode,
+        uid: USERS[node.owner] ?? 1000,
+        gid: USERS[node.group] ?? 1000,
+        owner: node.owner,
+        group: node.group,
+        size: node.kind === 'link' ? node.target!.length : node.content.length,
+        mtime: node.mtime,
+      };
       if (node.kind === 'link') result.target = node.target;
       if (node.kind === 'file' && options.sha256) result.sha256 = sha256(node.content);
       return result;
@@ -290,7 +337,11 @@ export class FakeAgent implements Agent {
     if (options.validate) {
       const argv = options.validate.map((a) => a.replace('%s', `${posix.dirname(clean)}/.pxeprov-tmp`));
       const reply = this.target.exec(argv, {});
-      if ((reply.rc ?? 0) !== 0) throw this.fail('E_CONFIG_CHECK', `${argv[0]} refused the new content: ${reply.stdout ?? ''}${reply.stderr ?? ''}`);
+      if ((reply.rc ?? 0) !== 0)
+        throw this.fail(
+          'E_CONFIG_CHECK',
+          `${argv[0]} refused the new content: ${reply.stdout ?? ''}${reply.stderr ?? ''}`,
+        );
     }
     const result: WriteResult = {changed: true};
     if (options.backup && old?.kind === 'file') {
@@ -299,17 +350,29 @@ export class FakeAgent implements Agent {
       this.target.nodes.set(result.backup, {...old});
     }
     const keep = old?.kind === 'file' ? {mode: old.mode, owner: old.owner, group: old.group} : {};
-    this.target.nodes.set(clean, {...this.target.node('file', 0o644, this.facts.user), ...keep, ...attrs, content: Buffer.from(body)});
+    this.target.nodes.set(clean, {
+      ...this.target.node('file', 0o644, this.facts.user),
+      ...keep,
+      ...attrs,
+      content: Buffer.from(body),
+    });
     this.changed(`write ${clean}`);
     return result;
   }
 
-  async upload(path: string, content: Readable, size: number, options: WriteOptions & {sha256?: string} = {}): Promise<WriteResult> {
+  async upload(
+    path: string,
+    content: Readable,
+    size: number,
+    options: WriteOptions & {sha256?: string} = {},
+  ): Promise<WriteResult> {
     const chunks: Buffer[] = [];
     for await (const chunk of content) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
     const body = Buffer.concat(chunks);
-    if (body.length !== size) throw this.fail('E_REMOTE', `upload ${path}: the local stream holds ${body.length} bytes, not ${size}`);
-    if (options.sha256 !== undefined && sha256(body) !== options.sha256) throw this.fail('E_REMOTE', `upload ${path}: sha256 mismatch after transfer`);
+    if (body.length !== size)
+      throw this.fail('E_REMOTE', `upload ${path}: the local stream holds ${body.length} bytes, not ${size}`);
+    if (options.sha256 !== undefined && sha256(body) !== options.sha256)
+      throw this.fail('E_REMOTE', `upload ${path}: sha256 mismatch after transfer`);
     return this.writeFile(path, body, options);
   }
 
@@ -317,7 +380,8 @@ export class FakeAgent implements Agent {
     const clean = this.writable(path, 'attrs');
     const node = this.target.nodes.get(clean);
     if (!node) throw this.fail('E_REMOTE', `attrs ${path}: no such file or directory`);
-    if (node.kind === 'link' && attrs.mode !== undefined) throw this.fail('E_REMOTE', `attrs ${path}: ${path} is a symbolic link: its mode is not set`);
+    if (node.kind === 'link' && attrs.mode !== undefined)
+      throw this.fail('E_REMOTE', `attrs ${path}: ${path} is a symbolic link: its mode is not set`);
     Object.assign(node, pick(attrs));
     this.changed(`attrs ${clean}`);
   }
@@ -359,7 +423,8 @@ export class FakeAgent implements Agent {
   async replaceTree(from: string, to: string): Promise<void> {
     const [src, dst] = [this.writable(from, 'swap'), this.writable(to, 'swap')];
     if (this.target.nodes.get(src)?.kind !== 'directory') throw this.fail('E_REMOTE', `swap ${from}: not a directory`);
-    for (const p of [...this.target.nodes.keys()]) if (p === dst || p.startsWith(`${dst}/`)) this.target.nodes.delete(p);
+    for (const p of [...this.target.nodes.keys()])
+      if (p === dst || p.startsWith(`${dst}/`)) this.target.nodes.delete(p);
     for (const [p, node] of [...this.target.nodes]) {
       if (p !== src && !p.startsWith(`${src}/`)) continue;
       this.target.nodes.delete(p);
@@ -394,7 +459,12 @@ export class FakeAgent implements Agent {
     return [...this.target.nodes]
       .filter(([p]) => p.startsWith(`${root}/`))
       .map(([p, node]) => {
-        const entry: TreeEntry = {path: p.slice(root.length + 1), kind: node.kind, mode: node.mode, size: node.content.length};
+        const entry: TreeEntry = {
+          path: p.slice(root.length + 1),
+          kind: node.kind,
+          mode: node.mode,
+          size: node.content.length,
+        };
         if (hash && node.kind === 'file') entry.sha256 = sha256(node.content);
         if (!hash) entry.mtime = node.mtime;
         if (node.kind === 'link') entry.target = node.target;

@@ -34,7 +34,10 @@ export class FakeProject {
   /** `hosts` make the inventory's group `servers`; `vars` are the inventory's vars of all. */
   constructor(hosts: (string | FakeHost)[] = ['t'], vars: Record<string, unknown> = {}) {
     this.hosts = hosts.map((h) => (typeof h === 'string' ? new FakeHost(h) : h));
-    this.write('inventory.yaml', stringify({all: {children: {servers: {hosts: Object.fromEntries(this.hosts.map((h) => [h.name, null]))}}, vars}}));
+    this.write(
+      'inventory.yaml',
+      stringify({all: {children: {servers: {hosts: Object.fromEntries(this.hosts.map((h) => [h.name, null]))}}, vars}}),
+    );
   }
 
   host(name = this.hosts[0]!.name): FakeHost {
@@ -52,7 +55,10 @@ export class FakeProject {
   /** Runs one play of `tasks` on every host (gather_facts off unless the play says so). */
   async play(tasks: unknown[], options: FakePlayOptions = {}): Promise<FakeRun> {
     const {play, plays = [], emit, ...converging} = options;
-    const playbook = this.write('site.yaml', [{name: 'Test', hosts: 'all', gather_facts: false, ...play, tasks}, ...plays]);
+    const playbook = this.write('site.yaml', [
+      {name: 'Test', hosts: 'all', gather_facts: false, ...play, tasks},
+      ...plays,
+    ]);
     const events: EngineEvent[] = [];
     const report = await converge({
       inventory: join(this.dir, 'inventory.yaml'),

@@ -22,7 +22,8 @@ function typescriptFiles(dir: string): string[] {
 export function importedSpecifiers(file: string, source: string): string[] {
   const parsed = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   return parsed.statements.flatMap((statement) => {
-    const specifier = ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+    const specifier =
+      ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
     return specifier && ts.isStringLiteral(specifier) ? [specifier.text] : [];
   });
 }

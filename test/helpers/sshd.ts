@@ -124,7 +124,8 @@ export async function startSshd(options: {address?: string} = {}): Promise<TestS
   const dir = mkdtempSync(join(tmpdir(), 'pxeprov-sshd-'));
   mkdirSync('/run/sshd', {recursive: true});
   ensureTestUsers();
-  for (const type of ['ed25519', 'ecdsa']) run('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(dir, `host_${type}`)]);
+  for (const type of ['ed25519', 'ecdsa'])
+    run('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', join(dir, `host_${type}`)]);
   const passphrase = 'correct horse battery staple';
   const keys = {
     ed25519: join(dir, 'id_ed25519'),
@@ -136,9 +137,19 @@ export async function startSshd(options: {address?: string} = {}): Promise<TestS
   run('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', keys.rsa]);
   run('ssh-keygen', ['-q', '-t', 'ecdsa', '-N', '', '-f', keys.ecdsa]);
   run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', keys.encrypted]);
-  writeFileSync(join(dir, 'authorized_keys'), Object.values(keys).map((k) => readFileSync(`${k}.pub`, 'utf8')).join(''));
+  writeFileSync(
+    join(dir, 'authorized_keys'),
+    Object.values(keys)
+      .map((k) => readFileSync(`${k}.pub`, 'utf8'))
+      .join(''),
+  );
   const port = await freePort(address);
-  const hostKeys = ['ed25519', 'ecdsa'].map((t) => readFileSync(join(dir, `host_${t}.pub`), 'utf8').split(' ').slice(0, 2).join(' '));
+  const hostKeys = ['ed25519', 'ecdsa'].map((t) =>
+    readFileSync(join(dir, `host_${t}.pub`), 'utf8')
+      .split(' ')
+      .slice(0, 2)
+      .join(' '),
+  );
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, hostKeys.map((k) => `[${address}]:${port} ${k}\n`).join(''));
   const config = [
@@ -159,7 +170,9 @@ export async function startSshd(options: {address?: string} = {}): Promise<TestS
   ].join('\n');
   writeFileSync(join(dir, 'sshd_config'), `${config}\n`);
   let log = '';
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {stdio: ['ignore', 'ignore', 'pipe']});
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr!.on('data', (d: Buffer) => {
     log = (log + d.toString()).slice(-4000);
   });

@@ -7,7 +7,20 @@
 import assert from 'node:assert/strict';
 import {spawn, execFileSync} from 'node:child_process';
 import type {ChildProcess} from 'node:child_process';
-import {chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {PxeError} from '../../src/errors.js';
@@ -32,7 +45,12 @@ function victims(base: string) {
   const dir = join(base, 'victim-dir');
   writeFileSync(file, 'ROOT\n', {mode: 0o600});
   mkdirSync(dir, {mode: 0o700});
-  const snapshot = () => ({content: readFileSync(file, 'utf8'), mode: statSync(file).mode & 0o7777, uid: statSync(file).uid, entries: readdirSync(dir)});
+  const snapshot = () => ({
+    content: readFileSync(file, 'utf8'),
+    mode: statSync(file).mode & 0o7777,
+    uid: statSync(file).uid,
+    entries: readdirSync(dir),
+  });
   return {file, dir, snapshot, before: snapshot()};
 }
 
@@ -125,7 +143,13 @@ for (const shell of ['/bin/dash', 'bash --posix', 'busybox sh']) {
         () => agent.remove(join(svc, 'sub/x'), {recursive: true}),
         () => agent.setAttrs(join(svc, 'sub/x'), {mode: 0o777}),
       ]) {
-        await assert.rejects(op(), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /symbolic link in a directory other users can write/.test(e.message));
+        await assert.rejects(
+          op(),
+          (e: unknown) =>
+            e instanceof PxeError &&
+            e.code === 'E_REMOTE' &&
+            /symbolic link in a directory other users can write/.test(e.message),
+        );
       }
       assert.deepEqual(v.snapshot(), v.before);
     });
@@ -191,7 +215,10 @@ for (const shell of ['/bin/dash', 'bash --posix', 'busybox sh']) {
           () => agent.setAttrs(join(dir, 'kept'), {mode: 0o600}),
           () => agent.remove(join(dir, 'kept')),
         ]) {
-          await assert.rejects(op(), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /Read-only file system/.test(e.message));
+          await assert.rejects(
+            op(),
+            (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /Read-only file system/.test(e.message),
+          );
         }
         assert.equal((await agent.readFile(join(dir, 'kept')))!.toString(), 'old');
       } finally {
@@ -205,7 +232,10 @@ for (const shell of ['/bin/dash', 'bash --posix', 'busybox sh']) {
     const {name, password} = TEST_USERS.nopasswd;
     const agent = await connect(sshd.spec({shell, privateKeyFile: undefined, user: name, password}));
     try {
-      await assert.rejects(agent.writeFile(join(dir, 'f'), 'x'), (e: unknown) => e instanceof PxeError && /Permission denied/.test(e.message));
+      await assert.rejects(
+        agent.writeFile(join(dir, 'f'), 'x'),
+        (e: unknown) => e instanceof PxeError && /Permission denied/.test(e.message),
+      );
       await assert.rejects(agent.mkdir(join(dir, 'd')), /Permission denied/);
       assert.deepEqual(readdirSync(dir), []);
       assert.equal(agent.facts.user, name);

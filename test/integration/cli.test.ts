@@ -27,11 +27,21 @@ const playbook = (name: string) => join(dir, `${name}.yaml`);
 /** `t` is the sshd; `down` listens nowhere. */
 function writeInventory(hosts: string[]): void {
   const t = {
-    ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519,
-    pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'),
+    ansible_host: '127.0.0.1',
+    ansible_port: sshd.port,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: sshd.keys.ed25519,
+    pxeprov_known_hosts: sshd.knownHosts,
+    pxeprov_state_dir: join(dir, 'state'),
   };
-  const all = {t, down: {ansible_host: '127.0.0.1', ansible_port: 1, pxeprov_connect_timeout: 3}} as Record<string, unknown>;
-  writeFileSync(inventory(), stringify({all: {hosts: Object.fromEntries(hosts.map((h) => [h, all[h]])), vars: {app_password: SECRET}}}));
+  const all = {t, down: {ansible_host: '127.0.0.1', ansible_port: 1, pxeprov_connect_timeout: 3}} as Record<
+    string,
+    unknown
+  >;
+  writeFileSync(
+    inventory(),
+    stringify({all: {hosts: Object.fromEntries(hosts.map((h) => [h, all[h]])), vars: {app_password: SECRET}}}),
+  );
 }
 
 function writePlay(name: string, tasks: unknown[], hosts = 'all', extraPlays: unknown[] = []): string {
@@ -46,7 +56,10 @@ before(async () => {
   mkdirSync(target);
   env = {PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')};
   writeInventory(['t']);
-  writePlay('site', [{name: 'A file', copy: {content: 'one\n', dest: `${target}/file`}}, {name: 'Stays', file: {path: target, state: 'directory'}}]);
+  writePlay('site', [
+    {name: 'A file', copy: {content: 'one\n', dest: `${target}/file`}},
+    {name: 'Stays', file: {path: target, state: 'directory'}},
+  ]);
 });
 
 after(async () => {
@@ -72,7 +85,10 @@ describe('exit codes (one test per row of the table in README)', {concurrency: f
     for (const args of [['up'], ['check'], ['up', '--check']]) {
       const r = pxeprov([...args, inventory(), '-p', playbook('site')], env);
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stdout, /finished in [\d.]+ s - 1 of 2 host\(s\) failed or unreachable: down; no drift on the other hosts$|finished in [\d.]+ s - 1 of 2 host\(s\) failed or unreachable: down$/m);
+      assert.match(
+        r.stdout,
+        /finished in [\d.]+ s - 1 of 2 host\(s\) failed or unreachable: down; no drift on the other hosts$|finished in [\d.]+ s - 1 of 2 host\(s\) failed or unreachable: down$/m,
+      );
       assert.doesNotMatch(r.stdout, / - no drift$/m);
     }
     writeInventory(['down']);
@@ -96,19 +112,55 @@ describe('exit codes (one test per row of the table in README)', {concurrency: f
     assert.equal(check.stderr, '', '--json: nothing but the report');
     assert.equal(pxeprov(['up', '--check', inventory(), '-p', playbook('site')], env).code, 2);
     assert.equal(readFileSync(join(target, 'file'), 'utf8'), 'hand edit\n', 'check mode wrote nothing');
-    assert.equal(pxeprov(['up', inventory(), '-p', playbook('site')], env).code, 0, 'up repairs drift and exits 0, never 2');
+    assert.equal(
+      pxeprov(['up', inventory(), '-p', playbook('site')], env).code,
+      0,
+      'up repairs drift and exits 0, never 2',
+    );
   });
 
   const usage: Array<{what: string; args: string[]; says: RegExp}> = [
-    {what: 'an unknown flag, with the nearest one', args: ['check', '--jsn'], says: /error\[E_USAGE\]: Nonexistent flag: --jsn\n {2}hint: did you mean '--json'\?/},
-    {what: 'a bad flag value', args: ['check', '--forks', 'abc'], says: /error\[E_USAGE\]: .*Expected an integer but received: abc/},
-    {what: 'a flag without its value', args: ['validate', '--limit'], says: /error\[E_USAGE\]: Flag --limit expects a value/},
-    {what: 'an extra argument', args: ['up', 'a.yaml', 'b.yaml'], says: /error\[E_USAGE\]: Unexpected argument: b\.yaml/},
+    {
+      what: 'an unknown flag, with the nearest one',
+      args: ['check', '--jsn'],
+      says: /error\[E_USAGE\]: Nonexistent flag: --jsn\n {2}hint: did you mean '--json'\?/,
+    },
+    {
+      what: 'a bad flag value',
+      args: ['check', '--forks', 'abc'],
+      says: /error\[E_USAGE\]: .*Expected an integer but received: abc/,
+    },
+    {
+      what: 'a flag without its value',
+      args: ['validate', '--limit'],
+      says: /error\[E_USAGE\]: Flag --limit expects a value/,
+    },
+    {
+      what: 'an extra argument',
+      args: ['up', 'a.yaml', 'b.yaml'],
+      says: /error\[E_USAGE\]: Unexpected argument: b\.yaml/,
+    },
     {what: 'a missing required flag', args: ['probe'], says: /error\[E_USAGE\]: Missing required flag iface/},
-    {what: 'an unknown command, with the nearest one', args: ['chek'], says: /error\[E_USAGE\]: unknown command 'chek'[\s\S]*hint: did you mean 'check'\?/},
-    {what: 'an unknown command of a topic', args: ['lab', 'upp'], says: /unknown command 'lab upp'[\s\S]*did you mean 'lab up'\?/},
-    {what: 'help for an unknown command', args: ['help', 'chek'], says: /unknown command 'chek'[\s\S]*did you mean 'check'\?/},
-    {what: 'a missing inventory file', args: ['validate', '/nonexistent/inventory.yaml'], says: /error\[E_FILE_NOT_FOUND\]/},
+    {
+      what: 'an unknown command, with the nearest one',
+      args: ['chek'],
+      says: /error\[E_USAGE\]: unknown command 'chek'[\s\S]*hint: did you mean 'check'\?/,
+    },
+    {
+      what: 'an unknown command of a topic',
+      args: ['lab', 'upp'],
+      says: /unknown command 'lab upp'[\s\S]*did you mean 'lab up'\?/,
+    },
+    {
+      what: 'help for an unknown command',
+      args: ['help', 'chek'],
+      says: /unknown command 'chek'[\s\S]*did you mean 'check'\?/,
+    },
+    {
+      what: 'a missing inventory file',
+      args: ['validate', '/nonexistent/inventory.yaml'],
+      says: /error\[E_FILE_NOT_FOUND\]/,
+    },
   ];
   for (const c of usage) {
     it(`3: invalid input: ${c.what}`, () => {
@@ -120,7 +172,11 @@ describe('exit codes (one test per row of the table in README)', {concurrency: f
   }
 
   it('3: with --json a usage error is JSON on stdout, as the schema says', () => {
-    for (const args of [['check', '--jsn', '--json'], ['chek', '--json'], ['up', '-f', '0', '--json']]) {
+    for (const args of [
+      ['check', '--jsn', '--json'],
+      ['chek', '--json'],
+      ['up', '-f', '0', '--json'],
+    ]) {
       const r = pxeprov(args);
       assert.equal(r.code, 3, args.join(' '));
       assert.equal((r.json as {errors: Array<{code: string}>}).errors[0]!.code, 'E_USAGE');
@@ -163,7 +219,9 @@ describe('output like a tool people pipe', {concurrency: false}, () => {
 
   it('a failed command shows the tail of its stdout and stderr, secrets masked', () => {
     writeInventory(['t']);
-    const play = writePlay('failcmd', [{name: 'Breaks', shell: {cmd: `seq 1 30; echo "pw={{ app_password }}" >&2; exit 4`}}]);
+    const play = writePlay('failcmd', [
+      {name: 'Breaks', shell: {cmd: `seq 1 30; echo "pw={{ app_password }}" >&2; exit 4`}},
+    ]);
     const r = pxeprov(['up', inventory(), '-p', play], env);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^failed: \[t\] Breaks - non-zero return code 4/m);
@@ -186,19 +244,27 @@ describe('output like a tool people pipe', {concurrency: false}, () => {
 
   it('a play whose hosts: matches nothing is a warning, as in Ansible', () => {
     writeInventory(['t']);
-    const play = writePlay('nomatch', [{name: 'A file', copy: {content: 'one\n', dest: `${target}/file`}}], 'all', [{name: 'Other', hosts: 'webservers', gather_facts: false, tasks: [{debug: {msg: 'x'}}]}]);
+    const play = writePlay('nomatch', [{name: 'A file', copy: {content: 'one\n', dest: `${target}/file`}}], 'all', [
+      {name: 'Other', hosts: 'webservers', gather_facts: false, tasks: [{debug: {msg: 'x'}}]},
+    ]);
     const r = pxeprov(['up', inventory(), '-p', play], env);
     assert.equal(r.code, 0);
     assert.match(r.stderr, /^\[WARNING\]: Could not match supplied host pattern, ignoring: webservers \(play 'Other'/m);
     const json = pxeprov(['check', inventory(), '-p', play, '--json'], env);
     assert.match((json.json as RunReport).warnings[0]!, /ignoring: webservers/);
-    assert.match(pxeprov(['validate', inventory(), '-p', play]).stderr, /^\[WARNING\]: Could not match supplied host pattern, ignoring: webservers/m);
+    assert.match(
+      pxeprov(['validate', inventory(), '-p', play]).stderr,
+      /^\[WARNING\]: Could not match supplied host pattern, ignoring: webservers/m,
+    );
   });
 
   it('on a terminal a failed host gets a red ✖, a good one a green ✔', () => {
     writeInventory(['t', 'down']);
     const command = `stty cols 200; ${['bin/pxeprov', 'check', inventory(), '-p', playbook('site')].map((a) => `'${a}'`).join(' ')}`;
-    const r = spawnSync('script', ['-qec', command, '/dev/null'], {encoding: 'utf8', env: {...process.env, ...env, CI: '', TERM: 'xterm-256color', FORCE_COLOR: '1'}});
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], {
+      encoding: 'utf8',
+      env: {...process.env, ...env, CI: '', TERM: 'xterm-256color', FORCE_COLOR: '1'},
+    });
     const screen = r.stdout;
     assert.match(screen, /\x1b\[31m✖\x1b\[39m down: ok=0 changed=0 unreachable/);
     assert.match(screen, /\x1b\[32m✔\x1b\[39m t: ok=2 changed=0/);

@@ -31,8 +31,14 @@ function writeProject(hosts: Record<string, Record<string, unknown>>): void {
     pxeprov_known_hosts: sshd.knownHosts,
   };
   // Every inventory name is the same machine: each gets its own state directory.
-  const entries = Object.entries(hosts).map(([name, vars]) => [name, {...common, pxeprov_state_dir: join(dir, 'state', name), ...vars}]);
-  writeFileSync(join(dir, 'inventory.yaml'), stringify({all: {children: {web: {hosts: Object.fromEntries(entries)}}, vars: {db_password: SECRET}}}));
+  const entries = Object.entries(hosts).map(([name, vars]) => [
+    name,
+    {...common, pxeprov_state_dir: join(dir, 'state', name), ...vars},
+  ]);
+  writeFileSync(
+    join(dir, 'inventory.yaml'),
+    stringify({all: {children: {web: {hosts: Object.fromEntries(entries)}}, vars: {db_password: SECRET}}}),
+  );
 }
 
 /** Every path under the target with kind, mode, size, mtime and inode: a second run must not change one. */
@@ -47,7 +53,10 @@ function snapshot(root: string): Record<string, string> {
   return out;
 }
 
-async function run(check: boolean, extra: Partial<Parameters<typeof converge>[0]> = {}): Promise<{report: RunReport; events: EngineEvent[]}> {
+async function run(
+  check: boolean,
+  extra: Partial<Parameters<typeof converge>[0]> = {},
+): Promise<{report: RunReport; events: EngineEvent[]}> {
   const events: EngineEvent[] = [];
   const report = await converge({
     inventory: join(dir, 'inventory.yaml'),
@@ -75,20 +84,47 @@ before(async () => {
   mkdirSync(join(dir, 'roles/web/files'), {recursive: true});
   mkdirSync(join(dir, 'roles/web/defaults'), {recursive: true});
   writeFileSync(join(dir, 'roles/web/defaults/main.yaml'), stringify({greeting: 'hello', ports: [80, 8080]}));
-  writeFileSync(join(dir, 'roles/web/templates/app.conf.j2'), '# {{ inventory_hostname }}\ngreeting={{ greeting }}\n{% for p in ports %}listen {{ p }}\n{% endfor %}password={{ db_password }}\n');
+  writeFileSync(
+    join(dir, 'roles/web/templates/app.conf.j2'),
+    '# {{ inventory_hostname }}\ngreeting={{ greeting }}\n{% for p in ports %}listen {{ p }}\n{% endfor %}password={{ db_password }}\n',
+  );
   writeFileSync(join(dir, 'roles/web/files/static.txt'), 'static content\n');
   writeFileSync(
     join(dir, 'roles/web/tasks/main.yaml'),
     stringify([
       {name: 'Root directory', file: {path: '{{ root }}/{{ inventory_hostname }}', state: 'directory', mode: '0755'}},
-      {name: 'Config from a template', template: {src: 'app.conf.j2', dest: '{{ root }}/{{ inventory_hostname }}/app.conf', mode: '0640'}, notify: 'restart app'},
+      {
+        name: 'Config from a template',
+        template: {src: 'app.conf.j2', dest: '{{ root }}/{{ inventory_hostname }}/app.conf', mode: '0640'},
+        notify: 'restart app',
+      },
       {name: 'A static file', copy: {src: 'static.txt', dest: '{{ root }}/{{ inventory_hostname }}/static.txt'}},
-      {name: 'Literal content', copy: {content: 'a\nb\n', dest: '{{ root }}/{{ inventory_hostname }}/literal', mode: '0600'}},
-      {name: 'A line', lineinfile: {path: '{{ root }}/{{ inventory_hostname }}/lines', regexp: '^b', line: 'b=2', create: true}},
-      {name: 'A block', blockinfile: {path: '{{ root }}/{{ inventory_hostname }}/block', block: 'x=1\ny=2', create: true}, notify: 'restart app'},
+      {
+        name: 'Literal content',
+        copy: {content: 'a\nb\n', dest: '{{ root }}/{{ inventory_hostname }}/literal', mode: '0600'},
+      },
+      {
+        name: 'A line',
+        lineinfile: {path: '{{ root }}/{{ inventory_hostname }}/lines', regexp: '^b', line: 'b=2', create: true},
+      },
+      {
+        name: 'A block',
+        blockinfile: {path: '{{ root }}/{{ inventory_hostname }}/block', block: 'x=1\ny=2', create: true},
+        notify: 'restart app',
+      },
       {name: 'A link', file: {path: '{{ root }}/{{ inventory_hostname }}/link', src: 'static.txt', state: 'link'}},
-      {name: 'Once', command: {argv: ['touch', '{{ root }}/{{ inventory_hostname }}/once'], creates: '{{ root }}/{{ inventory_hostname }}/once'}},
-      {name: 'Per item', copy: {content: '{{ item }}\n', dest: '{{ root }}/{{ inventory_hostname }}/item-{{ item }}'}, loop: ['a', 'b']},
+      {
+        name: 'Once',
+        command: {
+          argv: ['touch', '{{ root }}/{{ inventory_hostname }}/once'],
+          creates: '{{ root }}/{{ inventory_hostname }}/once',
+        },
+      },
+      {
+        name: 'Per item',
+        copy: {content: '{{ item }}\n', dest: '{{ root }}/{{ inventory_hostname }}/item-{{ item }}'},
+        loop: ['a', 'b'],
+      },
       {name: 'Skipped', copy: {content: 'x', dest: '{{ root }}/never'}, when: 'greeting == "bye"'},
     ]),
   );
@@ -108,24 +144,40 @@ after(async () => {
 describe('engine over a real sshd', {concurrency: false}, () => {
   it('converges two hosts, then a second run touches nothing', async () => {
     const first = await run(false);
-    assert.equal(exitCodeOf(first.report), 0, JSON.stringify(first.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
+    assert.equal(
+      exitCodeOf(first.report),
+      0,
+      JSON.stringify(first.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))),
+    );
     for (const host of first.report.hosts) {
       assert.equal(host.stats.failed, 0);
       assert.ok(host.stats.changed >= 10, `${host.host} changed ${host.stats.changed}`);
       assert.equal(host.stats.skipped, 1);
     }
-    assert.equal(readFileSync(join(target, 'h1/app.conf'), 'utf8'), `# h1\ngreeting=hello\nlisten 80\nlisten 8080\npassword=${SECRET}\n`);
+    assert.equal(
+      readFileSync(join(target, 'h1/app.conf'), 'utf8'),
+      `# h1\ngreeting=hello\nlisten 80\nlisten 8080\npassword=${SECRET}\n`,
+    );
     assert.equal(readFileSync(join(target, 'h1/literal'), 'utf8'), 'a\nb\n');
     assert.equal(lstatSync(join(target, 'h1/literal')).mode & 0o777, 0o600);
     assert.equal(readFileSync(join(target, 'h1/lines'), 'utf8'), 'b=2\n');
     assert.match(readFileSync(join(target, 'h2/block'), 'utf8'), /^# BEGIN ANSIBLE MANAGED BLOCK\nx=1\ny=2\n# END/);
     assert.equal(readFileSync(join(target, 'h2/static.txt'), 'utf8'), 'static content\n');
-    assert.equal(readFileSync(join(target, 'h1.restarts'), 'utf8'), 'restarted\n', 'the handler ran once though notified twice');
+    assert.equal(
+      readFileSync(join(target, 'h1.restarts'), 'utf8'),
+      'restarted\n',
+      'the handler ran once though notified twice',
+    );
 
     const before = snapshot(target);
     const second = await run(false);
     assert.equal(exitCodeOf(second.report), 0);
-    for (const host of second.report.hosts) assert.equal(host.stats.changed, 0, JSON.stringify(host.tasks.filter((t) => t.status !== 'ok' && t.status !== 'skipped')));
+    for (const host of second.report.hosts)
+      assert.equal(
+        host.stats.changed,
+        0,
+        JSON.stringify(host.tasks.filter((t) => t.status !== 'ok' && t.status !== 'skipped')),
+      );
     assert.deepEqual(snapshot(target), before, 'no path changed: not content, mode, mtime or inode');
     assert.equal(readFileSync(join(target, 'h1.restarts'), 'utf8'), 'restarted\n', 'no handler on a converged host');
   });
@@ -138,7 +190,10 @@ describe('engine over a real sshd', {concurrency: false}, () => {
     const drift = await run(true);
     assert.equal(exitCodeOf(drift.report), 2);
     const changed = drift.report.hosts.find((h) => h.host === 'h1')!.tasks.filter((t) => t.status === 'changed');
-    assert.deepEqual(changed.map((t) => t.task), ['Config from a template', 'restart app']);
+    assert.deepEqual(
+      changed.map((t) => t.task),
+      ['Config from a template', 'restart app'],
+    );
     assert.match(changed[0]!.diff!, /^-# edited by hand$/m);
     assert.match(changed[0]!.diff!, /^\+greeting=hello$/m);
     assert.equal(changed[1]!.summary, 'would run (notified)');

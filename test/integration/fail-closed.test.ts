@@ -45,9 +45,16 @@ describe('fail closed', () => {
     const {name, password} = TEST_USERS.nopasswd;
     const agent = await connect(sshd.spec({privateKeyFile: undefined, user: name, password}));
     try {
-      await assert.rejects(readContent(secret, agent), (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /permission denied/.test(e.message));
+      await assert.rejects(
+        readContent(secret, agent),
+        (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /permission denied/.test(e.message),
+      );
       await assert.rejects(readContent(secret, agent, Buffer.from('other\n')), (e: unknown) => e instanceof PxeError);
-      assert.equal((await readContent(join(dir, 'absent.conf'), agent)).content, null, 'only a missing file reads as absent');
+      assert.equal(
+        (await readContent(join(dir, 'absent.conf'), agent)).content,
+        null,
+        'only a missing file reads as absent',
+      );
     } finally {
       await agent.close();
     }
@@ -60,8 +67,15 @@ describe('fail closed', () => {
       const args = {iface: 'pxnosuch0', timeout: 1};
       const observed = await dhcpGuard.read(args, agent, {} as TaskContext);
       assert.match(observed.scanError ?? '', /nmap exited 1/);
-      const ctx = {host: 'testhost', task: {name: 'look for other DHCP servers'} as Task, checkMode: false} as TaskContext;
-      assert.throws(() => dhcpGuard.report(args, observed, ctx), (e: unknown) => e instanceof PxeError && /could not look for other DHCP servers on pxnosuch0/.test(e.message));
+      const ctx = {
+        host: 'testhost',
+        task: {name: 'look for other DHCP servers'} as Task,
+        checkMode: false,
+      } as TaskContext;
+      assert.throws(
+        () => dhcpGuard.report(args, observed, ctx),
+        (e: unknown) => e instanceof PxeError && /could not look for other DHCP servers on pxnosuch0/.test(e.message),
+      );
       assert.deepEqual(dhcpGuard.report({...args, force: true}, observed, ctx), {ok: 'check skipped (dhcp_force)'});
     } finally {
       await agent.close();
@@ -76,19 +90,31 @@ describe('fail closed', () => {
     chmodSync(join(inv, 'group_vars', 'all'), 0o000);
     chmodSync(inv, 0o755);
     const bin = resolve('bin/pxeprov');
-    const r = spawnSync(bin, ['inventory', '--list', join(inv, 'hosts.yaml')], {encoding: 'utf8', uid: 65534, gid: 65534, env: {PATH: process.env.PATH, HOME: '/nonexistent', PXEPROV_CACHE: '0'}});
+    const r = spawnSync(bin, ['inventory', '--list', join(inv, 'hosts.yaml')], {
+      encoding: 'utf8',
+      uid: 65534,
+      gid: 65534,
+      env: {PATH: process.env.PATH, HOME: '/nonexistent', PXEPROV_CACHE: '0'},
+    });
     assert.equal(r.status, 3, r.stderr + r.stdout);
     assert.match(r.stderr + r.stdout, /group_vars\/all cannot be read \(EACCES\)/);
   });
 
-  it('two runs at once: the second waits for the first, then fails naming it; a killed run\'s lock is taken over', async () => {
+  it("two runs at once: the second waits for the first, then fails naming it; a killed run's lock is taken over", async () => {
     const stateDir = join(dir, 'locks', 'state');
     const first = await connect(sshd.spec());
     const second = await connect(sshd.spec());
     try {
       await lockTarget(first, {stateDir, timeoutS: 5});
       assert.match(readFileSync(join(stateDir, 'run.lock', 'holder'), 'utf8'), /^\d+ \S+ pxeprov \(pid \d+\) of /);
-      await assert.rejects(lockTarget(second, {stateDir, timeoutS: 1}), (e: unknown) => e instanceof PxeError && e.code === 'E_LOCKED' && /locked by another run: pxeprov \(pid/.test(e.message) && /pxeprov_lock_timeout/.test(e.hint ?? ''));
+      await assert.rejects(
+        lockTarget(second, {stateDir, timeoutS: 1}),
+        (e: unknown) =>
+          e instanceof PxeError &&
+          e.code === 'E_LOCKED' &&
+          /locked by another run: pxeprov \(pid/.test(e.message) &&
+          /pxeprov_lock_timeout/.test(e.hint ?? ''),
+      );
       await first.close();
       assert.ok(await waitGone(join(stateDir, 'run.lock')), 'the lock goes with its agent');
       await lockTarget(second, {stateDir, timeoutS: 1});

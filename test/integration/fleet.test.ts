@@ -19,8 +19,15 @@ const HEALTHY = ['good1', 'good2', 'good3', 'good4'];
 
 /** The processes under a process, deepest first, with their command names. */
 function descendants(pid: number): {pid: number; comm: string}[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
-  return children.flatMap((child) => [...descendants(child), {pid: child, comm: readFileSync(`/proc/${child}/comm`, 'utf8').trim()}]);
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    .trim()
+    .split(' ')
+    .filter(Boolean)
+    .map(Number);
+  return children.flatMap((child) => [
+    ...descendants(child),
+    {pid: child, comm: readFileSync(`/proc/${child}/comm`, 'utf8').trim()},
+  ]);
 }
 
 /** SIGKILL to the processes under this test's sshd that `which` picks (never the listener itself). */
@@ -43,7 +50,11 @@ describe('a fleet with hosts that fail', {timeout: 120_000}, () => {
   const killed: Record<string, number> = {};
 
   before(async () => {
-    [healthy, dying, agentless] = await Promise.all([startSshd(), startSshd({address: '127.0.0.2'}), startSshd({address: '127.0.0.3'})]);
+    [healthy, dying, agentless] = await Promise.all([
+      startSshd(),
+      startSshd({address: '127.0.0.2'}),
+      startSshd({address: '127.0.0.3'}),
+    ]);
     // Accepts the TCP connection, then says nothing: no SSH banner, ever.
     const silentPort = await freePort('127.0.0.4');
     silent = createServer((socket) => void held.push(socket));
@@ -52,7 +63,12 @@ describe('a fleet with hosts that fail', {timeout: 120_000}, () => {
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, [healthy, dying, agentless].map((s) => readFileSync(s.knownHosts, 'utf8')).join(''));
     // Every name is this machine: each keeps its own state (and run lock) directory.
-    const on = (sshd: TestSshd, name: string) => ({ansible_host: sshd.address, ansible_port: sshd.port, ansible_ssh_private_key_file: sshd.keys.ed25519, pxeprov_state_dir: join(dir, 'state', name)});
+    const on = (sshd: TestSshd, name: string) => ({
+      ansible_host: sshd.address,
+      ansible_port: sshd.port,
+      ansible_ssh_private_key_file: sshd.keys.ed25519,
+      pxeprov_state_dir: join(dir, 'state', name),
+    });
     const hosts = {
       ...Object.fromEntries(HEALTHY.map((name) => [name, on(healthy, name)])),
       silent: {ansible_host: '127.0.0.4', ansible_port: silentPort, ansible_timeout: 10},
@@ -119,14 +135,20 @@ describe('a fleet with hosts that fail', {timeout: 120_000}, () => {
       assert.equal(nap.status, 'failed');
       assert.equal(nap.error?.code, 'E_DISCONNECTED', `${name}: ${nap.error?.message}`);
       assert.match(nap.error!.message, new RegExp(`connection to ${name}\\b`));
-      assert.equal(host.tasks.some((t) => t.task === 'marker'), false);
+      assert.equal(
+        host.tasks.some((t) => t.task === 'marker'),
+        false,
+      );
     }
   });
 
   it('does not hold the healthy hosts back: they are done before the silent host times out', () => {
-    const done = events.filter((e): e is Extract<EngineEvent, {type: 'host-done'}> => e.type === 'host-done').map((e) => e.report.host);
+    const done = events
+      .filter((e): e is Extract<EngineEvent, {type: 'host-done'}> => e.type === 'host-done')
+      .map((e) => e.report.host);
     const silentAt = done.indexOf('silent');
-    for (const name of [...HEALTHY, 'dying', 'agentless']) assert.ok(done.indexOf(name) < silentAt, `${name} finished after the silent host: ${done.join(', ')}`);
+    for (const name of [...HEALTHY, 'dying', 'agentless'])
+      assert.ok(done.indexOf(name) < silentAt, `${name} finished after the silent host: ${done.join(', ')}`);
   });
 
   it('exits 1 and names every failed host in the recap', () => {

@@ -21,7 +21,22 @@ let out: string;
 /** The inventory's host, without user or key unless given: the command line and ansible.cfg supply them. */
 function inventory(name: string, vars: Record<string, unknown> = {}): string {
   const file = join(dir, name);
-  writeFileSync(file, stringify({all: {hosts: {t: {ansible_host: '127.0.0.1', ansible_port: sshd.port, pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'), ...vars}}}}));
+  writeFileSync(
+    file,
+    stringify({
+      all: {
+        hosts: {
+          t: {
+            ansible_host: '127.0.0.1',
+            ansible_port: sshd.port,
+            pxeprov_known_hosts: sshd.knownHosts,
+            pxeprov_state_dir: join(dir, 'state'),
+            ...vars,
+          },
+        },
+      },
+    }),
+  );
   return file;
 }
 
@@ -32,7 +47,13 @@ function playbook(tasks: unknown[], play: Record<string, unknown> = {}): string 
 }
 
 function cli(args: string[], options: {env?: Record<string, string>; input?: string} = {}) {
-  const env: Record<string, string> = {PATH: process.env.PATH!, HOME: join(dir, 'home'), CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config'), ...options.env};
+  const env: Record<string, string> = {
+    PATH: process.env.PATH!,
+    HOME: join(dir, 'home'),
+    CI: 'true',
+    PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config'),
+    ...options.env,
+  };
   const r = spawnSync('node', [RUN, ...args], {cwd: work, encoding: 'utf8', env, input: options.input ?? ''});
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
@@ -74,7 +95,10 @@ describe('where the inventory comes from', () => {
   it('-i is the same as the argument; both, differing, is a usage error', () => {
     const inv = inventory('inv.yaml');
     const site = playbook([{command: '/bin/true'}]);
-    assert.match(cli(['validate', '-i', inv, '-p', site]).stdout, /^ok: 1 plays, 1 tasks, 0 handlers, 0 roles, 1 hosts$/m);
+    assert.match(
+      cli(['validate', '-i', inv, '-p', site]).stdout,
+      /^ok: 1 plays, 1 tasks, 0 handlers, 0 roles, 1 hosts$/m,
+    );
     const both = cli(['validate', inv, '-i', join(dir, 'other.yaml'), '-p', site]);
     assert.equal(both.code, 3);
     assert.match(both.stderr, /two inventories given/);
@@ -87,7 +111,10 @@ describe('where the inventory comes from', () => {
     writeFileSync(join(work, 'ansible.cfg'), `[defaults]\ninventory = ${inv}\nforks = 2\ngathering = smart\n`);
     const r = cli(['validate', '-p', site]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`^warning: ${join(work, 'ansible.cfg')}:4: \\[defaults\\] gathering is not used by pxeprov$`, 'm'));
+    assert.match(
+      r.stderr,
+      new RegExp(`^warning: ${join(work, 'ansible.cfg')}:4: \\[defaults\\] gathering is not used by pxeprov$`, 'm'),
+    );
   });
 });
 
@@ -98,7 +125,10 @@ describe('flags with their ansible-playbook meaning', () => {
     const site = playbook([{name: 'Mark', shell: `touch ${out}`, tags: ['mark']}]);
     const r = cli(['up', inv, '-p', site, '--list-hosts', '--list-tasks', '--list-tags']);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, `\nplaybook: ${site}\n\n  play #1 (all): Habits\tTAGS: []\n    pattern: ['all']\n    hosts (1):\n      t\n    tasks:\n      Mark\tTAGS: [mark]\n      TASK TAGS: [mark]\n`);
+    assert.equal(
+      r.stdout,
+      `\nplaybook: ${site}\n\n  play #1 (all): Habits\tTAGS: []\n    pattern: ['all']\n    hosts (1):\n      t\n    tasks:\n      Mark\tTAGS: [mark]\n      TASK TAGS: [mark]\n`,
+    );
     assert.ok(!existsSync(out));
   });
 
@@ -115,7 +145,16 @@ describe('flags with their ansible-playbook meaning', () => {
     assert.equal(withKey.code, 0, withKey.stderr);
     assert.equal(readFileSync(out, 'utf8'), 'root\n');
 
-    const inventoryWins = cli(['up', inventory('root.yaml', {ansible_user: 'root'}), '-p', site, '-u', TEST_USERS.nopasswd.name, '--private-key', sshd.keys.ed25519]);
+    const inventoryWins = cli([
+      'up',
+      inventory('root.yaml', {ansible_user: 'root'}),
+      '-p',
+      site,
+      '-u',
+      TEST_USERS.nopasswd.name,
+      '--private-key',
+      sshd.keys.ed25519,
+    ]);
     assert.equal(inventoryWins.code, 0, inventoryWins.stderr);
     assert.equal(readFileSync(out, 'utf8'), 'root\n', 'ansible_user wins over -u, as in Ansible');
   });
@@ -141,40 +180,98 @@ describe('flags with their ansible-playbook meaning', () => {
     assert.equal(without.code, 1, 'sudo needs the password -K gives');
   });
 
-  it('connection variables are templates: login and sudo passwords from one vaulted variable, shown nowhere', {skip: !hasSudo() && 'no sudo'}, () => {
-    const {name, password} = TEST_USERS.passwd;
-    const vaultPassword = join(dir, 'vault-password');
-    writeFileSync(vaultPassword, 'vault-test-password\n', {mode: 0o600});
-    const encrypted = cli(['vault', 'encrypt-string', '--vault-password-file', vaultPassword, '--name', 'vault_login_password', '--', password]);
-    assert.equal(encrypted.code, 0, encrypted.stderr);
-    const base = readFileSync(inventory('templated.yaml', {ansible_user: name, ansible_password: '{{ vault_login_password }}', ansible_become_password: '{{ vault_login_password }}'}), 'utf8');
-    const inv = join(dir, 'templated.yaml');
-    writeFileSync(inv, base.replace(/^( {6})ansible_user:/m, `${encrypted.stdout.trimEnd().replace(/^/gm, '      ')}\n$1ansible_user:`));
-    const site = playbook([{shell: `id -un > ${out}`}]);
-    const r = cli(['up', inv, '-p', site, '-b', '--vault-password-file', vaultPassword, '-v']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(readFileSync(out, 'utf8'), 'root\n');
-    assert.ok(!(r.stdout + r.stderr).includes(password));
-    const missing = cli(['up', inventory('missing.yaml', {ansible_user: name, ansible_become_password: '{{ vault_nowhere }}'}), '-p', site]);
-    assert.equal(missing.code, 3, missing.stdout + missing.stderr);
-    assert.match(missing.stderr, /ansible_become_password: 'vault_nowhere' is undefined/);
-  });
+  it(
+    'connection variables are templates: login and sudo passwords from one vaulted variable, shown nowhere',
+    {skip: !hasSudo() && 'no sudo'},
+    () => {
+      const {name, password} = TEST_USERS.passwd;
+      const vaultPassword = join(dir, 'vault-password');
+      writeFileSync(vaultPassword, 'vault-test-password\n', {mode: 0o600});
+      const encrypted = cli([
+        'vault',
+        'encrypt-string',
+        '--vault-password-file',
+        vaultPassword,
+        '--name',
+        'vault_login_password',
+        '--',
+        password,
+      ]);
+      assert.equal(encrypted.code, 0, encrypted.stderr);
+      const base = readFileSync(
+        inventory('templated.yaml', {
+          ansible_user: name,
+          ansible_password: '{{ vault_login_password }}',
+          ansible_become_password: '{{ vault_login_password }}',
+        }),
+        'utf8',
+      );
+      const inv = join(dir, 'templated.yaml');
+      writeFileSync(
+        inv,
+        base.replace(
+          /^( {6})ansible_user:/m,
+          `${encrypted.stdout.trimEnd().replace(/^/gm, '      ')}\n$1ansible_user:`,
+        ),
+      );
+      const site = playbook([{shell: `id -un > ${out}`}]);
+      const r = cli(['up', inv, '-p', site, '-b', '--vault-password-file', vaultPassword, '-v']);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.equal(readFileSync(out, 'utf8'), 'root\n');
+      assert.ok(!(r.stdout + r.stderr).includes(password));
+      const missing = cli([
+        'up',
+        inventory('missing.yaml', {ansible_user: name, ansible_become_password: '{{ vault_nowhere }}'}),
+        '-p',
+        site,
+      ]);
+      assert.equal(missing.code, 3, missing.stdout + missing.stderr);
+      assert.match(missing.stderr, /ansible_become_password: 'vault_nowhere' is undefined/);
+    },
+  );
 
-  it("-b is sudo unless the play says become: false (a keyword wins over the command line, as in Ansible)", {skip: !hasSudo() && 'no sudo'}, () => {
-    const inv = inventory('pw.yaml', {ansible_password: TEST_USERS.nopasswd.password});
-    const become = cli(['up', inv, '-p', playbook([{shell: `id -un > ${out}`}]), '-u', TEST_USERS.nopasswd.name, '-b']);
-    assert.equal(become.code, 0, become.stderr);
-    assert.equal(readFileSync(out, 'utf8'), 'root\n');
-    rmSync(out);
-    const play = cli(['up', inv, '-p', playbook([{shell: `id -un > ${out}`}], {become: false}), '-u', TEST_USERS.nopasswd.name, '-b']);
-    assert.equal(play.code, 0, play.stderr);
-    assert.equal(readFileSync(out, 'utf8'), `${TEST_USERS.nopasswd.name}\n`);
-  });
+  it(
+    '-b is sudo unless the play says become: false (a keyword wins over the command line, as in Ansible)',
+    {skip: !hasSudo() && 'no sudo'},
+    () => {
+      const inv = inventory('pw.yaml', {ansible_password: TEST_USERS.nopasswd.password});
+      const become = cli([
+        'up',
+        inv,
+        '-p',
+        playbook([{shell: `id -un > ${out}`}]),
+        '-u',
+        TEST_USERS.nopasswd.name,
+        '-b',
+      ]);
+      assert.equal(become.code, 0, become.stderr);
+      assert.equal(readFileSync(out, 'utf8'), 'root\n');
+      rmSync(out);
+      const play = cli([
+        'up',
+        inv,
+        '-p',
+        playbook([{shell: `id -un > ${out}`}], {become: false}),
+        '-u',
+        TEST_USERS.nopasswd.name,
+        '-b',
+      ]);
+      assert.equal(play.code, 0, play.stderr);
+      assert.equal(readFileSync(out, 'utf8'), `${TEST_USERS.nopasswd.name}\n`);
+    },
+  );
 
   it('--start-at-task skips the tasks before the one named', () => {
     const mark = (name: string) => ({name, shell: `echo ${name} >> ${out}`});
     const site = playbook([mark('one'), mark('two'), mark('three')]);
-    const r = cli(['up', inventory('root.yaml', {ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519}), '-p', site, '--start-at-task', 'two']);
+    const r = cli([
+      'up',
+      inventory('root.yaml', {ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519}),
+      '-p',
+      site,
+      '--start-at-task',
+      'two',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(out, 'utf8'), 'two\nthree\n');
   });

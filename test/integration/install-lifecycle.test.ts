@@ -23,7 +23,12 @@ let dir: string;
 let inventory: string;
 let env: Record<string, string>;
 
-const MACS = {node01: '52:54:00:AA:00:01', node02: '52:54:00:aa:00:02', node03: '52:54:00:aa:00:03', kiosk: '52:54:00:aa:00:04'};
+const MACS = {
+  node01: '52:54:00:AA:00:01',
+  node02: '52:54:00:aa:00:02',
+  node03: '52:54:00:aa:00:03',
+  kiosk: '52:54:00:aa:00:04',
+};
 const tftp = () => join(dir, 'tftp');
 const stateDir = () => join(dir, 'state', 'hosts');
 const biosMenu = (mac: string) => join(tftp(), 'pxelinux.cfg', `01-${mac.toLowerCase().replaceAll(':', '-')}`);
@@ -35,7 +40,9 @@ function run(args: string[]) {
 }
 
 function changed(report: RunReport): string[] {
-  return report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => `${t.task}${t.item ? `: ${t.item}` : ''}`));
+  return report.hosts.flatMap((h) =>
+    h.tasks.filter((t) => t.status === 'changed').map((t) => `${t.task}${t.item ? `: ${t.item}` : ''}`),
+  );
 }
 
 /** The callback as systemd runs it: the request on stdin, the reply on stdout. */
@@ -43,7 +50,10 @@ async function callback(path: string, shell: string): Promise<{status: string; b
   const script = join(dir, 'build-done');
   const vars = {pxe_build_state_dir: stateDir(), pxe_tftp_root: tftp(), grub_cfg_dir: 'grub'};
   writeFileSync(script, await renderTemplateFile('roles/http/templates/build-done.sh.j2', vars));
-  const r = spawnSync(shell.split(' ')[0]!, [...shell.split(' ').slice(1), script], {input: `GET ${path} HTTP/1.0\r\nHost: pxe\r\nConnection: close\r\n\r\n`, encoding: 'utf8'});
+  const r = spawnSync(shell.split(' ')[0]!, [...shell.split(' ').slice(1), script], {
+    input: `GET ${path} HTTP/1.0\r\nHost: pxe\r\nConnection: close\r\n\r\n`,
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   const [head, body] = r.stdout.split('\r\n\r\n');
   return {status: head!.split('\r\n')[0]!, body: body!.trim()};
@@ -57,20 +67,43 @@ before(async () => {
   inventory = join(dir, 'inventory.yaml');
   env = {PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')};
   writeFileSync(join(dir, 'testos.iso'), '');
-  writeFileSync(inventory, stringify({all: {children: {pxe_servers: {hosts: {pxe1: {
-    ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: sshd.keys.ed25519,
-    pxeprov_known_hosts: sshd.knownHosts, pxeprov_state_dir: join(dir, 'state'),
-    pxe_iface: 'lo', pxe_ip: '192.168.77.1', pxe_subnet: '192.168.77.0/24',
-    pxe_tftp_root: tftp(), pxe_install_root: join(dir, 'install'),
-    media_isos: [{name: 'testos', iso: 'testos.iso'}],
-    pxe_profiles: [{name: 'ks', media: 'testos'}, {name: 'manual', media: 'testos', kind: 'manual'}],
-    dhcp_hosts: [
-      {name: 'node01', mac: MACS.node01, ip: '192.168.77.51', profile: 'ks'},
-      {name: 'node02', mac: MACS.node02, profiles: ['manual', 'ks'], profile: 'ks'},
-      {name: 'node03', mac: MACS.node03},
-      {name: 'kiosk', mac: MACS.kiosk, profile: 'ks', install: 'always'},
-    ],
-  }}}}}}));
+  writeFileSync(
+    inventory,
+    stringify({
+      all: {
+        children: {
+          pxe_servers: {
+            hosts: {
+              pxe1: {
+                ansible_host: '127.0.0.1',
+                ansible_port: sshd.port,
+                ansible_user: 'root',
+                ansible_ssh_private_key_file: sshd.keys.ed25519,
+                pxeprov_known_hosts: sshd.knownHosts,
+                pxeprov_state_dir: join(dir, 'state'),
+                pxe_iface: 'lo',
+                pxe_ip: '192.168.77.1',
+                pxe_subnet: '192.168.77.0/24',
+                pxe_tftp_root: tftp(),
+                pxe_install_root: join(dir, 'install'),
+                media_isos: [{name: 'testos', iso: 'testos.iso'}],
+                pxe_profiles: [
+                  {name: 'ks', media: 'testos'},
+                  {name: 'manual', media: 'testos', kind: 'manual'},
+                ],
+                dhcp_hosts: [
+                  {name: 'node01', mac: MACS.node01, ip: '192.168.77.51', profile: 'ks'},
+                  {name: 'node02', mac: MACS.node02, profiles: ['manual', 'ks'], profile: 'ks'},
+                  {name: 'node03', mac: MACS.node03},
+                  {name: 'kiosk', mac: MACS.kiosk, profile: 'ks', install: 'always'},
+                ],
+              },
+            },
+          },
+        },
+      },
+    }),
+  );
   const up = run(['up', inventory, '--tags', 'pxe_menus']);
   assert.equal(up.code, 0, up.stdout + up.stderr);
 });
@@ -88,7 +121,11 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     assert.doesNotMatch(read(biosMenu(MACS.kiosk)), /pxeprov\.done=/, 'nothing to flip back');
     assert.ok(!existsSync(biosMenu(MACS.node03)));
     const node02 = read(biosMenu(MACS.node02));
-    assert.deepEqual([...node02.matchAll(/^LABEL (\S+)$/gm)].map((m) => m[1]), ['ks', 'manual', 'local'], 'its profiles and local boot');
+    assert.deepEqual(
+      [...node02.matchAll(/^LABEL (\S+)$/gm)].map((m) => m[1]),
+      ['ks', 'manual', 'local'],
+      'its profiles and local boot',
+    );
     assert.ok(!existsSync(stateDir()), 'no state until a host is installed');
   });
 
@@ -97,7 +134,10 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     const r = run(['install', 'node01', inventory]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const result = r.json as {hosts: {name: string; state: string; since: string; profile: string}[]};
-    assert.deepEqual(result.hosts.map((h) => [h.name, h.state, h.profile]), [['node01', 'build', 'ks']]);
+    assert.deepEqual(
+      result.hosts.map((h) => [h.name, h.state, h.profile]),
+      [['node01', 'build', 'ks']],
+    );
     assert.match(result.hosts[0]!.since, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const t = token('node01')!;
     assert.match(t, /^[0-9a-f]{32}$/);
@@ -107,7 +147,11 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
       assert.ok(menu.includes(` pxeprov.done=http://192.168.77.1/pxeprov/done/node01/${t}`));
     }
     assert.equal(read(biosMenu(MACS.node02)), before, 'other hosts are left alone');
-    assert.equal(spawnSync('stat', ['-c', '%a', join(stateDir(), 'node01')], {encoding: 'utf8'}).stdout.trim(), '600', 'the state holds the token: root only');
+    assert.equal(
+      spawnSync('stat', ['-c', '%a', join(stateDir(), 'node01')], {encoding: 'utf8'}).stdout.trim(),
+      '600',
+      'the state holds the token: root only',
+    );
   });
 
   it('check sees no drift in build mode; up keeps it', () => {
@@ -119,14 +163,28 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
   for (const shell of ['dash', 'busybox sh']) {
     it(`the callback (${shell}): a wrong token or another host's changes nothing`, async () => {
       const t = token('node01')!;
-      const snapshot = () => [read(biosMenu(MACS.node01)), read(grubMenu(MACS.node01)), read(join(stateDir(), 'node01'))];
+      const snapshot = () => [
+        read(biosMenu(MACS.node01)),
+        read(grubMenu(MACS.node01)),
+        read(join(stateDir(), 'node01')),
+      ];
       const before = snapshot();
-      for (const path of [`/pxeprov/done/node01/${'0'.repeat(32)}`, `/pxeprov/done/node02/${t}`, `/pxeprov/done/node01/${t.slice(1)}`, `/pxeprov/done/../node01/${t}`, '/ks/ks.cfg']) {
+      for (const path of [
+        `/pxeprov/done/node01/${'0'.repeat(32)}`,
+        `/pxeprov/done/node02/${t}`,
+        `/pxeprov/done/node01/${t.slice(1)}`,
+        `/pxeprov/done/../node01/${t}`,
+        '/ks/ks.cfg',
+      ]) {
         const reply = await callback(path, shell);
         assert.match(reply.status, /^HTTP\/1\.0 40[34] /, path);
       }
       assert.deepEqual(snapshot(), before);
-      assert.deepEqual(readdirSync(stateDir()).filter((f) => !['node01', '.lock'].includes(f)), [], 'no temp file left');
+      assert.deepEqual(
+        readdirSync(stateDir()).filter((f) => !['node01', '.lock'].includes(f)),
+        [],
+        'no temp file left',
+      );
     });
   }
 
@@ -141,20 +199,43 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     const again = await callback(`/pxeprov/done/node01/${t}`, 'dash');
     assert.match(again.status, /403/, 'a token works once');
     assert.equal(run(['check', inventory, '--tags', 'pxe_menus']).code, 0, 'the flip is not drift');
-    assert.deepEqual(changed(run(['up', inventory, '--tags', 'pxe_menus']).json as RunReport), [], 'up does not undo it');
+    assert.deepEqual(
+      changed(run(['up', inventory, '--tags', 'pxe_menus']).json as RunReport),
+      [],
+      'up does not undo it',
+    );
   });
 
   it('hosts shows each reservation: done with the callback time, local, always, shared; it changes nothing', () => {
     const before = readdirSync(stateDir()).map((f) => read(join(stateDir(), f)));
     const r = run(['hosts', inventory]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const rows = (r.json as {hosts: {name: string; state: string; at?: string; mac: string; ip?: string; profiles: string[]}[]}).hosts;
+    const rows = (
+      r.json as {hosts: {name: string; state: string; at?: string; mac: string; ip?: string; profiles: string[]}[]}
+    ).hosts;
     const done = /^done=(.*)$/m.exec(read(join(stateDir(), 'node01')))![1];
-    assert.deepEqual(rows.map((h) => [h.name, h.state, h.at]), [['node01', 'done', done], ['node02', 'local', undefined], ['node03', 'shared', undefined], ['kiosk', 'always', undefined]]);
-    assert.deepEqual([rows[0]!.mac, rows[0]!.ip, rows[1]!.profiles], ['52:54:00:aa:00:01', '192.168.77.51', ['manual', 'ks']]);
+    assert.deepEqual(
+      rows.map((h) => [h.name, h.state, h.at]),
+      [
+        ['node01', 'done', done],
+        ['node02', 'local', undefined],
+        ['node03', 'shared', undefined],
+        ['kiosk', 'always', undefined],
+      ],
+    );
+    assert.deepEqual(
+      [rows[0]!.mac, rows[0]!.ip, rows[1]!.profiles],
+      ['52:54:00:aa:00:01', '192.168.77.51', ['manual', 'ks']],
+    );
     const text = pxeprov(['hosts', inventory], env);
-    assert.match(text.stdout, new RegExp(`^node01 +pxe1 +52:54:00:aa:00:01 +192\\.168\\.77\\.51 +ks +done at ${done}`, 'm'));
-    assert.deepEqual(readdirSync(stateDir()).map((f) => read(join(stateDir(), f))), before);
+    assert.match(
+      text.stdout,
+      new RegExp(`^node01 +pxe1 +52:54:00:aa:00:01 +192\\.168\\.77\\.51 +ks +done at ${done}`, 'm'),
+    );
+    assert.deepEqual(
+      readdirSync(stateDir()).map((f) => read(join(stateDir(), f))),
+      before,
+    );
   });
 
   it('bad names exit 3 naming each host, and nothing changes', () => {
@@ -162,10 +243,16 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     const r = run(['install', 'node01', 'nodeX', 'node03', 'kiosk', inventory]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     const errors = (r.json as {errors: {code: string; message: string}[]}).errors;
-    assert.deepEqual(errors.map((e) => e.code), ['E_HOST', 'E_HOST', 'E_HOST']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['E_HOST', 'E_HOST', 'E_HOST'],
+    );
     assert.match(errors[0]!.message, /^no dhcp_hosts entry named 'nodeX' on pxe1/);
     assert.match(errors[1]!.message, /^node03 .*no profile/);
     assert.match(errors[2]!.message, /^kiosk .*install: always/);
-    assert.deepEqual(readdirSync(join(tftp(), 'pxelinux.cfg')).map((f) => read(join(tftp(), 'pxelinux.cfg', f))), before);
+    assert.deepEqual(
+      readdirSync(join(tftp(), 'pxelinux.cfg')).map((f) => read(join(tftp(), 'pxelinux.cfg', f))),
+      before,
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('the pxeprov launcher', () => {
     linked = join(dir, 'pxeprov');
     symlinkSync(resolve('bin/pxeprov'), linked); // as npm links node_modules/.bin/pxeprov
     envAtExit = join(dir, 'env-at-exit.mjs');
-    writeFileSync(envAtExit, "process.on('exit', () => process.stderr.write(`child sees ${process.env.NODE_EXTRA_CA_CERTS} ${process.env.PXEPROV_EXTRA_CA_CERTS}\\n`));\n");
+    writeFileSync(
+      envAtExit,
+      "process.on('exit', () => process.stderr.write(`child sees ${process.env.NODE_EXTRA_CA_CERTS} ${process.env.PXEPROV_EXTRA_CA_CERTS}\\n`));\n",
+    );
   });
   after(() => rmSync(dir, {recursive: true, force: true}));
 
@@ -33,18 +36,37 @@ describe('the pxeprov launcher', () => {
     const iso = join(dir, 'centos7.iso');
     writeFileSync(iso, '');
     const media = JSON.stringify({media_isos: [{name: 'centos7', iso}]});
-    const r = spawnSync(linked, ['validate', 'inventory/example.yaml', '-p', 'playbooks/pxe-server.yaml', '-e', media, '--vault-password-file', 'inventory/example-vault-password.txt'], {encoding: 'utf8', env: env({})});
+    const r = spawnSync(
+      linked,
+      [
+        'validate',
+        'inventory/example.yaml',
+        '-p',
+        'playbooks/pxe-server.yaml',
+        '-e',
+        media,
+        '--vault-password-file',
+        'inventory/example-vault-password.txt',
+      ],
+      {encoding: 'utf8', env: env({})},
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^ok: 1 plays, \d+ tasks/);
   });
 
   it('node itself loads NODE_EXTRA_CA_CERTS at start-up (what the launcher avoids)', () => {
-    const r = spawnSync('node', ['bin/run.js', '--version'], {encoding: 'utf8', env: env({NODE_EXTRA_CA_CERTS: missingBundle})});
+    const r = spawnSync('node', ['bin/run.js', '--version'], {
+      encoding: 'utf8',
+      env: env({NODE_EXTRA_CA_CERTS: missingBundle}),
+    });
     assert.match(r.stderr, /Ignoring extra certs from/);
   });
 
   it('the launcher keeps Node from loading it, and hands it back to the process and its children', () => {
-    const r = spawnSync(linked, ['--version'], {encoding: 'utf8', env: env({NODE_EXTRA_CA_CERTS: missingBundle, NODE_OPTIONS: `--import=${pathToFileURL(envAtExit).href}`})});
+    const r = spawnSync(linked, ['--version'], {
+      encoding: 'utf8',
+      env: env({NODE_EXTRA_CA_CERTS: missingBundle, NODE_OPTIONS: `--import=${pathToFileURL(envAtExit).href}`}),
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /Ignoring extra certs/);
     assert.match(r.stderr, new RegExp(`^child sees ${missingBundle} undefined$`, 'm'));
@@ -52,7 +74,10 @@ describe('the pxeprov launcher', () => {
   });
 
   it('without NODE_EXTRA_CA_CERTS nothing is set', () => {
-    const r = spawnSync(linked, ['--version'], {encoding: 'utf8', env: env({NODE_OPTIONS: `--import=${pathToFileURL(envAtExit).href}`})});
+    const r = spawnSync(linked, ['--version'], {
+      encoding: 'utf8',
+      env: env({NODE_OPTIONS: `--import=${pathToFileURL(envAtExit).href}`}),
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /^child sees undefined undefined$/m);
   });

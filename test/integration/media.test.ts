@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -34,10 +44,23 @@ function makeIso(path: string): void {
 }
 
 function mediaTask(name: string, remote: boolean) {
-  return {name: 'media', media: {name, iso: join(dir, 'testos.iso'), remote, root: join(dir, `srv-${name}`), tftp_root: join(dir, `tftp-${name}`)}};
+  return {
+    name: 'media',
+    media: {
+      name,
+      iso: join(dir, 'testos.iso'),
+      remote,
+      root: join(dir, `srv-${name}`),
+      tftp_root: join(dir, `tftp-${name}`),
+    },
+  };
 }
 
-async function media(name: string, remote: boolean, options: {check?: boolean; checksum?: boolean} = {}): Promise<TaskOutcome> {
+async function media(
+  name: string,
+  remote: boolean,
+  options: {check?: boolean; checksum?: boolean} = {},
+): Promise<TaskOutcome> {
   const report: RunReport = await runner.play([mediaTask(name, remote)], options);
   assert.equal(report.hosts[0]!.error, undefined);
   const task = report.hosts[0]!.tasks.find((t) => t.task === 'media')!;
@@ -93,7 +116,10 @@ for (const remote of [false, true]) {
       assert.equal((await media(name, remote)).status, 'changed');
       assert.equal(readFileSync(join(tree(), 'images/pxeboot/vmlinuz'), 'utf8'), 'kernel '.repeat(200));
       assert.equal(readFileSync(join(tree(), 'Packages/README'), 'utf8'), 'read me\n');
-      assert.ok(!existsSync(join(tree(), 'Packages/evil.rpm')) && !existsSync(join(tree(), 'shadow')), 'what was planted is gone');
+      assert.ok(
+        !existsSync(join(tree(), 'Packages/evil.rpm')) && !existsSync(join(tree(), 'shadow')),
+        'what was planted is gone',
+      );
       assert.equal(inode('images/pxeboot/initrd.img'), untouched, 'a file that did not drift is not copied');
       assert.equal((await media(name, remote, {check: true})).status, 'ok');
     });
@@ -148,12 +174,22 @@ describe('media copy progress', () => {
   it('reports the bytes of the copy as it goes, up to the total: the tree (the boot dir is copied on the target)', async () => {
     const events: EngineEvent[] = [];
     await runner.play([mediaTask(name, false)], {emit: (e) => events.push(e)});
-    const progress = events.filter((e): e is Extract<EngineEvent, {type: 'task-progress'}> => e.type === 'task-progress');
+    const progress = events.filter(
+      (e): e is Extract<EngineEvent, {type: 'task-progress'}> => e.type === 'task-progress',
+    );
     assert.ok(progress.length > 0, 'no progress events');
     for (const e of progress) assert.deepEqual([e.host, e.task, e.total], ['t', 'media', progress[0]!.total]);
-    assert.deepEqual(progress.map((e) => e.done), [...progress.map((e) => e.done)].sort((a, b) => a - b));
+    assert.deepEqual(
+      progress.map((e) => e.done),
+      [...progress.map((e) => e.done)].sort((a, b) => a - b),
+    );
     assert.equal(progress.at(-1)!.done, progress[0]!.total);
-    const treeBytes = '[general]\nname = TestOS\n'.length + 'kernel '.length * 200 + 'initrd '.length * 300 + 'read me\n'.length + 'rpm a\n'.length;
+    const treeBytes =
+      '[general]\nname = TestOS\n'.length +
+      'kernel '.length * 200 +
+      'initrd '.length * 300 +
+      'read me\n'.length +
+      'rpm a\n'.length;
     assert.equal(progress[0]!.total, treeBytes);
   });
 

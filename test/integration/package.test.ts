@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync, spawnSync} from 'node:child_process';
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -26,7 +35,13 @@ function pxeprov(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(bin, args, {
     cwd: elsewhere,
     encoding: 'utf8',
-    env: {PATH: process.env.PATH!, HOME: join(dir, 'home'), CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config'), ...env},
+    env: {
+      PATH: process.env.PATH!,
+      HOME: join(dir, 'home'),
+      CI: 'true',
+      PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config'),
+      ...env,
+    },
   });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
@@ -34,14 +49,25 @@ function pxeprov(args: string[], env: Record<string, string> = {}) {
 /** An inventory beside its own key and known_hosts, named relatively. */
 function writeInventory(vars: Record<string, unknown> = {}): string {
   const file = join(site, 'inv.yaml');
-  const host = {ansible_host: '127.0.0.1', ansible_port: sshd.port, ansible_user: 'root', ansible_ssh_private_key_file: 'keys/id', pxeprov_known_hosts: 'keys/known_hosts', pxeprov_state_dir: join(dir, 'state'), ...vars};
+  const host = {
+    ansible_host: '127.0.0.1',
+    ansible_port: sshd.port,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: 'keys/id',
+    pxeprov_known_hosts: 'keys/known_hosts',
+    pxeprov_state_dir: join(dir, 'state'),
+    ...vars,
+  };
   writeFileSync(file, stringify({all: {children: {pxe_servers: {hosts: {t: host}}}}}));
   return file;
 }
 
 function role(root: string, name: string, marker: string): void {
   mkdirSync(join(root, name, 'tasks'), {recursive: true});
-  writeFileSync(join(root, name, 'tasks', 'main.yaml'), stringify([{name: `${name} of the user`, copy: {content: `${name}\n`, dest: marker}}]));
+  writeFileSync(
+    join(root, name, 'tasks', 'main.yaml'),
+    stringify([{name: `${name} of the user`, copy: {content: `${name}\n`, dest: marker}}]),
+  );
 }
 
 before(async () => {
@@ -54,7 +80,20 @@ before(async () => {
   copyFileSync(sshd.knownHosts, join(site, 'keys', 'known_hosts'));
   execFileSync('npm', ['pack', '--pack-destination', dir], {cwd: resolve('.'), stdio: 'pipe'});
   const tarball = readdirSync(dir).find((n) => /^pxeprov-.*\.tgz$/.test(n))!;
-  execFileSync('npm', ['install', '-g', join(dir, tarball), '--prefix', join(dir, 'prefix'), '--prefer-offline', '--no-audit', '--no-fund'], {cwd: dir, stdio: 'pipe'});
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '-g',
+      join(dir, tarball),
+      '--prefix',
+      join(dir, 'prefix'),
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+    ],
+    {cwd: dir, stdio: 'pipe'},
+  );
   bin = join(dir, 'prefix', 'bin', 'pxeprov');
 });
 after(async () => {
@@ -72,15 +111,23 @@ describe('pxeprov installed from its packed tarball', () => {
   it('--list-tasks lists the shipped roles, from the installed playbook', () => {
     const r = pxeprov(['up', copyExample(), '--list-tasks']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^playbook: ${join(dir, 'prefix')}/lib/node_modules/pxeprov/playbooks/pxe-server.yaml$`, 'm'));
+    assert.match(
+      r.stdout,
+      new RegExp(`^playbook: ${join(dir, 'prefix')}/lib/node_modules/pxeprov/playbooks/pxe-server.yaml$`, 'm'),
+    );
     assert.match(r.stdout, /^ {6}common : /m);
   });
 
   it("a user's roles win over the shipped ones: beside the playbook, then on roles_path; key and known_hosts relative to the inventory", () => {
     role(join(site, 'roles'), 'tftp', join(dir, 'tftp.marker'));
     role(join(dir, 'shared-roles'), 'nfs', join(dir, 'nfs.marker'));
-    writeFileSync(join(site, 'site.yaml'), stringify([{name: 'Mine', hosts: 'all', gather_facts: false, roles: ['tftp', 'nfs']}]));
-    const r = pxeprov(['up', writeInventory(), '-p', join(site, 'site.yaml')], {ANSIBLE_ROLES_PATH: join(dir, 'shared-roles')});
+    writeFileSync(
+      join(site, 'site.yaml'),
+      stringify([{name: 'Mine', hosts: 'all', gather_facts: false, roles: ['tftp', 'nfs']}]),
+    );
+    const r = pxeprov(['up', writeInventory(), '-p', join(site, 'site.yaml')], {
+      ANSIBLE_ROLES_PATH: join(dir, 'shared-roles'),
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(join(dir, 'tftp.marker'), 'utf8'), 'tftp\n');
     assert.equal(readFileSync(join(dir, 'nfs.marker'), 'utf8'), 'nfs\n');
@@ -101,7 +148,10 @@ describe('pxeprov installed from its packed tarball', () => {
 function copyExample(): string {
   const file = join(site, 'example.yaml');
   copyFileSync(join(dir, 'prefix', 'lib', 'node_modules', 'pxeprov', 'inventory', 'example.yaml'), file);
-  copyFileSync(join(dir, 'prefix', 'lib', 'node_modules', 'pxeprov', 'inventory', 'example-vault-password.txt'), join(site, 'example-vault-password.txt'));
+  copyFileSync(
+    join(dir, 'prefix', 'lib', 'node_modules', 'pxeprov', 'inventory', 'example-vault-password.txt'),
+    join(site, 'example-vault-password.txt'),
+  );
   // Its ISO is a placeholder name: validate checks that a local ISO exists, so stand one in beside it.
   mkdirSync(join(site, 'isos'), {recursive: true});
   writeFileSync(join(site, 'isos', 'CentOS-7-x86_64-DVD-2009.iso'), '');

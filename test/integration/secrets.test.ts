@@ -28,8 +28,18 @@ const tasks = (target: string) => [
   {name: 'Target directory', file: {path: target, state: 'directory'}},
   {name: 'Run a command', command: `echo ${MARK}-command`, no_log: true},
   {name: 'Write content', copy: {content: `${MARK}-content\n`, dest: `${target}/content`}, no_log: true},
-  {name: 'Per item', copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`}, loop: [`${MARK}-item`], no_log: true},
-  {name: 'Fails, ignored', command: {argv: ['sh', '-c', `echo ${MARK}-stderr >&2; exit 3`]}, ignore_errors: true, no_log: true},
+  {
+    name: 'Per item',
+    copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`},
+    loop: [`${MARK}-item`],
+    no_log: true,
+  },
+  {
+    name: 'Fails, ignored',
+    command: {argv: ['sh', '-c', `echo ${MARK}-stderr >&2; exit 3`]},
+    ignore_errors: true,
+    no_log: true,
+  },
   {command: `echo ${MARK}-unnamed`, no_log: true},
   {name: 'Skipped', command: 'true', when: `'${MARK}-when' == 'x'`, no_log: true},
   {
@@ -41,7 +51,10 @@ const tasks = (target: string) => [
 ];
 
 function cli(args: string[]): {code: number | null; stdout: string; stderr: string} {
-  const r = spawnSync('node', ['bin/run.js', ...args], {encoding: 'utf8', env: {...process.env, CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')}});
+  const r = spawnSync('node', ['bin/run.js', ...args], {
+    encoding: 'utf8',
+    env: {...process.env, CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')},
+  });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
@@ -54,7 +67,10 @@ function assertNameAndStatusOnly(outcomes: TaskOutcome[], what: string): void {
     assert.equal(o.item, undefined, `${what}: ${o.task} item`);
     if (o.error) assert.deepEqual(Object.keys(o.error).sort(), ['code', 'message']);
   }
-  assert.ok(outcomes.some((o) => o.task === 'command'), `${what}: an unnamed no_log task is named by its module`);
+  assert.ok(
+    outcomes.some((o) => o.task === 'command'),
+    `${what}: an unnamed no_log task is named by its module`,
+  );
 }
 
 before(async () => {
@@ -104,7 +120,13 @@ describe('a password lookup is a secret', {concurrency: false}, () => {
     const creds = join(dir, 'credentials', 'app');
     const play = [
       {name: 'Target directory', file: {path: target, state: 'directory'}},
-      {name: 'Config with a generated password', copy: {content: `user=app\npassword={{ lookup('password', '${creds} length=24') }}\n`, dest: `${target}/app.conf`}},
+      {
+        name: 'Config with a generated password',
+        copy: {
+          content: `user=app\npassword={{ lookup('password', '${creds} length=24') }}\n`,
+          dest: `${target}/app.conf`,
+        },
+      },
       {name: 'Say it', debug: {msg: `the password is {{ lookup('password', '${creds}') }}`}},
     ];
     for (const check of [true, false]) {
@@ -117,6 +139,10 @@ describe('a password lookup is a secret', {concurrency: false}, () => {
       assert.match(tasks.find((t) => t.task === 'Config with a generated password')!.diff!, /^\+password=\*{8}$/m);
       assert.equal(tasks.find((t) => t.task === 'Say it')!.summary, 'the password is ********');
     }
-    assert.match(readFileSync(join(target, 'app.conf'), 'utf8'), /^password=[A-Za-z0-9.,:_-]{24}$/m, 'masked in output only');
+    assert.match(
+      readFileSync(join(target, 'app.conf'), 'utf8'),
+      /^password=[A-Za-z0-9.,:_-]{24}$/m,
+      'masked in output only',
+    );
   });
 });

@@ -30,9 +30,14 @@ const running = () => {
     return false;
   }
 };
-const links = () => readdirSync('/etc/rc2.d').filter((f) => f.endsWith(NAME)).map((f) => f.slice(0, 1));
-const changed = (report: RunReport) => report.hosts[0]!.tasks.filter((t) => t.status === 'changed').map((t) => t.summary);
-const failures = (report: RunReport) => report.hosts.flatMap((h) => [h.error, ...h.tasks.filter((t) => t.status === 'failed')]).filter(Boolean);
+const links = () =>
+  readdirSync('/etc/rc2.d')
+    .filter((f) => f.endsWith(NAME))
+    .map((f) => f.slice(0, 1));
+const changed = (report: RunReport) =>
+  report.hosts[0]!.tasks.filter((t) => t.status === 'changed').map((t) => t.summary);
+const failures = (report: RunReport) =>
+  report.hosts.flatMap((h) => [h.error, ...h.tasks.filter((t) => t.status === 'failed')]).filter(Boolean);
 
 async function service(args: Record<string, unknown>, check = false): Promise<RunReport> {
   const report = await runner.play([{service: {name: NAME, ...args}}], {check});
@@ -40,14 +45,17 @@ async function service(args: Record<string, unknown>, check = false): Promise<Ru
   return report;
 }
 
-describe('service without systemd: an LSB init script', {skip: systemd && 'systemd runs here: the lab tests cover service', concurrency: false}, () => {
-  before(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'pxeprov-sysv-'));
-    runner = playRunner(sshd, dir);
-    writeFileSync(
-      SCRIPT,
-      `#!/bin/sh
+describe(
+  'service without systemd: an LSB init script',
+  {skip: systemd && 'systemd runs here: the lab tests cover service', concurrency: false},
+  () => {
+    before(async () => {
+      sshd = await startSshd();
+      dir = mkdtempSync(join(tmpdir(), 'pxeprov-sysv-'));
+      runner = playRunner(sshd, dir);
+      writeFileSync(
+        SCRIPT,
+        `#!/bin/sh
 ### BEGIN INIT INFO
 # Provides:          ${NAME}
 # Required-Start:    $remote_fs
@@ -66,57 +74,58 @@ case "$1" in
   *) exit 2 ;;
 esac
 `,
-      {mode: 0o755},
-    );
-  });
+        {mode: 0o755},
+      );
+    });
 
-  after(async () => {
-    try {
-      execFileSync('service', [NAME, 'stop'], {stdio: 'ignore'});
-      execFileSync('update-rc.d', ['-f', NAME, 'remove'], {stdio: 'ignore'});
-    } finally {
-      rmSync(SCRIPT, {force: true});
-      await sshd?.stop();
-      rmSync(dir, {recursive: true, force: true});
-    }
-  });
+    after(async () => {
+      try {
+        execFileSync('service', [NAME, 'stop'], {stdio: 'ignore'});
+        execFileSync('update-rc.d', ['-f', NAME, 'remove'], {stdio: 'ignore'});
+      } finally {
+        rmSync(SCRIPT, {force: true});
+        await sshd?.stop();
+        rmSync(dir, {recursive: true, force: true});
+      }
+    });
 
-  it('started and enabled from scratch (a script with no rc links yet), then nothing to do', async () => {
-    assert.deepEqual(links(), []);
-    assert.deepEqual(changed(await service({state: 'started', enabled: true})), ['start, enable']);
-    assert.ok(running());
-    assert.deepEqual(links(), ['S']);
-    assert.deepEqual(changed(await service({state: 'started', enabled: true})), []);
-  });
+    it('started and enabled from scratch (a script with no rc links yet), then nothing to do', async () => {
+      assert.deepEqual(links(), []);
+      assert.deepEqual(changed(await service({state: 'started', enabled: true})), ['start, enable']);
+      assert.ok(running());
+      assert.deepEqual(links(), ['S']);
+      assert.deepEqual(changed(await service({state: 'started', enabled: true})), []);
+    });
 
-  it('check mode sees a stopped service as drift and changes nothing', async () => {
-    execFileSync('service', [NAME, 'stop']);
-    const report = await service({state: 'started'}, true);
-    assert.equal(exitCodeOf(report), 2);
-    assert.match(report.hosts[0]!.tasks[0]!.diff!, /^-state: inactive$/m);
-    assert.ok(!running());
-    assert.deepEqual(changed(await service({state: 'started'})), ['start']);
-    assert.ok(running());
-  });
+    it('check mode sees a stopped service as drift and changes nothing', async () => {
+      execFileSync('service', [NAME, 'stop']);
+      const report = await service({state: 'started'}, true);
+      assert.equal(exitCodeOf(report), 2);
+      assert.match(report.hosts[0]!.tasks[0]!.diff!, /^-state: inactive$/m);
+      assert.ok(!running());
+      assert.deepEqual(changed(await service({state: 'started'})), ['start']);
+      assert.ok(running());
+    });
 
-  it('restarted always acts: a new process', async () => {
-    const before = execFileSync('cat', [PIDFILE], {encoding: 'utf8'});
-    assert.deepEqual(changed(await service({state: 'restarted'})), ['restart']);
-    assert.notEqual(execFileSync('cat', [PIDFILE], {encoding: 'utf8'}), before);
-  });
+    it('restarted always acts: a new process', async () => {
+      const before = execFileSync('cat', [PIDFILE], {encoding: 'utf8'});
+      assert.deepEqual(changed(await service({state: 'restarted'})), ['restart']);
+      assert.notEqual(execFileSync('cat', [PIDFILE], {encoding: 'utf8'}), before);
+    });
 
-  it('stopped and disabled, then nothing to do', async () => {
-    assert.deepEqual(changed(await service({state: 'stopped', enabled: false})), ['stop, disable']);
-    assert.ok(!running());
-    assert.deepEqual(links(), ['K']);
-    assert.deepEqual(changed(await service({state: 'stopped', enabled: false})), []);
-  });
+    it('stopped and disabled, then nothing to do', async () => {
+      assert.deepEqual(changed(await service({state: 'stopped', enabled: false})), ['stop, disable']);
+      assert.ok(!running());
+      assert.deepEqual(links(), ['K']);
+      assert.deepEqual(changed(await service({state: 'stopped', enabled: false})), []);
+    });
 
-  it('a script that does not exist: nothing to stop; starting it fails with a hint', async () => {
-    const absent = await runner.play([{service: {name: 'pxeprov-no-such-service', state: 'stopped'}}]);
-    assert.equal(absent.hosts[0]!.tasks[0]!.summary, 'pxeprov-no-such-service is not installed');
-    const start = await runner.play([{service: {name: 'pxeprov-no-such-service', state: 'started'}}]);
-    assert.equal(exitCodeOf(start), 1);
-    assert.match(start.hosts[0]!.tasks[0]!.summary, /service pxeprov-no-such-service does not exist/);
-  });
-});
+    it('a script that does not exist: nothing to stop; starting it fails with a hint', async () => {
+      const absent = await runner.play([{service: {name: 'pxeprov-no-such-service', state: 'stopped'}}]);
+      assert.equal(absent.hosts[0]!.tasks[0]!.summary, 'pxeprov-no-such-service is not installed');
+      const start = await runner.play([{service: {name: 'pxeprov-no-such-service', state: 'started'}}]);
+      assert.equal(exitCodeOf(start), 1);
+      assert.match(start.hosts[0]!.tasks[0]!.summary, /service pxeprov-no-such-service does not exist/);
+    });
+  },
+);

@@ -5,7 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import {createHash} from 'node:crypto';
-import {existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import {join} from 'node:path';
 import {PassThrough, Readable} from 'node:stream';
 import {after, before, describe, it} from 'node:test';
@@ -70,9 +83,23 @@ for (const [shell, shellName] of [
       writeFileSync(file, ALL_BYTES, {mode: 0o640});
       symlinkSync('stat file', join(root, 'link'));
       execFileSync('mkfifo', [join(root, 'fifo')]);
-      const [f, d, l, o, a] = await agent.stat([file, root, join(root, 'link'), join(root, 'fifo'), join(root, 'nope')], {sha256: true});
+      const [f, d, l, o, a] = await agent.stat(
+        [file, root, join(root, 'link'), join(root, 'fifo'), join(root, 'nope')],
+        {sha256: true},
+      );
       const st = statSync(file);
-      assert.deepEqual(f, {path: file, kind: 'file', mode: 0o640, uid: 0, gid: 0, owner: 'root', group: 'root', size: 512, mtime: Math.floor(st.mtimeMs / 1000), sha256: sha(ALL_BYTES)});
+      assert.deepEqual(f, {
+        path: file,
+        kind: 'file',
+        mode: 0o640,
+        uid: 0,
+        gid: 0,
+        owner: 'root',
+        group: 'root',
+        size: 512,
+        mtime: Math.floor(st.mtimeMs / 1000),
+        sha256: sha(ALL_BYTES),
+      });
       assert.equal(d!.kind, 'directory');
       assert.equal(l!.kind, 'link');
       assert.equal(l!.target, 'stat file');
@@ -134,7 +161,9 @@ for (const [shell, shellName] of [
       utimesSync(file, 1_000_000, 1_000_000);
       assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o600}), {changed: false});
       assert.equal(statSync(file).mtimeMs, 1_000_000_000);
-      assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o644, owner: 'nobody', group: 'nogroup'}), {changed: true});
+      assert.deepEqual(await agent.writeFile(file, ALL_BYTES, {mode: 0o644, owner: 'nobody', group: 'nogroup'}), {
+        changed: true,
+      });
       const st = statSync(file);
       assert.equal(st.mtimeMs, 1_000_000_000, 'attributes alone do not rewrite the content');
       assert.equal(st.mode & 0o7777, 0o644);
@@ -151,8 +180,17 @@ for (const [shell, shellName] of [
     it('runs the validate command on the temp file; a refusal keeps the old file', async () => {
       const file = join(root, 'validated.conf');
       writeFileSync(file, 'good\n');
-      const check = ['sh', '-c', 'grep -q good "$1" || { echo "line 1: bad config in $1" >&2; exit 1; }', 'check', '%s'];
-      await assert.rejects(agent.writeFile(file, 'bad\n', {validate: check}), (e: unknown) => isPxe('E_CONFIG_CHECK')(e) && /line 1: bad config/.test((e as Error).message));
+      const check = [
+        'sh',
+        '-c',
+        'grep -q good "$1" || { echo "line 1: bad config in $1" >&2; exit 1; }',
+        'check',
+        '%s',
+      ];
+      await assert.rejects(
+        agent.writeFile(file, 'bad\n', {validate: check}),
+        (e: unknown) => isPxe('E_CONFIG_CHECK')(e) && /line 1: bad config/.test((e as Error).message),
+      );
       assert.equal(readFileSync(file, 'utf8'), 'good\n');
       assert.deepEqual(tempsIn(root), []);
       assert.deepEqual(await agent.writeFile(file, 'good too\n', {validate: check}), {changed: true});
@@ -188,7 +226,12 @@ for (const [shell, shellName] of [
       const big = Buffer.alloc(3 * 1024 * 1024 + 7);
       for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 256;
       const file = join(root, 'big.iso');
-      const chunks = () => Readable.from((function* () { for (let i = 0; i < big.length; i += 100_000) yield big.subarray(i, i + 100_000); })());
+      const chunks = () =>
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < big.length; i += 100_000) yield big.subarray(i, i + 100_000);
+          })(),
+        );
       assert.deepEqual(await agent.upload(file, chunks(), big.length, {sha256: sha(big)}), {changed: true});
       assert.equal(sha(readFileSync(file)), sha(big));
       const sink = new PassThrough();
@@ -197,7 +240,10 @@ for (const [shell, shellName] of [
       await agent.download(file, sink);
       assert.equal(sha(Buffer.concat(got)), sha(big));
       await assert.rejects(agent.upload(file, Readable.from([Buffer.from('short')]), 10), /ended after 5 of 10/);
-      await assert.rejects(agent.upload(file, Readable.from([Buffer.from('other')]), 5, {sha256: sha('x')}), /sha256 mismatch/);
+      await assert.rejects(
+        agent.upload(file, Readable.from([Buffer.from('other')]), 5, {sha256: sha('x')}),
+        /sha256 mismatch/,
+      );
       assert.equal(sha(readFileSync(file)), sha(big));
       assert.deepEqual(tempsIn(root), []);
       await assert.rejects(agent.download(join(root, 'nope'), new PassThrough()), isPxe('E_REMOTE'));
@@ -236,7 +282,10 @@ for (const [shell, shellName] of [
         assert.equal(readFileSync(join(to, 'sub/f'), 'utf8'), name, `round ${i}`);
         assert.ok(!existsSync(from));
       }
-      assert.deepEqual(readdirSync(root).filter((n) => n.includes('pxeprov-old')), []);
+      assert.deepEqual(
+        readdirSync(root).filter((n) => n.includes('pxeprov-old')),
+        [],
+      );
     });
 
     it('execs argv with stdin, env and cwd; binary stdout; rc', async () => {
@@ -289,7 +338,13 @@ for (const [shell, shellName] of [
       const mtime = (p: string) => Math.floor(lstatSync(join(dir, p)).mtimeMs / 1000);
       assert.deepEqual(await agent.listTree(dir), [
         {path: 'fifo', kind: 'other', mode: 0o644, size: 0, mtime: mtime('fifo')},
-        {path: 'images', kind: 'directory', mode: 0o755, size: lstatSync(join(dir, 'images')).size, mtime: mtime('images')},
+        {
+          path: 'images',
+          kind: 'directory',
+          mode: 0o755,
+          size: lstatSync(join(dir, 'images')).size,
+          mtime: mtime('images'),
+        },
         {path: 'images/vmlinuz', kind: 'file', mode: 0o644, size: 512, mtime: 1700000000},
         {path: 'odd\nname', kind: 'file', mode: 0o644, size: 2, mtime: mtime('odd\nname')},
         {path: 'planted', kind: 'link', mode: 0o777, size: 11, mtime: mtime('planted'), target: '/etc/shadow'},
@@ -302,12 +357,25 @@ for (const [shell, shellName] of [
       mkdirSync(tree, {mode: 0o755});
       // Above 8 MiB a file is hashed as it arrives; below, all are hashed in one run at the end.
       const big = Buffer.alloc(9 * 1024 * 1024 + 3, 7);
-      const content: Record<string, Buffer> = {'.treeinfo': Buffer.from('[general]\n'), 'images/pxeboot/initrd.img': big, 'Packages/a b $(x).rpm': ALL_BYTES, 'Packages/empty': Buffer.alloc(0)};
+      const content: Record<string, Buffer> = {
+        '.treeinfo': Buffer.from('[general]\n'),
+        'images/pxeboot/initrd.img': big,
+        'Packages/a b $(x).rpm': ALL_BYTES,
+        'Packages/empty': Buffer.alloc(0),
+      };
       const files = (entries: Record<string, Buffer>, wrong?: string) =>
-        Object.entries(entries).map(([path, data]) => ({path, size: data.length, sha256: path === wrong ? sha('x') : sha(data), open: () => Readable.from([data])}));
+        Object.entries(entries).map(([path, data]) => ({
+          path,
+          size: data.length,
+          sha256: path === wrong ? sha('x') : sha(data),
+          open: () => Readable.from([data]),
+        }));
       let sent = 0;
       await agent.putTree(tree, files(content), {onSent: (n) => (sent += n)});
-      assert.equal(sent, Object.values(content).reduce((sum, d) => sum + d.length, 0));
+      assert.equal(
+        sent,
+        Object.values(content).reduce((sum, d) => sum + d.length, 0),
+      );
       for (const [path, data] of Object.entries(content)) {
         assert.equal(sha(readFileSync(join(tree, path))), sha(data), path);
         assert.equal(statSync(join(tree, path)).mode & 0o777, 0o644);
@@ -317,10 +385,22 @@ for (const [shell, shellName] of [
       symlinkSync(join(root, 'victim'), join(tree, 'planted'));
       await assert.rejects(agent.putTree(tree, files({planted: Buffer.from('evil')})), isPxe('E_REMOTE'));
       assert.equal(readFileSync(join(root, 'victim'), 'utf8'), 'keep');
-      await assert.rejects(agent.putTree(tree, files({'new/one': Buffer.from('1'), 'new/two': Buffer.from('2')}, 'new/two')), /sha256 mismatch/);
-      await assert.rejects(agent.putTree(tree, files({'new/big': big, 'new/after': Buffer.from('3')}, 'new/big')), /sha256 mismatch after transfer: new\/big/);
-      await assert.rejects(agent.putTree(tree, [{path: 'short', size: 10, sha256: sha('x'), open: () => Readable.from([Buffer.from('short')])}]), /short: the local stream ended after 5 of 10/);
-      for (const path of ['../escape', '/abs', 'a/./b', 'a//b', 'new\nline']) await assert.rejects(agent.putTree(tree, files({[path]: Buffer.from('x')})), isPxe('E_REMOTE'));
+      await assert.rejects(
+        agent.putTree(tree, files({'new/one': Buffer.from('1'), 'new/two': Buffer.from('2')}, 'new/two')),
+        /sha256 mismatch/,
+      );
+      await assert.rejects(
+        agent.putTree(tree, files({'new/big': big, 'new/after': Buffer.from('3')}, 'new/big')),
+        /sha256 mismatch after transfer: new\/big/,
+      );
+      await assert.rejects(
+        agent.putTree(tree, [
+          {path: 'short', size: 10, sha256: sha('x'), open: () => Readable.from([Buffer.from('short')])},
+        ]),
+        /short: the local stream ended after 5 of 10/,
+      );
+      for (const path of ['../escape', '/abs', 'a/./b', 'a//b', 'new\nline'])
+        await assert.rejects(agent.putTree(tree, files({[path]: Buffer.from('x')})), isPxe('E_REMOTE'));
       assert.equal(existsSync(join(root, 'escape')), false);
       // A directory other users can change is refused as a whole.
       const open = join(root, 'open');
@@ -355,7 +435,8 @@ describe('read-only agent (check mode)', () => {
         () => agent.remove(file),
         () => agent.symlink('f', join(root, 'l')),
         () => agent.replaceTree(root, join(root, 'x')),
-        () => agent.putTree(root, [{path: 'p', size: 4, sha256: 'x', open: () => Readable.from([Buffer.from('data')])}]),
+        () =>
+          agent.putTree(root, [{path: 'p', size: 4, sha256: 'x', open: () => Readable.from([Buffer.from('data')])}]),
       ];
       for (const write of writes) await assert.rejects(write(), isPxe('E_READ_ONLY'));
       assert.equal(readFileSync(file, 'utf8'), 'old');

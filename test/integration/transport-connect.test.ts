@@ -95,7 +95,9 @@ const NO_DEFAULTS = () => ({HOME: home, SSH_AUTH_SOCK: undefined, PXEPROV_KEY_PA
 describe('authentication', () => {
   for (const type of ['ed25519', 'rsa', 'ecdsa'] as const) {
     it(`logs in with an ${type} key`, () =>
-      withEnv(NO_DEFAULTS(), () => withAgent(sshd.spec({privateKeyFile: sshd.keys[type]}), async (a) => assert.equal(a.facts.user, 'root'))));
+      withEnv(NO_DEFAULTS(), () =>
+        withAgent(sshd.spec({privateKeyFile: sshd.keys[type]}), async (a) => assert.equal(a.facts.user, 'root')),
+      ));
   }
 
   it('decrypts a key with PXEPROV_KEY_PASSPHRASE', () =>
@@ -104,10 +106,17 @@ describe('authentication', () => {
     ));
 
   it('says how to give the passphrase of an encrypted key when there is no terminal', () =>
-    withEnv(NO_DEFAULTS(), () => assert.rejects(connect(sshd.spec({privateKeyFile: sshd.keys.encrypted})), isPxe('E_CONNECT', /PXEPROV_KEY_PASSPHRASE/))));
+    withEnv(NO_DEFAULTS(), () =>
+      assert.rejects(
+        connect(sshd.spec({privateKeyFile: sshd.keys.encrypted})),
+        isPxe('E_CONNECT', /PXEPROV_KEY_PASSPHRASE/),
+      ),
+    ));
 
   it('refuses a wrong passphrase', () =>
-    withEnv({...NO_DEFAULTS(), PXEPROV_KEY_PASSPHRASE: 'wrong'}, () => assert.rejects(connect(sshd.spec({privateKeyFile: sshd.keys.encrypted})), isPxe('E_CONNECT'))));
+    withEnv({...NO_DEFAULTS(), PXEPROV_KEY_PASSPHRASE: 'wrong'}, () =>
+      assert.rejects(connect(sshd.spec({privateKeyFile: sshd.keys.encrypted})), isPxe('E_CONNECT')),
+    ));
 
   it('logs in through ssh-agent (SSH_AUTH_SOCK)', async () => {
     const sock = join(sshd.dir, 'agent.sock');
@@ -131,14 +140,20 @@ describe('authentication', () => {
 
   it('logs in with a password', () =>
     withEnv(NO_DEFAULTS(), () =>
-      withAgent(sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password}), async (a) => {
-        assert.equal(a.facts.user, TEST_USERS.nopasswd.name);
-      }),
+      withAgent(
+        sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password}),
+        async (a) => {
+          assert.equal(a.facts.user, TEST_USERS.nopasswd.name);
+        },
+      ),
     ));
 
   it('fails authentication with E_CONNECT', () =>
     withEnv(NO_DEFAULTS(), () =>
-      assert.rejects(connect(sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: 'wrong'})), isPxe('E_CONNECT', /authentication/)),
+      assert.rejects(
+        connect(sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: 'wrong'})),
+        isPxe('E_CONNECT', /authentication/),
+      ),
     ));
 });
 
@@ -148,7 +163,9 @@ describe('host keys', () => {
   it('refuses an unknown key with its fingerprint and the command that accepts it', async () => {
     const known = join(sshd.dir, 'kh-unknown');
     writeFileSync(known, '');
-    const fp = execFileSync('ssh-keygen', ['-l', '-f', join(sshd.dir, 'host_ed25519.pub')], {encoding: 'utf8'}).split(' ')[1]!;
+    const fp = execFileSync('ssh-keygen', ['-l', '-f', join(sshd.dir, 'host_ed25519.pub')], {encoding: 'utf8'}).split(
+      ' ',
+    )[1]!;
     let error: PxeError | undefined;
     await connect(sshd.spec({knownHostsFile: known})).catch((e: PxeError) => (error = e));
     isPxe('E_HOST_KEY', /unknown/)(error);
@@ -164,7 +181,10 @@ describe('host keys', () => {
     const other = join(sshd.dir, 'other_host_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     writeFileSync(known, `${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
-    await assert.rejects(connect(sshd.spec({knownHostsFile: known})), isPxe('E_HOST_KEY', /CHANGED[\s\S]*ssh-keygen -R/));
+    await assert.rejects(
+      connect(sshd.spec({knownHostsFile: known})),
+      isPxe('E_HOST_KEY', /CHANGED[\s\S]*ssh-keygen -R/),
+    );
   });
 
   it('accepts hashed entries', async () => {
@@ -185,10 +205,16 @@ describe('host keys', () => {
     const known = join(sshd.dir, 'kh-other-type');
     const other = join(sshd.dir, 'other_rsa_host_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', other]);
-    writeFileSync(known, `# recorded long ago\n${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      known,
+      `# recorded long ago\n${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+    );
     let error: PxeError | undefined;
     await connect(sshd.spec({knownHostsFile: known})).catch((e: PxeError) => (error = e));
-    isPxe('E_HOST_KEY', /CHANGED \(it offers only ssh-ed25519 SHA256:\S+, and \S+kh-other-type:2 records a ssh-rsa key for it\)/)(error);
+    isPxe(
+      'E_HOST_KEY',
+      /CHANGED \(it offers only ssh-ed25519 SHA256:\S+, and \S+kh-other-type:2 records a ssh-rsa key for it\)/,
+    )(error);
     assert.match(error!.hint!, new RegExp(`ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${sshd.port}' -f ${known}`));
     assert.doesNotMatch(`${error!.message} ${error!.hint}`, /ssh-keyscan|>>|unknown/);
   });
@@ -201,17 +227,24 @@ describe('host keys', () => {
       ansible_ssh_private_key_file: sshd.keys.ed25519,
       ansible_ssh_common_args: `-o StrictHostKeyChecking=${strict} -o "UserKnownHostsFile=${file} ${sshd.dir}/never-written"`,
     });
-    await withAgent(connectionSpecFromVars('testhost', vars(known, 'accept-new')), async (a) => assert.equal(a.facts.user, 'root'));
+    await withAgent(connectionSpecFromVars('testhost', vars(known, 'accept-new')), async (a) =>
+      assert.equal(a.facts.user, 'root'),
+    );
     const recorded = readFileSync(known, 'utf8');
     assert.match(recorded, new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 \\S+\\n$`));
     assert.ok(!existsSync(join(sshd.dir, 'never-written')));
-    await withAgent(connectionSpecFromVars('testhost', vars(known, 'yes')), async (a) => assert.equal(a.facts.user, 'root'));
+    await withAgent(connectionSpecFromVars('testhost', vars(known, 'yes')), async (a) =>
+      assert.equal(a.facts.user, 'root'),
+    );
     assert.equal(readFileSync(known, 'utf8'), recorded, 'a known key is not recorded twice');
     const other = join(sshd.dir, 'accept-new-other');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const changed = join(sshd.dir, 'accept-new', 'changed');
     writeFileSync(changed, `${hostToken()} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
-    await assert.rejects(connect(connectionSpecFromVars('testhost', vars(changed, 'accept-new'))), isPxe('E_HOST_KEY', /CHANGED/));
+    await assert.rejects(
+      connect(connectionSpecFromVars('testhost', vars(changed, 'accept-new'))),
+      isPxe('E_HOST_KEY', /CHANGED/),
+    );
     assert.equal(readFileSync(changed, 'utf8').split('\n').length, 2, 'a changed key is never recorded');
   });
 
@@ -220,9 +253,17 @@ describe('host keys', () => {
     writeFileSync(join(home, '.ssh', 'kh-empty'), '');
     writeFileSync(join(home, '.ssh', 'kh-second'), readFileSync(sshd.knownHosts));
     await withEnv({HOME: home}, async () => {
-      await withAgent(sshd.spec({knownHostsFile: '~/.ssh/kh-empty ~/.ssh/kh-second'}), async (a) => assert.equal(a.facts.user, 'root'));
-      await withAgent(sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: sshd.knownHosts}), async (a) => assert.equal(a.facts.user, 'root'));
-      await assert.rejects(connect(sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: '/nonexistent'})), isPxe('E_HOST_KEY', /unknown/));
+      await withAgent(sshd.spec({knownHostsFile: '~/.ssh/kh-empty ~/.ssh/kh-second'}), async (a) =>
+        assert.equal(a.facts.user, 'root'),
+      );
+      await withAgent(
+        sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: sshd.knownHosts}),
+        async (a) => assert.equal(a.facts.user, 'root'),
+      );
+      await assert.rejects(
+        connect(sshd.spec({knownHostsFile: '~/.ssh/kh-empty', globalKnownHostsFile: '/nonexistent'})),
+        isPxe('E_HOST_KEY', /unknown/),
+      );
     });
   });
 
@@ -241,9 +282,14 @@ describe('host keys', () => {
 describe('ssh config', () => {
   it('takes HostName, Port, User and IdentityFile from the ssh config', async () => {
     const config = join(sshd.dir, 'config-basic');
-    writeFileSync(config, `Host lab\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n`);
+    writeFileSync(
+      config,
+      `Host lab\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n`,
+    );
     await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: config}, () =>
-      withAgent({name: 'testhost', host: 'lab', knownHostsFile: sshd.knownHosts}, async (a) => assert.equal(a.facts.user, 'root')),
+      withAgent({name: 'testhost', host: 'lab', knownHostsFile: sshd.knownHosts}, async (a) =>
+        assert.equal(a.facts.user, 'root'),
+      ),
     );
   });
 
@@ -251,8 +297,14 @@ describe('ssh config', () => {
     const ssh = join(home, '.ssh');
     mkdirSync(join(ssh, 'conf.d'), {recursive: true});
     writeFileSync(join(ssh, 'config'), 'Include conf.d/*.conf\n');
-    writeFileSync(join(ssh, 'conf.d', '10-lab.conf'), `Host included\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n  UserKnownHostsFile ~/.ssh/included_known\n`);
-    writeFileSync(join(ssh, 'conf.d', '20-all.conf'), 'Host *\n  StrictHostKeyChecking accept-new\n  HashKnownHosts yes\n');
+    writeFileSync(
+      join(ssh, 'conf.d', '10-lab.conf'),
+      `Host included\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.keys.ecdsa}\n  UserKnownHostsFile ~/.ssh/included_known\n`,
+    );
+    writeFileSync(
+      join(ssh, 'conf.d', '20-all.conf'),
+      'Host *\n  StrictHostKeyChecking accept-new\n  HashKnownHosts yes\n',
+    );
     writeFileSync(join(ssh, 'conf.d', '30-ignored.txt'), 'Host included\n  Port 1\n');
     await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
       withAgent({name: 'testhost', host: 'included'}, async (a) => assert.equal(a.facts.user, 'root')),
@@ -260,7 +312,9 @@ describe('ssh config', () => {
     const recorded = readFileSync(join(ssh, 'included_known'), 'utf8');
     assert.match(recorded, /^\|1\|\S+ ssh-ed25519 \S+\n$/, 'recorded under a hashed name (HashKnownHosts yes)');
     await withEnv({...NO_DEFAULTS(), PXEPROV_SSH_CONFIG: undefined}, () =>
-      withAgent({name: 'testhost', host: 'included', hostKeyChecking: true}, async (a) => assert.equal(a.facts.user, 'root')),
+      withAgent({name: 'testhost', host: 'included', hostKeyChecking: true}, async (a) =>
+        assert.equal(a.facts.user, 'root'),
+      ),
     );
     assert.equal(readFileSync(join(ssh, 'included_known'), 'utf8'), recorded);
   });
@@ -287,7 +341,10 @@ describe('ssh config', () => {
         ].join('\n'),
       );
       const known = join(sshd.dir, 'kh-jump');
-      writeFileSync(known, `${readFileSync(sshd.knownHosts, 'utf8')}${sshd.hostKeys.map((k) => `[127.0.0.1]:${proxy.port} ${k}\n`).join('')}`);
+      writeFileSync(
+        known,
+        `${readFileSync(sshd.knownHosts, 'utf8')}${sshd.hostKeys.map((k) => `[127.0.0.1]:${proxy.port} ${k}\n`).join('')}`,
+      );
       await withEnv(NO_DEFAULTS(), () =>
         withAgent({name: 'testhost', host: 'behind', sshConfigFile: config, knownHostsFile: known}, async (a) => {
           assert.equal(a.facts.user, 'root');
@@ -304,17 +361,27 @@ describe('ssh config', () => {
 describe('become', {skip: hasSudo() ? false : 'sudo is not installed'}, () => {
   it('uses sudo -n when no password is needed, keeping SSH_CONNECTION', () =>
     withEnv(NO_DEFAULTS(), () =>
-      withAgent(sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password, become: true}), async (a) => {
-        assert.equal(a.facts.user, 'root');
-        assert.equal(a.facts.sshIface, 'lo');
-      }),
+      withAgent(
+        sshd.spec({
+          privateKeyFile: undefined,
+          user: TEST_USERS.nopasswd.name,
+          password: TEST_USERS.nopasswd.password,
+          become: true,
+        }),
+        async (a) => {
+          assert.equal(a.facts.user, 'root');
+          assert.equal(a.facts.sshIface, 'lo');
+        },
+      ),
     ));
 
   it('feeds the become password to sudo without it showing anywhere', async () => {
     const {name, password} = TEST_USERS.passwd;
     const captured: string[] = [];
     await withEnv(NO_DEFAULTS(), async () => {
-      const agent = await connect(sshd.spec({privateKeyFile: undefined, user: name, password, become: true, becomePassword: password}));
+      const agent = await connect(
+        sshd.spec({privateKeyFile: undefined, user: name, password, become: true, becomePassword: password}),
+      );
       try {
         assert.equal(agent.facts.user, 'root');
         const ps = await agent.exec(['ps', '-eo', 'args']);
@@ -324,8 +391,20 @@ describe('become', {skip: hasSudo() ? false : 'sudo is not installed'}, () => {
         await agent.close();
       }
       for (const [spec, message] of [
-        [sshd.spec({privateKeyFile: undefined, user: name, password, become: true, becomePassword: `${password}-wrong`}), /refused the become password/],
-        [sshd.spec({privateKeyFile: undefined, user: name, password, become: true}), /password is required[\s\S]*ansible_become_password/],
+        [
+          sshd.spec({
+            privateKeyFile: undefined,
+            user: name,
+            password,
+            become: true,
+            becomePassword: `${password}-wrong`,
+          }),
+          /refused the become password/,
+        ],
+        [
+          sshd.spec({privateKeyFile: undefined, user: name, password, become: true}),
+          /password is required[\s\S]*ansible_become_password/,
+        ],
       ] as const) {
         let error: PxeError | undefined;
         await connect(spec).catch((e: PxeError) => (error = e));
@@ -338,7 +417,8 @@ describe('become', {skip: hasSudo() ? false : 'sudo is not installed'}, () => {
 });
 
 describe('become with su', () => {
-  const login = () => sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password});
+  const login = () =>
+    sshd.spec({privateKeyFile: undefined, user: TEST_USERS.nopasswd.name, password: TEST_USERS.nopasswd.password});
   const su = {become: true, becomeMethod: 'su', becomeUser: TEST_USERS.su.name} as const;
 
   it("logs in as one user and becomes another with that user's password, never in argv or output", async () => {
@@ -356,7 +436,10 @@ describe('become with su', () => {
         await agent.close();
       }
       for (const [spec, message] of [
-        [{...login(), ...su, becomePassword: `${password}-wrong`}, /su on testhost refused: su: Authentication failure[\s\S]*ansible_become_password/],
+        [
+          {...login(), ...su, becomePassword: `${password}-wrong`},
+          /su on testhost refused: su: Authentication failure[\s\S]*ansible_become_password/,
+        ],
         [{...login(), ...su}, /su on testhost asks for the password of pxeprovsu[\s\S]*ansible_become_password/],
       ] as const) {
         let error: PxeError | undefined;
@@ -373,7 +456,9 @@ describe('failures', () => {
   it('names a banner or .bashrc that prints to stdout (E_AGENT)', () =>
     withEnv(NO_DEFAULTS(), () =>
       assert.rejects(
-        connect(sshd.spec({privateKeyFile: undefined, user: TEST_USERS.banner.name, password: TEST_USERS.banner.password})),
+        connect(
+          sshd.spec({privateKeyFile: undefined, user: TEST_USERS.banner.name, password: TEST_USERS.banner.password}),
+        ),
         isPxe('E_AGENT', /Welcome to the lab[\s\S]*bashrc/),
       ),
     ));

@@ -24,7 +24,38 @@ function prng(seed: number): () => number {
   };
 }
 
-const PIECES = [' ', "'", '"', '$(id)', '`id`', '\n', '-', '--', '*', '?', '[a]', '\\', '%s', '\\n', '\\012', ';', '&', '|', '>', '<', '~', '#', 'é', '日本', '😀', '\t', '\r', '=', 'x', 'name'];
+const PIECES = [
+  ' ',
+  "'",
+  '"',
+  '$(id)',
+  '`id`',
+  '\n',
+  '-',
+  '--',
+  '*',
+  '?',
+  '[a]',
+  '\\',
+  '%s',
+  '\\n',
+  '\\012',
+  ';',
+  '&',
+  '|',
+  '>',
+  '<',
+  '~',
+  '#',
+  'é',
+  '日本',
+  '😀',
+  '\t',
+  '\r',
+  '=',
+  'x',
+  'name',
+];
 
 function generate(count: number, seed: number): Array<{name: Buffer; content: Buffer}> {
   const rand = prng(seed);

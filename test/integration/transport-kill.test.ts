@@ -51,7 +51,11 @@ async function killDuringUploads(spec: ConnectionSpec, dir: string, runs: number
   const outcomes = {old: 0, new: 0};
   for (let run = 0; run < runs; run++) {
     const fill = run + 1;
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(spec), file, String(fill), String(SIZE)], {stdio: ['ignore', 'pipe', 'inherit']});
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', child, JSON.stringify(spec), file, String(fill), String(SIZE)],
+      {stdio: ['ignore', 'pipe', 'inherit']},
+    );
     const exited = new Promise((resolve) => proc.once('exit', resolve));
     await new Promise<void>((resolve, reject) => {
       proc.stdout!.on('data', (d: Buffer) => d.toString().includes('uploading') && resolve());

@@ -27,7 +27,12 @@ describe('ansible_connection: local', () => {
     const inventory = join(dir, 'inventory.yaml');
     const playbook = join(dir, 'site.yaml');
     // .invalid never resolves: a DNS lookup of the name would fail the run.
-    writeFileSync(inventory, stringify({all: {hosts: {'pxe-here.invalid': {ansible_connection: 'local', pxeprov_state_dir: join(dir, 'state')}}}}));
+    writeFileSync(
+      inventory,
+      stringify({
+        all: {hosts: {'pxe-here.invalid': {ansible_connection: 'local', pxeprov_state_dir: join(dir, 'state')}}},
+      }),
+    );
     writeFileSync(
       playbook,
       stringify([
@@ -36,15 +41,23 @@ describe('ansible_connection: local', () => {
           hosts: 'all',
           tasks: [
             {name: 'dir', file: {path: out, state: 'directory', mode: '0750'}},
-            {name: 'motd', copy: {dest: join(out, 'motd'), content: 'hello from {{ inventory_hostname }}\n', mode: '0640'}},
+            {
+              name: 'motd',
+              copy: {dest: join(out, 'motd'), content: 'hello from {{ inventory_hostname }}\n', mode: '0640'},
+            },
             {name: 'line', lineinfile: {path: join(out, 'issue'), line: 'managed here', create: true}},
           ],
         },
       ]),
     );
-    const run = (check: boolean) => converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, emit: () => {}});
+    const run = (check: boolean) =>
+      converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, emit: () => {}});
     const first = await run(false);
-    assert.deepEqual(first.hosts.map((h) => [h.host, h.stats.failed, h.stats.changed]), [['pxe-here.invalid', 0, 3]], JSON.stringify(first.hosts[0]?.tasks));
+    assert.deepEqual(
+      first.hosts.map((h) => [h.host, h.stats.failed, h.stats.changed]),
+      [['pxe-here.invalid', 0, 3]],
+      JSON.stringify(first.hosts[0]?.tasks),
+    );
     assert.equal(readFileSync(join(out, 'motd'), 'utf8'), 'hello from pxe-here.invalid\n');
     assert.equal(readFileSync(join(out, 'issue'), 'utf8'), 'managed here\n');
     assert.equal(statSync(join(out, 'motd')).mode & 0o777, 0o640);
@@ -60,12 +73,17 @@ describe('ansible_connection: local', () => {
     const saved = process.env.SSH_CONNECTION;
     process.env.SSH_CONNECTION = '192.0.2.7 50000 127.0.0.1 22';
     try {
-      const agent = await connect(connectionSpecFromVars('here.invalid', {ansible_connection: 'local'}), {readOnly: true});
+      const agent = await connect(connectionSpecFromVars('here.invalid', {ansible_connection: 'local'}), {
+        readOnly: true,
+      });
       try {
         assert.equal(agent.facts.hostname, hostname());
         assert.equal(agent.facts.user, 'root');
         assert.equal(agent.facts.sshAddress, undefined, 'the SSH session pxeprov runs in is not the host’s');
-        await assert.rejects(agent.writeFile(join(dir, 'ro'), 'x'), (e: unknown) => e instanceof PxeError && e.code === 'E_READ_ONLY');
+        await assert.rejects(
+          agent.writeFile(join(dir, 'ro'), 'x'),
+          (e: unknown) => e instanceof PxeError && e.code === 'E_READ_ONLY',
+        );
         assert.equal((await agent.stat([join(dir, 'ro')]))[0]!.kind, 'absent');
       } finally {
         await agent.close();
@@ -77,7 +95,13 @@ describe('ansible_connection: local', () => {
   });
 
   it('becomes another user with su (root needs no password)', async () => {
-    const agent = await connect({name: 'here', connection: 'local', become: true, becomeMethod: 'su', becomeUser: TEST_USERS.su.name});
+    const agent = await connect({
+      name: 'here',
+      connection: 'local',
+      become: true,
+      becomeMethod: 'su',
+      becomeUser: TEST_USERS.su.name,
+    });
     try {
       assert.equal(agent.facts.user, TEST_USERS.su.name);
       assert.equal((await agent.exec(['id', '-un'])).stdout.toString().trim(), TEST_USERS.su.name);
@@ -87,7 +111,12 @@ describe('ansible_connection: local', () => {
   });
 
   it('becomes another user with sudo', {skip: hasSudo() ? false : 'sudo is not installed'}, async () => {
-    const agent = await connect({name: 'here', connection: 'local', become: true, becomeUser: TEST_USERS.nopasswd.name});
+    const agent = await connect({
+      name: 'here',
+      connection: 'local',
+      become: true,
+      becomeUser: TEST_USERS.nopasswd.name,
+    });
     try {
       assert.equal(agent.facts.user, TEST_USERS.nopasswd.name);
     } finally {

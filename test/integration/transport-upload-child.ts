@@ -5,7 +5,12 @@
 import {Readable} from 'node:stream';
 import {connect} from '../../src/transport/index.js';
 
-const [spec, path, fill, size] = [JSON.parse(process.argv[2]!), process.argv[3]!, Number(process.argv[4]), Number(process.argv[5])];
+const [spec, path, fill, size] = [
+  JSON.parse(process.argv[2]!),
+  process.argv[3]!,
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+];
 const agent = await connect(spec);
 const chunk = Buffer.alloc(1024 * 1024, fill);
 const content = Readable.from(

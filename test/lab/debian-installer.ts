@@ -18,7 +18,15 @@ const execFileAsync = promisify(execFile);
 export const installerVars = {
   network_backend: 'ifupdown',
   media_isos: [{name: 'debian12', netboot_package: 'debian-installer-12-netboot-amd64'}],
-  pxe_profiles: [{name: 'bookworm', label: 'Install Debian 12 (preseed)', media: 'debian12', kind: 'preseed', append: 'console=ttyS0'}],
+  pxe_profiles: [
+    {
+      name: 'bookworm',
+      label: 'Install Debian 12 (preseed)',
+      media: 'debian12',
+      kind: 'preseed',
+      append: 'console=ttyS0',
+    },
+  ],
   pxe_menu_default: 'bookworm',
   pxe_menu_timeout: 10,
   preseed_mirror_host: LAN.serverIp,
@@ -27,10 +35,17 @@ export const installerVars = {
 };
 
 /** `pxeprov up` of the lab host (its inventory written by `lab up`) with the installer's variables and more. */
-export async function upInstallerServer(inventory: string, dir: string, vars: Record<string, unknown> = {}): Promise<void> {
+export async function upInstallerServer(
+  inventory: string,
+  dir: string,
+  vars: Record<string, unknown> = {},
+): Promise<void> {
   const extra = join(dir, 'installer-vars.yaml');
   await writeFile(extra, stringify({...installerVars, ...vars}));
-  await execFileAsync('node', ['bin/run.js', 'up', inventory, '-e', `@${extra}`], {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20}).catch((e: {stdout: string; stderr: string}) => {
+  await execFileAsync('node', ['bin/run.js', 'up', inventory, '-e', `@${extra}`], {
+    env: {...process.env, CI: 'true'},
+    maxBuffer: 64 << 20,
+  }).catch((e: {stdout: string; stderr: string}) => {
     throw new Error(`pxeprov up failed:\n${e.stdout}\n${e.stderr}`);
   });
 }
@@ -63,7 +78,11 @@ export interface InstallerBoot {
  * (a console line that ends the boot earlier), or the timeout. Under TCG most of the time goes to d-i's
  * hardware and IPv6 probes (and, over TFTP, to the initrd).
  */
-export async function bootUntilPreseedRan(prefix: string, uefi: boolean, until = new RegExp(MARKER)): Promise<InstallerBoot> {
+export async function bootUntilPreseedRan(
+  prefix: string,
+  uefi: boolean,
+  until = new RegExp(MARKER),
+): Promise<InstallerBoot> {
   await runInLabHost('truncate -s 0 /var/log/nginx/access.log', {prefix});
   const stop = new AbortController();
   const result = await bootClient({

@@ -28,29 +28,52 @@ let inventory: string;
 
 async function pxeprov(args: string[]): Promise<{code: number; json?: unknown; stderr: string; stdout: string}> {
   const extra = join(dir, 'vars.yaml');
-  await writeFile(extra, stringify({
-    media_isos: [{name: 'testos', iso: join(dir, 'testos.iso')}],
-    pxe_profiles: [{name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart'}, {name: 'manual', label: 'Install TestOS', media: 'testos', kind: 'manual'}],
-    pxe_menu_timeout: 10,
-    network_backend: 'ifupdown',
-    dhcp_hosts: HOSTS,
-  }));
+  await writeFile(
+    extra,
+    stringify({
+      media_isos: [{name: 'testos', iso: join(dir, 'testos.iso')}],
+      pxe_profiles: [
+        {name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart'},
+        {name: 'manual', label: 'Install TestOS', media: 'testos', kind: 'manual'},
+      ],
+      pxe_menu_timeout: 10,
+      network_backend: 'ifupdown',
+      dhcp_hosts: HOSTS,
+    }),
+  );
   const [command, ...rest] = args;
   return pxeprovAsync([command!, ...rest, inventory, '-e', `@${extra}`, '--json']);
 }
 
-const changedTasks = (report: RunReport) => report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
+const changedTasks = (report: RunReport) =>
+  report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
 
 /** Boots a client until `until` matches a console line (or the boot ends); the console lines, whether a kernel loaded, the kickstart line. */
-async function boot(mac: string, uefi: boolean, until: RegExp): Promise<{lines: string[]; kernel: boolean; kickstart?: string; failure?: string}> {
+async function boot(
+  mac: string,
+  uefi: boolean,
+  until: RegExp,
+): Promise<{lines: string[]; kernel: boolean; kickstart?: string; failure?: string}> {
   const lines: string[] = [];
   const stop = new AbortController();
-  const result = await bootClient({prefix: PREFIX, mac, uefi, timeoutSeconds: 240, signal: stop.signal, log: (line) => {
-    lines.push(line);
-    if (until.test(line)) stop.abort();
-  }});
+  const result = await bootClient({
+    prefix: PREFIX,
+    mac,
+    uefi,
+    timeoutSeconds: 240,
+    signal: stop.signal,
+    log: (line) => {
+      lines.push(line);
+      if (until.test(line)) stop.abort();
+    },
+  });
   // The boot ends at the kickstart marker, often before its line reaches `log`: the timeline has it.
-  return {lines, kernel: result.steps.some((s) => s.step === 'kernel'), kickstart: result.steps.find((s) => s.step === 'kickstart')?.line, failure: result.failure};
+  return {
+    lines,
+    kernel: result.steps.some((s) => s.step === 'kernel'),
+    kickstart: result.steps.find((s) => s.step === 'kickstart')?.line,
+    failure: result.failure,
+  };
 }
 
 async function state(name: string): Promise<string> {
@@ -73,7 +96,10 @@ describe('lab: install once, the installer calls back, the next boot is local', 
     await rm(dir, {recursive: true, force: true});
   });
 
-  for (const [host, uefi] of [[HOSTS[0]!, false], [HOSTS[1]!, true]] as const) {
+  for (const [host, uefi] of [
+    [HOSTS[0]!, false],
+    [HOSTS[1]!, true],
+  ] as const) {
     const firmware = uefi ? 'UEFI' : 'BIOS';
     it(`${firmware}: install ${host.name} -> it installs its profile and calls back -> its menus flip -> the next boot is local`, async () => {
       const install = await pxeprov(['install', host.name]);
@@ -85,28 +111,55 @@ describe('lab: install once, the installer calls back, the next boot is local', 
       assert.match(console, /PXEPROV-POST ok/, console.slice(-3000));
       assert.ok(first.kickstart, 'it fetched its kickstart (which one: hosts below, from the access log)');
       const after = await state(host.name);
-      assert.match(after, /^state=local\nsince=\S+\ndone=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/, 'the server flipped it by itself');
+      assert.match(
+        after,
+        /^state=local\nsince=\S+\ndone=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/,
+        'the server flipped it by itself',
+      );
 
       const hosts = await pxeprov(['hosts']);
       assert.equal(hosts.code, 0, hosts.stderr);
-      const row = (hosts.json as {hosts: {name: string; state: string; at: string; lastInstallFile?: {path: string}; lastLease?: {ip: string}}[]}).hosts.find((h) => h.name === host.name)!;
+      const row = (
+        hosts.json as {
+          hosts: {
+            name: string;
+            state: string;
+            at: string;
+            lastInstallFile?: {path: string};
+            lastLease?: {ip: string};
+          }[];
+        }
+      ).hosts.find((h) => h.name === host.name)!;
       assert.deepEqual([row.state, row.at], ['done', /^done=(.*)$/m.exec(after)![1]]);
       assert.equal(row.lastInstallFile?.path, `ks/hosts/${host.name}.cfg`);
 
       // BIOS: pxelinux's LOCALBOOT hands back to the BIOS, which finds no disk; UEFI: GRUB exits to the firmware,
       // which goes on to its next boot option (the setup UI, or the next network boot).
-      const local = uefi ? /BdsDxe: loading Boot\d+ "(UiApp|UEFI PXEv6|UEFI HTTP)/ : /Booting from local disk|No bootable device|No more network devices/;
+      const local = uefi
+        ? /BdsDxe: loading Boot\d+ "(UiApp|UEFI PXEv6|UEFI HTTP)/
+        : /Booting from local disk|No bootable device|No more network devices/;
       const second = await boot(host.mac, uefi, local);
       // pxelinux draws with cursor moves in the middle of its words.
       const seen = [...second.lines, second.failure ?? ''].map(cleanLine);
       assert.equal(second.kernel, false, `no installer kernel after the flip:\n${seen.slice(-40).join('\n')}`);
-      assert.ok(seen.some((l) => local.test(l)), seen.slice(-40).join('\n'));
+      assert.ok(
+        seen.some((l) => local.test(l)),
+        seen.slice(-40).join('\n'),
+      );
     });
   }
 
   it('check sees no drift after the flips; up changes nothing', async () => {
     const check = await pxeprov(['check']);
-    assert.equal(check.code, 0, JSON.stringify((check.json as RunReport | undefined)?.hosts.map((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task))));
+    assert.equal(
+      check.code,
+      0,
+      JSON.stringify(
+        (check.json as RunReport | undefined)?.hosts.map((h) =>
+          h.tasks.filter((t) => t.status === 'changed').map((t) => t.task),
+        ),
+      ),
+    );
     const up = await pxeprov(['up']);
     assert.deepEqual(changedTasks(up.json as RunReport), []);
   });

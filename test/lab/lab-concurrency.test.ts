@@ -28,7 +28,8 @@ async function hostProcesses(): Promise<string[]> {
 async function labProcesses(): Promise<Map<string, string>> {
   const n = labNames(PREFIX);
   const pids = [...(await hostProcesses())];
-  for (const ns of [n.srvNetns, n.lanNetns]) pids.push(...(await run(['ip', 'netns', 'pids', ns], {allowFail: true})).stdout.split('\n').filter(Boolean));
+  for (const ns of [n.srvNetns, n.lanNetns])
+    pids.push(...(await run(['ip', 'netns', 'pids', ns], {allowFail: true})).stdout.split('\n').filter(Boolean));
   const found = new Map<string, string>();
   for (const pid of pids) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
@@ -65,10 +66,13 @@ describe('lab: two commands at once', {timeout: 10 * 60_000}, () => {
     let release!: () => void;
     const held = withLock(path, 'hold it in the test', () => new Promise<void>((resolve) => (release = resolve)));
     await pause(200);
-    await assert.rejects(withLock(path, 'take it too', async () => 'never', 1000), (error: Error) => {
-      assert.match(error.message, new RegExp(`is held by pid ${process.pid} \\(hold it in the test, since `));
-      return true;
-    });
+    await assert.rejects(
+      withLock(path, 'take it too', async () => 'never', 1000),
+      (error: Error) => {
+        assert.match(error.message, new RegExp(`is held by pid ${process.pid} \\(hold it in the test, since `));
+        return true;
+      },
+    );
     release();
     await held;
     assert.equal(await withLock(path, 'take it after', async () => 'taken', 1000), 'taken');
@@ -76,12 +80,19 @@ describe('lab: two commands at once', {timeout: 10 * 60_000}, () => {
 
   it('lab up waits while the cache is being built by someone else, then goes on', async () => {
     let release!: () => void;
-    const held = withLock(CACHE_LOCK, 'stand in for a base build in the test', () => new Promise<void>((resolve) => (release = resolve)));
+    const held = withLock(
+      CACHE_LOCK,
+      'stand in for a base build in the test',
+      () => new Promise<void>((resolve) => (release = resolve)),
+    );
     await pause(200);
     let done = false;
     const up = labUp({prefix: PREFIX, inventory: join(dir, 'lab.yaml')}).finally(() => (done = true));
     // Ours and, once lab up reaches the cache, its own flock waiting for the lock.
-    const lockers = async () => (await run(['pgrep', '-f', '--', `^flock .* ${CACHE_LOCK} `], {allowFail: true})).stdout.split('\n').filter(Boolean).length;
+    const lockers = async () =>
+      (await run(['pgrep', '-f', '--', `^flock .* ${CACHE_LOCK} `], {allowFail: true})).stdout
+        .split('\n')
+        .filter(Boolean).length;
     while (!done && (await lockers()) < 2) await pause(100);
     assert.equal(done, false, 'lab up went on while another run held the cache');
     await pause(1000);
@@ -98,7 +109,11 @@ describe('lab: two commands at once', {timeout: 10 * 60_000}, () => {
       labUp({prefix: PREFIX, inventory: join(dir, 'lab.yaml')}),
       labUp({prefix: PREFIX, inventory: join(dir, 'lab.yaml')}),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled'], JSON.stringify(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+      JSON.stringify(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))),
+    );
     assert.equal((await hostProcesses()).length, 1, 'one systemd-nspawn');
   });
 

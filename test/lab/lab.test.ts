@@ -22,17 +22,28 @@ const PREFIX = 'pxt';
  * whose network namespace is one of its namespaces (`ip netns identify`).
  */
 async function footprint(): Promise<Record<string, string[]>> {
-  const lines = async (argv: string[]) => (await run(argv, {allowFail: true})).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = async (argv: string[]) =>
+    (await run(argv, {allowFail: true})).stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   const ours = (l: string) => l.includes(PREFIX);
   const processes = (await lines(['ps', '-eo', 'pid=,args='])).filter((l) => ours(l) && !l.includes('ps -eo'));
-  for (const pid of await lines(['sh', '-c', `for ns in $(ip netns list | awk '/^${PREFIX}-/{print $1}'); do ip netns pids $ns; done`])) {
+  for (const pid of await lines([
+    'sh',
+    '-c',
+    `for ns in $(ip netns list | awk '/^${PREFIX}-/{print $1}'); do ip netns pids $ns; done`,
+  ])) {
     processes.push(`pid ${pid} in a ${PREFIX} namespace`);
   }
   return {
     netns: (await lines(['ip', 'netns', 'list'])).filter(ours),
     links: (await lines(['ip', '-o', 'link', 'show'])).filter(ours),
     mounts: (await lines(['findmnt', '-rn', '-o', 'SOURCE,TARGET'])).filter(ours),
-    iptables: [...(await lines(['iptables', '-w', '-S'])), ...(await lines(['iptables', '-w', '-t', 'nat', '-S']))].filter(ours),
+    iptables: [
+      ...(await lines(['iptables', '-w', '-S'])),
+      ...(await lines(['iptables', '-w', '-t', 'nat', '-S'])),
+    ].filter(ours),
     processes,
   };
 }
@@ -56,7 +67,10 @@ describe('lab: the PXE chain end to end', {timeout: 20 * 60_000}, () => {
 
   it('lab up: the host answers over SSH with systemd as init, and the inventory is written', async () => {
     const up = await labUp({prefix: PREFIX, inventory: join(dir, 'lab.yaml')});
-    const r = await runInLabHost('systemctl is-system-running; ps -p 1 -o comm=; ip -br link show pxe0', {prefix: PREFIX, allowFail: true});
+    const r = await runInLabHost('systemctl is-system-running; ps -p 1 -o comm=; ip -br link show pxe0', {
+      prefix: PREFIX,
+      allowFail: true,
+    });
     assert.match(r.stdout, /^(running|degraded)\n systemd\n|^(running|degraded)\nsystemd\n/);
     assert.match(r.stdout, /pxe0@\S+\s+UP/);
     assert.match(await readFile(up.inventory, 'utf8'), new RegExp(`ansible_host: ${up.host.replace(/\./g, '\\.')}`));
@@ -91,7 +105,10 @@ describe('lab: the PXE chain end to end', {timeout: 20 * 60_000}, () => {
     assert.equal(r.ok, true, `${r.verdict}\n${await readFile(r.consoleLog, 'utf8')}`);
     assert.equal(r.ksSha256, KICKSTART_SHA256);
     assert.equal(r.isoVersion, 1);
-    assert.deepEqual(r.steps.map((s) => s.step), ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart']);
+    assert.deepEqual(
+      r.steps.map((s) => s.step),
+      ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart'],
+    );
   });
 
   it('a UEFI client boots too: firmware PXE -> shim -> GRUB, with Secure Boot enforced, and through iPXE', async () => {
@@ -117,7 +134,10 @@ describe('lab: the PXE chain end to end', {timeout: 20 * 60_000}, () => {
     assert.equal(s.natRules, 3);
     const fresh = await labUp({prefix: PREFIX, fresh: true, inventory: join(dir, 'lab.yaml')});
     assert.ok(fresh.seconds < 20, `lab up --fresh took ${fresh.seconds} s`);
-    const r = await runInLabHost('dpkg -s isc-dhcp-server >/dev/null 2>&1 && echo dirty; test -e /srv/tftp && echo dirty; ip -4 -br addr show pxe0', {prefix: PREFIX, allowFail: true});
+    const r = await runInLabHost(
+      'dpkg -s isc-dhcp-server >/dev/null 2>&1 && echo dirty; test -e /srv/tftp && echo dirty; ip -4 -br addr show pxe0',
+      {prefix: PREFIX, allowFail: true},
+    );
     assert.doesNotMatch(r.stdout, /dirty|192\.168\.77\.1/);
   });
 

@@ -15,12 +15,23 @@ import {labDown, labNames, labUp, runInLabHost} from '../../src/lab/index.js';
 
 const PREFIX = 'pxh3';
 /** What `npm pack` ships (package.json "files"), plus its dependencies. */
-const PACKAGE = ['bin', 'dist', 'src/agent/agent.sh', 'schemas', 'roles', 'playbooks', 'oclif.manifest.json', 'package.json', 'node_modules'];
+const PACKAGE = [
+  'bin',
+  'dist',
+  'src/agent/agent.sh',
+  'schemas',
+  'roles',
+  'playbooks',
+  'oclif.manifest.json',
+  'package.json',
+  'node_modules',
+];
 
 describe('lab: pxeprov on the lab host itself (ansible_connection: local)', {timeout: 15 * 60_000}, () => {
   let dir: string;
   const inLab = (command: string) => runInLabHost(command, {prefix: PREFIX, allowFail: true, timeoutMs: 5 * 60_000});
-  const pxeprov = (args: string) => inLab(`cd /root/local && PATH=/usr/local/bin:$PATH /opt/pxeprov/bin/pxeprov ${args}`);
+  const pxeprov = (args: string) =>
+    inLab(`cd /root/local && PATH=/usr/local/bin:$PATH /opt/pxeprov/bin/pxeprov ${args}`);
 
   before(async () => {
     assert.ok(existsSync('dist/commands'), 'build first: npm run build');
@@ -32,7 +43,10 @@ describe('lab: pxeprov on the lab host itself (ansible_connection: local)', {tim
     for (const part of PACKAGE) await cp(part, join(root, 'opt/pxeprov', part), {recursive: true, dereference: true});
     await cp(process.execPath, join(root, 'usr/local/bin/node'));
     await mkdir(join(root, 'root/local'), {recursive: true});
-    await writeFile(join(root, 'root/local/inventory.yaml'), stringify({all: {hosts: {'pxe-here': {ansible_connection: 'local'}}}}));
+    await writeFile(
+      join(root, 'root/local/inventory.yaml'),
+      stringify({all: {hosts: {'pxe-here': {ansible_connection: 'local'}}}}),
+    );
     await writeFile(
       join(root, 'root/local/site.yaml'),
       stringify([
@@ -41,7 +55,14 @@ describe('lab: pxeprov on the lab host itself (ansible_connection: local)', {tim
           hosts: 'all',
           tasks: [
             {name: 'state dir', file: {path: '/srv/local-test', state: 'directory', mode: '0755'}},
-            {name: 'motd', copy: {dest: '/srv/local-test/motd', content: '{{ inventory_hostname }} is {{ ansible_hostname }}\n', mode: '0644'}},
+            {
+              name: 'motd',
+              copy: {
+                dest: '/srv/local-test/motd',
+                content: '{{ inventory_hostname }} is {{ ansible_hostname }}\n',
+                mode: '0644',
+              },
+            },
             {name: 'issue', lineinfile: {path: '/srv/local-test/issue', line: 'managed by pxeprov', create: true}},
           ],
         },
@@ -58,7 +79,10 @@ describe('lab: pxeprov on the lab host itself (ansible_connection: local)', {tim
     const first = await pxeprov('up inventory.yaml -p site.yaml --json');
     assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
     const report = JSON.parse(first.stdout) as {hosts: Array<{host: string; stats: {changed: number; failed: number}}>};
-    assert.deepEqual(report.hosts.map((h) => [h.host, h.stats.changed, h.stats.failed]), [['pxe-here', 3, 0]]);
+    assert.deepEqual(
+      report.hosts.map((h) => [h.host, h.stats.changed, h.stats.failed]),
+      [['pxe-here', 3, 0]],
+    );
     const machine = labNames(PREFIX).machine;
     assert.equal((await inLab('cat /srv/local-test/motd')).stdout, `pxe-here is ${machine}\n`);
     const again = await pxeprov('up inventory.yaml -p site.yaml --json');

@@ -55,23 +55,52 @@ describe('lab: apt and service on a real Debian host', {timeout: 10 * 60_000}, (
   it('up installs and starts; a second up runs neither apt-get nor systemctl', async () => {
     const first = await play(install);
     assert.equal(first.hosts[0]!.stats.failed, 0, JSON.stringify(first.hosts[0]!.tasks));
-    const active = await runInLabHost('systemctl is-active tftpd-hpa; systemctl is-enabled tftpd-hpa', {prefix: PREFIX});
+    const active = await runInLabHost('systemctl is-active tftpd-hpa; systemctl is-enabled tftpd-hpa', {
+      prefix: PREFIX,
+    });
     assert.equal(active.stdout, 'active\nenabled\n');
-    const stamp = (await runInLabHost('stat -c %Y /var/lib/dpkg/status; systemctl show -p ActiveEnterTimestampMonotonic tftpd-hpa', {prefix: PREFIX})).stdout;
+    const stamp = (
+      await runInLabHost('stat -c %Y /var/lib/dpkg/status; systemctl show -p ActiveEnterTimestampMonotonic tftpd-hpa', {
+        prefix: PREFIX,
+      })
+    ).stdout;
     const second = await play(install);
     assert.deepEqual(statuses(second), ['ok: tftpd-hpa installed', 'ok: tftpd-hpa running']);
-    assert.equal((await runInLabHost('stat -c %Y /var/lib/dpkg/status; systemctl show -p ActiveEnterTimestampMonotonic tftpd-hpa', {prefix: PREFIX})).stdout, stamp);
+    assert.equal(
+      (
+        await runInLabHost(
+          'stat -c %Y /var/lib/dpkg/status; systemctl show -p ActiveEnterTimestampMonotonic tftpd-hpa',
+          {prefix: PREFIX},
+        )
+      ).stdout,
+      stamp,
+    );
   });
 
   it('stop, disable, restart and remove', async () => {
     const stopped = await play([{name: 'stop', service: {name: 'tftpd-hpa', state: 'stopped', enabled: false}}]);
     assert.deepEqual(statuses(stopped), ['changed: stop']);
-    assert.equal((await runInLabHost('systemctl is-active tftpd-hpa; systemctl is-enabled tftpd-hpa', {prefix: PREFIX, allowFail: true})).stdout, 'inactive\ndisabled\n');
+    assert.equal(
+      (
+        await runInLabHost('systemctl is-active tftpd-hpa; systemctl is-enabled tftpd-hpa', {
+          prefix: PREFIX,
+          allowFail: true,
+        })
+      ).stdout,
+      'inactive\ndisabled\n',
+    );
     const drift = await play(install, true);
     assert.deepEqual(statuses(drift), ['ok: tftpd-hpa installed', 'changed: tftpd-hpa running']);
-    assert.match(drift.hosts[0]!.tasks[1]!.diff!, /-state: inactive\n-enabled: false\n\+state: active \(start\)\n\+enabled: true/);
+    assert.match(
+      drift.hosts[0]!.tasks[1]!.diff!,
+      /-state: inactive\n-enabled: false\n\+state: active \(start\)\n\+enabled: true/,
+    );
     const restarted = await play([...install, {name: 'restart', service: {name: 'tftpd-hpa', state: 'restarted'}}]);
-    assert.deepEqual(statuses(restarted), ['ok: tftpd-hpa installed', 'changed: tftpd-hpa running', 'changed: restart']);
+    assert.deepEqual(statuses(restarted), [
+      'ok: tftpd-hpa installed',
+      'changed: tftpd-hpa running',
+      'changed: restart',
+    ]);
     const removed = await play([{name: 'gone', apt: {name: 'tftpd-hpa', state: 'absent', purge: true}}]);
     assert.deepEqual(statuses(removed), ['changed: gone']);
     const missing = await play([{name: 'no unit', service: {name: 'tftpd-hpa', state: 'started'}}]);

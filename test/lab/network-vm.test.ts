@@ -25,8 +25,10 @@ async function run(roles: string[], vars: Record<string, unknown>, check = false
   return converge({inventory, playbook, tags: [], skipTags: [], extraVars: [], forks: 1, check, emit: () => {}});
 }
 
-const changed = (report: RunReport) => report.hosts[0]!.tasks.filter((t) => t.status === 'changed').map((t) => t.summary);
-const failures = (report: RunReport) => JSON.stringify(report.hosts[0]!.error ?? report.hosts[0]!.tasks.filter((t) => t.status === 'failed'));
+const changed = (report: RunReport) =>
+  report.hosts[0]!.tasks.filter((t) => t.status === 'changed').map((t) => t.summary);
+const failures = (report: RunReport) =>
+  JSON.stringify(report.hosts[0]!.error ?? report.hosts[0]!.tasks.filter((t) => t.status === 'failed'));
 
 /** Undo any backend: no pxeprov file, no NetworkManager profile, no address. */
 async function reset(): Promise<void> {
@@ -37,57 +39,75 @@ async function reset(): Promise<void> {
   );
 }
 
-describe('lab VM: the network role through netplan, ifupdown and NetworkManager; the NFS export', {timeout: 25 * 60_000}, () => {
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pxeprov-network-vm-'));
-    inventory = join(dir, 'lab.yaml');
-    await labDown({prefix: PREFIX});
-    await labUp({prefix: PREFIX, vm: true, inventory});
-  });
-
-  after(async () => {
-    await labDown({prefix: PREFIX});
-    await rm(dir, {recursive: true, force: true});
-  });
-
-  const cases: [string, string, string][] = [
-    ['auto (NetworkManager manages pxe0 here)', 'auto', 'NetworkManager'],
-    ['netplan', 'netplan', 'netplan'],
-    ['ifupdown (NetworkManager told to leave pxe0 alone)', 'ifupdown', 'ifupdown'],
-  ];
-  for (const [name, backend, expected] of cases) {
-    it(`${name}: configures the address, then changes nothing; a flushed address is drift`, async () => {
-      await reset();
-      const vars = {network_backend: backend};
-      const first = await run(['network'], vars);
-      assert.equal(first.hosts[0]!.stats.failed, 0, failures(first));
-      assert.match(changed(first)[0]!, new RegExp(`^${expected}: `));
-      assert.match((await sh('ip -4 -o addr show dev pxe0')).stdout, /inet 192\.168\.77\.1\/24/);
-      const second = await run(['network'], vars);
-      assert.deepEqual(changed(second), []);
-      await sh('ip addr flush dev pxe0');
-      const drift = await run(['network'], vars, true);
-      assert.equal(drift.drift, true);
-      assert.match(drift.hosts[0]!.tasks[0]!.diff!, /^\+ipv4: 192\.168\.77\.1\/24$/m);
-      const repaired = await run(['network'], vars);
-      assert.equal(repaired.hosts[0]!.stats.failed, 0, failures(repaired));
-      assert.match((await sh('ip -4 -o addr show dev pxe0')).stdout, /inet 192\.168\.77\.1\/24/);
+describe(
+  'lab VM: the network role through netplan, ifupdown and NetworkManager; the NFS export',
+  {timeout: 25 * 60_000},
+  () => {
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'pxeprov-network-vm-'));
+      inventory = join(dir, 'lab.yaml');
+      await labDown({prefix: PREFIX});
+      await labUp({prefix: PREFIX, vm: true, inventory});
     });
-  }
 
-  it('the interface the SSH connection arrives on is refused without network_force', async () => {
-    const report = await run(['network'], {pxe_iface: 'mgmt0', pxe_ip: '10.99.0.1', pxe_subnet: '10.99.0.0/24', pxe_prefix: 24, network_backend: 'ifupdown'});
-    assert.equal(report.hosts[0]!.stats.failed, 1);
-    assert.match(report.hosts[0]!.tasks[0]!.summary, /refusing to reconfigure mgmt0: the SSH connection to lab arrives on it/);
-  });
+    after(async () => {
+      await labDown({prefix: PREFIX});
+      await rm(dir, {recursive: true, force: true});
+    });
 
-  it('nfs: the install tree is exported and a client mounts it', async () => {
-    await sh('mkdir -p /srv/install/testos && echo marker > /srv/install/testos/.treeinfo');
-    const report = await run(['network', 'nfs'], {network_backend: 'ifupdown'});
-    assert.equal(report.hosts[0]!.stats.failed, 0, failures(report));
-    assert.ok(report.hosts[0]!.tasks.every((t) => !t.warning), 'nfsd is there: no warning');
-    const mounted = await sh(`mkdir -p /mnt/pxe && mount -t nfs -o ro,vers=4 ${ADDRESS.split('/')[0]}:/srv/install /mnt/pxe && cat /mnt/pxe/testos/.treeinfo; umount /mnt/pxe`);
-    assert.equal(mounted.stdout, 'marker\n');
-    assert.deepEqual(changed(await run(['network', 'nfs'], {network_backend: 'ifupdown'})), []);
-  });
-});
+    const cases: [string, string, string][] = [
+      ['auto (NetworkManager manages pxe0 here)', 'auto', 'NetworkManager'],
+      ['netplan', 'netplan', 'netplan'],
+      ['ifupdown (NetworkManager told to leave pxe0 alone)', 'ifupdown', 'ifupdown'],
+    ];
+    for (const [name, backend, expected] of cases) {
+      it(`${name}: configures the address, then changes nothing; a flushed address is drift`, async () => {
+        await reset();
+        const vars = {network_backend: backend};
+        const first = await run(['network'], vars);
+        assert.equal(first.hosts[0]!.stats.failed, 0, failures(first));
+        assert.match(changed(first)[0]!, new RegExp(`^${expected}: `));
+        assert.match((await sh('ip -4 -o addr show dev pxe0')).stdout, /inet 192\.168\.77\.1\/24/);
+        const second = await run(['network'], vars);
+        assert.deepEqual(changed(second), []);
+        await sh('ip addr flush dev pxe0');
+        const drift = await run(['network'], vars, true);
+        assert.equal(drift.drift, true);
+        assert.match(drift.hosts[0]!.tasks[0]!.diff!, /^\+ipv4: 192\.168\.77\.1\/24$/m);
+        const repaired = await run(['network'], vars);
+        assert.equal(repaired.hosts[0]!.stats.failed, 0, failures(repaired));
+        assert.match((await sh('ip -4 -o addr show dev pxe0')).stdout, /inet 192\.168\.77\.1\/24/);
+      });
+    }
+
+    it('the interface the SSH connection arrives on is refused without network_force', async () => {
+      const report = await run(['network'], {
+        pxe_iface: 'mgmt0',
+        pxe_ip: '10.99.0.1',
+        pxe_subnet: '10.99.0.0/24',
+        pxe_prefix: 24,
+        network_backend: 'ifupdown',
+      });
+      assert.equal(report.hosts[0]!.stats.failed, 1);
+      assert.match(
+        report.hosts[0]!.tasks[0]!.summary,
+        /refusing to reconfigure mgmt0: the SSH connection to lab arrives on it/,
+      );
+    });
+
+    it('nfs: the install tree is exported and a client mounts it', async () => {
+      await sh('mkdir -p /srv/install/testos && echo marker > /srv/install/testos/.treeinfo');
+      const report = await run(['network', 'nfs'], {network_backend: 'ifupdown'});
+      assert.equal(report.hosts[0]!.stats.failed, 0, failures(report));
+      assert.ok(
+        report.hosts[0]!.tasks.every((t) => !t.warning),
+        'nfsd is there: no warning',
+      );
+      const mounted = await sh(
+        `mkdir -p /mnt/pxe && mount -t nfs -o ro,vers=4 ${ADDRESS.split('/')[0]}:/srv/install /mnt/pxe && cat /mnt/pxe/testos/.treeinfo; umount /mnt/pxe`,
+      );
+      assert.equal(mounted.stdout, 'marker\n');
+      assert.deepEqual(changed(await run(['network', 'nfs'], {network_backend: 'ifupdown'})), []);
+    });
+  },
+);

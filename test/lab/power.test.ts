@@ -12,7 +12,14 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
-import {bmcPasswordFile, chassisLog, LAB_MACHINES, machineConsole, machineDir, type LabMachine} from '../../src/lab/bmc.js';
+import {
+  bmcPasswordFile,
+  chassisLog,
+  LAB_MACHINES,
+  machineConsole,
+  machineDir,
+  type LabMachine,
+} from '../../src/lab/bmc.js';
 import {labDown, labNames, labUp, runInLabHost} from '../../src/lab/index.js';
 import type {InstallResult} from '../../src/lifecycle/install.js';
 import type {PowerReport} from '../../src/power/power.js';
@@ -56,7 +63,9 @@ async function consoleSize(m: LabMachine): Promise<number> {
 async function consoleUntil(m: LabMachine, from: number, until: RegExp, boundS = 300): Promise<string> {
   const deadline = Date.now() + boundS * 1000;
   for (;;) {
-    const text = existsSync(machineConsole(n, m)) ? (await readFile(machineConsole(n, m))).subarray(from).toString('latin1').replace(/\r/g, '') : '';
+    const text = existsSync(machineConsole(n, m))
+      ? (await readFile(machineConsole(n, m))).subarray(from).toString('latin1').replace(/\r/g, '')
+      : '';
     if (until.test(text)) return text;
     assert.ok(Date.now() < deadline, `${m.name}: no ${until} on its console after ${boundS} s:\n${text.slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -130,33 +139,67 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
     })();
     const argvs = await watchArgv(steps);
     await steps;
-    assert.ok(argvs.some((a) => a.startsWith('ipmitool ') && a.includes(`-H ${BIOS.bmcAddress}`)), 'ipmitool was seen running on the lab host');
-    assert.deepEqual(argvs.filter((a) => a.includes(password)), [], 'no argv holds the BMC password');
+    assert.ok(
+      argvs.some((a) => a.startsWith('ipmitool ') && a.includes(`-H ${BIOS.bmcAddress}`)),
+      'ipmitool was seen running on the lab host',
+    );
+    assert.deepEqual(
+      argvs.filter((a) => a.includes(password)),
+      [],
+      'no argv holds the BMC password',
+    );
   });
 
   const badBmcs: [string, Record<string, unknown>, string, RegExp][] = [
     ['a wrong BMC password', {ipmi_password: 'Wrong-Pass-4711'}, 'E_BMC_AUTH', /refused user 'admin'/],
-    ['a BMC that does not answer', {ipmi_address: '192.168.77.243'}, 'E_BMC_UNREACHABLE', /192\.168\.77\.243 does not answer/],
+    [
+      'a BMC that does not answer',
+      {ipmi_address: '192.168.77.243'},
+      'E_BMC_UNREACHABLE',
+      /192\.168\.77\.243 does not answer/,
+    ],
   ];
   for (const [what, change, code, message] of badBmcs) {
     it(`${what}: exit 1 naming the host, the password never shown`, async () => {
-      const entries = LAB_MACHINES.map((m) => ({name: m.name, mac: m.mac, profile: 'ks', ipmi_address: m.bmcAddress, ipmi_user: 'admin', ipmi_password: 'Right-Or-Wrong-1', ...(m === BIOS ? change : {})}));
+      const entries = LAB_MACHINES.map((m) => ({
+        name: m.name,
+        mac: m.mac,
+        profile: 'ks',
+        ipmi_address: m.bmcAddress,
+        ipmi_user: 'admin',
+        ipmi_password: 'Right-Or-Wrong-1',
+        ...(m === BIOS ? change : {}),
+      }));
       const r = await pxeprov(['power', 'status', BIOS.name, UEFI.name], {dhcp_hosts: entries});
       assert.equal(r.code, 1, r.stdout + r.stderr);
       const [bios, uefi] = (r.json as PowerReport).hosts;
       assert.deepEqual([bios!.host, bios!.ok, bios!.error?.code], [BIOS.name, false, code]);
       assert.match(bios!.error!.message, message);
       assert.equal(uefi!.host, UEFI.name, 'the other host is reported on its own');
-      assert.ok(!`${r.stdout}${r.stderr}`.includes('Wrong-Pass-4711') && !`${r.stdout}${r.stderr}`.includes('Right-Or-Wrong-1'));
+      assert.ok(
+        !`${r.stdout}${r.stderr}`.includes('Wrong-Pass-4711') && !`${r.stdout}${r.stderr}`.includes('Right-Or-Wrong-1'),
+      );
     });
   }
 
   it('install --reboot with a BMC that does not answer: the host stays in build mode and the output says so', async () => {
-    const entries = [{name: BIOS.name, mac: BIOS.mac, profile: 'ks', ipmi_address: '192.168.77.243', ipmi_user: 'admin', ipmi_password: 'Dead-Bmc-1'}];
+    const entries = [
+      {
+        name: BIOS.name,
+        mac: BIOS.mac,
+        profile: 'ks',
+        ipmi_address: '192.168.77.243',
+        ipmi_user: 'admin',
+        ipmi_password: 'Dead-Bmc-1',
+      },
+    ];
     const r = await pxeprov(['install', BIOS.name, '--reboot'], {dhcp_hosts: entries});
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const result = r.json as InstallResult;
-    assert.deepEqual(result.hosts.map((h) => [h.name, h.state]), [[BIOS.name, 'build']]);
+    assert.deepEqual(
+      result.hosts.map((h) => [h.name, h.state]),
+      [[BIOS.name, 'build']],
+    );
     assert.equal(result.power?.hosts[0]?.error?.code, 'E_BMC_UNREACHABLE');
     assert.match(await buildState(BIOS), /^state=build\n/);
     const text = await pxeprovAsync(['install', BIOS.name, '--reboot', inventory, '-e', `@${join(dir, 'vars.yaml')}`]);
@@ -166,7 +209,9 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
 
   it('install --reboot of a host without a BMC is an input error before anything changes', async () => {
     const before = await buildState(UEFI).catch(() => 'absent');
-    const r = await pxeprov(['install', UEFI.name, '--reboot'], {dhcp_hosts: [{name: UEFI.name, mac: UEFI.mac, profile: 'ks'}]});
+    const r = await pxeprov(['install', UEFI.name, '--reboot'], {
+      dhcp_hosts: [{name: UEFI.name, mac: UEFI.mac, profile: 'ks'}],
+    });
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.equal(await buildState(UEFI).catch(() => 'absent'), before, 'its build state is untouched');
   });
@@ -180,12 +225,19 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
       const install = await pxeprov(['install', m.name, '--reboot']);
       assert.equal(install.code, 0, install.stdout + install.stderr);
       const result = install.json as InstallResult;
-      assert.deepEqual(result.hosts.map((h) => [h.name, h.state]), [[m.name, 'build']]);
+      assert.deepEqual(
+        result.hosts.map((h) => [h.name, h.state]),
+        [[m.name, 'build']],
+      );
       assert.match(result.power!.hosts[0]!.done!, /^next boot PXE, (was off: powered on|power cycled)$/);
       await chassisRequests(m, log, /set boot pxe\n(.*\n)*.* set power 1\n/);
 
       const installed = await consoleUntil(m, from, /PXEPROV-KS sha256=|PXEPROV-FAIL/);
-      assert.match(installed, new RegExp(`PXEPROV-KS sha256=\\S+ url=http://192\\.168\\.77\\.1/ks/hosts/${m.name}\\.cfg`), installed.slice(-3000));
+      assert.match(
+        installed,
+        new RegExp(`PXEPROV-KS sha256=\\S+ url=http://192\\.168\\.77\\.1/ks/hosts/${m.name}\\.cfg`),
+        installed.slice(-3000),
+      );
       let state = await buildState(m);
       for (let i = 0; i < 60 && !/^state=local\n/.test(state); i++) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -196,16 +248,24 @@ describe('lab: power through the BMC', {timeout: 40 * 60_000}, () => {
 
       const hosts = await pxeprov(['hosts']);
       assert.equal(hosts.code, 0, hosts.stderr);
-      const row = (hosts.json as {hosts: {name: string; state: string; at: string}[]}).hosts.find((h) => h.name === m.name)!;
+      const row = (hosts.json as {hosts: {name: string; state: string; at: string}[]}).hosts.find(
+        (h) => h.name === m.name,
+      )!;
       assert.deepEqual([row.state, row.at], ['done', /^done=(.*)$/m.exec(state)![1]]);
 
       // The installer ends with a reboot (or the test ISO powers off): either way the next power cycle boots local.
       const again = await consoleSize(m);
       await power('cycle', m);
       // After its menu: pxelinux's LOCALBOOT hands back to the BIOS, which finds an empty disk; GRUB exits to OVMF's next boot option.
-      const local = m.uefi ? /GNU GRUB[\s\S]*BdsDxe: loading Boot\d+ "(UiApp|UEFI PXEv6|UEFI HTTP)/ : /PXELINUX[\s\S]*(Booting from Hard Disk|Booting from local disk|No bootable device)/;
+      const local = m.uefi
+        ? /GNU GRUB[\s\S]*BdsDxe: loading Boot\d+ "(UiApp|UEFI PXEv6|UEFI HTTP)/
+        : /PXELINUX[\s\S]*(Booting from Hard Disk|Booting from local disk|No bootable device)/;
       const second = await consoleUntil(m, again, local);
-      assert.doesNotMatch(second, /PXEPROV-TEST-ISO|Loading \/testos\/vmlinuz/, `no installer after the flip:\n${second.slice(-3000)}`);
+      assert.doesNotMatch(
+        second,
+        /PXEPROV-TEST-ISO|Loading \/testos\/vmlinuz/,
+        `no installer after the flip:\n${second.slice(-3000)}`,
+      );
       await power('off', m);
     });
   }

@@ -24,17 +24,26 @@ let inventory: string;
 
 async function pxeprov(args: string[]): Promise<{code: number; report: RunReport; stderr: string}> {
   const vars = join(dir, 'vars.yaml');
-  await writeFile(vars, stringify({
-    media_isos: [{name: 'testos', iso: join(dir, 'testos.iso')}],
-    // console=ttyS0: the kernel's command line reaches the serial console the lab reads.
-    pxe_profiles: [{name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart', append: 'console=ttyS0'}],
-    pxe_menu_default: 'ks',
-    pxe_menu_timeout: 10,
-    ks_root_password: 'lab-Root-Passw0rd',
-    network_backend: 'ifupdown',
-  }));
+  await writeFile(
+    vars,
+    stringify({
+      media_isos: [{name: 'testos', iso: join(dir, 'testos.iso')}],
+      // console=ttyS0: the kernel's command line reaches the serial console the lab reads.
+      pxe_profiles: [
+        {name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos', kind: 'kickstart', append: 'console=ttyS0'},
+      ],
+      pxe_menu_default: 'ks',
+      pxe_menu_timeout: 10,
+      ks_root_password: 'lab-Root-Passw0rd',
+      network_backend: 'ifupdown',
+    }),
+  );
   try {
-    const {stdout, stderr} = await execFileAsync('node', ['bin/run.js', ...args, inventory, '-e', `@${vars}`, '--json'], {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20});
+    const {stdout, stderr} = await execFileAsync(
+      'node',
+      ['bin/run.js', ...args, inventory, '-e', `@${vars}`, '--json'],
+      {env: {...process.env, CI: 'true'}, maxBuffer: 64 << 20},
+    );
     return {code: 0, report: JSON.parse(stdout) as RunReport, stderr};
   } catch (error) {
     const e = error as {code: number; stdout: string; stderr: string};
@@ -42,7 +51,8 @@ async function pxeprov(args: string[]): Promise<{code: number; report: RunReport
   }
 }
 
-const changedTasks = (report: RunReport) => report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
+const changedTasks = (report: RunReport) =>
+  report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
 
 /** curl's HTTP status for url, or its exit code when no HTTP answer came (7: connection refused). */
 async function httpStatus(url: string, netns?: string): Promise<string> {
@@ -59,7 +69,11 @@ describe('lab: what the PXE server serves, and to whom', {timeout: 20 * 60_000},
     await labUp({prefix: PREFIX, inventory});
     await makeIso(1, join(dir, 'testos.iso'));
     const up = await pxeprov(['up']);
-    assert.equal(up.code, 0, up.stderr + JSON.stringify(up.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
+    assert.equal(
+      up.code,
+      0,
+      up.stderr + JSON.stringify(up.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))),
+    );
   });
 
   after(async () => {
@@ -73,7 +87,11 @@ describe('lab: what the PXE server serves, and to whom', {timeout: 20 * 60_000},
     try {
       for (const path of ['/ks/ks.cfg', '/tftp/pxelinux.0']) {
         assert.equal(await httpStatus(`http://${LAN.serverIp}${path}`, n.lanNetns), '200', `LAN ${path}`);
-        assert.equal(await httpStatus(`http://${n.mgmtHostIp}${path}`), 'curl exit 7', `management address ${path}: nothing listens`);
+        assert.equal(
+          await httpStatus(`http://${n.mgmtHostIp}${path}`),
+          'curl exit 7',
+          `management address ${path}: nothing listens`,
+        );
       }
       // A machine on the management LAN that routes the PXE address through the server still gets nothing.
       await run(['ip', 'route', 'add', `${LAN.serverIp}/32`, 'via', n.mgmtHostIp, 'dev', n.mgmtRoot]);
@@ -83,7 +101,9 @@ describe('lab: what the PXE server serves, and to whom', {timeout: 20 * 60_000},
         await run(['ip', 'route', 'del', `${LAN.serverIp}/32`, 'via', n.mgmtHostIp, 'dev', n.mgmtRoot]);
       }
     } finally {
-      await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', `${LAN.probeIp}/24`, 'dev', n.bridge], {allowFail: true});
+      await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', `${LAN.probeIp}/24`, 'dev', n.bridge], {
+        allowFail: true,
+      });
     }
   });
 
@@ -103,8 +123,14 @@ describe('lab: what the PXE server serves, and to whom', {timeout: 20 * 60_000},
 
     const up = await pxeprov(['up']);
     assert.equal(up.code, 0);
-    assert.deepEqual(changedTasks(up.report).filter((t) => t !== 're-export install trees'), ['Install trees and boot files from the ISOs']);
-    const tree = await runInLabHost('cd /srv/install/testos/ && ls Packages && [ ! -e shadow ] && cmp images/pxeboot/vmlinuz /var/lib/tftpboot/testos/vmlinuz && echo same', {prefix: PREFIX});
+    assert.deepEqual(
+      changedTasks(up.report).filter((t) => t !== 're-export install trees'),
+      ['Install trees and boot files from the ISOs'],
+    );
+    const tree = await runInLabHost(
+      'cd /srv/install/testos/ && ls Packages && [ ! -e shadow ] && cmp images/pxeboot/vmlinuz /var/lib/tftpboot/testos/vmlinuz && echo same',
+      {prefix: PREFIX},
+    );
     assert.match(tree.stdout, /pxeprov-test-tools-1-1\.noarch\.rpm\n[\s\S]*same\n$/);
     assert.equal((await pxeprov(['check'])).code, 0);
   });
@@ -113,6 +139,9 @@ describe('lab: what the PXE server serves, and to whom', {timeout: 20 * 60_000},
     const boot = await bootClient({prefix: PREFIX, uefi: true, timeoutSeconds: 150});
     assert.ok(boot.ok, boot.verdict);
     const console = await readFile(boot.consoleLog, 'utf8');
-    assert.match(console, new RegExp(`Kernel command line: .*inst\\.ks=\\S+ .* BOOTIF=01-${boot.mac.toLowerCase()}(\\s|$)`, 'm'));
+    assert.match(
+      console,
+      new RegExp(`Kernel command line: .*inst\\.ks=\\S+ .* BOOTIF=01-${boot.mac.toLowerCase()}(\\s|$)`, 'm'),
+    );
   });
 });

@@ -23,7 +23,10 @@ let dir: string;
 let inventory: string;
 
 /** Runs the CLI as a user would; returns its exit code, the --json report and stderr. */
-async function pxeprov(args: string[], vars: Record<string, unknown> = {}): Promise<{code: number; report?: RunReport; stderr: string; stdout: string}> {
+async function pxeprov(
+  args: string[],
+  vars: Record<string, unknown> = {},
+): Promise<{code: number; report?: RunReport; stderr: string; stdout: string}> {
   const extra = join(dir, `vars-${Date.now()}.yaml`);
   await writeFile(extra, stringify({...baseVars(), ...vars}));
   // The helper checks the report against the published schema.
@@ -47,7 +50,8 @@ function baseVars(): Record<string, unknown> {
 
 /** Every managed path on the lab host with its inode, mode, size and mtime, and when each service last started. */
 async function hostSnapshot(): Promise<string> {
-  const dirs = '/etc/dhcp /etc/default/isc-dhcp-server /etc/default/tftpd-hpa /etc/nginx /etc/network /etc/exports.d /srv/install /var/lib/tftpboot /var/lib/pxeprov';
+  const dirs =
+    '/etc/dhcp /etc/default/isc-dhcp-server /etc/default/tftpd-hpa /etc/nginx /etc/network /etc/exports.d /srv/install /var/lib/tftpboot /var/lib/pxeprov';
   const r = await runInLabHost(
     `find ${dirs} -xdev -printf '%p %i %m %s %T@\\n' 2>/dev/null | sort; systemctl show -p ActiveEnterTimestampMonotonic isc-dhcp-server tftpd-hpa nginx`,
     {prefix: PREFIX},
@@ -57,11 +61,14 @@ async function hostSnapshot(): Promise<string> {
 
 /** The paths clients of the LAN fetched from nginx since the last call (the log is emptied). */
 async function httpFetches(): Promise<string[]> {
-  const {stdout} = await runInLabHost('cat /var/log/nginx/access.log; truncate -s 0 /var/log/nginx/access.log', {prefix: PREFIX});
+  const {stdout} = await runInLabHost('cat /var/log/nginx/access.log; truncate -s 0 /var/log/nginx/access.log', {
+    prefix: PREFIX,
+  });
   return [...stdout.matchAll(/^192\.168\.77\.\d+ .*?"GET (\S+) [^"]*" 200 /gm)].map((m) => m[1]!);
 }
 
-const changedTasks = (report: RunReport) => report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
+const changedTasks = (report: RunReport) =>
+  report.hosts.flatMap((h) => h.tasks.filter((t) => t.status === 'changed').map((t) => t.task));
 
 describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_000}, () => {
   before(async () => {
@@ -79,12 +86,28 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
 
   it('up converges a fresh host; a second up changes and touches nothing; check exits 0', async () => {
     const first = await pxeprov(['up']);
-    assert.equal(first.code, 0, first.stderr + JSON.stringify(first.report?.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
+    assert.equal(
+      first.code,
+      0,
+      first.stderr +
+        JSON.stringify(first.report?.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))),
+    );
     assert.ok(first.report!.hosts[0]!.stats.changed > 20);
-    assert.ok(!first.stdout.includes('lab-Root-Passw0rd') && !first.stderr.includes('lab-Root-Passw0rd'), 'the root password never shows');
+    assert.ok(
+      !first.stdout.includes('lab-Root-Passw0rd') && !first.stderr.includes('lab-Root-Passw0rd'),
+      'the root password never shows',
+    );
     const dhcpRestart = first.report!.hosts[0]!.tasks.find((t) => t.task === 'restart isc-dhcp-server')!;
-    assert.deepEqual([dhcpRestart.status, dhcpRestart.summary], ['ok', 'not needed: isc-dhcp-server started after the change'], 'no restart right after the first start');
-    assert.equal(first.report!.hosts[0]!.tasks.find((t) => t.task === 'restart tftpd-hpa')!.status, 'changed', 'tftpd-hpa ran with the old config: restarted');
+    assert.deepEqual(
+      [dhcpRestart.status, dhcpRestart.summary],
+      ['ok', 'not needed: isc-dhcp-server started after the change'],
+      'no restart right after the first start',
+    );
+    assert.equal(
+      first.report!.hosts[0]!.tasks.find((t) => t.task === 'restart tftpd-hpa')!.status,
+      'changed',
+      'tftpd-hpa ran with the old config: restarted',
+    );
 
     const before = await hostSnapshot();
     const second = await pxeprov(['up']);
@@ -112,8 +135,17 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
 
   it('a host that leaves dhcp_hosts loses its per-host menus and kickstart; the others keep theirs', async () => {
     const host = (n: number) => ({name: `n${n}`, mac: `52:54:00:AA:00:0${n}`, ip: `192.168.77.5${n}`, profile: 'ks'});
-    const files = (n: number) => [`/var/lib/tftpboot/pxelinux.cfg/01-52-54-00-aa-00-0${n}`, `/var/lib/tftpboot/grub/grub.cfg-01-52-54-00-aa-00-0${n}`, `/srv/install/ks/hosts/n${n}.cfg`];
-    const present = async (paths: string[]) => (await runInLabHost(`for f in ${paths.join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`, {prefix: PREFIX})).stdout.split('\n').filter(Boolean);
+    const files = (n: number) => [
+      `/var/lib/tftpboot/pxelinux.cfg/01-52-54-00-aa-00-0${n}`,
+      `/var/lib/tftpboot/grub/grub.cfg-01-52-54-00-aa-00-0${n}`,
+      `/srv/install/ks/hosts/n${n}.cfg`,
+    ];
+    const present = async (paths: string[]) =>
+      (
+        await runInLabHost(`for f in ${paths.join(' ')}; do [ -e "$f" ] && echo "$f"; done; true`, {prefix: PREFIX})
+      ).stdout
+        .split('\n')
+        .filter(Boolean);
     assert.equal((await pxeprov(['up'], {dhcp_hosts: [host(1), host(2)]})).code, 0);
     assert.deepEqual(await present([...files(1), ...files(2)]), [...files(1), ...files(2)]);
 
@@ -121,7 +153,9 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.equal(check.code, 2, 'the stale files are drift');
     const up = await pxeprov(['up'], {dhcp_hosts: [host(1)]});
     assert.equal(up.code, 0);
-    const removed = up.report!.hosts[0]!.tasks.filter((t) => t.status === 'changed' && / are removed$/.test(t.task)).map((t) => `${t.task}: ${t.item}`);
+    const removed = up
+      .report!.hosts[0]!.tasks.filter((t) => t.status === 'changed' && / are removed$/.test(t.task))
+      .map((t) => `${t.task}: ${t.item}`);
     assert.deepEqual(removed.sort(), [
       'Kickstarts of hosts no longer in dhcp_hosts are removed: n2.cfg',
       'Per-host BIOS menus of hosts no longer in dhcp_hosts are removed: 01-52-54-00-aa-00-02',
@@ -139,10 +173,17 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
     assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
     assert.equal(boot.isoVersion, 1);
-    assert.deepEqual([...new Set(boot.steps.map((s) => s.step))].filter((s) => s !== 'ip'), ['firmware', 'dhcp', 'bootfile', 'menu', 'kernel', 'initrd', 'kickstart']);
-    assert.match(boot.steps.find((s) => s.step === 'bootfile')!.line, /^http:\/\/192\.168\.77\.1\/tftp\/pxelinux\.0\.\.\. ok/);
+    assert.deepEqual(
+      [...new Set(boot.steps.map((s) => s.step))].filter((s) => s !== 'ip'),
+      ['firmware', 'dhcp', 'bootfile', 'menu', 'kernel', 'initrd', 'kickstart'],
+    );
+    assert.match(
+      boot.steps.find((s) => s.step === 'bootfile')!.line,
+      /^http:\/\/192\.168\.77\.1\/tftp\/pxelinux\.0\.\.\. ok/,
+    );
     const fetched = await httpFetches();
-    for (const path of ['/tftp/pxelinux.0', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg']) assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    for (const path of ['/tftp/pxelinux.0', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
+      assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
     assert.ok(!fetched.includes('/tftp/undionly.kpxe'), 'an iPXE client is not handed iPXE');
     const ks = await runInLabHost('sha256sum /srv/install/ks/ks.cfg', {prefix: PREFIX});
     assert.equal(boot.ksSha256, ks.stdout.split(' ')[0]);
@@ -167,9 +208,17 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     for (const uefi of [false, true]) {
       const boot = await bootClient({prefix: PREFIX, uefi, timeoutSeconds: 150});
       assert.ok(boot.ok, `${uefi ? 'UEFI' : 'BIOS'}: ${boot.verdict}`);
-      if (!uefi) assert.match(boot.steps.find((s) => s.step === 'bootfile')!.line, /^tftp:\/\/192\.168\.77\.1\/pxelinux\.0\.\.\. ok/);
+      if (!uefi)
+        assert.match(
+          boot.steps.find((s) => s.step === 'bootfile')!.line,
+          /^tftp:\/\/192\.168\.77\.1\/pxelinux\.0\.\.\. ok/,
+        );
     }
-    assert.deepEqual((await httpFetches()).filter((path) => path.startsWith('/tftp/')), [], 'nothing of the TFTP root over HTTP');
+    assert.deepEqual(
+      (await httpFetches()).filter((path) => path.startsWith('/tftp/')),
+      [],
+      'nothing of the TFTP root over HTTP',
+    );
     assert.equal((await pxeprov(['up'])).code, 0);
   });
 
@@ -179,7 +228,11 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.equal(update.code, 0);
     const changed = changedTasks(update.report!);
     assert.ok(changed.includes('Install trees and boot files from the ISOs'), changed.join(', '));
-    assert.deepEqual(changed.filter((t) => t !== 'Install trees and boot files from the ISOs'), [], 'nothing else changed');
+    assert.deepEqual(
+      changed.filter((t) => t !== 'Install trees and boot files from the ISOs'),
+      [],
+      'nothing else changed',
+    );
     const media = update.report!.hosts[0]!.tasks.find((t) => t.status === 'changed')!;
     assert.match(media.summary, /^copy \d+ of \d+ files/);
     const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
@@ -194,25 +247,40 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     // What validate can see fails as invalid input (exit 3) before any connection.
     const invalid: [Record<string, unknown>, RegExp][] = [
       [{pxe_subnet: '10.9.0.0/16'}, /pxe_ip 192\.168\.77\.1 is outside pxe_subnet 10\.9\.0\.0\/16/],
-      [{pxe_dhcp_range_start: '192.168.78.10'}, /pxe_dhcp_range_start 192\.168\.78\.10 is outside pxe_subnet 192\.168\.77\.0\/24/],
-      [{dhcp_hosts: [{name: 'n1', mac: '52:54:00:zz:00:01', ip: '192.168.77.50'}]}, /MAC '52:54:00:zz:00:01' is malformed/],
+      [
+        {pxe_dhcp_range_start: '192.168.78.10'},
+        /pxe_dhcp_range_start 192\.168\.78\.10 is outside pxe_subnet 192\.168\.77\.0\/24/,
+      ],
+      [
+        {dhcp_hosts: [{name: 'n1', mac: '52:54:00:zz:00:01', ip: '192.168.77.50'}]},
+        /MAC '52:54:00:zz:00:01' is malformed/,
+      ],
       [{media_isos: [{name: 'testos', iso: join(dir, 'missing.iso')}]}, /missing\.iso does not exist/],
     ];
     for (const [vars, message] of invalid) {
       const result = await pxeprov(['up'], vars);
       assert.equal(result.code, 3, JSON.stringify(vars));
       const errors = (JSON.parse(result.stdout) as {errors: Array<{code: string; message: string}>}).errors;
-      assert.ok(errors.some((e) => e.code === 'E_VARS' && message.test(e.message)), `${JSON.stringify(vars)}: ${errors.map((e) => e.message).join(' | ')}`);
+      assert.ok(
+        errors.some((e) => e.code === 'E_VARS' && message.test(e.message)),
+        `${JSON.stringify(vars)}: ${errors.map((e) => e.message).join(' | ')}`,
+      );
     }
     // What only the ISO's contents tell fails the host, before its first change.
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{media_isos: [{name: 'testos', iso: join(dir, 'testos.iso'), kernel: 'isolinux/vmlinuz'}]}, /has no isolinux\/vmlinuz/],
+      [
+        {media_isos: [{name: 'testos', iso: join(dir, 'testos.iso'), kernel: 'isolinux/vmlinuz'}]},
+        /has no isolinux\/vmlinuz/,
+      ],
     ];
     for (const [vars, message] of cases) {
       const result = await pxeprov(['up'], vars);
       assert.equal(result.code, 1, JSON.stringify(vars));
       const failed = result.report!.hosts[0]!.tasks.filter((t) => t.status === 'failed');
-      assert.ok(failed.some((t) => message.test(t.summary)), `${JSON.stringify(vars)}: ${failed.map((t) => t.summary).join(' | ')}`);
+      assert.ok(
+        failed.some((t) => message.test(t.summary)),
+        `${JSON.stringify(vars)}: ${failed.map((t) => t.summary).join(' | ')}`,
+      );
       assert.deepEqual(changedTasks(result.report!), [], 'nothing was changed');
     }
     assert.equal(await hostSnapshot(), before);
@@ -221,13 +289,18 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
   it('an office DHCP server on the LAN: server mode refuses and names it; proxy mode boots clients beside it', async () => {
     const n = labNames(PREFIX);
     const office = join(dir, 'udhcpd.conf');
-    await writeFile(office, `interface ${n.bridge}\nstart 192.168.77.220\nend 192.168.77.230\nlease_file ${join(dir, 'udhcpd.leases')}\noption subnet 255.255.255.0\n`);
+    await writeFile(
+      office,
+      `interface ${n.bridge}\nstart 192.168.77.220\nend 192.168.77.230\nlease_file ${join(dir, 'udhcpd.leases')}\noption subnet 255.255.255.0\n`,
+    );
     await writeFile(join(dir, 'udhcpd.leases'), '');
     await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'replace', '192.168.77.250/24', 'dev', n.bridge]);
     const server = execFile('ip', ['netns', 'exec', n.lanNetns, 'busybox', 'udhcpd', '-f', office]);
     try {
       // As if pxeprov had never enabled DHCP here: the role looks for other servers first.
-      await runInLabHost("sed -i 's/^INTERFACESv4=.*/INTERFACESv4=\"\"/' /etc/default/isc-dhcp-server", {prefix: PREFIX});
+      await runInLabHost('sed -i \'s/^INTERFACESv4=.*/INTERFACESv4=""/\' /etc/default/isc-dhcp-server', {
+        prefix: PREFIX,
+      });
       const refused = await pxeprov(['up']);
       assert.equal(refused.code, 1);
       const failed = refused.report!.hosts[0]!.tasks.find((t) => t.status === 'failed')!;
@@ -241,12 +314,17 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       await httpFetches();
       const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
       assert.ok(boot.ok, boot.verdict);
-      assert.ok((await httpFetches()).includes('/tftp/testos/initrd.img'), 'proxyDHCP sends iPXE to pxelinux over HTTP too');
+      assert.ok(
+        (await httpFetches()).includes('/tftp/testos/initrd.img'),
+        'proxyDHCP sends iPXE to pxelinux over HTTP too',
+      );
       const address = boot.steps.find((s) => s.step === 'ip')!.line;
       assert.match(address, /ip=192\.168\.77\.2[23]\d/, 'the address came from the office server');
     } finally {
       server.kill();
-      await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', '192.168.77.250/24', 'dev', n.bridge], {allowFail: true});
+      await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', '192.168.77.250/24', 'dev', n.bridge], {
+        allowFail: true,
+      });
     }
     const back = await pxeprov(['up']);
     assert.equal(back.code, 0, JSON.stringify(back.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));

@@ -11,7 +11,8 @@ import {run} from '../../src/lab/exec.js';
 import {LAN, labNames} from '../../src/lab/names.js';
 import {runInLabHost} from '../../src/lab/ssh.js';
 
-export const KICKSTART = '#version=DEVEL\n# pxeprov lab test kickstart\ninstall\nurl --url=http://192.168.77.1/centos\n';
+export const KICKSTART =
+  '#version=DEVEL\n# pxeprov lab test kickstart\ninstall\nurl --url=http://192.168.77.1/centos\n';
 export const KICKSTART_SHA256 = createHash('sha256').update(KICKSTART).digest('hex');
 const KS_URL = `http://${LAN.serverIp}/ks.cfg`;
 const APPEND = `console=ttyS0 quiet ks=${KS_URL}`;
@@ -106,6 +107,9 @@ export async function setupTestPxeServer(prefix: string, isoPath: string): Promi
   await put(prefix, '/srv/tftp/grub/grub.cfg', GRUB_CFG);
   await put(prefix, '/srv/http/ks.cfg', KICKSTART);
   await put(prefix, '/etc/systemd/system/pxe-test-http.service', HTTP_UNIT);
-  await runInLabHost('dhcpd -t -cf /etc/dhcp/dhcpd.conf -q && systemctl daemon-reload && ' +
-    'systemctl enable -q --now pxe-test-http && systemctl restart isc-dhcp-server tftpd-hpa pxe-test-http', {prefix});
+  await runInLabHost(
+    'dhcpd -t -cf /etc/dhcp/dhcpd.conf -q && systemctl daemon-reload && ' +
+      'systemctl enable -q --now pxe-test-http && systemctl restart isc-dhcp-server tftpd-hpa pxe-test-http',
+    {prefix},
+  );
 }

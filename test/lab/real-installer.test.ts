@@ -55,12 +55,22 @@ describe('lab: the real Debian installer runs unattended from a pxeprov server',
         const preseed = requests.find((r) => r.request === 'GET /preseed/bookworm.cfg' && r.status === 200);
         assert.ok(preseed, `d-i fetched its preseed from the server\n${trace}`);
         assert.ok(preseed.client.startsWith('192.168.77.'), preseed.client);
-        const overHttp = ['GET /tftp/debian12/vmlinuz', 'GET /tftp/debian12/initrd.img'].filter((r) => requests.some((q) => q.request === r && q.status === 200));
-        assert.equal(overHttp.length, transport === 'http' ? 2 : 0, `kernel and initrd over HTTP only with the http transport\n${trace}`);
+        const overHttp = ['GET /tftp/debian12/vmlinuz', 'GET /tftp/debian12/initrd.img'].filter((r) =>
+          requests.some((q) => q.request === r && q.status === 200),
+        );
+        assert.equal(
+          overHttp.length,
+          transport === 'http' ? 2 : 0,
+          `kernel and initrd over HTTP only with the http transport\n${trace}`,
+        );
         assert.ok(console.includes(MARKER), `d-i ran the preseed's early command (serial console)\n${trace}`);
         // At priority=critical every question d-i shows is titled [!!]; without the kernel line's answers it
         // stopped at "[!!] Configure the network ... Continue without a default route?" and never fetched the preseed.
-        assert.doesNotMatch(console, /\[!!\]|Continue without a default route|Name server addresses/, `d-i asked nothing\n${trace}`);
+        assert.doesNotMatch(
+          console,
+          /\[!!\]|Continue without a default route|Name server addresses/,
+          `d-i asked nothing\n${trace}`,
+        );
       });
     }
   }

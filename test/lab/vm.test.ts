@@ -29,7 +29,9 @@ describe('lab up --vm', {timeout: 15 * 60_000}, () => {
     const s = await labStatus({prefix: PREFIX});
     assert.equal(s.kind, 'vm');
     assert.equal(s.host.sshReachable, true);
-    const r = await sh('systemctl is-active systemd-udevd NetworkManager nfs-server; nmcli -t -f DEVICE,STATE dev; head -c 40 /proc/fs/nfsd/versions');
+    const r = await sh(
+      'systemctl is-active systemd-udevd NetworkManager nfs-server; nmcli -t -f DEVICE,STATE dev; head -c 40 /proc/fs/nfsd/versions',
+    );
     assert.match(r.stdout, /^active\nactive\nactive\n/);
     assert.match(r.stdout, /^pxe0:disconnected$/m);
     assert.match(r.stdout, /^mgmt0:unmanaged$/m);
@@ -37,14 +39,23 @@ describe('lab up --vm', {timeout: 15 * 60_000}, () => {
   });
 
   it('netplan apply configures the LAN interface', async () => {
-    await sh(`printf 'network:\\n  version: 2\\n  renderer: networkd\\n  ethernets:\\n    pxe0:\\n      addresses: [192.168.77.1/24]\\n' > /etc/netplan/60-lab-test.yaml && chmod 600 /etc/netplan/60-lab-test.yaml && netplan apply`);
-    const r = await sh('for i in $(seq 60); do ip -4 -br addr show pxe0 | grep -q 192.168.77.1/24 && break; sleep 1; done; ip -4 -br addr show pxe0');
+    await sh(
+      `printf 'network:\\n  version: 2\\n  renderer: networkd\\n  ethernets:\\n    pxe0:\\n      addresses: [192.168.77.1/24]\\n' > /etc/netplan/60-lab-test.yaml && chmod 600 /etc/netplan/60-lab-test.yaml && netplan apply`,
+    );
+    const r = await sh(
+      'for i in $(seq 60); do ip -4 -br addr show pxe0 | grep -q 192.168.77.1/24 && break; sleep 1; done; ip -4 -br addr show pxe0',
+    );
     assert.match(r.stdout, /192\.168\.77\.1\/24/);
   });
 
   it('lab down ends the VM and removes its namespaces, links and rules', async () => {
     await labDown({prefix: PREFIX});
-    const left = (await run(['sh', '-c', `ip netns list; ip -o link; iptables -S; iptables -t nat -S; ps -eo args; findmnt -rn`])).stdout;
-    assert.deepEqual(left.split('\n').filter((l) => l.includes(PREFIX) && !l.includes('ps -eo')), []);
+    const left = (
+      await run(['sh', '-c', `ip netns list; ip -o link; iptables -S; iptables -t nat -S; ps -eo args; findmnt -rn`])
+    ).stdout;
+    assert.deepEqual(
+      left.split('\n').filter((l) => l.includes(PREFIX) && !l.includes('ps -eo')),
+      [],
+    );
   });
 });

@@ -4,7 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import {execFileSync} from 'node:child_process';
-import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
@@ -14,7 +23,10 @@ const SECRET = 'Cache-Secret-9f2';
 /** Loads `inventory` in a fresh process (the cache's location is fixed at start) with umask 0. */
 function load(cacheHome: string, inventory: string): void {
   const script = `process.umask(0); const {loadInventory} = await import(${JSON.stringify(join(process.cwd(), 'src/config/inventory.ts'))}); loadInventory(${JSON.stringify(inventory)});`;
-  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {env: {...process.env, XDG_CACHE_HOME: cacheHome, PXEPROV_CACHE: '1'}, stdio: 'pipe'});
+  execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: {...process.env, XDG_CACHE_HOME: cacheHome, PXEPROV_CACHE: '1'},
+    stdio: 'pipe',
+  });
 }
 
 function files(dir: string): string[] {
@@ -26,7 +38,10 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 function project(vars: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'pxeprov-cache-src-'));
   const lines = Object.entries(vars).map(([k, v]) => `          ${k}: ${v}`);
-  writeFileSync(join(dir, 'inventory.yaml'), ['all:', '  children:', '    pxe:', '      hosts:', '        pxe1:', ...lines, ''].join('\n'));
+  writeFileSync(
+    join(dir, 'inventory.yaml'),
+    ['all:', '  children:', '    pxe:', '      hosts:', '        pxe1:', ...lines, ''].join('\n'),
+  );
   return join(dir, 'inventory.yaml');
 }
 
@@ -35,7 +50,10 @@ describe('parsed-input cache', () => {
     const home = mkdtempSync(join(tmpdir(), 'pxeprov-cache-'));
     load(home, project({ansible_host: '10.0.0.2'}));
     const entries = files(join(home, 'pxeprov'));
-    assert.ok(entries.some((f) => f.endsWith('.json')), `entries: ${entries.join(', ')}`);
+    assert.ok(
+      entries.some((f) => f.endsWith('.json')),
+      `entries: ${entries.join(', ')}`,
+    );
     assert.equal(mode(join(home, 'pxeprov')), 0o700);
     for (const entry of entries) assert.equal(mode(entry), statSync(entry).isDirectory() ? 0o700 : 0o600, entry);
   });
@@ -54,7 +72,9 @@ describe('parsed-input cache', () => {
     mkdirSync(join(home, 'pxeprov/yaml'), {recursive: true});
     chmodSync(join(home, 'pxeprov'), 0o755);
     chmodSync(join(home, 'pxeprov/yaml'), 0o755);
-    writeFileSync(join(home, 'pxeprov/yaml/0123.json'), JSON.stringify({value: {ansible_become_password: SECRET}}), {mode: 0o644});
+    writeFileSync(join(home, 'pxeprov/yaml/0123.json'), JSON.stringify({value: {ansible_become_password: SECRET}}), {
+      mode: 0o644,
+    });
     load(home, project({ansible_host: '10.0.0.5'}));
     assert.equal(mode(join(home, 'pxeprov')), 0o700);
     assert.equal(mode(join(home, 'pxeprov/yaml')), 0o700);
@@ -62,13 +82,17 @@ describe('parsed-input cache', () => {
     assert.ok(!entries.includes('0123.json') && entries.length === 1, entries.join(', '));
   });
 
-  it("does not use a cache directory that belongs to someone else", {skip: process.getuid?.() !== 0 && 'needs root to chown'}, () => {
-    const home = mkdtempSync(join(tmpdir(), 'pxeprov-cache-'));
-    mkdirSync(join(home, 'pxeprov/yaml'), {recursive: true, mode: 0o777});
-    chownSync(join(home, 'pxeprov'), 65534, 65534);
-    chmodSync(join(home, 'pxeprov'), 0o777);
-    load(home, project({ansible_host: '10.0.0.6'}));
-    assert.deepEqual(readdirSync(join(home, 'pxeprov/yaml')), []);
-    assert.equal(mode(join(home, 'pxeprov')), 0o777, 'not ours to change');
-  });
+  it(
+    'does not use a cache directory that belongs to someone else',
+    {skip: process.getuid?.() !== 0 && 'needs root to chown'},
+    () => {
+      const home = mkdtempSync(join(tmpdir(), 'pxeprov-cache-'));
+      mkdirSync(join(home, 'pxeprov/yaml'), {recursive: true, mode: 0o777});
+      chownSync(join(home, 'pxeprov'), 65534, 65534);
+      chmodSync(join(home, 'pxeprov'), 0o777);
+      load(home, project({ansible_host: '10.0.0.6'}));
+      assert.deepEqual(readdirSync(join(home, 'pxeprov/yaml')), []);
+      assert.equal(mode(join(home, 'pxeprov')), 0o777, 'not ours to change');
+    },
+  );
 });

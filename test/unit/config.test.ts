@@ -34,7 +34,8 @@ const yamlValues: Array<[string, unknown]> = [
 ];
 
 describe('YAML is read like Ansible (YAML 1.1) minus its traps', () => {
-  for (const [text, value] of yamlValues) it(text, () => assert.deepEqual((parseYaml(text, 't.yaml').value as {v: unknown}).v, value));
+  for (const [text, value] of yamlValues)
+    it(text, () => assert.deepEqual((parseYaml(text, 't.yaml').value as {v: unknown}).v, value));
 });
 
 const extraVars: Array<[string[], Record<string, unknown>]> = [
@@ -50,7 +51,11 @@ const badExtraVars = ['novalue', '{"a": ', '[1, 2]', '@/nonexistent.yaml', '9x=1
 describe('-e / --extra-vars', () => {
   for (const [values, vars] of extraVars) it(values.join(' | '), () => assert.deepEqual(parseExtraVars(values), vars));
   for (const value of badExtraVars) {
-    it(`${value} is E_EXTRA_VARS`, () => assert.throws(() => parseExtraVars([value]), (e: unknown) => e instanceof PxeErrors && e.errors[0]!.code === 'E_EXTRA_VARS' && !!e.errors[0]!.hint));
+    it(`${value} is E_EXTRA_VARS`, () =>
+      assert.throws(
+        () => parseExtraVars([value]),
+        (e: unknown) => e instanceof PxeErrors && e.errors[0]!.code === 'E_EXTRA_VARS' && !!e.errors[0]!.hint,
+      ));
   }
 });
 
@@ -59,16 +64,29 @@ describe('input files are regular files: a device or FIFO is refused at once, no
   const fifo = join(dir, 'fifo.yaml');
   execFileSync('mkfifo', [fifo]);
   const refused = (code: string, kind: string) => (e: unknown) =>
-    e instanceof PxeErrors ? e.errors.some((x) => x.code === code && x.message.includes(kind)) : e instanceof PxeError && e.code === code && e.message.includes(kind);
-  for (const [path, kind] of [['/dev/zero', 'is a character device'], [fifo, 'is a FIFO'], [dir, 'is a directory']]) {
-    it(`-e @${basename(path!)}`, () => assert.throws(() => parseExtraVars([`@${path}`]), refused('E_EXTRA_VARS', kind!)));
-    it(`playbook ${basename(path!)}`, () => assert.throws(() => loadPlaybook(path!), refused('E_FILE_NOT_FOUND', kind!)));
+    e instanceof PxeErrors
+      ? e.errors.some((x) => x.code === code && x.message.includes(kind))
+      : e instanceof PxeError && e.code === code && e.message.includes(kind);
+  for (const [path, kind] of [
+    ['/dev/zero', 'is a character device'],
+    [fifo, 'is a FIFO'],
+    [dir, 'is a directory'],
+  ]) {
+    it(`-e @${basename(path!)}`, () =>
+      assert.throws(() => parseExtraVars([`@${path}`]), refused('E_EXTRA_VARS', kind!)));
+    it(`playbook ${basename(path!)}`, () =>
+      assert.throws(() => loadPlaybook(path!), refused('E_FILE_NOT_FOUND', kind!)));
   }
-  it('inventory /dev/zero', () => assert.throws(() => loadInventory('/dev/zero'), refused('E_FILE_NOT_FOUND', 'is a character device')));
-  it('template /dev/zero', () => assert.rejects(renderTemplateFile('/dev/zero', {}), refused('E_FILE_NOT_FOUND', 'is a character device')));
+  it('inventory /dev/zero', () =>
+    assert.throws(() => loadInventory('/dev/zero'), refused('E_FILE_NOT_FOUND', 'is a character device')));
+  it('template /dev/zero', () =>
+    assert.rejects(renderTemplateFile('/dev/zero', {}), refused('E_FILE_NOT_FOUND', 'is a character device')));
   it('copy src /dev/zero, named by a template validate could not follow', async () => {
     const ctx = {resolveFile: (src: string) => src} as unknown as TaskContext;
-    for (const [path, kind] of [['/dev/zero', 'is a character device'], [fifo, 'is a FIFO']]) {
+    for (const [path, kind] of [
+      ['/dev/zero', 'is a character device'],
+      [fifo, 'is a FIFO'],
+    ]) {
       await assert.rejects(copy.prepare!({src: path!, dest: '/tmp/x'}, ctx), refused('E_FILE_NOT_FOUND', kind!));
     }
   });
@@ -80,10 +98,19 @@ describe('playbook loading', () => {
   const byName = (name: string) => play.tasks.find((t) => t.name === name)!;
 
   it('orders pre_tasks, roles, tasks', () =>
-    assert.deepEqual(play.tasks.map((t) => t.module), ['command', 'template', 'file', 'service', 'debug', 'debug', 'apt']));
-  it('maps free-form args to the module key', () => assert.deepEqual(byName('free-form command').args, {cmd: 'echo hi'}));
-  it('strips ansible.builtin. and merges args:', () => assert.deepEqual(byName('fqcn and args').args, {path: '/tmp/x', state: 'directory'}));
-  it('accepts a template where a boolean is expected', () => assert.deepEqual(byName('a templated boolean is fine until run time').args, {name: 'nginx', enabled: '{{ enable_nginx }}'}));
+    assert.deepEqual(
+      play.tasks.map((t) => t.module),
+      ['command', 'template', 'file', 'service', 'debug', 'debug', 'apt'],
+    ));
+  it('maps free-form args to the module key', () =>
+    assert.deepEqual(byName('free-form command').args, {cmd: 'echo hi'}));
+  it('strips ansible.builtin. and merges args:', () =>
+    assert.deepEqual(byName('fqcn and args').args, {path: '/tmp/x', state: 'directory'}));
+  it('accepts a template where a boolean is expected', () =>
+    assert.deepEqual(byName('a templated boolean is fine until run time').args, {
+      name: 'nginx',
+      enabled: '{{ enable_nginx }}',
+    }));
   it('parses old-style key=value args and flattens with_items', () => {
     const t = byName('old-style with_items and k=v args');
     assert.deepEqual(t.args, {name: '{{ item }}', state: 'present'});
@@ -101,7 +128,10 @@ describe('playbook loading', () => {
     assert.equal(t.role?.name, 'web');
     assert.deepEqual(t.role?.params, {web_port: 8080});
     assert.deepEqual(t.tags, ['webtag']);
-    assert.deepEqual(play.handlers.map((h) => [h.name, h.listen]), [['restart web', ['web changed']]]);
+    assert.deepEqual(
+      play.handlers.map((h) => [h.name, h.listen]),
+      [['restart web', ['web changed']]],
+    );
     assert.equal(play.become, true);
   });
 
@@ -115,24 +145,37 @@ describe('playbook loading', () => {
       assert.deepEqual(t.tags, ['w']);
     }
     assert.deepEqual(psql!.when, [], "db's dependency does not get web's when");
-    assert.deepEqual(deps.roles.map((r) => r.name), ['base', 'tools', 'web', 'tools', 'db', 'log', 'log']);
+    assert.deepEqual(
+      deps.roles.map((r) => r.name),
+      ['base', 'tools', 'web', 'tools', 'db', 'log', 'log'],
+    );
   });
 
   it("import_role / include_role: the role's dependencies and tasks run in place with the task's when, tags and vars; its handlers join the play", () => {
     const imports = loadPlaybook(join(FIXTURES, 'role-dependencies/imports.yaml')).plays[0]!;
-    assert.deepEqual(imports.tasks.map((t) => t.name), ['before', 'base', 'tools', 'web', 'tools other']);
+    assert.deepEqual(
+      imports.tasks.map((t) => t.name),
+      ['before', 'base', 'tools', 'web', 'tools other'],
+    );
     const web = imports.tasks.find((t) => t.name === 'web')!;
     assert.deepEqual([web.when, web.vars, web.role?.name], [['deploy_web'], {extra: 1}, 'web']);
     assert.deepEqual(imports.tasks.find((t) => t.name === 'base')!.when, ['deploy_web']);
     assert.deepEqual(imports.tasks.at(-1)!.tags, ['t']);
-    assert.deepEqual(imports.handlers.map((h) => h.name), ['restart web']);
-    assert.deepEqual(imports.roles.map((r) => r.name), ['base', 'tools', 'web', 'tools']);
+    assert.deepEqual(
+      imports.handlers.map((h) => h.name),
+      ['restart web'],
+    );
+    assert.deepEqual(
+      imports.roles.map((r) => r.name),
+      ['base', 'tools', 'web', 'tools'],
+    );
   });
 
   it('variable precedence', () => {
     const inventory = loadInventory(join(FIXTURES, 'bad/_shared/inventory.yaml'));
     const task = byName('web config');
-    const vars = (extra = {}) => hostVars(play, 'pxe1', inventory, extra, {os_family: 'Debian'}, {task, runtime: {registered: 1}});
+    const vars = (extra = {}) =>
+      hostVars(play, 'pxe1', inventory, extra, {os_family: 'Debian'}, {task, runtime: {registered: 1}});
     const v = vars();
     assert.equal(v.level, 'task');
     assert.equal(v.web_port, 8080, 'role params win over role defaults');
@@ -155,29 +198,52 @@ describe('playbook loading', () => {
 
 describe('published schemas', () => {
   it('the published tasks schema (as an editor uses it) accepts tasks, blocks, free-form modules, templates and the shipped roles, and rejects bad arguments', () => {
-    const validateTasks = new Ajv({allErrors: true, strict: false}).compile(JSON.parse(readFileSync('schemas/tasks.schema.json', 'utf8')));
+    const validateTasks = new Ajv({allErrors: true, strict: false}).compile(
+      JSON.parse(readFileSync('schemas/tasks.schema.json', 'utf8')),
+    );
     const good = [
       {name: 'free-form', command: 'echo hi'},
       {'ansible.builtin.file': {path: '/srv/tftp', state: 'directory', mode: '0755'}},
-      {block: [{apt: {name: ['nginx'], state: 'present'}}], rescue: [{debug: 'msg=failed'}], always: [{service: {name: 'nginx', state: 'started'}}]},
+      {
+        block: [{apt: {name: ['nginx'], state: 'present'}}],
+        rescue: [{debug: 'msg=failed'}],
+        always: [{service: {name: 'nginx', state: 'started'}}],
+      },
       {find: {paths: '/srv/tftp/pxelinux.cfg', patterns: '01-*'}, register: 'menus'},
     ];
     assert.ok(validateTasks(good), JSON.stringify(validateTasks.errors));
-    for (const bad of [[{apt: {name: 'nginx', stat: 'present'}}], [{service: {name: 'x', state: 'bogus'}}], [{dhcp_guard: {iface: 'eth0', force: 'yes please'}}], [{nosuchmodule: {}}], [{block: [{file: {}}]}]]) {
+    for (const bad of [
+      [{apt: {name: 'nginx', stat: 'present'}}],
+      [{service: {name: 'x', state: 'bogus'}}],
+      [{dhcp_guard: {iface: 'eth0', force: 'yes please'}}],
+      [{nosuchmodule: {}}],
+      [{block: [{file: {}}]}],
+    ]) {
       assert.ok(!validateTasks(bad), JSON.stringify(bad));
     }
     // An editor cannot render: a template string stands for any typed value (here a pattern and a boolean).
-    assert.ok(validateTasks([{dhcp_guard: {iface: '{{ pxe_iface }}', force: '{{ dhcp_force }}'}}]), JSON.stringify(validateTasks.errors));
+    assert.ok(
+      validateTasks([{dhcp_guard: {iface: '{{ pxe_iface }}', force: '{{ dhcp_force }}'}}]),
+      JSON.stringify(validateTasks.errors),
+    );
     for (const role of readdirSync('roles')) {
-      for (const file of ['tasks', 'handlers'].map((sub) => join('roles', role, sub, 'main.yaml')).filter((f) => existsSync(f))) {
-        assert.ok(validateTasks(parseYaml(readFileSync(file, 'utf8'), file).value), `${file}: ${JSON.stringify(validateTasks.errors?.slice(0, 2))}`);
+      for (const file of ['tasks', 'handlers']
+        .map((sub) => join('roles', role, sub, 'main.yaml'))
+        .filter((f) => existsSync(f))) {
+        assert.ok(
+          validateTasks(parseYaml(readFileSync(file, 'utf8'), file).value),
+          `${file}: ${JSON.stringify(validateTasks.errors?.slice(0, 2))}`,
+        );
       }
     }
   });
 
   it('the loader knows every module as src/resources defines it (name, argument schema, free-form key)', () => {
     const loaderView = [...moduleCatalogue().values()].map((m) => [m.name, m.schema, m.freeForm]);
-    assert.deepEqual(loaderView, [...modules.values()].map((m) => [m.name, m.schema, m.freeForm]));
+    assert.deepEqual(
+      loaderView,
+      [...modules.values()].map((m) => [m.name, m.schema, m.freeForm]),
+    );
     assert.equal(moduleCatalogue().get('command')?.freeForm, 'cmd');
   });
 
@@ -189,7 +255,11 @@ describe('published schemas', () => {
         const generated = readFileSync(file, 'utf8');
         assert.equal(readFileSync(name, 'utf8'), generated, `${name} is stale: run npm run build`);
         // The build rewrites the working copy, so the copy git holds (staged or committed) is the one to compare.
-        assert.equal(execFileSync('git', ['show', `:${name}`], {encoding: 'utf8'}), generated, `${name}: the build changed it, commit it`);
+        assert.equal(
+          execFileSync('git', ['show', `:${name}`], {encoding: 'utf8'}),
+          generated,
+          `${name}: the build changed it, commit it`,
+        );
       }
     } finally {
       rmSync(dir, {recursive: true, force: true});

@@ -11,7 +11,11 @@ import {FakeProject} from '../helpers/fake-play.js';
 const project = new FakeProject();
 const mark = (name: string) => ({name, command: `mark ${name}`});
 const boom = (name: string) => ({name, fail: {msg: `${name} went wrong`}});
-const ran = () => project.host().ran().map((line) => line.replace(/^mark /, ''));
+const ran = () =>
+  project
+    .host()
+    .ran()
+    .map((line) => line.replace(/^mark /, ''));
 
 beforeEach(() => {
   project.host().commands.length = 0;
@@ -29,7 +33,10 @@ describe('block, rescue, always', () => {
     },
     {
       what: 'a failure: the rest of the block is skipped, rescue and always run, the host goes on',
-      tasks: [{block: [mark('b1'), boom('b2'), mark('b3')], rescue: [mark('r1'), mark('r2')], always: [mark('a1')]}, mark('after')],
+      tasks: [
+        {block: [mark('b1'), boom('b2'), mark('b3')], rescue: [mark('r1'), mark('r2')], always: [mark('a1')]},
+        mark('after'),
+      ],
       ran: ['b1', 'r1', 'r2', 'a1', 'after'],
       exit: 0,
       rescued: 1,
@@ -56,7 +63,11 @@ describe('block, rescue, always', () => {
     {
       what: "an inner block without rescue: its always runs, then the outer block's rescue and always",
       tasks: [
-        {block: [{block: [mark('i1'), boom('i2'), mark('i3')], always: [mark('ia')]}, mark('o2')], rescue: [mark('or')], always: [mark('oa')]},
+        {
+          block: [{block: [mark('i1'), boom('i2'), mark('i3')], always: [mark('ia')]}, mark('o2')],
+          rescue: [mark('or')],
+          always: [mark('oa')],
+        },
         mark('after'),
       ],
       ran: ['i1', 'ia', 'or', 'oa', 'after'],
@@ -85,7 +96,12 @@ describe('block, rescue, always', () => {
     },
     {
       what: 'the rescue sees ansible_failed_task and ansible_failed_result',
-      tasks: [{block: [boom('b1')], rescue: [{name: 'r1', command: "mark '{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}'"}]}],
+      tasks: [
+        {
+          block: [boom('b1')],
+          rescue: [{name: 'r1', command: "mark '{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}'"}],
+        },
+      ],
       ran: ['b1: b1 went wrong'],
       exit: 0,
       rescued: 1,
@@ -103,12 +119,25 @@ describe('block, rescue, always', () => {
 
   it('the recap counts rescued and ignored failures apart from failed ones; ok counts an ignored failure, as in Ansible', async () => {
     const {report} = await project.play([{block: [boom('b1')], rescue: [{...boom('r1'), ignore_errors: true}]}]);
-    assert.deepEqual(report.hosts[0]!.stats, {ok: 1, changed: 0, failed: 0, skipped: 0, unreachable: 0, rescued: 1, ignored: 1});
-    assert.match(recapText(report, false), /t +: ok=1 {2}changed=0 {2}unreachable=0 {2}failed=0 {2}skipped=0 {2}rescued=1 {2}ignored=1/);
+    assert.deepEqual(report.hosts[0]!.stats, {
+      ok: 1,
+      changed: 0,
+      failed: 0,
+      skipped: 0,
+      unreachable: 0,
+      rescued: 1,
+      ignored: 1,
+    });
+    assert.match(
+      recapText(report, false),
+      /t +: ok=1 {2}changed=0 {2}unreachable=0 {2}failed=0 {2}skipped=0 {2}rescued=1 {2}ignored=1/,
+    );
   });
 
   it('check mode: the rescue of a failed block is shown, and nothing runs', async () => {
-    const {report, statuses} = await project.play([{block: [boom('b1')], rescue: [mark('r1')], always: [mark('a1')]}], {check: true});
+    const {report, statuses} = await project.play([{block: [boom('b1')], rescue: [mark('r1')], always: [mark('a1')]}], {
+      check: true,
+    });
     assert.deepEqual(ran(), []);
     assert.deepEqual(statuses(), ['failed: b1', 'skipped: r1', 'skipped: a1']);
     assert.equal(exitCodeOf(report), 0);

@@ -34,7 +34,11 @@ const echo = (name: string, extra: Record<string, unknown> = {}) => ({name, comm
 const cases: Case[] = [
   {
     what: 'when: a false condition skips, a list must hold in full, a host variable decides per host',
-    tasks: [echo('skip-me', {when: 'color == "red"'}), echo('run-me', {when: ['color == "blue"', 'inventory_hostname is defined']}), echo('only-h2', {when: 'inventory_hostname == "h2"'})],
+    tasks: [
+      echo('skip-me', {when: 'color == "red"'}),
+      echo('run-me', {when: ['color == "blue"', 'inventory_hostname is defined']}),
+      echo('only-h2', {when: 'inventory_hostname == "h2"'}),
+    ],
     ran: ['echo run-me'],
     h2ran: ['echo run-me', 'echo only-h2'],
     statuses: ['skipped: skip-me', 'changed: run-me', 'skipped: only-h2'],
@@ -44,10 +48,23 @@ const cases: Case[] = [
     tasks: [
       {name: 'Each', command: 'echo {{ item }}', loop: ['a', 'b']},
       {name: 'Flat', command: 'echo {{ item }}', with_items: [['c', 'd'], 'e']},
-      {name: 'Named', command: 'echo {{ port.n }}', loop: [{n: 80}, {n: 443}], loop_control: {loop_var: 'port', label: 'port {{ port.n }}'}},
+      {
+        name: 'Named',
+        command: 'echo {{ port.n }}',
+        loop: [{n: 80}, {n: 443}],
+        loop_control: {loop_var: 'port', label: 'port {{ port.n }}'},
+      },
     ],
     ran: ['echo a', 'echo b', 'echo c', 'echo d', 'echo e', 'echo 80', 'echo 443'],
-    statuses: ['changed: Each', 'changed: Each', 'changed: Flat', 'changed: Flat', 'changed: Flat', 'changed: Named', 'changed: Named'],
+    statuses: [
+      'changed: Each',
+      'changed: Each',
+      'changed: Flat',
+      'changed: Flat',
+      'changed: Flat',
+      'changed: Named',
+      'changed: Named',
+    ],
   },
   {
     what: 'register and set_fact define variables for the tasks after them, per host',
@@ -64,13 +81,21 @@ const cases: Case[] = [
   },
   {
     what: 'changed_when decides whether a task changed, with its own register in scope',
-    tasks: [echo('never', {changed_when: false}), echo('please', {register: 'r', changed_when: "'please' in r.stdout"}), echo('thanks', {register: 'r', changed_when: "'please' in r.stdout"})],
+    tasks: [
+      echo('never', {changed_when: false}),
+      echo('please', {register: 'r', changed_when: "'please' in r.stdout"}),
+      echo('thanks', {register: 'r', changed_when: "'please' in r.stdout"}),
+    ],
     ran: ['echo never', 'echo please', 'echo thanks'],
     statuses: ['ok: never', 'changed: please', 'ok: thanks'],
   },
   {
     what: 'failed_when decides whether a task failed: a non-zero rc can pass, a zero rc can fail the host',
-    tasks: [{name: 'Grep-like', command: 'exit 1', register: 'r', failed_when: 'r.rc > 1'}, {name: 'Says error', command: 'echo error', register: 'r', failed_when: "'error' in r.stdout"}, echo('after')],
+    tasks: [
+      {name: 'Grep-like', command: 'exit 1', register: 'r', failed_when: 'r.rc > 1'},
+      {name: 'Says error', command: 'echo error', register: 'r', failed_when: "'error' in r.stdout"},
+      echo('after'),
+    ],
     ran: ['exit 1', 'echo error'],
     statuses: ['changed: Grep-like', 'failed: Says error'],
     exit: 1,
@@ -83,7 +108,12 @@ const cases: Case[] = [
   },
   {
     what: '--tags runs the tagged tasks and those tagged always; never runs only when asked for',
-    tasks: [echo('dhcp', {tags: ['dhcp']}), echo('tftp', {tags: 'tftp'}), echo('always', {tags: ['always']}), echo('never', {tags: ['never', 'debug']})],
+    tasks: [
+      echo('dhcp', {tags: ['dhcp']}),
+      echo('tftp', {tags: 'tftp'}),
+      echo('always', {tags: ['always']}),
+      echo('never', {tags: ['never', 'debug']}),
+    ],
     options: {tags: ['dhcp']},
     ran: ['echo dhcp', 'echo always'],
     statuses: ['changed: dhcp', 'changed: always'],
@@ -127,13 +157,19 @@ describe('task keywords', () => {
       assert.deepEqual(project.host('h1').ran(), c.ran);
       assert.deepEqual(project.host('h2').ran(), c.h2ran ?? c.ran);
       assert.deepEqual(report.hosts.some((h) => h.host === 'h1') ? statuses('h1') : [], c.statuses);
-      assert.equal(exitCodeOf(report), c.exit ?? (c.options?.check && c.statuses.some((s) => s.startsWith('changed')) ? 2 : 0));
+      assert.equal(
+        exitCodeOf(report),
+        c.exit ?? (c.options?.check && c.statuses.some((s) => s.startsWith('changed')) ? 2 : 0),
+      );
     });
   }
 
   it('--diff material: a changed file carries a unified diff, an unchanged one says why it is ok', async () => {
     project.host('h1').withFiles({'/etc/motd': 'old\n'});
-    const {outcome} = await project.play([{name: 'Motd', copy: {content: 'new\n', dest: '/etc/motd'}}], {check: true, limit: 'h1'});
+    const {outcome} = await project.play([{name: 'Motd', copy: {content: 'new\n', dest: '/etc/motd'}}], {
+      check: true,
+      limit: 'h1',
+    });
     assert.match(outcome('Motd').diff!, /^--- .*\/etc\/motd[\s\S]*^-old$[\s\S]*^\+new$/m);
     await project.play([{name: 'Motd', copy: {content: 'new\n', dest: '/etc/motd'}}], {limit: 'h1'});
     const again = await project.play([{name: 'Motd', copy: {content: 'new\n', dest: '/etc/motd'}}], {limit: 'h1'});

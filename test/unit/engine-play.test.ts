@@ -9,23 +9,55 @@ import {inputErrors} from '../../src/engine/play-run.js';
 import type {Prepared, TaskDone} from '../../src/engine/task-run.js';
 
 const pos = {file: 'site.yaml', line: 1, col: 1};
-const task = (name: string, more: Partial<Task> = {}): Task => ({name, module: 'debug', args: {}, when: [], loopVar: 'item', notify: [], listen: [], tags: [], ignoreErrors: false, noLog: false, vars: {}, pos, ...more});
-const done = (more: Partial<TaskDone> = {}): TaskDone => ({changed: false, failed: false, changedTarget: false, changedVars: false, results: [], ...more});
+const task = (name: string, more: Partial<Task> = {}): Task => ({
+  name,
+  module: 'debug',
+  args: {},
+  when: [],
+  loopVar: 'item',
+  notify: [],
+  listen: [],
+  tags: [],
+  ignoreErrors: false,
+  noLog: false,
+  vars: {},
+  pos,
+  ...more,
+});
+const done = (more: Partial<TaskDone> = {}): TaskDone => ({
+  changed: false,
+  failed: false,
+  changedTarget: false,
+  changedVars: false,
+  results: [],
+  ...more,
+});
 
 describe('blocks', () => {
   const block: Block = {hasRescue: true, pos};
   const bare: Block = {hasRescue: false, pos};
   const at = (b: Block, section: BlockPlace['section']): BlockPlace => ({block: b, section});
-  const [b1, b2, r1, a1] = [task('b1', {blocks: [at(block, 'block')]}), task('b2', {blocks: [at(block, 'block')]}), task('r1', {blocks: [at(block, 'rescue')]}), task('a1', {blocks: [at(block, 'always')]})];
+  const [b1, b2, r1, a1] = [
+    task('b1', {blocks: [at(block, 'block')]}),
+    task('b2', {blocks: [at(block, 'block')]}),
+    task('r1', {blocks: [at(block, 'rescue')]}),
+    task('a1', {blocks: [at(block, 'always')]}),
+  ];
 
   it('a failure in block: skips the rest of it, runs rescue and always, and is handled', () => {
     const failures = new BlockFailures();
     assert.equal(failures.record(b1), true);
-    assert.deepEqual([b2, r1, a1].map((t) => failures.runs(t)), [false, true, true]);
+    assert.deepEqual(
+      [b2, r1, a1].map((t) => failures.runs(t)),
+      [false, true, true],
+    );
     assert.equal(failures.close(a1, undefined), false);
   });
   it('without a failure the rescue does not run', () => {
-    assert.deepEqual([b1, b2, r1, a1].map((t) => new BlockFailures().runs(t)), [true, true, false, true]);
+    assert.deepEqual(
+      [b1, b2, r1, a1].map((t) => new BlockFailures().runs(t)),
+      [true, true, false, true],
+    );
   });
   it('a failure in rescue: always runs, then the host fails', () => {
     const failures = new BlockFailures();
@@ -39,7 +71,10 @@ describe('blocks', () => {
     const failures = new BlockFailures();
     failures.record(inner);
     assert.equal(failures.close(inner, r1), false);
-    assert.deepEqual([b2, r1].map((t) => failures.runs(t)), [false, true]);
+    assert.deepEqual(
+      [b2, r1].map((t) => failures.runs(t)),
+      [false, true],
+    );
   });
   it('a task in no block fails the host', () => assert.equal(new BlockFailures().record(task('alone')), false));
   it('a failure is rescued only inside a block: that has a rescue', () => {
@@ -58,7 +93,10 @@ describe("the handlers' queue", () => {
   const start = task('start dhcp', {module: 'service'});
   const started = done({changed: true, results: [{changed: true, name: 'isc-dhcp-server', action: 'start'}]});
   const restart = task('restart dhcp', {module: 'service'});
-  const prepared = (handler: Task, ...args: unknown[]): Prepared => ({task: handler, items: args.map((a) => ({vars: {}, args: a}))});
+  const prepared = (handler: Task, ...args: unknown[]): Prepared => ({
+    task: handler,
+    items: args.map((a) => ({vars: {}, args: a})),
+  });
   const restartArgs = {name: 'isc-dhcp-server', state: 'restarted'};
 
   it('a change notifies its handlers once; no change notifies nothing', () => {
@@ -70,13 +108,39 @@ describe("the handlers' queue", () => {
   });
 
   const cases: {what: string; order: 'notified first' | 'started first'; handler: Prepared; redundant?: string[]}[] = [
-    {what: 'a restart of a service started after the notification is redundant', order: 'notified first', handler: prepared(restart, restartArgs), redundant: ['isc-dhcp-server']},
-    {what: 'a reload too', order: 'notified first', handler: prepared(restart, {...restartArgs, state: 'reloaded'}), redundant: ['isc-dhcp-server']},
-    {what: 'a service started before the notification is restarted', order: 'started first', handler: prepared(restart, restartArgs)},
-    {what: 'a handler that does more than restart runs', order: 'notified first', handler: prepared(restart, {name: 'isc-dhcp-server', state: 'started'})},
-    {what: 'every item must be redundant', order: 'notified first', handler: prepared(restart, restartArgs, {name: 'tftpd-hpa', state: 'restarted'})},
+    {
+      what: 'a restart of a service started after the notification is redundant',
+      order: 'notified first',
+      handler: prepared(restart, restartArgs),
+      redundant: ['isc-dhcp-server'],
+    },
+    {
+      what: 'a reload too',
+      order: 'notified first',
+      handler: prepared(restart, {...restartArgs, state: 'reloaded'}),
+      redundant: ['isc-dhcp-server'],
+    },
+    {
+      what: 'a service started before the notification is restarted',
+      order: 'started first',
+      handler: prepared(restart, restartArgs),
+    },
+    {
+      what: 'a handler that does more than restart runs',
+      order: 'notified first',
+      handler: prepared(restart, {name: 'isc-dhcp-server', state: 'started'}),
+    },
+    {
+      what: 'every item must be redundant',
+      order: 'notified first',
+      handler: prepared(restart, restartArgs, {name: 'tftpd-hpa', state: 'restarted'}),
+    },
     {what: 'a skipped item is not', order: 'notified first', handler: prepared(restart, restartArgs, undefined)},
-    {what: 'a module that starts no service runs', order: 'notified first', handler: prepared(task('restart dhcp', {module: 'command'}), {cmd: 'systemctl restart isc-dhcp-server'})},
+    {
+      what: 'a module that starts no service runs',
+      order: 'notified first',
+      handler: prepared(task('restart dhcp', {module: 'command'}), {cmd: 'systemctl restart isc-dhcp-server'}),
+    },
   ];
   for (const {what, order, handler, redundant} of cases) {
     it(what, () => {
@@ -98,14 +162,21 @@ describe('input errors of a play', () => {
   const uses = task('use it', {args: {msg: '{{ answer }}'}});
   const failing = (t: Task, error?: unknown): Prepared => ({task: t, items: error ? [{vars: {}, error}] : []});
   const cases: {what: string; before: Task; errors: string[]}[] = [
-    {what: 'an undefined variable no earlier task can define is an input error', before: task('say hi'), errors: ['use it']},
+    {
+      what: 'an undefined variable no earlier task can define is an input error',
+      before: task('say hi'),
+      errors: ['use it'],
+    },
     {what: 'set_fact may define it', before: task('set it', {module: 'set_fact'}), errors: []},
     {what: 'register may define it', before: task('run it', {module: 'command', register: 'answer'}), errors: []},
   ];
   for (const {what, before, errors} of cases) {
     it(what, () => {
       const found = inputErrors([before, uses], [failing(before), failing(uses, undefinedVar)]);
-      assert.deepEqual(found.map((f) => f.task.name), errors);
+      assert.deepEqual(
+        found.map((f) => f.task.name),
+        errors,
+      );
     });
   }
 });

@@ -25,7 +25,8 @@ describe('tags', () => {
     [['a'], ['all'], [], true],
   ];
   for (const [taskTags, tags, skip, expected] of cases) {
-    it(`task ${JSON.stringify(taskTags)} with --tags ${JSON.stringify(tags)} --skip-tags ${JSON.stringify(skip)}`, () => assert.equal(selectedByTags(taskTags, tags, skip), expected));
+    it(`task ${JSON.stringify(taskTags)} with --tags ${JSON.stringify(tags)} --skip-tags ${JSON.stringify(skip)}`, () =>
+      assert.equal(selectedByTags(taskTags, tags, skip), expected));
   }
 });
 
@@ -33,16 +34,29 @@ describe('handlers', () => {
   const handler = (name: string, listen: string[] = []) => ({name, listen}) as unknown as Task;
   const handlers = [handler('restart dhcp'), handler('restart tftp', ['tftp config changed']), handler('reload nfs')];
   it('runs notified handlers in definition order', () => {
-    assert.deepEqual(handlersFor(handlers, new Set(['reload nfs', 'restart dhcp'])).map((h) => h.name), ['restart dhcp', 'reload nfs']);
+    assert.deepEqual(
+      handlersFor(handlers, new Set(['reload nfs', 'restart dhcp'])).map((h) => h.name),
+      ['restart dhcp', 'reload nfs'],
+    );
   });
-  it('answers listen names', () => assert.deepEqual(handlersFor(handlers, new Set(['tftp config changed'])).map((h) => h.name), ['restart tftp']));
-  it('keeps names no handler answers', () => assert.deepEqual(unanswered(handlers, ['restart dhcp', 'other']), ['other']));
+  it('answers listen names', () =>
+    assert.deepEqual(
+      handlersFor(handlers, new Set(['tftp config changed'])).map((h) => h.name),
+      ['restart tftp'],
+    ));
+  it('keeps names no handler answers', () =>
+    assert.deepEqual(unanswered(handlers, ['restart dhcp', 'other']), ['other']));
 });
 
 describe('lookahead', () => {
   it('prepares a sliding window at once and re-prepares after invalidate', async () => {
     const calls: number[] = [];
-    const ahead = new Lookahead([0, 1, 2, 3], async (n) => (calls.push(n), n * 10), () => true, 3);
+    const ahead = new Lookahead(
+      [0, 1, 2, 3],
+      async (n) => (calls.push(n), n * 10),
+      () => true,
+      3,
+    );
     assert.equal(await ahead.get(0), 0);
     assert.deepEqual(calls, [0, 1, 2]);
     assert.equal(await ahead.get(1), 10);
@@ -53,7 +67,11 @@ describe('lookahead', () => {
   });
   it('reads slow items only in their turn', async () => {
     const calls: number[] = [];
-    const ahead = new Lookahead([0, 1, 2], async (n) => (calls.push(n), n), (n) => n !== 1);
+    const ahead = new Lookahead(
+      [0, 1, 2],
+      async (n) => (calls.push(n), n),
+      (n) => n !== 1,
+    );
     await ahead.get(0);
     assert.deepEqual(calls, [0, 2]);
     await ahead.get(1);
@@ -63,11 +81,24 @@ describe('lookahead', () => {
 
 describe('redaction', () => {
   it('knows secret names', () => {
-    for (const name of ['ansible_become_password', 'root_password', 'api_token', 'tls_key', 'ansible_ssh_pass', 'db_secret']) assert.ok(isSecretName(name), name);
-    for (const name of ['ansible_ssh_private_key_file', 'keyboard', 'pxe_iface', 'password_file', 'monkey']) assert.ok(!isSecretName(name), name);
+    for (const name of [
+      'ansible_become_password',
+      'root_password',
+      'api_token',
+      'tls_key',
+      'ansible_ssh_pass',
+      'db_secret',
+    ])
+      assert.ok(isSecretName(name), name);
+    for (const name of ['ansible_ssh_private_key_file', 'keyboard', 'pxe_iface', 'password_file', 'monkey'])
+      assert.ok(!isSecretName(name), name);
   });
   it('collects secret values at any depth and masks them', () => {
-    const secrets = secretValues({kickstart: {root_password: 'hunter22'}, users: [{name: 'a', password: 's3cret!'}], pxe_ip: '10.0.0.1'});
+    const secrets = secretValues({
+      kickstart: {root_password: 'hunter22'},
+      users: [{name: 'a', password: 's3cret!'}],
+      pxe_ip: '10.0.0.1',
+    });
     assert.deepEqual(secrets.sort(), ['hunter22', 's3cret!']);
     const redactor = new Redactor();
     redactor.add(secrets);
@@ -82,7 +113,9 @@ describe('facts as Ansible variables', () => {
     arch: 'x86_64',
     hostname: 'pxe',
     init: 'systemd',
-    interfaces: [{name: 'eth1', mac: '52:54:00:00:00:01', ipv4: ['192.168.1.20/24'], ipv6: [], up: true, manager: 'ifupdown'}],
+    interfaces: [
+      {name: 'eth1', mac: '52:54:00:00:00:01', ipv4: ['192.168.1.20/24'], ipv6: [], up: true, manager: 'ifupdown'},
+    ],
     defaultRoute: {iface: 'eth1', gateway: '192.168.1.1'},
     packages: {},
     diskFree: {},
@@ -95,13 +128,32 @@ describe('facts as Ansible variables', () => {
     assert.equal(vars.distribution, 'Debian');
     assert.equal(vars.distribution_release, 'bookworm');
     assert.equal(vars.os_family, 'Debian');
-    assert.deepEqual(vars.default_ipv4, {interface: 'eth1', gateway: '192.168.1.1', address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
-    assert.deepEqual((vars.eth1 as {ipv4: unknown}).ipv4, {address: '192.168.1.20', netmask: '255.255.255.0', network: '192.168.1.0', prefix: '24'});
+    assert.deepEqual(vars.default_ipv4, {
+      interface: 'eth1',
+      gateway: '192.168.1.1',
+      address: '192.168.1.20',
+      netmask: '255.255.255.0',
+      network: '192.168.1.0',
+      prefix: '24',
+    });
+    assert.deepEqual((vars.eth1 as {ipv4: unknown}).ipv4, {
+      address: '192.168.1.20',
+      netmask: '255.255.255.0',
+      network: '192.168.1.0',
+      prefix: '24',
+    });
   });
 });
 
 describe('exit codes', () => {
-  const report = (check: boolean, drift: boolean, stats = emptyStats()): RunReport => ({playbook: 'p', inventory: 'i', check, drift, hosts: [{host: 'h', stats, tasks: [], ms: 0}], ms: 0});
+  const report = (check: boolean, drift: boolean, stats = emptyStats()): RunReport => ({
+    playbook: 'p',
+    inventory: 'i',
+    check,
+    drift,
+    hosts: [{host: 'h', stats, tasks: [], ms: 0}],
+    ms: 0,
+  });
   it('0 for a clean run, 2 for drift, 1 for a failed host', () => {
     assert.equal(exitCodeOf(report(false, false)), 0);
     assert.equal(exitCodeOf(report(true, true)), 2);

@@ -18,20 +18,40 @@ const restarts = (host: FakeHost) => host.ran().filter((line) => line === 'resta
 
 before(() => {
   project.write('roles/web/defaults/main.yaml', {greeting: 'hello', ports: [80, 8080]});
-  project.write('roles/web/templates/app.conf.j2', '# {{ inventory_hostname }}\ngreeting={{ greeting }}\n{% for p in ports %}listen {{ p }}\n{% endfor %}');
+  project.write(
+    'roles/web/templates/app.conf.j2',
+    '# {{ inventory_hostname }}\ngreeting={{ greeting }}\n{% for p in ports %}listen {{ p }}\n{% endfor %}',
+  );
   project.write('roles/web/files/static.txt', 'static content\n');
   project.write('roles/web/tasks/main.yaml', [
     {name: 'Root directory', file: {path: '/srv/{{ inventory_hostname }}', state: 'directory', mode: '0755'}},
-    {name: 'Config from a template', template: {src: 'app.conf.j2', dest: '/srv/{{ inventory_hostname }}/app.conf', mode: '0640'}, notify: 'restart app'},
+    {
+      name: 'Config from a template',
+      template: {src: 'app.conf.j2', dest: '/srv/{{ inventory_hostname }}/app.conf', mode: '0640'},
+      notify: 'restart app',
+    },
     {name: 'A static file', copy: {src: 'static.txt', dest: '/srv/{{ inventory_hostname }}/static.txt'}},
-    {name: 'A line', lineinfile: {path: '/srv/{{ inventory_hostname }}/lines', regexp: '^b', line: 'b=2', create: true}},
-    {name: 'A block', blockinfile: {path: '/srv/{{ inventory_hostname }}/block', block: 'x=1\ny=2', create: true}, notify: 'app config changed'},
+    {
+      name: 'A line',
+      lineinfile: {path: '/srv/{{ inventory_hostname }}/lines', regexp: '^b', line: 'b=2', create: true},
+    },
+    {
+      name: 'A block',
+      blockinfile: {path: '/srv/{{ inventory_hostname }}/block', block: 'x=1\ny=2', create: true},
+      notify: 'app config changed',
+    },
     {name: 'A link', file: {path: '/srv/{{ inventory_hostname }}/link', src: 'static.txt', state: 'link'}},
     {name: 'Once', command: {argv: ['make-once'], creates: '/srv/{{ inventory_hostname }}/once'}},
-    {name: 'Per item', copy: {content: '{{ item }}\n', dest: '/srv/{{ inventory_hostname }}/item-{{ item }}'}, loop: ['a', 'b']},
+    {
+      name: 'Per item',
+      copy: {content: '{{ item }}\n', dest: '/srv/{{ inventory_hostname }}/item-{{ item }}'},
+      loop: ['a', 'b'],
+    },
     {name: 'Skipped', copy: {content: 'x', dest: '/srv/never'}, when: 'greeting == "bye"'},
   ]);
-  project.write('roles/web/handlers/main.yaml', [{name: 'restart app', command: 'restart app', listen: ['app config changed']}]);
+  project.write('roles/web/handlers/main.yaml', [
+    {name: 'restart app', command: 'restart app', listen: ['app config changed']},
+  ]);
   for (const host of project.hosts) {
     host.answer('restart app', {rc: 0}).answer('make-once', () => {
       host.withFiles({[`/srv/${host.name}/once`]: ''});
@@ -44,7 +64,11 @@ after(() => project.remove());
 describe('a play over fake hosts', () => {
   it('converges two hosts (a handler notified twice runs once), then a second run changes nothing', async () => {
     const first = await project.play([], {play: role});
-    assert.equal(exitCodeOf(first.report), 0, JSON.stringify(first.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))));
+    assert.equal(
+      exitCodeOf(first.report),
+      0,
+      JSON.stringify(first.report.hosts.map((h) => h.error ?? h.tasks.filter((t) => t.status === 'failed'))),
+    );
     for (const host of first.report.hosts) {
       assert.equal(host.stats.failed, 0);
       assert.equal(host.stats.changed, 10, `${host.host}: ${first.statuses(host.host).join(', ')}`);
@@ -75,7 +99,10 @@ describe('a play over fake hosts', () => {
     assert.equal(exitCodeOf(drift.report), 2);
     assert.equal(drift.report.drift, true);
     const changed = drift.report.hosts.find((h) => h.host === 'h1')!.tasks.filter((t) => t.status === 'changed');
-    assert.deepEqual(changed.map((t) => t.task), ['Config from a template', 'restart app']);
+    assert.deepEqual(
+      changed.map((t) => t.task),
+      ['Config from a template', 'restart app'],
+    );
     assert.match(changed[0]!.diff!, /^-# edited by hand$/m);
     assert.match(changed[0]!.diff!, /^\+greeting=hello$/m);
     assert.equal(changed[1]!.summary, 'would run (notified)');
@@ -96,7 +123,11 @@ describe('a play over fake hosts', () => {
     assert.equal(failed.report.hosts.find((h) => h.host === 'h2')!.stats.failed, 0);
     assert.match(failed.outcome('A link', 'h1').summary, /is a directory/);
     assert.equal(restarts(h1), restartsBefore, 'the handler did not run on the failed host');
-    assert.deepEqual(JSON.parse(h1.read(PENDING)!), {handlers: ['restart app']}, 'the notification is recorded on the target');
+    assert.deepEqual(
+      JSON.parse(h1.read(PENDING)!),
+      {handlers: ['restart app']},
+      'the notification is recorded on the target',
+    );
     assert.equal(h2.read(PENDING), undefined);
 
     h1.nodes.delete('/srv/h1/link');

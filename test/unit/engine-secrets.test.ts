@@ -25,7 +25,12 @@ const tasks = (target: string) => [
   {name: 'Target directory', file: {path: target, state: 'directory'}},
   {name: 'Run a command', command: `echo ${MARK}-command`, no_log: true},
   {name: 'Write content', copy: {content: `${MARK}-content\n`, dest: `${target}/content`}, no_log: true},
-  {name: 'Per item', copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`}, loop: [`${MARK}-item`], no_log: true},
+  {
+    name: 'Per item',
+    copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`},
+    loop: [`${MARK}-item`],
+    no_log: true,
+  },
   {name: 'Fails, ignored', command: `fails 3 ${MARK}-stderr`, ignore_errors: true, no_log: true},
   {command: `echo ${MARK}-unnamed`, no_log: true},
   {name: 'Skipped', command: 'echo never', when: `'${MARK}-when' == 'x'`, no_log: true},
@@ -46,7 +51,10 @@ function assertNameAndStatusOnly(outcomes: TaskOutcome[], what: string): void {
     assert.equal(o.item, undefined, `${what}: ${o.task} item`);
     if (o.error) assert.deepEqual(Object.keys(o.error).sort(), ['code', 'message']);
   }
-  assert.ok(outcomes.some((o) => o.task === 'command'), `${what}: an unnamed no_log task is named by its module`);
+  assert.ok(
+    outcomes.some((o) => o.task === 'command'),
+    `${what}: an unnamed no_log task is named by its module`,
+  );
 }
 
 describe('no_log', () => {
@@ -68,9 +76,14 @@ describe('no_log', () => {
   });
 
   it('an input error of a no_log task (found before up changes anything) shows only its code', async () => {
-    const {report} = await project.play([{name: 'Bad template', copy: {content: `${MARK} {{ not_defined }}`, dest: '/srv/never'}, no_log: true}]);
+    const {report} = await project.play([
+      {name: 'Bad template', copy: {content: `${MARK} {{ not_defined }}`, dest: '/srv/never'}, no_log: true},
+    ]);
     const outcome = report.hosts[0]!.tasks[0]!;
-    assert.deepEqual([outcome.status, outcome.summary, outcome.error], ['failed', HIDDEN, {code: 'E_TEMPLATE', message: HIDDEN}]);
+    assert.deepEqual(
+      [outcome.status, outcome.summary, outcome.error],
+      ['failed', HIDDEN, {code: 'E_TEMPLATE', message: HIDDEN}],
+    );
     assert.ok(!JSON.stringify(report).includes(MARK));
   });
 });

@@ -23,7 +23,11 @@ after(() => project.remove());
 
 const tasks = (listen: number) => [
   {name: 'Package', apt: {name: 'nginx', state: 'present'}},
-  {name: 'Config', copy: {content: `listen ${listen};\n`, dest: '/etc/nginx/conf.d/site.conf'}, notify: 'restart nginx'},
+  {
+    name: 'Config',
+    copy: {content: `listen ${listen};\n`, dest: '/etc/nginx/conf.d/site.conf'},
+    notify: 'restart nginx',
+  },
   {name: 'Running', service: {name: 'nginx', state: 'started', enabled: true}},
 ];
 const play = {handlers: [{name: 'restart nginx', service: {name: 'nginx', state: 'restarted'}}]};
@@ -42,11 +46,14 @@ describe('packages and services', () => {
     const {report, outcome} = await project.play(tasks(80), {play});
     assert.equal(exitCodeOf(report), 0, JSON.stringify(report.hosts[0]!.tasks.filter((t) => t.status === 'failed')));
     assert.deepEqual(outcome('restart nginx').summary, 'not needed: nginx started after the change');
-    assert.deepEqual(host.changes.filter((c) => !/ \/(var\/lib|run)\/pxeprov\b/.test(c)), [
-      'apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends nginx',
-      'write /etc/nginx/conf.d/site.conf',
-      'systemctl start -- nginx',
-    ]);
+    assert.deepEqual(
+      host.changes.filter((c) => !/ \/(var\/lib|run)\/pxeprov\b/.test(c)),
+      [
+        'apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold --no-install-recommends nginx',
+        'write /etc/nginx/conf.d/site.conf',
+        'systemctl start -- nginx',
+      ],
+    );
     assert.deepEqual(host.services.get('nginx'), {active: true, enabled: true});
   });
 
@@ -56,13 +63,19 @@ describe('packages and services', () => {
     const {report} = await project.play(tasks(80), {play});
     assert.equal(report.hosts[0]!.stats.changed, 0);
     assert.deepEqual(host.changes, []);
-    assert.deepEqual(host.ran().filter((line) => /^(apt-get|systemctl) /.test(line)), []);
+    assert.deepEqual(
+      host.ran().filter((line) => /^(apt-get|systemctl) /.test(line)),
+      [],
+    );
   });
 
   it('a changed config of a running service restarts it', async () => {
     host.changes.length = 0;
     const {outcome} = await project.play(tasks(8080), {play});
     assert.equal(outcome('restart nginx').status, 'changed');
-    assert.deepEqual(host.changes.filter((c) => c.startsWith('systemctl')), ['systemctl restart -- nginx']);
+    assert.deepEqual(
+      host.changes.filter((c) => c.startsWith('systemctl')),
+      ['systemctl restart -- nginx'],
+    );
   });
 });

@@ -20,25 +20,45 @@ after(() => project.remove());
 
 async function play(tasks: unknown[]) {
   let text = '';
-  const render = plainRenderer({diff: false, verbose: 0, profile: false, color: false, write: (t) => (text += t), progress: () => {}});
+  const render = plainRenderer({
+    diff: false,
+    verbose: 0,
+    profile: false,
+    color: false,
+    write: (t) => (text += t),
+    progress: () => {},
+  });
   const {report, events} = await project.play(tasks, {emit: render});
-  return {report, text, retries: events.filter((e): e is Extract<EngineEvent, {type: 'task-retry'}> => e.type === 'task-retry')};
+  return {
+    report,
+    text,
+    retries: events.filter((e): e is Extract<EngineEvent, {type: 'task-retry'}> => e.type === 'task-retry'),
+  };
 }
 
 describe('until / retries / delay', () => {
   it('runs again until the condition on the register holds; attempts is in the result', async () => {
-    const {report, text, retries} = await play([count({until: 'r.stdout | int == 3', retries: 5}), {name: 'Attempts', debug: {msg: '{{ r.attempts }}'}}]);
+    const {report, text, retries} = await play([
+      count({until: 'r.stdout | int == 3', retries: 5}),
+      {name: 'Attempts', debug: {msg: '{{ r.attempts }}'}},
+    ]);
     assert.equal(exitCodeOf(report), 0);
     assert.equal(runs, 3);
     assert.equal(report.hosts[0]!.tasks.find((t) => t.task === 'Attempts')!.summary, '3');
-    assert.deepEqual(retries.map((e) => e.retriesLeft), [5, 4]);
+    assert.deepEqual(
+      retries.map((e) => e.retriesLeft),
+      [5, 4],
+    );
     assert.match(text, /^FAILED - RETRYING: \[t\]: Count \(5 retries left\)\.$/m);
     assert.match(text, /^FAILED - RETRYING: \[t\]: Count \(4 retries left\)\.$/m);
     assert.equal(report.hosts[0]!.stats.failed, 0);
   });
 
   it('fails the task once the retries are spent, the last result registered', async () => {
-    const {report, retries} = await play([count({until: 'r.stdout == "never"', retries: 2}), {name: 'After', command: 'true'}]);
+    const {report, retries} = await play([
+      count({until: 'r.stdout == "never"', retries: 2}),
+      {name: 'After', command: 'true'},
+    ]);
     assert.equal(exitCodeOf(report), 1);
     assert.equal(runs, 3, 'the first attempt and 2 retries');
     assert.equal(retries.length, 2);

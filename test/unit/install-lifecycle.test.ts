@@ -15,8 +15,14 @@ const where = {host: 'pxe1', file: '/var/lib/pxeprov/hosts/node01'};
 describe('build state file', () => {
   const good: [string, BuildState][] = [
     ['state=local\n', {mode: 'local'}],
-    [`state=build\nsince=2026-12-03T07:30:00Z\ntoken=${TOKEN}\n`, {mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN}],
-    ['state=local\nsince=2026-12-03T07:30:00Z\ndone=2026-12-03T07:41:09Z\n', {mode: 'local', since: '2026-12-03T07:30:00Z', done: '2026-12-03T07:41:09Z'}],
+    [
+      `state=build\nsince=2026-12-03T07:30:00Z\ntoken=${TOKEN}\n`,
+      {mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN},
+    ],
+    [
+      'state=local\nsince=2026-12-03T07:30:00Z\ndone=2026-12-03T07:41:09Z\n',
+      {mode: 'local', since: '2026-12-03T07:30:00Z', done: '2026-12-03T07:41:09Z'},
+    ],
   ];
   for (const [text, state] of good) {
     it(`reads ${JSON.stringify(text)} and writes it back the same`, () => {
@@ -35,7 +41,11 @@ describe('build state file', () => {
   ];
   for (const [text, message] of bad) {
     it(`refuses ${JSON.stringify(text)} (never read as local)`, () => {
-      assert.throws(() => parseBuildState(text, where), (e: Error & {code?: string}) => e.code === 'E_REMOTE' && message.test(e.message) && e.message.includes(where.file));
+      assert.throws(
+        () => parseBuildState(text, where),
+        (e: Error & {code?: string}) =>
+          e.code === 'E_REMOTE' && message.test(e.message) && e.message.includes(where.file),
+      );
     });
   }
 });
@@ -50,14 +60,49 @@ describe('per-host menus from the state', () => {
   ];
   const build: BuildState = {mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN};
   const cases: [string, Map<string, BuildState | undefined>, Record<string, [string, string | undefined]>][] = [
-    ['never installed: local, no callback', new Map(), {node01: ['local', undefined], node02: ['local', undefined], node03: ['local', undefined], kiosk: ['ks', undefined]}],
-    ['build mode: the profile, the callback with the token', new Map([['node01', build], ['node02', build], ['kiosk', build]]), {node01: ['ks', `http://s/pxeprov/done/node01/${TOKEN}`], node02: ['rocky', `http://s/pxeprov/done/node02/${TOKEN}`], node03: ['local', undefined], kiosk: ['ks', undefined]}],
-    ['done: local again', new Map([['node01', {mode: 'local', done: '2026-12-03T07:41:09Z'} as BuildState]]), {node01: ['local', undefined], node02: ['local', undefined], node03: ['local', undefined], kiosk: ['ks', undefined]}],
+    [
+      'never installed: local, no callback',
+      new Map(),
+      {
+        node01: ['local', undefined],
+        node02: ['local', undefined],
+        node03: ['local', undefined],
+        kiosk: ['ks', undefined],
+      },
+    ],
+    [
+      'build mode: the profile, the callback with the token',
+      new Map([
+        ['node01', build],
+        ['node02', build],
+        ['kiosk', build],
+      ]),
+      {
+        node01: ['ks', `http://s/pxeprov/done/node01/${TOKEN}`],
+        node02: ['rocky', `http://s/pxeprov/done/node02/${TOKEN}`],
+        node03: ['local', undefined],
+        kiosk: ['ks', undefined],
+      },
+    ],
+    [
+      'done: local again',
+      new Map([['node01', {mode: 'local', done: '2026-12-03T07:41:09Z'} as BuildState]]),
+      {
+        node01: ['local', undefined],
+        node02: ['local', undefined],
+        node03: ['local', undefined],
+        kiosk: ['ks', undefined],
+      },
+    ],
   ];
   for (const [what, states, expected] of cases) {
     it(what, () => {
       const menus = hostMenus(hosts, states, 'http://s/pxeprov/done');
-      assert.deepEqual(Object.fromEntries(menus.map((m) => [m.name, [m.default, m.done_url]])), expected, 'a host without profile has no menu of its own');
+      assert.deepEqual(
+        Object.fromEntries(menus.map((m) => [m.name, [m.default, m.done_url]])),
+        expected,
+        'a host without profile has no menu of its own',
+      );
     });
   }
   it('names its files by MAC and lists its profiles with its build default', () => {
@@ -72,19 +117,41 @@ describe('the callback turns a build menu into the one the templates render for 
   const defaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
   const vars = {
     ...defaults,
-    pxe_iface: 'eth1', pxe_ip: '192.168.1.20', pxe_subnet: '192.168.1.0/24', memtest_file: {stat: {exists: true}},
-    media_isos: [{name: 'c7', iso: 'c7.iso'}, {name: 'noble', iso: 'noble.iso'}, {name: 'deb', iso: 'deb.iso'}],
-    pxe_profiles: [{name: 'ks', media: 'c7'}, {name: 'noble', media: 'noble', kind: 'autoinstall'}, {name: 'deb', media: 'deb', kind: 'preseed'}, {name: 'live', media: 'c7', kind: 'manual'}],
+    pxe_iface: 'eth1',
+    pxe_ip: '192.168.1.20',
+    pxe_subnet: '192.168.1.0/24',
+    memtest_file: {stat: {exists: true}},
+    media_isos: [
+      {name: 'c7', iso: 'c7.iso'},
+      {name: 'noble', iso: 'noble.iso'},
+      {name: 'deb', iso: 'deb.iso'},
+    ],
+    pxe_profiles: [
+      {name: 'ks', media: 'c7'},
+      {name: 'noble', media: 'noble', kind: 'autoinstall'},
+      {name: 'deb', media: 'deb', kind: 'preseed'},
+      {name: 'live', media: 'c7', kind: 'manual'},
+    ],
   };
   // The script's own sed expressions, as the server runs them.
   const script = readFileSync('roles/http/templates/build-done.sh.j2', 'utf8');
   const sed = /^ {2}if sed (.*) "\$1" >"\$tmp" &&$/m.exec(script)![1]!;
   const flip = (menu: string) => spawnSync('sh', ['-c', `sed ${sed}`], {input: menu, encoding: 'utf8'}).stdout;
   for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
-    for (const host of [{name: 'node01', mac: '52:54:00:aa:00:01', profile: 'ks'}, {name: 'node02', mac: '52:54:00:aa:00:02', profiles: ['deb', 'noble', 'ks', 'live']}] as Reservation[]) {
+    for (const host of [
+      {name: 'node01', mac: '52:54:00:aa:00:01', profile: 'ks'},
+      {name: 'node02', mac: '52:54:00:aa:00:02', profiles: ['deb', 'noble', 'ks', 'live']},
+    ] as Reservation[]) {
       it(`${template}, ${host.name}`, async () => {
-        const render = (state?: BuildState) => renderTemplateFile(`roles/syslinux/templates/${template}`, {...vars, host: hostMenus([host], new Map([[host.name, state]]), 'http://192.168.1.20/pxeprov/done')[0]});
-        const [building, local] = [await render({mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN}), await render()];
+        const render = (state?: BuildState) =>
+          renderTemplateFile(`roles/syslinux/templates/${template}`, {
+            ...vars,
+            host: hostMenus([host], new Map([[host.name, state]]), 'http://192.168.1.20/pxeprov/done')[0],
+          });
+        const [building, local] = [
+          await render({mode: 'build', since: '2026-12-03T07:30:00Z', token: TOKEN}),
+          await render(),
+        ];
         assert.notEqual(building, local);
         assert.equal(flip(building), local);
       });
@@ -95,16 +162,34 @@ describe('the callback turns a build menu into the one the templates render for 
 describe('GRUB reads grub.cfg only: the shared menu switches a machine to its own', () => {
   const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
   const vars = {
-    ...Object.assign({}, ...play.roles.map((r) => r.defaults)), pxe_iface: 'e', pxe_ip: '192.168.1.20', pxe_subnet: '192.168.1.0/24', pxe_profiles: [{name: 'ks', media: 'm'}],
-    dhcp_hosts: [{name: 'a', mac: '52:54:00:AA:00:01', profile: 'ks'}, {name: 'b', mac: '52-54-00-aa-00-02'}, {name: 'c', mac: '52:54:00:aa:00:03', profiles: ['ks']}],
+    ...Object.assign({}, ...play.roles.map((r) => r.defaults)),
+    pxe_iface: 'e',
+    pxe_ip: '192.168.1.20',
+    pxe_subnet: '192.168.1.0/24',
+    pxe_profiles: [{name: 'ks', media: 'm'}],
+    dhcp_hosts: [
+      {name: 'a', mac: '52:54:00:AA:00:01', profile: 'ks'},
+      {name: 'b', mac: '52-54-00-aa-00-02'},
+      {name: 'c', mac: '52:54:00:aa:00:03', profiles: ['ks']},
+    ],
   };
   it("the shared menu sends each machine with its own menu there, by MAC; a host's own menu does not", async () => {
     const shared = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: null});
-    assert.deepEqual([...shared.matchAll(/^if \[ "\$net_default_mac" = "(\S+)" \]; then\n {2}configfile "\$prefix\/grub\.cfg-(\S+)"\nfi$/gm)].map((m) => [m[1], m[2]]), [
-      ['52:54:00:aa:00:01', '01-52-54-00-aa-00-01'],
-      ['52:54:00:aa:00:03', '01-52-54-00-aa-00-03'],
-    ]);
-    const own = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {...vars, host: hostMenus(vars.dhcp_hosts as Reservation[], new Map(), 'u')[0]});
+    assert.deepEqual(
+      [
+        ...shared.matchAll(
+          /^if \[ "\$net_default_mac" = "(\S+)" \]; then\n {2}configfile "\$prefix\/grub\.cfg-(\S+)"\nfi$/gm,
+        ),
+      ].map((m) => [m[1], m[2]]),
+      [
+        ['52:54:00:aa:00:01', '01-52-54-00-aa-00-01'],
+        ['52:54:00:aa:00:03', '01-52-54-00-aa-00-03'],
+      ],
+    );
+    const own = await renderTemplateFile('roles/syslinux/templates/grub.cfg.j2', {
+      ...vars,
+      host: hostMenus(vars.dhcp_hosts as Reservation[], new Map(), 'u')[0],
+    });
     assert.doesNotMatch(own, /configfile/);
   });
 });
@@ -113,8 +198,18 @@ describe('install files call back and reboot, unless the profile opts out', () =
   const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
   const defaults = Object.assign({}, ...play.roles.map((r) => r.defaults));
   const render = (template: string, profile: Record<string, unknown>) =>
-    renderTemplateFile(`roles/kickstart/templates/${template}`, {...defaults, pxe_iface: 'eth1', pxe_ip: '192.168.1.20', pxe_subnet: '192.168.1.0/24', ks_root_password: 'x', pxe_profiles: [{name: 'p', media: 'm', ...profile}], host: null, profile: 'p'});
-  const callback = /url=\$\(sed -n 's\/\.\*pxeprov\\\.done=\\\(\[\^ \]\*\\\)\.\*\/\\1\/p' \/proc\/cmdline\); if \[ -n "\$url" \]; then if command -v curl/;
+    renderTemplateFile(`roles/kickstart/templates/${template}`, {
+      ...defaults,
+      pxe_iface: 'eth1',
+      pxe_ip: '192.168.1.20',
+      pxe_subnet: '192.168.1.0/24',
+      ks_root_password: 'x',
+      pxe_profiles: [{name: 'p', media: 'm', ...profile}],
+      host: null,
+      profile: 'p',
+    });
+  const callback =
+    /url=\$\(sed -n 's\/\.\*pxeprov\\\.done=\\\(\[\^ \]\*\\\)\.\*\/\\1\/p' \/proc\/cmdline\); if \[ -n "\$url" \]; then if command -v curl/;
   it('kickstart: %post --nochroot calls back; reboot (none with reboot: false)', async () => {
     const ks = await render('ks.cfg.j2', {});
     assert.match(ks, new RegExp(`%post --nochroot\\n${callback.source}.*\\n%end\\n$`));
@@ -131,10 +226,15 @@ describe('install files call back and reboot, unless the profile opts out', () =
   });
   it('autoinstall: late-commands call back; shutdown: reboot (poweroff with reboot: false)', async () => {
     const {parse} = await import('yaml');
-    const data = parse(await render('user-data.j2', {kind: 'autoinstall'})) as {autoinstall: {'late-commands': string[]; shutdown: string}};
+    const data = parse(await render('user-data.j2', {kind: 'autoinstall'})) as {
+      autoinstall: {'late-commands': string[]; shutdown: string};
+    };
     assert.match(data.autoinstall['late-commands'][0]!, callback);
     assert.equal(data.autoinstall.shutdown, 'reboot');
-    assert.equal((parse(await render('user-data.j2', {kind: 'autoinstall', reboot: false})) as typeof data).autoinstall.shutdown, 'poweroff');
+    assert.equal(
+      (parse(await render('user-data.j2', {kind: 'autoinstall', reboot: false})) as typeof data).autoinstall.shutdown,
+      'poweroff',
+    );
   });
 });
 
@@ -146,7 +246,8 @@ describe('pxeprov install HOST... [INVENTORY]', () => {
     [['node01', 'package.json'], 'inv.yaml', {hosts: ['node01', 'package.json']}],
   ];
   for (const [argv, flag, expected] of cases) {
-    it(`${argv.join(' ')}${flag ? ` -i ${flag}` : ''}`, () => assert.deepEqual(splitHostsAndInventory(argv, flag, 'install'), expected));
+    it(`${argv.join(' ')}${flag ? ` -i ${flag}` : ''}`, () =>
+      assert.deepEqual(splitHostsAndInventory(argv, flag, 'install'), expected));
   }
   it('no host, or a flag where a host goes, is a usage error', () => {
     assert.throws(() => splitHostsAndInventory([], undefined, 'install'), /no host given/);
@@ -204,22 +305,31 @@ not a log line
       {mac: '52:54:00:aa:00:02', ip: '192.168.77.100', at: '2026-12-03T07:29:58Z'},
       {mac: '52:54:00:aa:00:02', ip: '192.168.77.100', at: '2026-12-03T07:35:10Z'},
     ]);
-    assert.throws(() => parseLeases('lease 1.2.3.4 {\n  hardware ethernet 52:54:00:aa:00:02;\n}\n', 'f'), /no start time/);
+    assert.throws(
+      () => parseLeases('lease 1.2.3.4 {\n  hardware ethernet 52:54:00:aa:00:02;\n}\n', 'f'),
+      /no start time/,
+    );
   });
   it('the journal: DHCPACK and tftpd requests, both offset forms', () => {
     const parsed = parseJournal(journal);
     assert.deepEqual(parsed.leases, [{mac: '52:54:00:aa:00:01', ip: '192.168.77.51', at: '2026-12-03T07:30:02Z'}]);
-    assert.deepEqual(parsed.fetches.map((f) => [f.ip, f.path, f.at]), [
-      ['192.168.77.51', 'pxelinux.0', '2026-12-03T07:30:03Z'],
-      ['192.168.77.51', 'pxelinux.cfg/01-52-54-00-aa-00-01', '2026-12-03T07:30:04Z'],
-      ['192.168.77.51', 'testos/vmlinuz', '2026-12-03T07:30:06Z'],
-    ]);
+    assert.deepEqual(
+      parsed.fetches.map((f) => [f.ip, f.path, f.at]),
+      [
+        ['192.168.77.51', 'pxelinux.0', '2026-12-03T07:30:03Z'],
+        ['192.168.77.51', 'pxelinux.cfg/01-52-54-00-aa-00-01', '2026-12-03T07:30:04Z'],
+        ['192.168.77.51', 'testos/vmlinuz', '2026-12-03T07:30:06Z'],
+      ],
+    );
   });
   it("nginx's access log: answered GETs, in UTC", () => {
-    assert.deepEqual(parseAccessLog(access).map((f) => [f.ip, f.path, f.at]), [
-      ['192.168.77.51', 'ks/hosts/node01.cfg', '2026-12-03T07:30:09Z'],
-      ['192.168.77.100', 'testos/images/pxeboot/initrd.img', '2026-12-03T07:35:12Z'],
-    ]);
+    assert.deepEqual(
+      parseAccessLog(access).map((f) => [f.ip, f.path, f.at]),
+      [
+        ['192.168.77.51', 'ks/hosts/node01.cfg', '2026-12-03T07:30:09Z'],
+        ['192.168.77.100', 'testos/images/pxeboot/initrd.img', '2026-12-03T07:35:12Z'],
+      ],
+    );
   });
   it('rows: build, installing once it fetched something after the build started, done, always, shared', () => {
     const reservations: Reservation[] = [
@@ -241,15 +351,25 @@ not a log line
       fetches: [...fromJournal.fetches, ...parseAccessLog(access)],
     };
     const rows = hostRows('lab', reservations, records);
-    assert.deepEqual(rows.map((r) => [r.name, r.state, r.at, r.ip, r.profile]), [
-      ['node01', 'installing', '2026-12-03T07:30:00Z', '192.168.77.51', 'ks'],
-      ['node02', 'build', '2026-12-03T07:40:00Z', '192.168.77.100', 'ks'],
-      ['node03', 'done', '2026-12-03T07:20:00Z', undefined, 'ks'],
-      ['node04', 'local', undefined, undefined, 'ks'],
-      ['kiosk', 'always', undefined, undefined, 'ks'],
-      ['printer', 'shared', undefined, undefined, undefined],
-    ]);
-    assert.deepEqual([rows[0]!.lastLease?.at, rows[0]!.lastBootFile?.path, rows[0]!.lastInstallFile?.path], ['2026-12-03T07:30:02Z', 'testos/vmlinuz', 'ks/hosts/node01.cfg']);
-    assert.deepEqual([rows[1]!.lastLease?.at, rows[1]!.lastBootFile?.path, rows[1]!.lastInstallFile], ['2026-12-03T07:35:10Z', 'testos/images/pxeboot/initrd.img', undefined], 'a 404 is no fetch');
+    assert.deepEqual(
+      rows.map((r) => [r.name, r.state, r.at, r.ip, r.profile]),
+      [
+        ['node01', 'installing', '2026-12-03T07:30:00Z', '192.168.77.51', 'ks'],
+        ['node02', 'build', '2026-12-03T07:40:00Z', '192.168.77.100', 'ks'],
+        ['node03', 'done', '2026-12-03T07:20:00Z', undefined, 'ks'],
+        ['node04', 'local', undefined, undefined, 'ks'],
+        ['kiosk', 'always', undefined, undefined, 'ks'],
+        ['printer', 'shared', undefined, undefined, undefined],
+      ],
+    );
+    assert.deepEqual(
+      [rows[0]!.lastLease?.at, rows[0]!.lastBootFile?.path, rows[0]!.lastInstallFile?.path],
+      ['2026-12-03T07:30:02Z', 'testos/vmlinuz', 'ks/hosts/node01.cfg'],
+    );
+    assert.deepEqual(
+      [rows[1]!.lastLease?.at, rows[1]!.lastBootFile?.path, rows[1]!.lastInstallFile],
+      ['2026-12-03T07:35:10Z', 'testos/images/pxeboot/initrd.img', undefined],
+      'a 404 is no fetch',
+    );
   });
 });

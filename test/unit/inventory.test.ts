@@ -26,7 +26,12 @@ const badRanges = ['w[1:]', 'w[01:100]', 'w[5:1]', 'w[a:3]', 'w[1:3:0]'];
 
 describe('host ranges', () => {
   for (const [name, hosts] of ranges) it(name, () => assert.deepEqual(expandHostRange(name), hosts));
-  for (const name of badRanges) it(`${name} is an error`, () => assert.throws(() => expandHostRange(name), (e: unknown) => e instanceof PxeError && e.code === 'E_INVENTORY'));
+  for (const name of badRanges)
+    it(`${name} is an error`, () =>
+      assert.throws(
+        () => expandHostRange(name),
+        (e: unknown) => e instanceof PxeError && e.code === 'E_INVENTORY',
+      ));
 });
 
 const values: Array<[string, unknown]> = [
@@ -59,14 +64,28 @@ const patterns: Array<[string, string[]]> = [
   ['~(one|two)\\.', ['one.example.com', 'two.example.com']],
   ['webservers[0]', ['foo.example.com']],
   ['webservers[1:2]', ['bar.example.com', 'www01.example.com']],
-  ['!dbservers', ['mail.example.com', 'foo.example.com', 'bar.example.com', 'www01.example.com', 'www02.example.com', 'www03.example.com']],
+  [
+    '!dbservers',
+    [
+      'mail.example.com',
+      'foo.example.com',
+      'bar.example.com',
+      'www01.example.com',
+      'www02.example.com',
+      'www03.example.com',
+    ],
+  ],
 ];
 
 describe('host patterns', () => {
   for (const [pattern, hosts] of patterns) it(pattern, () => assert.deepEqual(selectHosts(inventory, pattern), hosts));
   it('an unknown name is E_LIMIT with the nearest names', () =>
-    assert.throws(() => selectHosts(inventory, 'webserver'), (e: unknown) => e instanceof PxeError && e.code === 'E_LIMIT' && /did you mean 'webservers'/.test(e.hint ?? '')));
-  it('non-strict ignores unknown names', () => assert.deepEqual(selectHosts(inventory, 'nope:dbservers[0]', {strict: false}), ['one.example.com']));
+    assert.throws(
+      () => selectHosts(inventory, 'webserver'),
+      (e: unknown) => e instanceof PxeError && e.code === 'E_LIMIT' && /did you mean 'webservers'/.test(e.hint ?? ''),
+    ));
+  it('non-strict ignores unknown names', () =>
+    assert.deepEqual(selectHosts(inventory, 'nope:dbservers[0]', {strict: false}), ['one.example.com']));
 });
 
 describe('inventory views', () => {
@@ -74,14 +93,33 @@ describe('inventory views', () => {
     const text = graphText(inventoryGraph(loadInventory(join(GOOD, 'yaml-nested/site.yml'))));
     assert.equal(
       text,
-      ['@all:', '  |--@datacenter:', '  |  |--@rack_a:', '  |  |  |--node-a', '  |  |  |--node-b', '  |  |  |--node-c', '  |  |  |--pxe1', '  |  |--@rack_b:', '  |  |  |--node-d', '  |  |  |--pxe2', '  |--@pxe_servers:', '  |  |--pxe1', '  |  |--pxe2', '  |--@ungrouped:', '  |  |--jumpbox'].join('\n'),
+      [
+        '@all:',
+        '  |--@datacenter:',
+        '  |  |--@rack_a:',
+        '  |  |  |--node-a',
+        '  |  |  |--node-b',
+        '  |  |  |--node-c',
+        '  |  |  |--pxe1',
+        '  |  |--@rack_b:',
+        '  |  |  |--node-d',
+        '  |  |  |--pxe2',
+        '  |--@pxe_servers:',
+        '  |  |--pxe1',
+        '  |  |--pxe2',
+        '  |--@ungrouped:',
+        '  |  |--jumpbox',
+      ].join('\n'),
     );
   });
   it('--host and --list redact secrets but not key files', () => {
     const vars = inventoryHost(inventory, 'bar.example.com');
     assert.equal(vars.ansible_become_password, '********');
     assert.equal(vars.ansible_ssh_private_key_file, '~/.ssh/deploy_key');
-    const list = inventoryList(inventory) as {_meta: {hostvars: Record<string, Record<string, unknown>>}; southeast: {children: string[]}};
+    const list = inventoryList(inventory) as {
+      _meta: {hostvars: Record<string, Record<string, unknown>>};
+      southeast: {children: string[]};
+    };
     assert.equal(list._meta.hostvars['mail.example.com']!.ansible_become_password, '********');
     assert.deepEqual(list.southeast.children, ['atlanta']);
   });
@@ -92,7 +130,10 @@ describe('relative paths in the inventory are relative to the inventory', () => 
   const dir = mkdtempSync(join(tmpdir(), 'pxeprov-inv-paths-'));
   after(() => rmSync(dir, {recursive: true, force: true}));
   mkdirSync(join(dir, 'site', 'group_vars'), {recursive: true});
-  writeFileSync(join(dir, 'site', 'hosts.yaml'), 'all:\n  hosts:\n    a: {ansible_ssh_private_key_file: keys/id}\n    b: {ansible_ssh_private_key_file: ~/.ssh/id, pxeprov_known_hosts: ~/.ssh/known_hosts}\n    c: {ansible_ssh_private_key_file: /abs/id}\n');
+  writeFileSync(
+    join(dir, 'site', 'hosts.yaml'),
+    'all:\n  hosts:\n    a: {ansible_ssh_private_key_file: keys/id}\n    b: {ansible_ssh_private_key_file: ~/.ssh/id, pxeprov_known_hosts: ~/.ssh/known_hosts}\n    c: {ansible_ssh_private_key_file: /abs/id}\n',
+  );
   writeFileSync(join(dir, 'site', 'group_vars', 'all.yaml'), 'pxeprov_known_hosts: keys/known_hosts\n');
   const cases: Array<[string, string, string]> = [
     ['a', 'ansible_ssh_private_key_file', join(dir, 'site', 'keys', 'id')],

@@ -12,14 +12,21 @@ import {parseProcStat} from '../../src/lab/state.js';
 
 describe('apt sources', () => {
   it('reads the mirror of a suite from deb822 stanzas', () => {
-    const text = `Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n` +
+    const text =
+      `Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\n` +
       `Types: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\n`;
     assert.equal(mirrorFromSources([text], 'bookworm'), 'http://mirror.example/debian');
     assert.equal(mirrorFromSources([text], 'trixie'), undefined);
   });
   it('reads one-line sources.list entries with options, and skips disabled stanzas', () => {
-    assert.equal(mirrorFromSources(['# x\ndeb [arch=amd64] http://m.example/debian bookworm main\n'], 'bookworm'), 'http://m.example/debian');
-    assert.equal(mirrorFromSources(['Enabled: no\nTypes: deb\nURIs: http://a/\nSuites: bookworm\n'], 'bookworm'), undefined);
+    assert.equal(
+      mirrorFromSources(['# x\ndeb [arch=amd64] http://m.example/debian bookworm main\n'], 'bookworm'),
+      'http://m.example/debian',
+    );
+    assert.equal(
+      mirrorFromSources(['Enabled: no\nTypes: deb\nURIs: http://a/\nSuites: bookworm\n'], 'bookworm'),
+      undefined,
+    );
   });
 });
 
@@ -49,19 +56,40 @@ describe('kernel modules', () => {
     assert.deepEqual(modinfoDepends(Buffer.from('\0depends=\0')), []);
   });
   it('orders modules after their dependencies', () => {
-    const deps: Record<string, string[]> = {virtio_net: ['net_failover', 'virtio'], net_failover: ['failover'], virtio: [], failover: [], e1000: []};
-    assert.deepEqual(loadOrder(['e1000', 'virtio_net'], (n) => deps[n]!), ['e1000', 'failover', 'net_failover', 'virtio', 'virtio_net']);
+    const deps: Record<string, string[]> = {
+      virtio_net: ['net_failover', 'virtio'],
+      net_failover: ['failover'],
+      virtio: [],
+      failover: [],
+      e1000: [],
+    };
+    assert.deepEqual(
+      loadOrder(['e1000', 'virtio_net'], (n) => deps[n]!),
+      ['e1000', 'failover', 'net_failover', 'virtio', 'virtio_net'],
+    );
     assert.throws(() => loadOrder(['a'], (n) => (n === 'a' ? ['b'] : ['a'])), /cycle/);
   });
 });
 
 describe('iptables and inventory', () => {
   it('splits an iptables -S line with a quoted comment', () => {
-    assert.deepEqual(splitRule('-D FORWARD -i pxl-mgmt -m comment --comment "pxl lab" -j ACCEPT'),
-      ['-D', 'FORWARD', '-i', 'pxl-mgmt', '-m', 'comment', '--comment', 'pxl lab', '-j', 'ACCEPT']);
+    assert.deepEqual(splitRule('-D FORWARD -i pxl-mgmt -m comment --comment "pxl lab" -j ACCEPT'), [
+      '-D',
+      'FORWARD',
+      '-i',
+      'pxl-mgmt',
+      '-m',
+      'comment',
+      '--comment',
+      'pxl lab',
+      '-j',
+      'ACCEPT',
+    ]);
   });
   it('writes an Ansible inventory with the connection and PXE variables', () => {
-    const inv = labInventory(labNames('pxl')) as {all: {children: {pxe_servers: {hosts: {lab: Record<string, string>}; vars: Record<string, string>}}}};
+    const inv = labInventory(labNames('pxl')) as {
+      all: {children: {pxe_servers: {hosts: {lab: Record<string, string>}; vars: Record<string, string>}}};
+    };
     const group = inv.all.children.pxe_servers;
     assert.equal(group.hosts.lab.ansible_user, 'root');
     assert.match(group.hosts.lab.ansible_ssh_common_args!, /StrictHostKeyChecking=no/);
@@ -83,7 +111,10 @@ describe('boot timeline', () => {
   ] as const;
   it('finds each step once, the ISO version and the kickstart hash', () => {
     const t = timelineOf(bios.map(([at, line]) => ({at, line})));
-    assert.deepEqual(t.steps.map((s) => s.step), ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart']);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      ['firmware', 'dhcp', 'bootfile', 'menu', 'initrd', 'ip', 'kickstart'],
+    );
     assert.equal(t.isoVersion, 2);
     assert.equal(t.ksSha256, 'ab'.repeat(32));
     assert.equal(finished(t), true);
@@ -96,14 +127,23 @@ describe('boot timeline', () => {
       {at: 17, line: 'Loading /centos/vmlinuz'},
       {at: 19.2, line: 'error: no suitable video mode found.'},
     ]);
-    assert.deepEqual(t.steps.map((s) => s.step), ['dhcp', 'bootfile', 'menu', 'kernel']);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      ['dhcp', 'bootfile', 'menu', 'kernel'],
+    );
     assert.equal(finished(t), false);
-    const denied = timelineOf([{at: 9, line: 'Verification failed: (0x1A) Security Violation'}, {at: 9.1, line: 'Access Denied'}]);
+    const denied = timelineOf([
+      {at: 9, line: 'Verification failed: (0x1A) Security Violation'},
+      {at: 9.1, line: 'Access Denied'},
+    ]);
     assert.equal(denied.failure, 'Access Denied');
   });
   it('iPXE fetching its boot file over HTTP is the boot file step', () => {
     const t = timelineOf([{at: 3, line: 'http://192.168.77.1/tftp/pxelinux.0... ok'}]);
-    assert.deepEqual(t.steps.map((s) => s.step), ['bootfile']);
+    assert.deepEqual(
+      t.steps.map((s) => s.step),
+      ['bootfile'],
+    );
   });
   it('a step first seen in an unfinished console chunk keeps its first time and gets its whole line', () => {
     const t = timelineOf([
@@ -128,7 +168,10 @@ describe('test ISO', () => {
     assert.match(init, /poweroff -f/);
   });
   it('describes a CentOS-shaped tree', () => {
-    assert.match(treeinfo(2), /\[images-x86_64\]\nkernel = images\/pxeboot\/vmlinuz\ninitrd = images\/pxeboot\/initrd.img/);
+    assert.match(
+      treeinfo(2),
+      /\[images-x86_64\]\nkernel = images\/pxeboot\/vmlinuz\ninitrd = images\/pxeboot\/initrd.img/,
+    );
     assert.match(treeinfo(2), /\[general\][^[]*version = 2/);
   });
 });

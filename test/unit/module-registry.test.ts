@@ -52,7 +52,11 @@ let dir: string;
 let pkg: string;
 
 function run(args: string[]): {code: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {cwd: pkg, encoding: 'utf8', env: {...process.env, XDG_CACHE_HOME: join(dir, 'cache')}});
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: pkg,
+    encoding: 'utf8',
+    env: {...process.env, XDG_CACHE_HOME: join(dir, 'cache')},
+  });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
@@ -70,7 +74,9 @@ before(() => {
   writeFileSync(join(pkg, 'src/resources/greeting.ts'), GREETING_MODULE);
   const registry = join(pkg, 'src/resources/index.ts');
   const source = readFileSync(registry, 'utf8');
-  const registered = source.replace(/^(const all\b[^=]*=\s*\[)/m, '$1greeting, ').replace(/^import /m, "import {greeting} from './greeting.js';\nimport ");
+  const registered = source
+    .replace(/^(const all\b[^=]*=\s*\[)/m, '$1greeting, ')
+    .replace(/^import /m, "import {greeting} from './greeting.js';\nimport ");
   assert.notEqual(registered, source, 'the registry list was found');
   writeFileSync(registry, registered);
   writeFileSync(join(pkg, 'validate.ts'), VALIDATE);
@@ -84,7 +90,12 @@ describe('a newly registered module', () => {
     const validate = (...playbooks: string[]) => {
       const r = run(['validate.ts', join(dir, 'inventory.yaml'), ...playbooks]);
       assert.equal(r.code, 0, r.stderr);
-      return new Map(r.stdout.split(/^== /m).slice(1).map((part) => [part.slice(0, part.indexOf('\n')), part.slice(part.indexOf('\n') + 1)]));
+      return new Map(
+        r.stdout
+          .split(/^== /m)
+          .slice(1)
+          .map((part) => [part.slice(0, part.indexOf('\n')), part.slice(part.indexOf('\n') + 1)]),
+      );
     };
     const bad = playbook('bad', {times: 'many'});
     assert.match(validate(bad).get(bad)!, /^error\[E_UNKNOWN_MODULE\] .*bad\.yaml:5:7: unknown module 'greeting'$/m);
@@ -94,14 +105,25 @@ describe('a newly registered module', () => {
 
     const [missing, good] = [playbook('missing', {}), playbook('good', {times: 2})];
     const results = validate(bad, missing, good);
-    assert.match(results.get(bad)!, new RegExp(`^error\\[E_MODULE_ARGS\\] ${bad.replaceAll('.', '\\.')}:6:16: module 'greeting' 'times': must be an integer`, 'm'));
+    assert.match(
+      results.get(bad)!,
+      new RegExp(
+        `^error\\[E_MODULE_ARGS\\] ${bad.replaceAll('.', '\\.')}:6:16: module 'greeting' 'times': must be an integer`,
+        'm',
+      ),
+    );
     assert.match(results.get(bad)!, /^ {2}expected: an integer$/m);
-    assert.match(results.get(missing)!, /^error\[E_MODULE_ARGS\] .*missing\.yaml:5:\d+: .*times/m, 'a required argument is required');
+    assert.match(
+      results.get(missing)!,
+      /^error\[E_MODULE_ARGS\] .*missing\.yaml:5:\d+: .*times/m,
+      'a required argument is required',
+    );
     assert.equal(results.get(good), 'ok\n');
   });
 
   it('is published by every build: the build runs the schema step', () => {
-    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {scripts: Record<string, string>}).scripts;
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {scripts: Record<string, string>})
+      .scripts;
     assert.match(scripts.build!, /\bnode dist\/config\/emit-schemas\.js\b/);
   });
 });

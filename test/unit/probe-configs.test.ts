@@ -4,16 +4,31 @@ import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames} from '..
 import {defaultEntry, grubConfigNames, grubTftpPath, grubWords, parseGrubCfg} from '../../src/probe/grub.js';
 
 describe('pxelinux config names', () => {
-  it('follow the order of a CentOS 7 server\'s tftpd log: UUID, 01-MAC, hex IP and prefixes, default', () => {
-    const names = pxelinuxConfigNames({uuid: '8C6B4DC2837ADA11B45DB37D29A9F83D', mac: '90:E6:BA:1F:C5:EF', ip: '192.168.1.102'});
+  it("follow the order of a CentOS 7 server's tftpd log: UUID, 01-MAC, hex IP and prefixes, default", () => {
+    const names = pxelinuxConfigNames({
+      uuid: '8C6B4DC2837ADA11B45DB37D29A9F83D',
+      mac: '90:E6:BA:1F:C5:EF',
+      ip: '192.168.1.102',
+    });
     assert.deepEqual(names, [
-      'pxelinux.cfg/8c6b4dc2-837a-da11-b45d-b37d29a9f83d', 'pxelinux.cfg/01-90-e6-ba-1f-c5-ef',
-      'pxelinux.cfg/C0A80166', 'pxelinux.cfg/C0A8016', 'pxelinux.cfg/C0A801', 'pxelinux.cfg/C0A80', 'pxelinux.cfg/C0A8',
-      'pxelinux.cfg/C0A', 'pxelinux.cfg/C0', 'pxelinux.cfg/C', 'pxelinux.cfg/default',
+      'pxelinux.cfg/8c6b4dc2-837a-da11-b45d-b37d29a9f83d',
+      'pxelinux.cfg/01-90-e6-ba-1f-c5-ef',
+      'pxelinux.cfg/C0A80166',
+      'pxelinux.cfg/C0A8016',
+      'pxelinux.cfg/C0A801',
+      'pxelinux.cfg/C0A80',
+      'pxelinux.cfg/C0A8',
+      'pxelinux.cfg/C0A',
+      'pxelinux.cfg/C0',
+      'pxelinux.cfg/C',
+      'pxelinux.cfg/default',
     ]);
   });
   it('skip the UUID when the client has none', () => {
-    assert.equal(pxelinuxConfigNames({mac: '52:54:00:00:00:01', ip: '10.0.0.1'})[0], 'pxelinux.cfg/01-52-54-00-00-00-01');
+    assert.equal(
+      pxelinuxConfigNames({mac: '52:54:00:00:00:01', ip: '10.0.0.1'})[0],
+      'pxelinux.cfg/01-52-54-00-00-00-01',
+    );
   });
 });
 
@@ -70,8 +85,11 @@ LABEL centos
 
 describe('GRUB config', () => {
   it('names grub.cfg candidates as GRUB does over the network', () => {
-    assert.deepEqual(grubConfigNames('grub', {mac: '52:54:00:ec:33:81', ip: '10.0.0.130'}).slice(0, 3),
-      ['grub/grub.cfg-52-54-00-ec-33-81', 'grub/grub.cfg-0A000082', 'grub/grub.cfg-0A00008']);
+    assert.deepEqual(grubConfigNames('grub', {mac: '52:54:00:ec:33:81', ip: '10.0.0.130'}).slice(0, 3), [
+      'grub/grub.cfg-52-54-00-ec-33-81',
+      'grub/grub.cfg-0A000082',
+      'grub/grub.cfg-0A00008',
+    ]);
     assert.equal(grubConfigNames('grub/', {mac: '52:54:00:ec:33:81', ip: '10.0.0.130'}).at(-1), 'grub/grub.cfg');
   });
   it('parses menuentries, quoted args, set default and configfile', () => {

@@ -20,11 +20,19 @@ describe('probe: HEAD over http', () => {
   const cases: {what: string; reply: (scope: nock.Scope) => void; status: number}[] = [
     {what: 'found', reply: (s) => s.head('/ks.cfg').reply(200), status: 200},
     {what: 'missing', reply: (s) => s.head('/ks.cfg').reply(404), status: 404},
-    {what: 'a redirect is followed', reply: (s) => s.head('/ks.cfg').reply(302, '', {location: '/install/ks.cfg'}).head('/install/ks.cfg').reply(200), status: 200},
-    {what: 'a redirect to another host', reply: (s) => {
-      s.head('/ks.cfg').reply(301, '', {location: 'http://mirror.pxe.test/ks.cfg'});
-      nock('http://mirror.pxe.test').head('/ks.cfg').reply(204);
-    }, status: 204},
+    {
+      what: 'a redirect is followed',
+      reply: (s) => s.head('/ks.cfg').reply(302, '', {location: '/install/ks.cfg'}).head('/install/ks.cfg').reply(200),
+      status: 200,
+    },
+    {
+      what: 'a redirect to another host',
+      reply: (s) => {
+        s.head('/ks.cfg').reply(301, '', {location: 'http://mirror.pxe.test/ks.cfg'});
+        nock('http://mirror.pxe.test').head('/ks.cfg').reply(204);
+      },
+      status: 204,
+    },
   ];
   for (const c of cases) {
     it(c.what, async () => {
@@ -53,9 +61,31 @@ describe('probe: HEAD over https with a lab CA in NODE_EXTRA_CA_CERTS', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pxeprov-https-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=pxe lab CA',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], {stdio: 'ignore'});
-    server = createServer({key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem'))}, (_req, res) => res.end());
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=pxe lab CA',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      {stdio: 'ignore'},
+    );
+    server = createServer(
+      {key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem'))},
+      (_req, res) => res.end(),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/ks.cfg`;
   });

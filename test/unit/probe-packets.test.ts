@@ -7,7 +7,10 @@ import {decodeTftp, encodeAck, encodeError, encodeRrq} from '../../src/probe/tft
 function optionsOf(packet: Buffer): Map<number, Buffer> {
   const map = new Map<number, Buffer>();
   for (let i = 240; i < packet.length && packet[i] !== 255;) {
-    if (packet[i] === 0) { i++; continue; }
+    if (packet[i] === 0) {
+      i++;
+      continue;
+    }
     map.set(packet[i]!, packet.subarray(i + 2, i + 2 + packet[i + 1]!));
     i += 2 + packet[i + 1]!;
   }
@@ -15,9 +18,18 @@ function optionsOf(packet: Buffer): Map<number, Buffer> {
 }
 
 /** An OFFER as isc-dhcpd sends it: BOOTREPLY, yiaddr, siaddr, file, options. */
-function offer(o: {xid: number; yiaddr: number[]; siaddr: number[]; file?: string; options: Array<[number, number[] | string]>; sname?: string}): Buffer {
+function offer(o: {
+  xid: number;
+  yiaddr: number[];
+  siaddr: number[];
+  file?: string;
+  options: Array<[number, number[] | string]>;
+  sname?: string;
+}): Buffer {
   const b = Buffer.alloc(240);
-  b[0] = 2; b[1] = 1; b[2] = 6;
+  b[0] = 2;
+  b[1] = 1;
+  b[2] = 6;
   b.writeUInt32BE(o.xid, 4);
   Buffer.from(o.yiaddr).copy(b, 16);
   Buffer.from(o.siaddr).copy(b, 20);
@@ -33,7 +45,12 @@ function offer(o: {xid: number; yiaddr: number[]; siaddr: number[]; file?: strin
 }
 
 describe('DHCPDISCOVER', () => {
-  const packet = encodeDiscover({xid: 0xdeadbeef, mac: '52:54:00:12:34:56', arch: 'uefi', uuid: '8c6b4dc2-837a-da11-b45d-b37d29a9f83d'});
+  const packet = encodeDiscover({
+    xid: 0xdeadbeef,
+    mac: '52:54:00:12:34:56',
+    arch: 'uefi',
+    uuid: '8c6b4dc2-837a-da11-b45d-b37d29a9f83d',
+  });
   it('is a BOOTREQUEST with the broadcast flag, the xid and the MAC', () => {
     assert.equal(packet[0], 1);
     assert.equal(packet.readUInt32BE(4), 0xdeadbeef);
@@ -61,8 +78,20 @@ describe('DHCPDISCOVER', () => {
 
 describe('DHCP replies', () => {
   it('decodes an OFFER: address, next-server, file, server id, mask, routers', () => {
-    const r = decodeDhcp(offer({xid: 7, yiaddr: [192, 168, 77, 100], siaddr: [192, 168, 77, 1], file: 'pxelinux.0',
-      options: [[53, [2]], [54, [192, 168, 77, 1]], [1, [255, 255, 255, 0]], [3, [192, 168, 77, 1, 192, 168, 77, 2]]]}))!;
+    const r = decodeDhcp(
+      offer({
+        xid: 7,
+        yiaddr: [192, 168, 77, 100],
+        siaddr: [192, 168, 77, 1],
+        file: 'pxelinux.0',
+        options: [
+          [53, [2]],
+          [54, [192, 168, 77, 1]],
+          [1, [255, 255, 255, 0]],
+          [3, [192, 168, 77, 1, 192, 168, 77, 2]],
+        ],
+      }),
+    )!;
     assert.equal(r.messageType, 2);
     assert.equal(r.yiaddr, '192.168.77.100');
     assert.equal(r.siaddr, '192.168.77.1');
@@ -75,22 +104,66 @@ describe('DHCP replies', () => {
     assert.equal(isProxyOffer(r), false);
   });
   it('prefers options 66/67 to siaddr/file, as PXE ROMs do', () => {
-    const r = decodeDhcp(offer({xid: 7, yiaddr: [10, 0, 0, 5], siaddr: [10, 0, 0, 1], file: 'old.0',
-      options: [[53, [2]], [66, '10.0.0.9'], [67, 'bootx64.efi']]}))!;
+    const r = decodeDhcp(
+      offer({
+        xid: 7,
+        yiaddr: [10, 0, 0, 5],
+        siaddr: [10, 0, 0, 1],
+        file: 'old.0',
+        options: [
+          [53, [2]],
+          [66, '10.0.0.9'],
+          [67, 'bootx64.efi'],
+        ],
+      }),
+    )!;
     assert.deepEqual(bootTarget(r), {server: '10.0.0.9', file: 'bootx64.efi'});
   });
   it('reads options overloaded into the file field (option 52)', () => {
     const file = Buffer.from([67, 8, ...Buffer.from('grub.efi'), 255]).toString('latin1');
-    const r = decodeDhcp(offer({xid: 1, yiaddr: [10, 0, 0, 5], siaddr: [10, 0, 0, 1], file, options: [[53, [2]], [52, [1]]]}))!;
+    const r = decodeDhcp(
+      offer({
+        xid: 1,
+        yiaddr: [10, 0, 0, 5],
+        siaddr: [10, 0, 0, 1],
+        file,
+        options: [
+          [53, [2]],
+          [52, [1]],
+        ],
+      }),
+    )!;
     assert.equal(r.file, '');
     assert.equal(r.bootfileName, 'grub.efi');
   });
   it('joins a split long option (RFC 3396)', () => {
-    const r = decodeDhcp(offer({xid: 1, yiaddr: [0, 0, 0, 0], siaddr: [0, 0, 0, 0], options: [[53, [2]], [67, 'ab'], [67, 'cd']]}))!;
+    const r = decodeDhcp(
+      offer({
+        xid: 1,
+        yiaddr: [0, 0, 0, 0],
+        siaddr: [0, 0, 0, 0],
+        options: [
+          [53, [2]],
+          [67, 'ab'],
+          [67, 'cd'],
+        ],
+      }),
+    )!;
     assert.equal(r.bootfileName, 'abcd');
   });
   it('recognises a ProxyDHCP offer: no address, PXEClient vendor class', () => {
-    const r = decodeDhcp(offer({xid: 1, yiaddr: [0, 0, 0, 0], siaddr: [10, 0, 0, 2], file: 'pxelinux.0', options: [[53, [2]], [60, 'PXEClient']]}))!;
+    const r = decodeDhcp(
+      offer({
+        xid: 1,
+        yiaddr: [0, 0, 0, 0],
+        siaddr: [10, 0, 0, 2],
+        file: 'pxelinux.0',
+        options: [
+          [53, [2]],
+          [60, 'PXEClient'],
+        ],
+      }),
+    )!;
     assert.equal(isProxyOffer(r), true);
   });
   it('ignores what is not DHCP', () => {
@@ -101,15 +174,29 @@ describe('DHCP replies', () => {
 
 describe('TFTP packets', () => {
   it('encodes a read request with blksize and tsize options (RFC 2347-2349)', () => {
-    assert.equal(encodeRrq('pxelinux.0', {blksize: '1468', tsize: '0'}).toString('latin1'), '\0\x01pxelinux.0\0octet\0blksize\x001468\0tsize\x000\0');
+    assert.equal(
+      encodeRrq('pxelinux.0', {blksize: '1468', tsize: '0'}).toString('latin1'),
+      '\0\x01pxelinux.0\0octet\0blksize\x001468\0tsize\x000\0',
+    );
   });
   it('encodes ACK and ERROR', () => {
     assert.equal(encodeAck(70000).toString('hex'), '00041170');
     assert.equal(encodeError(0, 'stop').toString('latin1'), '\0\x05\0\0stop\0');
   });
   it('decodes DATA, OACK and ERROR', () => {
-    assert.deepEqual(decodeTftp(Buffer.from('\0\x03\0\x02abc', 'latin1')), {op: 'DATA', block: 2, data: Buffer.from('abc')});
-    assert.deepEqual(decodeTftp(Buffer.from('\0\x06BLKSIZE\x001468\0tsize\x0042430\0', 'latin1')), {op: 'OACK', options: {blksize: '1468', tsize: '42430'}});
-    assert.deepEqual(decodeTftp(Buffer.from('\0\x05\0\x01File not found\0', 'latin1')), {op: 'ERROR', code: 1, message: 'File not found'});
+    assert.deepEqual(decodeTftp(Buffer.from('\0\x03\0\x02abc', 'latin1')), {
+      op: 'DATA',
+      block: 2,
+      data: Buffer.from('abc'),
+    });
+    assert.deepEqual(decodeTftp(Buffer.from('\0\x06BLKSIZE\x001468\0tsize\x0042430\0', 'latin1')), {
+      op: 'OACK',
+      options: {blksize: '1468', tsize: '42430'},
+    });
+    assert.deepEqual(decodeTftp(Buffer.from('\0\x05\0\x01File not found\0', 'latin1')), {
+      op: 'ERROR',
+      code: 1,
+      message: 'File not found',
+    });
   });
 });

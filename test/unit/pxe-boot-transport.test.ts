@@ -37,10 +37,16 @@ function grubFiles(menu: string): string[][] {
 /** The filename dhcpd hands out on each branch of the subnet's if/elsif chain. */
 function dhcpdBranches(conf: string): Array<{when: string; filename?: string; vendorClass?: string}> {
   const chain = /^ {2}if ([\s\S]*?)\n {2}\}\n/m.exec(conf)![0];
-  return [...chain.matchAll(/(?:if|elsif) (.*?) \{\n([\s\S]*?)(?=\n {2}\})|\} else \{\n([\s\S]*?)(?=\n {2}\})/g)].map((m) => {
-    const body = m[2] ?? m[3]!;
-    return {when: m[1] ?? 'else', filename: /filename "([^"]+)"/.exec(body)?.[1], vendorClass: /vendor-class-identifier "([^"]+)"/.exec(body)?.[1]};
-  });
+  return [...chain.matchAll(/(?:if|elsif) (.*?) \{\n([\s\S]*?)(?=\n {2}\})|\} else \{\n([\s\S]*?)(?=\n {2}\})/g)].map(
+    (m) => {
+      const body = m[2] ?? m[3]!;
+      return {
+        when: m[1] ?? 'else',
+        filename: /filename "([^"]+)"/.exec(body)?.[1],
+        vendorClass: /vendor-class-identifier "([^"]+)"/.exec(body)?.[1],
+      };
+    },
+  );
 }
 
 describe('pxe_boot_transport', () => {
@@ -49,13 +55,31 @@ describe('pxe_boot_transport', () => {
   });
 
   const menus: Array<[string, Record<string, unknown>, string[], string[]]> = [
-    ['http', {}, ['http://192.168.1.20/tftp/debian12/vmlinuz', 'http://192.168.1.20/tftp/debian12/initrd.img'], ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img']],
-    ['http on another port', {pxe_http_port: 8080}, ['http://192.168.1.20:8080/tftp/debian12/vmlinuz', 'http://192.168.1.20:8080/tftp/debian12/initrd.img'], ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img']],
-    ['tftp', {pxe_boot_transport: 'tftp'}, ['/debian12/vmlinuz', '/debian12/initrd.img'], ['/debian12/vmlinuz', '/debian12/initrd.img']],
+    [
+      'http',
+      {},
+      ['http://192.168.1.20/tftp/debian12/vmlinuz', 'http://192.168.1.20/tftp/debian12/initrd.img'],
+      ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img'],
+    ],
+    [
+      'http on another port',
+      {pxe_http_port: 8080},
+      ['http://192.168.1.20:8080/tftp/debian12/vmlinuz', 'http://192.168.1.20:8080/tftp/debian12/initrd.img'],
+      ['${media_root}/debian12/vmlinuz', '${media_root}/debian12/initrd.img'],
+    ],
+    [
+      'tftp',
+      {pxe_boot_transport: 'tftp'},
+      ['/debian12/vmlinuz', '/debian12/initrd.img'],
+      ['/debian12/vmlinuz', '/debian12/initrd.img'],
+    ],
   ];
   for (const [what, extra, pxelinux, grub] of menus) {
     it(`${what}: pxelinux and GRUB load the same entry's kernel and initrd from it`, async () => {
-      for (const host of [null, hostMenus(inventory.dhcp_hosts as Reservation[], new Map(), 'http://192.168.1.20/pxeprov/done')[0]]) {
+      for (const host of [
+        null,
+        hostMenus(inventory.dhcp_hosts as Reservation[], new Map(), 'http://192.168.1.20/pxeprov/done')[0],
+      ]) {
         assert.deepEqual(pxelinuxFiles(await render('syslinux', 'pxelinux.cfg.j2', {...extra, host})), [pxelinux]);
         assert.deepEqual(grubFiles(await render('syslinux', 'grub.cfg.j2', {...extra, host})), [grub]);
       }
@@ -63,8 +87,16 @@ describe('pxe_boot_transport', () => {
   }
 
   const mediaRoot: Array<[string, Record<string, unknown>, string | undefined]> = [
-    ['http', {}, 'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20)/tftp\n  fi\nfi\n'],
-    ['http on another port', {pxe_http_port: 8080}, 'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20:8080)/tftp\n  fi\nfi\n'],
+    [
+      'http',
+      {},
+      'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20)/tftp\n  fi\nfi\n',
+    ],
+    [
+      'http on another port',
+      {pxe_http_port: 8080},
+      'if [ "$lockdown" != y ]; then\n  if insmod http; then\n    set media_root=(http,192.168.1.20:8080)/tftp\n  fi\nfi\n',
+    ],
     ['tftp', {pxe_boot_transport: 'tftp'}, undefined],
   ];
   for (const [what, extra, snippet] of mediaRoot) {
@@ -85,9 +117,21 @@ describe('pxe_boot_transport', () => {
 
   it('dhcpd, http: UEFI PXE gets shim over TFTP, UEFI HTTP Boot a URL, iPXE pxelinux over HTTP, other BIOS ROMs iPXE', async () => {
     assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2')), [
-      {when: 'option architecture-type = 00:07 or option architecture-type = 00:09', filename: 'bootx64.efi', vendorClass: undefined},
-      {when: 'option architecture-type = 00:10', filename: 'http://192.168.1.20/tftp/bootx64.efi', vendorClass: 'HTTPClient'},
-      {when: 'exists user-class and option user-class = "iPXE"', filename: 'http://192.168.1.20/tftp/pxelinux.0', vendorClass: undefined},
+      {
+        when: 'option architecture-type = 00:07 or option architecture-type = 00:09',
+        filename: 'bootx64.efi',
+        vendorClass: undefined,
+      },
+      {
+        when: 'option architecture-type = 00:10',
+        filename: 'http://192.168.1.20/tftp/bootx64.efi',
+        vendorClass: 'HTTPClient',
+      },
+      {
+        when: 'exists user-class and option user-class = "iPXE"',
+        filename: 'http://192.168.1.20/tftp/pxelinux.0',
+        vendorClass: undefined,
+      },
       {when: 'else', filename: 'undionly.kpxe', vendorClass: undefined},
     ]);
   });
@@ -101,18 +145,27 @@ describe('pxe_boot_transport', () => {
   });
 
   it('dhcpd, tftp: pxelinux.0 and shim over TFTP, nothing for iPXE or HTTP Boot', async () => {
-    assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_boot_transport: 'tftp'})).map((b) => [b.when, b.filename]), [
-      ['option architecture-type = 00:07 or option architecture-type = 00:09', 'bootx64.efi'],
-      ['else', 'pxelinux.0'],
-    ]);
+    assert.deepEqual(
+      dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_boot_transport: 'tftp'})).map((b) => [
+        b.when,
+        b.filename,
+      ]),
+      [
+        ['option architecture-type = 00:07 or option architecture-type = 00:09', 'bootx64.efi'],
+        ['else', 'pxelinux.0'],
+      ],
+    );
   });
 
   it('dhcpd, no UEFI loader (pxe_uefi false): UEFI clients get no boot file, HTTP Boot clients no URL', async () => {
-    assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_uefi: false})).map((b) => [b.when, b.filename]), [
-      ['option architecture-type = 00:07 or option architecture-type = 00:09', undefined],
-      ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/pxelinux.0'],
-      ['else', 'undionly.kpxe'],
-    ]);
+    assert.deepEqual(
+      dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_uefi: false})).map((b) => [b.when, b.filename]),
+      [
+        ['option architecture-type = 00:07 or option architecture-type = 00:09', undefined],
+        ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/pxelinux.0'],
+        ['else', 'undionly.kpxe'],
+      ],
+    );
     assert.doesNotMatch(await render('dhcp', 'dnsmasq-proxy.conf.j2', {pxe_uefi: false}), /efi64,X86-64_EFI/);
   });
 

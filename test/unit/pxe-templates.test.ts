@@ -25,18 +25,27 @@ const inventory = {
   // The classic paths, all over TFTP; the HTTP transport has its own tests (pxe-boot-transport.test.ts).
   pxe_boot_transport: 'tftp',
 };
-const vars = (extra: Record<string, unknown> = {}) => ({...Object.assign({}, ...play.roles.map((r) => r.defaults)), ...inventory, ...extra});
+const vars = (extra: Record<string, unknown> = {}) => ({
+  ...Object.assign({}, ...play.roles.map((r) => r.defaults)),
+  ...inventory,
+  ...extra,
+});
 /** A host's own menu as the syslinux role renders it (build_state's result), by default not in build mode. */
-const menuOf = (host: Reservation, state?: BuildState) => hostMenus([host], new Map([[host.name, state]]), 'http://192.168.1.20/pxeprov/done')[0]!;
+const menuOf = (host: Reservation, state?: BuildState) =>
+  hostMenus([host], new Map([[host.name, state]]), 'http://192.168.1.20/pxeprov/done')[0]!;
 const building: BuildState = {mode: 'build', since: '2026-01-02T03:04:05Z', token: 'ab'.repeat(16)};
-const render = (role: string, template: string, extra: Record<string, unknown> = {}): Promise<string> => renderTemplateFile(`${roleDir(role)}/templates/${template}`, vars(extra));
+const render = (role: string, template: string, extra: Record<string, unknown> = {}): Promise<string> =>
+  renderTemplateFile(`${roleDir(role)}/templates/${template}`, vars(extra));
 
 describe('PXE role templates', () => {
   it('pxelinux menu: every profile, local boot, memtest, IPAPPEND 2', async () => {
     const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: null});
     assert.match(menu, /^DEFAULT menu\.c32$/m);
     assert.match(menu, /^ONTIMEOUT local$/m);
-    assert.match(menu, /LABEL ks\n {2}MENU LABEL CentOS 7 kickstart\n {2}KERNEL \/centos7\/vmlinuz\n {2}APPEND initrd=\/centos7\/initrd\.img inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}IPAPPEND 2/);
+    assert.match(
+      menu,
+      /LABEL ks\n {2}MENU LABEL CentOS 7 kickstart\n {2}KERNEL \/centos7\/vmlinuz\n {2}APPEND initrd=\/centos7\/initrd\.img inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp\n {2}IPAPPEND 2/,
+    );
     assert.match(menu, /ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\//, 'not quoted for pxelinux');
     assert.doesNotMatch(menu, /"ds=/);
     assert.match(menu, /url=http:\/\/192\.168\.1\.20\/preseed\/bookworm\.cfg interface=auto .* inst\.text/);
@@ -47,23 +56,52 @@ describe('PXE role templates', () => {
   // LAN), and the host name of a reservation; casper needs its root (the ISO tree over NFS) first.
   const preseedArgs = (menu: string) => /url=http:\/\/192\.168\.1\.20\/preseed\/\S+ (.*)/.exec(menu)![1]!.split(' ');
   const earlyAnswers: [string, Record<string, unknown>, Record<string, unknown> | null, string[]][] = [
-    ['no router, no DNS (the defaults)', {}, null, ['interface=auto', 'netcfg/no_default_route=true', 'netcfg/get_nameservers=none', 'locale=en_US', 'keymap=us']],
-    ['DHCP hands out DNS: its first server', {pxe_dns: ['192.168.1.1', '192.168.1.2']}, null, ['netcfg/get_nameservers=192.168.1.1']],
-    ['a named answer wins', {preseed_nameservers: ['10.0.0.53'], ks_lang: 'de_DE.UTF-8', ks_keyboard: 'de'}, null, ['netcfg/get_nameservers=10.0.0.53', 'locale=de_DE', 'keymap=de']],
-    ['a reservation: its host name', {}, {name: 'deb01', mac: '52:54:00:00:00:01', profile: 'bookworm'}, ['hostname=deb01']],
+    [
+      'no router, no DNS (the defaults)',
+      {},
+      null,
+      ['interface=auto', 'netcfg/no_default_route=true', 'netcfg/get_nameservers=none', 'locale=en_US', 'keymap=us'],
+    ],
+    [
+      'DHCP hands out DNS: its first server',
+      {pxe_dns: ['192.168.1.1', '192.168.1.2']},
+      null,
+      ['netcfg/get_nameservers=192.168.1.1'],
+    ],
+    [
+      'a named answer wins',
+      {preseed_nameservers: ['10.0.0.53'], ks_lang: 'de_DE.UTF-8', ks_keyboard: 'de'},
+      null,
+      ['netcfg/get_nameservers=10.0.0.53', 'locale=de_DE', 'keymap=de'],
+    ],
+    [
+      'a reservation: its host name',
+      {},
+      {name: 'deb01', mac: '52:54:00:00:00:01', profile: 'bookworm'},
+      ['hostname=deb01'],
+    ],
   ];
   for (const [what, extra, host, expected] of earlyAnswers) {
     it(`preseed menu entries answer d-i's questions before the preseed: ${what}`, async () => {
       for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
-        const args = preseedArgs(await render('syslinux', template, {host: host && menuOf(host as unknown as Reservation), ...extra}));
+        const args = preseedArgs(
+          await render('syslinux', template, {host: host && menuOf(host as unknown as Reservation), ...extra}),
+        );
         for (const arg of expected) assert.ok(args.includes(arg), `${template}: ${arg} in ${args.join(' ')}`);
-        assert.equal(args.some((a) => a.startsWith('hostname=')), host !== null, 'a host name only for a reservation');
+        assert.equal(
+          args.some((a) => a.startsWith('hostname=')),
+          host !== null,
+          'a host name only for a reservation',
+        );
       }
     });
   }
   it('autoinstall entries give casper its root (the ISO tree over NFS) and the network before the autoinstall data', async () => {
     const menu = await render('syslinux', 'pxelinux.cfg.j2', {host: null});
-    assert.match(menu, /KERNEL \/noble\/vmlinuz\n {2}APPEND initrd=\/noble\/initrd\.img autoinstall ip=dhcp netboot=nfs nfsroot=192\.168\.1\.20:\/srv\/install\/noble ds=nocloud-net;s=/);
+    assert.match(
+      menu,
+      /KERNEL \/noble\/vmlinuz\n {2}APPEND initrd=\/noble\/initrd\.img autoinstall ip=dhcp netboot=nfs nfsroot=192\.168\.1\.20:\/srv\/install\/noble ds=nocloud-net;s=/,
+    );
   });
   it('a per-host pxelinux file boots the local disk; in build mode its profile, with its own kickstart and the callback', async () => {
     const local = await render('syslinux', 'pxelinux.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!)});
@@ -76,15 +114,23 @@ describe('PXE role templates', () => {
   });
   it('GRUB menu: the same entries, linux/initrd (no linuxefi), ds=nocloud quoted', async () => {
     const grub = await render('syslinux', 'grub.cfg.j2', {host: null});
-    assert.match(grub, /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp BOOTIF=01-\$\{net_default_mac\}\n {2}initrd \/centos7\/initrd\.img\n\}/);
+    assert.match(
+      grub,
+      /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp BOOTIF=01-\$\{net_default_mac\}\n {2}initrd \/centos7\/initrd\.img\n\}/,
+    );
     assert.match(grub, /"ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\/"/);
     assert.doesNotMatch(grub, /linuxefi|initrdefi/);
     assert.match(grub, /^set timeout=10$/m);
   });
   it('GRUB passes the booting NIC as BOOTIF to kickstart entries, as pxelinux does with IPAPPEND 2', async () => {
-    const entries = (grub: string) => Object.fromEntries([...grub.matchAll(/--id (\S+) \{[^}]*?\n {2}linux (.*)/g)].map((m) => [m[1], m[2]]));
+    const entries = (grub: string) =>
+      Object.fromEntries([...grub.matchAll(/--id (\S+) \{[^}]*?\n {2}linux (.*)/g)].map((m) => [m[1], m[2]]));
     const menu = entries(await render('syslinux', 'grub.cfg.j2', {host: null}));
-    assert.deepEqual(Object.keys(menu).filter((id) => menu[id]!.endsWith(' BOOTIF=01-${net_default_mac}')), ['ks'], 'kickstart only: d-i and subiquity pick their NIC otherwise');
+    assert.deepEqual(
+      Object.keys(menu).filter((id) => menu[id]!.endsWith(' BOOTIF=01-${net_default_mac}')),
+      ['ks'],
+      'kickstart only: d-i and subiquity pick their NIC otherwise',
+    );
     const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!)}));
     assert.match(perHost.ks!, /ks\/hosts\/node01\.cfg .* BOOTIF=01-\$\{net_default_mac\}$/);
   });
@@ -97,7 +143,11 @@ describe('PXE role templates', () => {
     assert.doesNotMatch(ks, /rootroot/);
     assert.match(ks, /^timezone Asia\/Shanghai --isUtc$/m);
     assert.match(ks, /^%packages\n@\^minimal\n@core\n%end$/m);
-    assert.equal(ks, await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'}), 'the hash is stable: re-renders are idempotent');
+    assert.equal(
+      ks,
+      await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'}),
+      'the hash is stable: re-renders are idempotent',
+    );
   });
   it('kickstart per host names the host; NFS as the install source', async () => {
     const ks = await render('kickstart', 'ks.cfg.j2', {host: inventory.dhcp_hosts[0], pxe_install_source: 'nfs'});
@@ -109,7 +159,10 @@ describe('PXE role templates', () => {
     assert.match(conf, /^subnet 192\.168\.1\.0 netmask 255\.255\.255\.0 \{$/m);
     assert.match(conf, /^ {2}range 192\.168\.1\.100 192\.168\.1\.200;$/m);
     assert.match(conf, /^ {2}next-server 192\.168\.1\.20;$/m);
-    assert.match(conf, /if option architecture-type = 00:07 or option architecture-type = 00:09 \{\n {4}filename "bootx64\.efi";\n {2}\} else \{\n {4}filename "pxelinux\.0";/);
+    assert.match(
+      conf,
+      /if option architecture-type = 00:07 or option architecture-type = 00:09 \{\n {4}filename "bootx64\.efi";\n {2}\} else \{\n {4}filename "pxelinux\.0";/,
+    );
     assert.match(conf, /host node01 \{\n {2}hardware ethernet 90:e6:ba:1f:c5:ef;\n {2}fixed-address 192\.168\.1\.101;/);
     assert.doesNotMatch(conf, /option routers|domain-name-servers/, 'no router and no DNS unless set');
     assert.match(conf, /option ipxe\.no-pxedhcp 1;/);
@@ -121,14 +174,29 @@ describe('PXE role templates', () => {
     assert.match(conf, /^pxe-service=tag:!efi64,x86PC,"Network install",pxelinux,192\.168\.1\.20$/m);
   });
   it('tftpd-hpa binds the PXE address with --secure', async () => {
-    assert.match(await render('tftp', 'tftpd-hpa.j2'), /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure --verbose"/);
+    assert.match(
+      await render('tftp', 'tftpd-hpa.j2'),
+      /TFTP_ADDRESS="192\.168\.1\.20:69"\nTFTP_OPTIONS="--secure --verbose"/,
+    );
   });
 
   it('nginx listens on the PXE address and serves the PXE subnet only; opening it is explicit', async () => {
     const server = (conf: string) => /server \{\n([\s\S]*?)\n+ {4}location/.exec(conf)![1]!;
-    assert.match(server(await render('http', 'nginx.conf.j2')), /^ {4}listen 192\.168\.1\.20:80 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}deny all;$/);
-    const open = server(await render('http', 'nginx.conf.j2', {http_listen: '8080', http_allow: ['192.168.1.0/24', '10.0.0.0/8']}));
-    assert.match(open, /^ {4}listen 8080 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}allow 10\.0\.0\.0\/8;\n {4}deny all;$/);
-    assert.match(server(await render('http', 'nginx.conf.j2', {http_allow: 'all'})), /\n {4}allow all;\n {4}deny all;$/, 'a single network as a string');
+    assert.match(
+      server(await render('http', 'nginx.conf.j2')),
+      /^ {4}listen 192\.168\.1\.20:80 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}deny all;$/,
+    );
+    const open = server(
+      await render('http', 'nginx.conf.j2', {http_listen: '8080', http_allow: ['192.168.1.0/24', '10.0.0.0/8']}),
+    );
+    assert.match(
+      open,
+      /^ {4}listen 8080 default_server;\n[\s\S]*\n {4}allow 192\.168\.1\.0\/24;\n {4}allow 10\.0\.0\.0\/8;\n {4}deny all;$/,
+    );
+    assert.match(
+      server(await render('http', 'nginx.conf.j2', {http_allow: 'all'})),
+      /\n {4}allow all;\n {4}deny all;$/,
+      'a single network as a string',
+    );
   });
 });

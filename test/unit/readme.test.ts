@@ -19,12 +19,17 @@ const manifest = JSON.parse(readFileSync('oclif.manifest.json', 'utf8')) as Mani
 
 /** What `docs` leaves out: the commands (`pxeprov NAME`) and flags (`NAME --flag`) of the manifest that help shows. */
 function undocumentedCommands(docs: string, commands: Manifest['commands']): string[] {
-  return Object.entries(commands).filter(([, command]) => !command.hidden).flatMap(([id, command]) => {
-    const name = id.replaceAll(':', ' ');
-    const shown = Object.entries(command.flags).filter(([flag, info]) => flag !== 'help' && !info.hidden);
-    const flags = shown.map(([flag]) => flag).filter((flag) => !docs.includes(`--${flag}`));
-    return [...(docs.includes(`pxeprov ${name}`) ? [] : [`command ${name}`]), ...flags.map((flag) => `${name} --${flag}`)];
-  });
+  return Object.entries(commands)
+    .filter(([, command]) => !command.hidden)
+    .flatMap(([id, command]) => {
+      const name = id.replaceAll(':', ' ');
+      const shown = Object.entries(command.flags).filter(([flag, info]) => flag !== 'help' && !info.hidden);
+      const flags = shown.map(([flag]) => flag).filter((flag) => !docs.includes(`--${flag}`));
+      return [
+        ...(docs.includes(`pxeprov ${name}`) ? [] : [`command ${name}`]),
+        ...flags.map((flag) => `${name} --${flag}`),
+      ];
+    });
 }
 
 /** The exit codes of the rows of README's exit-code table (`| N | meaning |`). */
@@ -50,7 +55,10 @@ describe('documentation', () => {
 
   it('documents every role variable', () => {
     for (const role of readdirSync('roles')) {
-      const defaults = parse(readFileSync(join('roles', role, 'defaults', 'main.yaml'), 'utf8')) as Record<string, unknown> | null;
+      const defaults = parse(readFileSync(join('roles', role, 'defaults', 'main.yaml'), 'utf8')) as Record<
+        string,
+        unknown
+      > | null;
       for (const name of Object.keys(defaults ?? {})) assert.ok(docs.includes(`\`${name}\``), `${role}: ${name}`);
     }
   });
@@ -63,12 +71,16 @@ describe('documentation', () => {
     const planted = structuredClone(manifest.commands);
     planted.up!.flags['planted-undocumented-flag'] = {};
     planted['planted:command'] = {flags: {}};
-    assert.deepEqual(undocumentedCommands(docs, planted), ['up --planted-undocumented-flag', 'command planted command']);
+    assert.deepEqual(undocumentedCommands(docs, planted), [
+      'up --planted-undocumented-flag',
+      'command planted command',
+    ]);
   });
 
   it('docs/reference/ is what `npm run docs` generates (rerun it after changing a command, module, role default or error code)', () => {
     const pages = referencePages('.');
     assert.deepEqual(readdirSync('docs/reference').sort(), Object.keys(pages).sort());
-    for (const [name, text] of Object.entries(pages)) assert.equal(readFileSync(join('docs', 'reference', name), 'utf8'), text, name);
+    for (const [name, text] of Object.entries(pages))
+      assert.equal(readFileSync(join('docs', 'reference', name), 'utf8'), text, name);
   });
 });

@@ -35,12 +35,27 @@ function recordedRun(count = 200): {events: EngineEvent[]; report: RunReport} {
     for (const task of TASKS) {
       for (const [offset, host] of batch.entries()) {
         const kind = fate(start + offset);
-        if (kind === 'unreachable' || (kind === 'failed' && tasks.get(host)!.some((t) => t.status === 'failed'))) continue;
-        const status = kind === 'changed' && task === 'default menu' ? 'changed' : kind === 'failed' && task === 'dhcpd host list' ? 'failed' : 'ok';
+        if (kind === 'unreachable' || (kind === 'failed' && tasks.get(host)!.some((t) => t.status === 'failed')))
+          continue;
+        const status =
+          kind === 'changed' && task === 'default menu'
+            ? 'changed'
+            : kind === 'failed' && task === 'dhcpd host list'
+              ? 'failed'
+              : 'ok';
         const outcome: TaskOutcome = {
-          host, play: 'PXE', task, pos, status, handler: false, ms: 3,
-          summary: status === 'changed' ? 'content differs' : status === 'failed' ? 'cannot read' : 'already up to date',
-          ...(status === 'changed' ? {diff: `--- before\n+++ after\n@@ -1 +1 @@\n-TIMEOUT 50\n+TIMEOUT 100 # ${host}\n`} : {}),
+          host,
+          play: 'PXE',
+          task,
+          pos,
+          status,
+          handler: false,
+          ms: 3,
+          summary:
+            status === 'changed' ? 'content differs' : status === 'failed' ? 'cannot read' : 'already up to date',
+          ...(status === 'changed'
+            ? {diff: `--- before\n+++ after\n@@ -1 +1 @@\n-TIMEOUT 50\n+TIMEOUT 100 # ${host}\n`}
+            : {}),
           ...(status === 'failed' ? {error: {code: 'E_REMOTE', message: `stat on ${host}: permission denied`}} : {}),
         };
         tasks.get(host)!.push(outcome);
@@ -56,12 +71,28 @@ function recordedRun(count = 200): {events: EngineEvent[]; report: RunReport} {
         if (t.status === 'changed') stats.changed++;
       }
       if (kind === 'unreachable') stats.unreachable = 1;
-      const report: HostReport = {host, stats, tasks: tasks.get(host)!, ms: 900, ...(kind === 'unreachable' ? {error: {code: 'E_TIMEOUT', message: `connecting to ${host} timed out after 10s`}} : {})};
+      const report: HostReport = {
+        host,
+        stats,
+        tasks: tasks.get(host)!,
+        ms: 900,
+        ...(kind === 'unreachable'
+          ? {error: {code: 'E_TIMEOUT', message: `connecting to ${host} timed out after 10s`}}
+          : {}),
+      };
       reports.push(report);
       events.push({type: 'host-done', report});
     }
   }
-  const report: RunReport = {playbook: 'site.yaml', inventory: 'fleet.yaml', check: true, drift: true, hosts: reports, warnings: [], ms: 9100};
+  const report: RunReport = {
+    playbook: 'site.yaml',
+    inventory: 'fleet.yaml',
+    check: true,
+    drift: true,
+    hosts: reports,
+    warnings: [],
+    ms: 9100,
+  };
   events.push({type: 'run-done', report});
   return {events, report};
 }
@@ -69,7 +100,14 @@ function recordedRun(count = 200): {events: EngineEvent[]; report: RunReport} {
 function renderPlain(events: EngineEvent[]): {stdout: string; stderr: string} {
   let stdout = '';
   let stderr = '';
-  const render = plainRenderer({diff: true, verbose: 0, profile: false, color: false, write: (t) => (stdout += t), progress: (t) => (stderr += t)});
+  const render = plainRenderer({
+    diff: true,
+    verbose: 0,
+    profile: false,
+    color: false,
+    write: (t) => (stdout += t),
+    progress: (t) => (stderr += t),
+  });
   for (const event of events) render(event);
   return {stdout, stderr};
 }
@@ -94,26 +132,50 @@ describe('a run of 200 hosts, plain output', () => {
     }
     assert.deepEqual(seen, ['pxe-004', 'pxe-044', 'pxe-051', 'pxe-084', 'pxe-121', 'pxe-124', 'pxe-164']);
     const changed = lines.indexOf('would change: [pxe-044] default menu - content differs');
-    assert.deepEqual(lines.slice(changed + 1, changed + 6), ['--- before', '+++ after', '@@ -1 +1 @@', '-TIMEOUT 50', '+TIMEOUT 100 # pxe-044']);
+    assert.deepEqual(lines.slice(changed + 1, changed + 6), [
+      '--- before',
+      '+++ after',
+      '@@ -1 +1 @@',
+      '-TIMEOUT 50',
+      '+TIMEOUT 100 # pxe-044',
+    ]);
   });
 
   it('lists in the recap only the hosts that drifted or failed, then a summary table', () => {
     const recap = stdout.slice(stdout.indexOf('PLAY RECAP'));
-    const hostLines = recap.split('\n').filter((l) => /^pxe-\d+ +: ok=/.test(l)).map((l) => l.split(' ')[0]);
-    assert.deepEqual(hostLines, ['pxe-004', 'pxe-008', 'pxe-044', 'pxe-051', 'pxe-084', 'pxe-121', 'pxe-124', 'pxe-164']);
+    const hostLines = recap
+      .split('\n')
+      .filter((l) => /^pxe-\d+ +: ok=/.test(l))
+      .map((l) => l.split(' ')[0]);
+    assert.deepEqual(hostLines, [
+      'pxe-004',
+      'pxe-008',
+      'pxe-044',
+      'pxe-051',
+      'pxe-084',
+      'pxe-121',
+      'pxe-124',
+      'pxe-164',
+    ]);
     assert.match(recap, /^192 other host\(s\): ok, nothing to change$/m);
-    assert.equal(summaryText(report, false), [
-      `SUMMARY: 200 hosts ${'*'.repeat(52)}`,
-      'unreachable      1  pxe-008',
-      'failed           2  pxe-051, pxe-121',
-      'would change     5  pxe-004, pxe-044, pxe-084, pxe-124, pxe-164',
-      'ok, no change  192',
-      'errors:',
-      '  E_TIMEOUT (1): pxe-008',
-      '  E_REMOTE (2): pxe-051, pxe-121',
-    ].join('\n'));
+    assert.equal(
+      summaryText(report, false),
+      [
+        `SUMMARY: 200 hosts ${'*'.repeat(52)}`,
+        'unreachable      1  pxe-008',
+        'failed           2  pxe-051, pxe-121',
+        'would change     5  pxe-004, pxe-044, pxe-084, pxe-124, pxe-164',
+        'ok, no change  192',
+        'errors:',
+        '  E_TIMEOUT (1): pxe-008',
+        '  E_REMOTE (2): pxe-051, pxe-121',
+      ].join('\n'),
+    );
     assert.match(recap, /SUMMARY: 200 hosts/);
-    assert.match(recap, /check finished in 9\.10 s - 3 of 200 host\(s\) failed or unreachable: pxe-008, pxe-051, pxe-121; drift found$/m);
+    assert.match(
+      recap,
+      /check finished in 9\.10 s - 3 of 200 host\(s\) failed or unreachable: pxe-008, pxe-051, pxe-121; drift found$/m,
+    );
   });
 
   it('stays short: a few lines per host that has something to say, not per host', () => {
@@ -130,7 +192,10 @@ describe('a run of 200 hosts, plain output', () => {
 
   it('cuts a long list of failed hosts in the last line', () => {
     const failing = {...report, hosts: report.hosts.map((h) => ({...h, stats: {...h.stats, failed: 1}}))};
-    assert.match(recapText(failing, false).split('\n').at(-1)!, /200 of 200 host\(s\) failed or unreachable: pxe-001, .*, pxe-012, … \(\+188 more\); drift found$/);
+    assert.match(
+      recapText(failing, false).split('\n').at(-1)!,
+      /200 of 200 host\(s\) failed or unreachable: pxe-001, .*, pxe-012, … \(\+188 more\); drift found$/,
+    );
   });
 });
 
@@ -147,7 +212,16 @@ describe('long transfers', () => {
   });
 
   const transfer = (msList: number[], total = 700e6): EngineEvent[] =>
-    msList.map((ms, i) => ({type: 'task-progress', host: 'pxe1', play: 'PXE', task: 'media', item: 'centos7', done: i === msList.length - 1 ? total : (total * ms) / 14_000, total, ms}));
+    msList.map((ms, i) => ({
+      type: 'task-progress',
+      host: 'pxe1',
+      play: 'PXE',
+      task: 'media',
+      item: 'centos7',
+      done: i === msList.length - 1 ? total : (total * ms) / 14_000,
+      total,
+      ms,
+    }));
 
   it('print a line every 5 s of the transfer and its last one in plain output, on stderr', () => {
     const ticks = Array.from({length: 49}, (_, i) => i * 250);
@@ -161,23 +235,61 @@ describe('long transfers', () => {
   });
 
   it('show in the host row on a terminal, and many hosts share one counting row', () => {
-    assert.equal(activityTitle(transfer([3500])[0] as Extract<EngineEvent, {type: 'task-progress'}>), 'pxe1: media (item=centos7): 700.0 MB of 700.0 MB  100%  200.0 MB/s  done in 0:00:04');
-    assert.equal(activityTitle({type: 'task-start', host: 'pxe1', play: 'PXE', task: 'exports', handler: true}), 'pxe1: handler exports');
+    assert.equal(
+      activityTitle(transfer([3500])[0] as Extract<EngineEvent, {type: 'task-progress'}>),
+      'pxe1: media (item=centos7): 700.0 MB of 700.0 MB  100%  200.0 MB/s  done in 0:00:04',
+    );
+    assert.equal(
+      activityTitle({type: 'task-start', host: 'pxe1', play: 'PXE', task: 'exports', handler: true}),
+      'pxe1: handler exports',
+    );
     const {report} = recordedRun(60);
-    assert.equal(fleetTitle(200, report.hosts, 50, 'pxe-061: exports'), '60/200 hosts done, 2 failed, 50 running · pxe-061: exports');
+    assert.equal(
+      fleetTitle(200, report.hosts, 50, 'pxe-061: exports'),
+      '60/200 hosts done, 2 failed, 50 running · pxe-061: exports',
+    );
     assert.equal(fleetTitle(200, [], 0, ''), '0/200 hosts done');
   });
 
   it('come from the engine at most every 250 ms, with the last one always', () => {
     const events: EngineEvent[] = [];
     let now = 1000;
-    const sent = progressEmitter((e) => events.push(e), {host: 'pxe1', play: 'PXE', task: 'media', item: 'centos7'}, () => now);
-    for (const [at, done] of [[1000, 10], [1100, 20], [1249, 30], [1250, 40], [1400, 50], [1500, 60], [1510, 100]] as const) {
+    const sent = progressEmitter(
+      (e) => events.push(e),
+      {host: 'pxe1', play: 'PXE', task: 'media', item: 'centos7'},
+      () => now,
+    );
+    for (const [at, done] of [
+      [1000, 10],
+      [1100, 20],
+      [1249, 30],
+      [1250, 40],
+      [1400, 50],
+      [1500, 60],
+      [1510, 100],
+    ] as const) {
       now = at;
       sent(done, 100);
     }
     assert.equal(PROGRESS_EVERY_MS, 250);
-    assert.deepEqual(events.map((e) => e.type === 'task-progress' && [e.done, e.ms]), [[10, 0], [40, 250], [60, 500], [100, 510]]);
-    assert.deepEqual(events[0], {type: 'task-progress', host: 'pxe1', play: 'PXE', task: 'media', item: 'centos7', done: 10, total: 100, ms: 0});
+    assert.deepEqual(
+      events.map((e) => e.type === 'task-progress' && [e.done, e.ms]),
+      [
+        [10, 0],
+        [40, 250],
+        [60, 500],
+        [100, 510],
+      ],
+    );
+    assert.deepEqual(events[0], {
+      type: 'task-progress',
+      host: 'pxe1',
+      play: 'PXE',
+      task: 'media',
+      item: 'centos7',
+      done: 10,
+      total: 100,
+      ms: 0,
+    });
   });
 });

@@ -1,7 +1,14 @@
 import {createHash} from 'node:crypto';
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {parseAptPolicy, parseDpkgQuery, planApt, unavailablePackages, type AptArgs, type AptObserved} from '../../src/resources/apt.js';
+import {
+  parseAptPolicy,
+  parseDpkgQuery,
+  planApt,
+  unavailablePackages,
+  type AptArgs,
+  type AptObserved,
+} from '../../src/resources/apt.js';
 import {planFile, type FileArgs} from '../../src/resources/file.js';
 import {parseSystemctlShow, planService, type ServiceArgs, type ServiceObserved} from '../../src/resources/service.js';
 import {parseMode} from '../../src/resources/attrs.js';
@@ -23,19 +30,60 @@ describe('apt', () => {
     assert.deepEqual(unavailablePackages('E: Sub-process /usr/bin/dpkg returned an error code (1)'), []);
   });
   it('parses apt-cache policy output', () => {
-    const out = 'nginx:\n  Installed: (none)\n  Candidate: 1.22.1-9\n  Version table:\ntftpd-hpa:\n  Installed: 5.2\n  Candidate: (none)\n';
+    const out =
+      'nginx:\n  Installed: (none)\n  Candidate: 1.22.1-9\n  Version table:\ntftpd-hpa:\n  Installed: 5.2\n  Candidate: (none)\n';
     assert.deepEqual(parseAptPolicy(out), {nginx: '1.22.1-9'});
   });
   const observed = (packages: AptObserved['packages'], cacheAge?: number): AptObserved => ({packages, cacheAge});
   const cases: [string, AptArgs, AptObserved, {install: string[]; remove: string[]; updateCache: boolean}][] = [
-    ['nothing to do', {name: ['a', 'b']}, observed({a: {installed: '1'}, b: {installed: '2'}}), {install: [], remove: [], updateCache: false}],
-    ['installs the missing one', {name: 'a,b', update_cache: true}, observed({a: {installed: '1'}, b: {}}), {install: ['b'], remove: [], updateCache: true}],
-    ['fresh cache is not updated', {name: ['b'], update_cache: true, cache_valid_time: 3600}, observed({b: {}}, 60), {install: ['b'], remove: [], updateCache: false}],
-    ['update_cache never runs when nothing is missing', {name: ['a'], update_cache: true}, observed({a: {installed: '1'}}), {install: [], remove: [], updateCache: false}],
-    ['removes an installed one', {name: ['a', 'b'], state: 'absent'}, observed({a: {installed: '1'}, b: {}}), {install: [], remove: ['a'], updateCache: false}],
-    ['latest upgrades to the candidate', {name: ['a'], state: 'latest'}, observed({a: {installed: '1', candidate: '2'}}), {install: ['a'], remove: [], updateCache: false}],
-    ['latest already latest', {name: ['a'], state: 'latest'}, observed({a: {installed: '2', candidate: '2'}}), {install: [], remove: [], updateCache: false}],
-    ['pinned version differs', {name: ['a=3']}, observed({a: {installed: '2'}}), {install: ['a=3'], remove: [], updateCache: false}],
+    [
+      'nothing to do',
+      {name: ['a', 'b']},
+      observed({a: {installed: '1'}, b: {installed: '2'}}),
+      {install: [], remove: [], updateCache: false},
+    ],
+    [
+      'installs the missing one',
+      {name: 'a,b', update_cache: true},
+      observed({a: {installed: '1'}, b: {}}),
+      {install: ['b'], remove: [], updateCache: true},
+    ],
+    [
+      'fresh cache is not updated',
+      {name: ['b'], update_cache: true, cache_valid_time: 3600},
+      observed({b: {}}, 60),
+      {install: ['b'], remove: [], updateCache: false},
+    ],
+    [
+      'update_cache never runs when nothing is missing',
+      {name: ['a'], update_cache: true},
+      observed({a: {installed: '1'}}),
+      {install: [], remove: [], updateCache: false},
+    ],
+    [
+      'removes an installed one',
+      {name: ['a', 'b'], state: 'absent'},
+      observed({a: {installed: '1'}, b: {}}),
+      {install: [], remove: ['a'], updateCache: false},
+    ],
+    [
+      'latest upgrades to the candidate',
+      {name: ['a'], state: 'latest'},
+      observed({a: {installed: '1', candidate: '2'}}),
+      {install: ['a'], remove: [], updateCache: false},
+    ],
+    [
+      'latest already latest',
+      {name: ['a'], state: 'latest'},
+      observed({a: {installed: '2', candidate: '2'}}),
+      {install: [], remove: [], updateCache: false},
+    ],
+    [
+      'pinned version differs',
+      {name: ['a=3']},
+      observed({a: {installed: '2'}}),
+      {install: ['a=3'], remove: [], updateCache: false},
+    ],
   ];
   for (const [name, args, obs, expected] of cases) {
     it(name, () => {
@@ -47,21 +95,57 @@ describe('apt', () => {
 
 describe('service', () => {
   it('parses systemctl show', () => {
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'enabled\n'), {exists: true, active: true, enabled: true});
-    assert.deepEqual(parseSystemctlShow('LoadState=not-found\nActiveState=inactive\n', ''), {exists: false, active: false, enabled: undefined});
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=failed\n', 'disabled\n'), {exists: true, active: false, enabled: false});
-    const sysv = 'tftpd-hpa.service is not a native service, redirecting to systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install is-enabled tftpd-hpa\nenabled\n';
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', sysv), {exists: true, active: true, enabled: true});
-    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'static\n'), {exists: true, active: true, enabled: undefined});
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'enabled\n'), {
+      exists: true,
+      active: true,
+      enabled: true,
+    });
+    assert.deepEqual(parseSystemctlShow('LoadState=not-found\nActiveState=inactive\n', ''), {
+      exists: false,
+      active: false,
+      enabled: undefined,
+    });
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=failed\n', 'disabled\n'), {
+      exists: true,
+      active: false,
+      enabled: false,
+    });
+    const sysv =
+      'tftpd-hpa.service is not a native service, redirecting to systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install is-enabled tftpd-hpa\nenabled\n';
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', sysv), {
+      exists: true,
+      active: true,
+      enabled: true,
+    });
+    assert.deepEqual(parseSystemctlShow('LoadState=loaded\nActiveState=active\n', 'static\n'), {
+      exists: true,
+      active: true,
+      enabled: undefined,
+    });
   });
   const running: ServiceObserved = {init: 'systemd', exists: true, active: true, enabled: true};
   const stopped: ServiceObserved = {init: 'systemd', exists: true, active: false, enabled: false};
   const cases: [string, ServiceArgs, ServiceObserved, unknown][] = [
     ['started and enabled: nothing', {name: 's', state: 'started', enabled: true}, running, undefined],
-    ['starts and enables', {name: 's', state: 'started', enabled: true}, stopped, {name: 's', init: 'systemd', action: 'start', enable: true}],
+    [
+      'starts and enables',
+      {name: 's', state: 'started', enabled: true},
+      stopped,
+      {name: 's', init: 'systemd', action: 'start', enable: true},
+    ],
     ['stops', {name: 's', state: 'stopped'}, running, {name: 's', init: 'systemd', action: 'stop'}],
-    ['restarted always acts', {name: 's', state: 'restarted'}, running, {name: 's', init: 'systemd', action: 'restart'}],
-    ['reloaded on a stopped service starts it', {name: 's', state: 'reloaded'}, stopped, {name: 's', init: 'systemd', action: 'start'}],
+    [
+      'restarted always acts',
+      {name: 's', state: 'restarted'},
+      running,
+      {name: 's', init: 'systemd', action: 'restart'},
+    ],
+    [
+      'reloaded on a stopped service starts it',
+      {name: 's', state: 'reloaded'},
+      stopped,
+      {name: 's', init: 'systemd', action: 'start'},
+    ],
     ['only disables', {name: 's', enabled: false}, running, {name: 's', init: 'systemd', enable: false}],
   ];
   for (const [name, args, obs, expected] of cases) it(name, () => assert.deepEqual(planService(args, obs), expected));
@@ -87,7 +171,8 @@ describe('file', () => {
       assert.equal(typeof plan === 'string' ? plan : plan.action, expected);
     });
   }
-  it('refuses a directory where a file is wanted', () => assert.throws(() => planFile({path: '/x', state: 'file'}, dir), /is a directory/));
+  it('refuses a directory where a file is wanted', () =>
+    assert.throws(() => planFile({path: '/x', state: 'file'}, dir), /is a directory/));
 });
 
 describe('modes and content', () => {
@@ -97,17 +182,39 @@ describe('modes and content', () => {
     assert.equal(parseMode(0o600), 0o600);
     assert.throws(() => parseMode('rw-r--r--'), /not an octal/);
   });
-  const file = (sha256: string, mode = 0o644): StatResult => ({path: '/etc/x', kind: 'file', sha256, mode, owner: 'root', group: 'root', uid: 0, gid: 0});
+  const file = (sha256: string, mode = 0o644): StatResult => ({
+    path: '/etc/x',
+    kind: 'file',
+    sha256,
+    mode,
+    owner: 'root',
+    group: 'root',
+    uid: 0,
+    gid: 0,
+  });
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   it('no change when content and attrs match', () => {
-    assert.deepEqual(diffContent('/etc/x', Buffer.from('a\n'), {mode: 0o644}, {stat: file(sha('a\n')), content: Buffer.from('a\n')}), {ok: 'already up to date'});
+    assert.deepEqual(
+      diffContent('/etc/x', Buffer.from('a\n'), {mode: 0o644}, {stat: file(sha('a\n')), content: Buffer.from('a\n')}),
+      {ok: 'already up to date'},
+    );
   });
   it('content change is a unified diff', () => {
-    const change = diffContent('/etc/x', Buffer.from('a\nb\n'), {}, {stat: file(sha('a\n')), content: Buffer.from('a\n')});
+    const change = diffContent(
+      '/etc/x',
+      Buffer.from('a\nb\n'),
+      {},
+      {stat: file(sha('a\n')), content: Buffer.from('a\n')},
+    );
     assert.ok('diff' in change && change.diff!.includes('+b') && change.diff!.includes('--- a/etc/x'));
   });
   it('mode change alone is an attribute diff', () => {
-    const change = diffContent('/etc/x', Buffer.from('a\n'), {mode: 0o600}, {stat: file(sha('a\n')), content: Buffer.from('a\n')});
+    const change = diffContent(
+      '/etc/x',
+      Buffer.from('a\n'),
+      {mode: 0o600},
+      {stat: file(sha('a\n')), content: Buffer.from('a\n')},
+    );
     assert.ok('summary' in change);
     assert.equal(change.summary, 'mode 0644 -> 0600');
     assert.match(change.diff!, /-mode: 0644\n\+mode: 0600/);

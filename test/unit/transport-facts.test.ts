@@ -3,7 +3,11 @@ import {describe, it} from 'node:test';
 import {managerOf, parseDefaultRoute, parseFacts, parseIpAddr, parseOsRelease} from '../../src/transport/facts.js';
 
 function raw(sections: Record<string, string>): Buffer {
-  return Buffer.concat(Object.entries(sections).map(([name, text]) => Buffer.concat([Buffer.from(`${name} ${Buffer.byteLength(text)}\n`), Buffer.from(text)])));
+  return Buffer.concat(
+    Object.entries(sections).map(([name, text]) =>
+      Buffer.concat([Buffer.from(`${name} ${Buffer.byteLength(text)}\n`), Buffer.from(text)]),
+    ),
+  );
 }
 
 const IP_ADDR = `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
@@ -27,13 +31,18 @@ enp1s0\t00000000\t0132A8C0\t0003\t0\t0\t100\t00000000\t0\t0\t0
 
 describe('facts parser', () => {
   it('parses os-release with quotes', () => {
-    assert.deepEqual(parseOsRelease('ID=ubuntu\nID_LIKE="debian foo"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nPRETTY_NAME="Ubuntu 24.04 LTS"\n'), {
-      id: 'ubuntu',
-      versionId: '24.04',
-      codename: 'noble',
-      prettyName: 'Ubuntu 24.04 LTS',
-      idLike: ['debian', 'foo'],
-    });
+    assert.deepEqual(
+      parseOsRelease(
+        'ID=ubuntu\nID_LIKE="debian foo"\nVERSION_ID="24.04"\nVERSION_CODENAME=noble\nPRETTY_NAME="Ubuntu 24.04 LTS"\n',
+      ),
+      {
+        id: 'ubuntu',
+        versionId: '24.04',
+        codename: 'noble',
+        prettyName: 'Ubuntu 24.04 LTS',
+        idLike: ['debian', 'foo'],
+      },
+    );
   });
 
   it('parses ip addr (peer addresses, @ifN names)', () => {
@@ -68,7 +77,8 @@ describe('facts parser', () => {
         uname: 'pxe1 6.1.0-18-amd64 x86_64',
         id: 'uid=0(root) gid=0(root) groups=0(root)',
         init: 'systemd',
-        links: 'enp1s0 52:54:00:12:34:56 up 0x1003\nlo 00:00:00:00:00:00 unknown 0x9\nveth0 aa:bb:cc:dd:ee:ff down 0x1002',
+        links:
+          'enp1s0 52:54:00:12:34:56 up 0x1003\nlo 00:00:00:00:00:00 unknown 0x9\nveth0 aa:bb:cc:dd:ee:ff down 0x1002',
         addr: IP_ADDR,
         route: ROUTE,
         ssh: '192.168.50.1 50000 192.168.50.10 22',
@@ -82,13 +92,26 @@ describe('facts parser', () => {
       ['openssh-server', 'isc-dhcp-server', 'tftpd-hpa'],
     );
     assert.deepEqual(facts, {
-      os: {id: 'debian', versionId: '12', codename: 'bookworm', prettyName: 'Debian GNU/Linux 12 (bookworm)', idLike: []},
+      os: {
+        id: 'debian',
+        versionId: '12',
+        codename: 'bookworm',
+        prettyName: 'Debian GNU/Linux 12 (bookworm)',
+        idLike: [],
+      },
       kernel: '6.1.0-18-amd64',
       arch: 'x86_64',
       hostname: 'pxe1',
       init: 'systemd',
       interfaces: [
-        {name: 'enp1s0', mac: '52:54:00:12:34:56', ipv4: ['192.168.50.10/24', '10.0.0.5/32'], ipv6: ['fe80::5054:ff:fe12:3456/64'], up: true, manager: 'netplan'},
+        {
+          name: 'enp1s0',
+          mac: '52:54:00:12:34:56',
+          ipv4: ['192.168.50.10/24', '10.0.0.5/32'],
+          ipv6: ['fe80::5054:ff:fe12:3456/64'],
+          up: true,
+          manager: 'netplan',
+        },
         {name: 'lo', ipv4: ['127.0.0.1/8'], ipv6: ['::1/128'], up: true, manager: 'none'},
         {name: 'veth0', mac: 'aa:bb:cc:dd:ee:ff', ipv4: [], ipv6: [], up: false, manager: 'NetworkManager'},
       ],
@@ -108,7 +131,15 @@ describe('facts parser', () => {
   });
 
   it('survives a target with almost nothing (no ip, no dpkg, no ssh)', () => {
-    const facts = parseFacts(raw({uname: 'h 5.10 aarch64', id: 'uid=1000(pi) gid=1000(pi)', links: 'eth0 - up 0x1003', ssh: '', shell: 'busybox'}));
+    const facts = parseFacts(
+      raw({
+        uname: 'h 5.10 aarch64',
+        id: 'uid=1000(pi) gid=1000(pi)',
+        links: 'eth0 - up 0x1003',
+        ssh: '',
+        shell: 'busybox',
+      }),
+    );
     assert.equal(facts.init, 'other');
     assert.deepEqual(facts.interfaces, [{name: 'eth0', ipv4: [], ipv6: [], up: true, manager: 'none'}]);
     assert.equal(facts.sshIface, undefined);

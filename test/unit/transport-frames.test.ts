@@ -37,7 +37,10 @@ describe('frame parser', () => {
     ['an endless header', `#PXP1 ${'1'.repeat(200)}`],
   ] as const) {
     it(`rejects ${name} with the bytes received`, () => {
-      assert.throws(() => parse([Buffer.from(bytes)]), (e: unknown) => e instanceof FrameError && e.received.length > 0);
+      assert.throws(
+        () => parse([Buffer.from(bytes)]),
+        (e: unknown) => e instanceof FrameError && e.received.length > 0,
+      );
     });
   }
 });

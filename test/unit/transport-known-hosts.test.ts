@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import {createHmac} from 'node:crypto';
 import {describe, it} from 'node:test';
-import {checkHostKey, fingerprint, hostMatches, hostToken, keyTypeOf, knownHostsLine, parseKnownHosts} from '../../src/transport/known-hosts.js';
+import {
+  checkHostKey,
+  fingerprint,
+  hostMatches,
+  hostToken,
+  keyTypeOf,
+  knownHostsLine,
+  parseKnownHosts,
+} from '../../src/transport/known-hosts.js';
 
 function blob(type: string, body: string): Buffer {
   const t = Buffer.from(type);
@@ -38,7 +46,8 @@ describe('known_hosts', () => {
     [hashed('10.0.0.1'), '10.0.0.2', false],
   ];
   for (const [patterns, token, want] of matches) {
-    it(`${patterns.slice(0, 30)} ${want ? 'matches' : 'does not match'} ${token}`, () => assert.equal(hostMatches(patterns, token), want));
+    it(`${patterns.slice(0, 30)} ${want ? 'matches' : 'does not match'} ${token}`, () =>
+      assert.equal(hostMatches(patterns, token), want));
   }
 
   const text = [
@@ -52,12 +61,17 @@ describe('known_hosts', () => {
     'garbage',
   ].join('\n');
   const entries = parseKnownHosts(text, '/k');
-  const lineOf = (verdict: ReturnType<typeof checkHostKey>) => (verdict.status === 'changed' ? [verdict.recorded.file, verdict.recorded.line, verdict.recorded.keyType] : verdict.status);
+  const lineOf = (verdict: ReturnType<typeof checkHostKey>) =>
+    verdict.status === 'changed'
+      ? [verdict.recorded.file, verdict.recorded.line, verdict.recorded.keyType]
+      : verdict.status;
 
   it('parses entries with markers, skipping comments and garbage', () => assert.equal(entries.length, 5));
   it('accepts a known key', () => assert.deepEqual(checkHostKey(entries, 'pxe1', ED), {status: 'known'}));
-  it('accepts a known key of a hashed entry', () => assert.deepEqual(checkHostKey(entries, '[lab]:2222', ED), {status: 'known'}));
-  it('reports a changed key with its file and line', () => assert.deepEqual(lineOf(checkHostKey(entries, '10.0.0.1', ED2)), ['/k', 3, 'ssh-ed25519']));
+  it('accepts a known key of a hashed entry', () =>
+    assert.deepEqual(checkHostKey(entries, '[lab]:2222', ED), {status: 'known'}));
+  it('reports a changed key with its file and line', () =>
+    assert.deepEqual(lineOf(checkHostKey(entries, '10.0.0.1', ED2)), ['/k', 3, 'ssh-ed25519']));
   it('reports an unknown host', () => assert.deepEqual(checkHostKey(entries, 'pxe2', ED), {status: 'unknown'}));
   it('takes a key of another type than the recorded one for a changed key', () => {
     assert.deepEqual(lineOf(checkHostKey(entries, 'other', ED)), ['/k', 5, 'ssh-rsa']);

@@ -36,10 +36,42 @@ describe('stat payload', () => {
       `${H1}  /f\n`,
     );
     assert.deepEqual(parseStat(['/f', '/absent', '/l', '/d'], payload, true), [
-      {path: '/f', kind: 'file', mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root', size: 5, mtime: 1700000000, sha256: H1},
+      {
+        path: '/f',
+        kind: 'file',
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        owner: 'root',
+        group: 'root',
+        size: 5,
+        mtime: 1700000000,
+        sha256: H1,
+      },
       {path: '/absent', kind: 'absent'},
-      {path: '/l', kind: 'link', mode: 0o777, uid: 0, gid: 0, owner: 'root', group: 'root', size: 7, mtime: 1700000001, target: 'usr/bin'},
-      {path: '/d', kind: 'directory', mode: 0o755, uid: 1000, gid: 1000, owner: undefined, group: undefined, size: 4096, mtime: 1700000002},
+      {
+        path: '/l',
+        kind: 'link',
+        mode: 0o777,
+        uid: 0,
+        gid: 0,
+        owner: 'root',
+        group: 'root',
+        size: 7,
+        mtime: 1700000001,
+        target: 'usr/bin',
+      },
+      {
+        path: '/d',
+        kind: 'directory',
+        mode: 0o755,
+        uid: 1000,
+        gid: 1000,
+        owner: undefined,
+        group: undefined,
+        size: 4096,
+        mtime: 1700000002,
+      },
     ]);
   });
   it('notices a path that vanished between the test and stat', () => {
@@ -67,7 +99,11 @@ describe('tree payload', () => {
 
 describe('list payload', () => {
   it('gives sorted relative entries with sizes, mtimes and targets; a fifo is other, not dropped', () => {
-    const payload = sections('/t/b\0/t/p\0/t/f\0', '81a4 3 1700000000\na1ff 11 1700000001\n11a4 0 1700000002\n', '/t/p\0/etc/shadow\0');
+    const payload = sections(
+      '/t/b\0/t/p\0/t/f\0',
+      '81a4 3 1700000000\na1ff 11 1700000001\n11a4 0 1700000002\n',
+      '/t/p\0/etc/shadow\0',
+    );
     assert.deepEqual(parseListing('/t', payload), [
       {path: 'b', kind: 'file', mode: 0o644, size: 3, mtime: 1700000000},
       {path: 'f', kind: 'other', mode: 0o644, size: 0, mtime: 1700000002},

@@ -10,18 +10,34 @@ import {jumpSpec, lookupSshConfig, resolveTarget} from '../../src/transport/targ
 describe('ssh common args', () => {
   const cases: Array<[string, ReturnType<typeof parseSshCommonArgs>]> = [
     ['-o StrictHostKeyChecking=no', {strictHostKeyChecking: false}],
-    ['-o StrictHostKeyChecking=yes -oUserKnownHostsFile=/dev/null', {strictHostKeyChecking: true, userKnownHostsFile: '/dev/null'}],
+    [
+      '-o StrictHostKeyChecking=yes -oUserKnownHostsFile=/dev/null',
+      {strictHostKeyChecking: true, userKnownHostsFile: '/dev/null'},
+    ],
     ['-o "ProxyJump admin@bastion:2222"', {proxyJump: 'admin@bastion:2222'}],
-    ["-J 'jump1,jump2' -p 2200 -i ~/.ssh/lab -l deploy", {proxyJump: 'jump1,jump2', port: 2200, identityFile: '~/.ssh/lab', user: 'deploy'}],
-    ['-o ControlMaster=auto -o ControlPersist=60s -C', {ignored: ['-o ControlMaster=auto', '-o ControlPersist=60s', '-C']}],
-    ['-F ~/.ssh/lab_config -c aes128-ctr -vvv', {sshConfigFile: '~/.ssh/lab_config', ignored: ['-c aes128-ctr', '-vvv']}],
-    ['-o StrictHostKeyChecking=accept-new -o "GlobalKnownHostsFile /g"', {strictHostKeyChecking: 'accept-new', globalKnownHostsFile: '/g'}],
+    [
+      "-J 'jump1,jump2' -p 2200 -i ~/.ssh/lab -l deploy",
+      {proxyJump: 'jump1,jump2', port: 2200, identityFile: '~/.ssh/lab', user: 'deploy'},
+    ],
+    [
+      '-o ControlMaster=auto -o ControlPersist=60s -C',
+      {ignored: ['-o ControlMaster=auto', '-o ControlPersist=60s', '-C']},
+    ],
+    [
+      '-F ~/.ssh/lab_config -c aes128-ctr -vvv',
+      {sshConfigFile: '~/.ssh/lab_config', ignored: ['-c aes128-ctr', '-vvv']},
+    ],
+    [
+      '-o StrictHostKeyChecking=accept-new -o "GlobalKnownHostsFile /g"',
+      {strictHostKeyChecking: 'accept-new', globalKnownHostsFile: '/g'},
+    ],
     ['-o stricthostkeychecking=off -o ConnectTimeout=5', {strictHostKeyChecking: false, connectTimeout: 5}],
   ];
   for (const [args, want] of cases) it(args, () => assert.deepEqual(parseSshCommonArgs(args), want));
 
   it('rejects a flag without its value', () => assert.throws(() => parseSshCommonArgs('-o')));
-  it('rejects ProxyCommand: the connection would not take that route', () => assert.throws(() => parseSshCommonArgs('-o ProxyCommand="ssh -W %h:%p bastion"'), /ProxyJump/));
+  it('rejects ProxyCommand: the connection would not take that route', () =>
+    assert.throws(() => parseSshCommonArgs('-o ProxyCommand="ssh -W %h:%p bastion"'), /ProxyJump/));
   it('rejects a port that is not a number', () => assert.throws(() => parseSshCommonArgs('-p ssh'), /positive number/));
 
   it('splits words like a shell', () => {
@@ -65,20 +81,29 @@ describe('connectionSpecFromVars', () => {
   });
 
   it('lets explicit variables win over common args', () => {
-    const spec = connectionSpecFromVars('h', {ansible_port: 22, ansible_ssh_common_args: '-p 2200', pxeprov_host_key_checking: true, pxeprov_known_hosts: '/k'});
+    const spec = connectionSpecFromVars('h', {
+      ansible_port: 22,
+      ansible_ssh_common_args: '-p 2200',
+      pxeprov_host_key_checking: true,
+      pxeprov_known_hosts: '/k',
+    });
     assert.equal(spec.port, 22);
     assert.equal(spec.hostKeyChecking, true);
     assert.equal(spec.knownHostsFile, '/k');
   });
 
-  it('gives the bare minimum for a host without variables', () => assert.deepEqual(connectionSpecFromVars('pxe1', {}), {name: 'pxe1'}));
+  it('gives the bare minimum for a host without variables', () =>
+    assert.deepEqual(connectionSpecFromVars('pxe1', {}), {name: 'pxe1'}));
 
   for (const [key, value] of [
     ['ansible_port', 'ssh'],
     ['ansible_become', 'maybe'],
   ] as const) {
     it(`rejects ${key}: ${value} naming the host`, () => {
-      assert.throws(() => connectionSpecFromVars('pxe1', {[key]: value}), (e: unknown) => e instanceof PxeError && e.where.host === 'pxe1');
+      assert.throws(
+        () => connectionSpecFromVars('pxe1', {[key]: value}),
+        (e: unknown) => e instanceof PxeError && e.where.host === 'pxe1',
+      );
     });
   }
 });
@@ -105,25 +130,43 @@ describe('ssh config Include', () => {
   it('expands globs in name order, skipping dot files, and matches included Host blocks', () => {
     const config = write('globs', `Include ${dir}/d/*.conf ${dir}/missing-*.conf\nHost *\n  User fallback\n`);
     assert.deepEqual([lookupSshConfig(config, 'alpha').port, lookupSshConfig(config, 'alpha').user], ['2201', 'first']);
-    assert.deepEqual([lookupSshConfig(config, 'beta').port, lookupSshConfig(config, 'beta').user], ['2202', 'fallback']);
+    assert.deepEqual(
+      [lookupSshConfig(config, 'beta').port, lookupSshConfig(config, 'beta').user],
+      ['2202', 'fallback'],
+    );
   });
 
   it('keeps the enclosing Host block after an included file that opens blocks of its own', () => {
     const config = write('nested', `Host gamma\n  Include ${dir}/inner\n  Include ${dir}/d/b.conf\n  Port 2203\n`);
-    assert.deepEqual([lookupSshConfig(config, 'gamma').user, lookupSshConfig(config, 'gamma').port], ['from-inner', '2203']);
+    assert.deepEqual(
+      [lookupSshConfig(config, 'gamma').user, lookupSshConfig(config, 'gamma').port],
+      ['from-inner', '2203'],
+    );
     assert.equal(lookupSshConfig(config, 'beta').port, '2202');
   });
 
   it('refuses an Include that includes itself', () => {
     const config = join(dir, 'loop');
     write('loop', `Include ${config}\n`);
-    assert.throws(() => resolveTarget({name: 'pxe1', sshConfigFile: config}), (e: unknown) => e instanceof PxeError && /nested more than 16 deep/.test(e.message) && e.where.host === 'pxe1');
+    assert.throws(
+      () => resolveTarget({name: 'pxe1', sshConfigFile: config}),
+      (e: unknown) => e instanceof PxeError && /nested more than 16 deep/.test(e.message) && e.where.host === 'pxe1',
+    );
   });
 
   it('takes StrictHostKeyChecking and the known_hosts files from it, and refuses an unknown value', () => {
-    const config = write('strict', 'Host a\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /one "/two words"\n  GlobalKnownHostsFile /g\nHost b\n  StrictHostKeyChecking maybe\n');
+    const config = write(
+      'strict',
+      'Host a\n  StrictHostKeyChecking accept-new\n  UserKnownHostsFile /one "/two words"\n  GlobalKnownHostsFile /g\nHost b\n  StrictHostKeyChecking maybe\n',
+    );
     const a = resolveTarget({name: 'a', sshConfigFile: config});
-    assert.deepEqual([a.hostKeyChecking, a.knownHostsFiles, a.globalKnownHostsFiles], ['accept-new', ['/one', '/two words'], ['/g']]);
-    assert.throws(() => resolveTarget({name: 'b', sshConfigFile: config}), (e: unknown) => e instanceof PxeError && e.where.host === 'b');
+    assert.deepEqual(
+      [a.hostKeyChecking, a.knownHostsFiles, a.globalKnownHostsFiles],
+      ['accept-new', ['/one', '/two words'], ['/g']],
+    );
+    assert.throws(
+      () => resolveTarget({name: 'b', sshConfigFile: config}),
+      (e: unknown) => e instanceof PxeError && e.where.host === 'b',
+    );
   });
 });

@@ -62,32 +62,56 @@ describe('connection variable values', () => {
     for (const value of ['pw\u0000x', '{{ secret_pw }}', 'line\nbreak']) {
       const problem = connectionVarProblem('ansible_become_password', value)!;
       assert.ok(problem, value);
-      assert.ok(!`${problem.message} ${problem.hint ?? ''}`.includes(value.slice(0, 2) === '{{' ? 'secret_pw' : value), problem.message);
+      assert.ok(
+        !`${problem.message} ${problem.hint ?? ''}`.includes(value.slice(0, 2) === '{{' ? 'secret_pw' : value),
+        problem.message,
+      );
     }
   });
 
-  it('renders templates with the host\'s variables before connecting, as Ansible does', () => {
-    const vars = {ansible_host: '{{ inventory_hostname_short }}.lab', ansible_port: '{{ base_port + 1 }}', base_port: 2221, vault_sudo: 's3cret', ansible_become_password: '{{ vault_sudo }}', pxe_note: '{{ undefined_elsewhere }}'};
+  it("renders templates with the host's variables before connecting, as Ansible does", () => {
+    const vars = {
+      ansible_host: '{{ inventory_hostname_short }}.lab',
+      ansible_port: '{{ base_port + 1 }}',
+      base_port: 2221,
+      vault_sudo: 's3cret',
+      ansible_become_password: '{{ vault_sudo }}',
+      pxe_note: '{{ undefined_elsewhere }}',
+    };
     const rendered = renderConnectionVars('pxe1.site', vars);
-    assert.deepEqual(connectionSpecFromVars('pxe1.site', rendered), {name: 'pxe1.site', host: 'pxe1.lab', port: 2222, becomePassword: 's3cret'});
+    assert.deepEqual(connectionSpecFromVars('pxe1.site', rendered), {
+      name: 'pxe1.site',
+      host: 'pxe1.lab',
+      port: 2222,
+      becomePassword: 's3cret',
+    });
     assert.equal(rendered.pxe_note, '{{ undefined_elsewhere }}', 'only connection variables are rendered here');
   });
 
   it('a template naming a missing variable: the host and the connection variable, never a value', () => {
     assert.throws(
       () => renderConnectionVars('pxe1', {ansible_become_password: '{{ vault_sudo }}', vault_other: 'hunter2'}),
-      (e: unknown) => e instanceof PxeError && e.code === 'E_CONNECTION_VAR' && e.where.host === 'pxe1' && /^ansible_become_password: 'vault_sudo' is undefined/.test(e.message) && !JSON.stringify(e).includes('hunter2'),
+      (e: unknown) =>
+        e instanceof PxeError &&
+        e.code === 'E_CONNECTION_VAR' &&
+        e.where.host === 'pxe1' &&
+        /^ansible_become_password: 'vault_sudo' is undefined/.test(e.message) &&
+        !JSON.stringify(e).includes('hunter2'),
     );
   });
 
   it('an unrendered template never reaches the transport', () => {
-    assert.throws(() => connectionSpecFromVars('pxe1', {ansible_become_password: '{{ vault_sudo }}'}), (e: unknown) => e instanceof PxeError && /not rendered/.test(e.message) && !e.message.includes('vault_sudo'));
+    assert.throws(
+      () => connectionSpecFromVars('pxe1', {ansible_become_password: '{{ vault_sudo }}'}),
+      (e: unknown) => e instanceof PxeError && /not rendered/.test(e.message) && !e.message.includes('vault_sudo'),
+    );
   });
 
   it('checks again at run time (variables from -e), naming the host', () => {
     assert.throws(
       () => connectionSpecFromVars('pxe1', {ansible_connection: 'winrm'}),
-      (e: unknown) => e instanceof PxeError && e.code === 'E_CONNECTION_VAR' && e.where.host === 'pxe1' && /winrm/.test(e.message),
+      (e: unknown) =>
+        e instanceof PxeError && e.code === 'E_CONNECTION_VAR' && e.where.host === 'pxe1' && /winrm/.test(e.message),
     );
   });
 
@@ -129,29 +153,44 @@ describe('ansible_* variables pxeprov does not read', () => {
   it('are reported with file:line from YAML, INI and group_vars, and honoured ones are not', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-vars-'));
     mkdirSync(join(dir, 'group_vars'));
-    writeFileSync(join(dir, 'inventory.yaml'), 'all:\n  vars:\n    ansible_user: admin\n    ansible_shell_type: csh\n    ansible_ssh_common_args: -o ControlMaster=auto -o StrictHostKeyChecking=no -C\n  hosts:\n    pxe1:\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_become_exe: /usr/local/bin/sudo\n');
+    writeFileSync(
+      join(dir, 'inventory.yaml'),
+      'all:\n  vars:\n    ansible_user: admin\n    ansible_shell_type: csh\n    ansible_ssh_common_args: -o ControlMaster=auto -o StrictHostKeyChecking=no -C\n  hosts:\n    pxe1:\n      ansible_python_interpreter: /usr/bin/python3\n      ansible_become_exe: /usr/local/bin/sudo\n',
+    );
     writeFileSync(join(dir, 'group_vars', 'all.yaml'), 'ntp: pool.example\nansible_ssh_executable: /opt/ssh\n');
     const yaml = loadInventory(join(dir, 'inventory.yaml'));
-    assert.deepEqual(yaml.warnings.map((w) => w.replace(`${dir}/`, '').replace(/ \(it has no effect\).*$/, '')), [
-      "inventory.yaml:4:5: group 'all': ansible_shell_type is not used by pxeprov",
-      "inventory.yaml:5:5: group 'all': ansible_ssh_common_args: -o ControlMaster=auto, -C not used by pxeprov (no effect)",
-      "inventory.yaml:9:7: host 'pxe1': ansible_become_exe is not used by pxeprov",
-      "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
-    ]);
-    writeFileSync(join(dir, 'hosts.ini'), '[pxe]\npxe1 ansible_host=10.0.0.1 ansible_ssh_retries=3\n\n[pxe:vars]\nansible_pipelining=true\n');
+    assert.deepEqual(
+      yaml.warnings.map((w) => w.replace(`${dir}/`, '').replace(/ \(it has no effect\).*$/, '')),
+      [
+        "inventory.yaml:4:5: group 'all': ansible_shell_type is not used by pxeprov",
+        "inventory.yaml:5:5: group 'all': ansible_ssh_common_args: -o ControlMaster=auto, -C not used by pxeprov (no effect)",
+        "inventory.yaml:9:7: host 'pxe1': ansible_become_exe is not used by pxeprov",
+        "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
+      ],
+    );
+    writeFileSync(
+      join(dir, 'hosts.ini'),
+      '[pxe]\npxe1 ansible_host=10.0.0.1 ansible_ssh_retries=3\n\n[pxe:vars]\nansible_pipelining=true\n',
+    );
     const ini = loadInventory(join(dir, 'hosts.ini'));
-    assert.deepEqual(ini.warnings.map((w) => w.replace(`${dir}/`, '').replace(/ \(it has no effect\).*$/, '')), [
-      "hosts.ini:2:28: host 'pxe1': ansible_ssh_retries is not used by pxeprov",
-      "hosts.ini:5:1: group 'pxe': ansible_pipelining is not used by pxeprov",
-      "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
-    ]);
+    assert.deepEqual(
+      ini.warnings.map((w) => w.replace(`${dir}/`, '').replace(/ \(it has no effect\).*$/, '')),
+      [
+        "hosts.ini:2:28: host 'pxe1': ansible_ssh_retries is not used by pxeprov",
+        "hosts.ini:5:1: group 'pxe': ansible_pipelining is not used by pxeprov",
+        "group_vars/all.yaml:2:1: group 'all': ansible_ssh_executable is not used by pxeprov",
+      ],
+    );
   });
 });
 
 describe('connection variable errors at validate', () => {
   it('name the host (or the group), the variable and what is supported', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pxeprov-vars-'));
-    writeFileSync(join(dir, 'inventory.yaml'), 'pxe:\n  vars:\n    ansible_become_method: runas\n  hosts:\n    pxe1:\n      ansible_connection: winrm\n');
+    writeFileSync(
+      join(dir, 'inventory.yaml'),
+      'pxe:\n  vars:\n    ansible_become_method: runas\n  hosts:\n    pxe1:\n      ansible_connection: winrm\n',
+    );
     const errors = (() => {
       try {
         loadInventory(join(dir, 'inventory.yaml'));
@@ -163,8 +202,20 @@ describe('connection variable errors at validate', () => {
     assert.deepEqual(
       errors.map((e) => [e.code, e.where.line, e.where.host, e.message, e.expected]),
       [
-        ['E_CONNECTION_VAR', 3, undefined, `group 'pxe': ansible_become_method "runas" is not supported`, 'one of: sudo, su'],
-        ['E_CONNECTION_VAR', 6, 'pxe1', 'ansible_connection "winrm" is not supported', 'one of: ssh, paramiko, smart, local'],
+        [
+          'E_CONNECTION_VAR',
+          3,
+          undefined,
+          `group 'pxe': ansible_become_method "runas" is not supported`,
+          'one of: sudo, su',
+        ],
+        [
+          'E_CONNECTION_VAR',
+          6,
+          'pxe1',
+          'ansible_connection "winrm" is not supported',
+          'one of: ssh, paramiko, smart, local',
+        ],
       ],
     );
   });

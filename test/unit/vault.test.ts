@@ -21,7 +21,11 @@ import {resolveVaultSecrets, splitVaultId} from '../../src/vault/secrets.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/vault');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
-const secret = (password: string, label = 'default'): VaultSecret => ({label, password: Buffer.from(password), source: 'test'});
+const secret = (password: string, label = 'default'): VaultSecret => ({
+  label,
+  password: Buffer.from(password),
+  source: 'test',
+});
 const PASSWORD = secret('fixture-password');
 const PROD = secret('prod-fixture-password', 'prod');
 
@@ -44,7 +48,8 @@ describe('vault format: files written by ansible-vault', () => {
     ['salt-0-31-1.2-ops.vault', [secret('wrong'), PASSWORD], 'known vector: exactly 32 bytes!\n'],
   ];
   for (const [file, secrets, plain] of cases) {
-    it(`${file} with ${secrets.map((s) => s.label).join(', ')}`, () => assert.equal(openVault(fixture(file), secrets, {file}).toString('utf8'), plain));
+    it(`${file} with ${secrets.map((s) => s.label).join(', ')}`, () =>
+      assert.equal(openVault(fixture(file), secrets, {file}).toString('utf8'), plain));
   }
 
   it('the 1.2 header carries the label', () => {
@@ -53,13 +58,25 @@ describe('vault format: files written by ansible-vault', () => {
   });
 
   it('encrypting with the same salt gives byte for byte what Ansible wrote', () => {
-    const text = encryptVault(Buffer.from('known vector: exactly 32 bytes!\n'), PASSWORD.password, {label: 'ops', salt: Buffer.from([...Array(32).keys()])});
+    const text = encryptVault(Buffer.from('known vector: exactly 32 bytes!\n'), PASSWORD.password, {
+      label: 'ops',
+      salt: Buffer.from([...Array(32).keys()]),
+    });
     assert.equal(text, fixture('salt-0-31-1.2-ops.vault'));
   });
 });
 
 describe('vault format: round trips', () => {
-  const plaintexts = ['', 'a', 'x'.repeat(15), 'y'.repeat(16), 'z'.repeat(17), 'multi\nline\n', 'unicode ✓ é', '\u0000\u00ff binary'];
+  const plaintexts = [
+    '',
+    'a',
+    'x'.repeat(15),
+    'y'.repeat(16),
+    'z'.repeat(17),
+    'multi\nline\n',
+    'unicode ✓ é',
+    '\u0000\u00ff binary',
+  ];
   for (const plain of plaintexts) {
     it(`${JSON.stringify(plain).slice(0, 24)} (${plain.length} chars)`, () => {
       const text = encryptVault(Buffer.from(plain), PASSWORD.password);
@@ -69,8 +86,14 @@ describe('vault format: round trips', () => {
   }
 
   it('a label other than default makes a 1.2 vault', () => {
-    assert.match(encryptVault(Buffer.from('v'), PASSWORD.password, {label: 'prod'}), /^\$ANSIBLE_VAULT;1\.2;AES256;prod\n/);
-    assert.match(encryptVault(Buffer.from('v'), PASSWORD.password, {label: 'default'}), /^\$ANSIBLE_VAULT;1\.1;AES256\n/);
+    assert.match(
+      encryptVault(Buffer.from('v'), PASSWORD.password, {label: 'prod'}),
+      /^\$ANSIBLE_VAULT;1\.2;AES256;prod\n/,
+    );
+    assert.match(
+      encryptVault(Buffer.from('v'), PASSWORD.password, {label: 'default'}),
+      /^\$ANSIBLE_VAULT;1\.1;AES256\n/,
+    );
   });
 
   it('encrypt-string blocks are YAML that parses back to the value', () => {
@@ -85,11 +108,20 @@ describe('vault errors: exit 3, the file named, never the plaintext', () => {
   const text = fixture('whole-1.1.yml');
   const body = text.split('\n');
   // One hex digit of the ciphertext changed (inside the outer hex encoding).
-  const [salt, hmac, ciphertext] = Buffer.from(body.slice(1).join(''), 'hex').toString('latin1').split('\n') as [string, string, string];
+  const [salt, hmac, ciphertext] = Buffer.from(body.slice(1).join(''), 'hex').toString('latin1').split('\n') as [
+    string,
+    string,
+    string,
+  ];
   const altered = ciphertext.slice(0, -1) + (ciphertext.endsWith('a') ? 'b' : 'a');
   const tampered = `${body[0]}\n${Buffer.from([salt, hmac, altered].join('\n'), 'latin1').toString('hex')}\n`;
   const cases: Array<[string, string, VaultSecret[], RegExp]> = [
-    ['wrong password', text, [secret('nope')], /no vault password given decrypts this vault: the password is wrong or the data was altered \(HMAC mismatch\)/],
+    [
+      'wrong password',
+      text,
+      [secret('nope')],
+      /no vault password given decrypts this vault: the password is wrong or the data was altered \(HMAC mismatch\)/,
+    ],
     ['tampered ciphertext', tampered, [PASSWORD], /HMAC mismatch/],
     ['no password', text, [], /vault-encrypted content but no vault password was given/],
     ['bad header', text.replace('1.1;AES256', '1.1;AES128'), [PASSWORD], /cipher AES128 is not supported/],
@@ -122,7 +154,11 @@ describe('vault errors: exit 3, the file named, never the plaintext', () => {
 describe('inline !vault values', () => {
   it('decrypt where they are; the other values stay', () => {
     useVaultSecrets([PASSWORD]);
-    assert.deepEqual(parseYaml(fixture('inline-1.1.yml'), 'inline.yml').value, {plain: 'visible', secret: 'inline-fixture-secret', other: 'also-visible'});
+    assert.deepEqual(parseYaml(fixture('inline-1.1.yml'), 'inline.yml').value, {
+      plain: 'visible',
+      secret: 'inline-fixture-secret',
+      other: 'also-visible',
+    });
   });
 
   it('a wrong password names the file and line of the value', () => {
@@ -152,7 +188,10 @@ describe('encrypted inventory files', () => {
       useVaultSecrets([PASSWORD]);
       writeFileSync(join(dir, name), encryptVault(Buffer.from(text), PASSWORD.password));
       const inventory = loadInventory(join(dir, name));
-      assert.deepEqual(inventory.hosts.get('pxe1')?.vars, {ansible_host: '10.0.0.9', some_value: `${name}-Secret-value`});
+      assert.deepEqual(inventory.hosts.get('pxe1')?.vars, {
+        ansible_host: '10.0.0.9',
+        some_value: `${name}-Secret-value`,
+      });
       assert.equal(maskSecrets(`x ${name}-Secret-value`), 'x ********');
     });
   }
@@ -162,13 +201,21 @@ describe('decrypted values are masked by value, whatever the name', () => {
   useVaultSecrets([PASSWORD]);
   parseYaml(fixture('inline-1.1.yml'), 'inline.yml');
   it('in text', () => assert.equal(maskSecrets('pw=inline-fixture-secret;'), 'pw=********;'));
-  it('in inventory views', () => assert.deepEqual(redactVars({harmless_name: 'x inline-fixture-secret', plain: 'visible'}), {harmless_name: 'x ********', plain: 'visible'}));
+  it('in inventory views', () =>
+    assert.deepEqual(redactVars({harmless_name: 'x inline-fixture-secret', plain: 'visible'}), {
+      harmless_name: 'x ********',
+      plain: 'visible',
+    }));
   it('in engine output', () => assert.equal(new Redactor().text('+rootpw inline-fixture-secret'), '+rootpw ********'));
-  it('not the unencrypted values beside them', () => assert.equal(maskSecrets('visible also-visible'), 'visible also-visible'));
+  it('not the unencrypted values beside them', () =>
+    assert.equal(maskSecrets('visible also-visible'), 'visible also-visible'));
   it('every value of a whole vault file, each line of a multi-line one', () => {
     useVaultSecrets([PASSWORD]);
     parseYaml(openVault(fixture('whole-1.1.yml'), [PASSWORD], {}).toString(), 'w.yml', {secret: true});
-    parseYaml(`k: !vault |\n  ${encryptVault(Buffer.from('-----BEGIN KEY-----\nAAAAsecretbody\n-----END KEY-----\n'), PASSWORD.password).trimEnd().replaceAll('\n', '\n  ')}\n`, 'k.yml');
+    parseYaml(
+      `k: !vault |\n  ${encryptVault(Buffer.from('-----BEGIN KEY-----\nAAAAsecretbody\n-----END KEY-----\n'), PASSWORD.password).trimEnd().replaceAll('\n', '\n  ')}\n`,
+      'k.yml',
+    );
     assert.equal(maskSecrets('fixture-db-secret 5432'), '******** ********');
     assert.equal(maskSecrets('+AAAAsecretbody'), '+********');
   });
@@ -195,22 +242,48 @@ describe('vault password sources', () => {
   });
 
   it('a -client script is asked for its label', async () => {
-    const [s] = await resolveVaultSecrets({ids: [`prod@${file('vault-client.sh', '#!/bin/sh\necho "pw-for-$1-$2"\n', 0o700)}`]});
+    const [s] = await resolveVaultSecrets({
+      ids: [`prod@${file('vault-client.sh', '#!/bin/sh\necho "pw-for-$1-$2"\n', 0o700)}`],
+    });
     assert.equal(s!.password.toString(), 'pw-for---vault-id-prod');
   });
 
   it('order: configured identities, --vault-id, --vault-password-file, the configured file', async () => {
     const a = file('a', 'A');
-    const secrets = await resolveVaultSecrets({identityList: [`cfg@${a}`], ids: [`cli@${a}`], passwordFiles: [a], defaultPasswordFile: a});
-    assert.deepEqual(secrets.map((s) => s.label), ['cfg', 'cli', 'default', 'default']);
+    const secrets = await resolveVaultSecrets({
+      identityList: [`cfg@${a}`],
+      ids: [`cli@${a}`],
+      passwordFiles: [a],
+      defaultPasswordFile: a,
+    });
+    assert.deepEqual(
+      secrets.map((s) => s.label),
+      ['cfg', 'cli', 'default', 'default'],
+    );
   });
 
   const failures: Array<[string, () => Promise<unknown>, RegExp]> = [
-    ['a missing file', () => resolveVaultSecrets({passwordFiles: [join(dir, 'missing')]}), /vault password file .*missing does not exist/],
+    [
+      'a missing file',
+      () => resolveVaultSecrets({passwordFiles: [join(dir, 'missing')]}),
+      /vault password file .*missing does not exist/,
+    ],
     ['an empty file', () => resolveVaultSecrets({passwordFiles: [file('empty', '\n')]}), /gave an empty password/],
-    ['a failing script', () => resolveVaultSecrets({passwordFiles: [file('fail.sh', '#!/bin/sh\nexit 4\n', 0o700)]}), /exited with 4/],
-    ['a client without the label', () => resolveVaultSecrets({ids: [`x@${file('no-client', '#!/bin/sh\nexit 2\n', 0o700)}`]}), /knows no secret for vault id 'x'/],
-    ['a vaulted password file', () => resolveVaultSecrets({passwordFiles: [file('vaulted', fixture('whole-1.1.yml'))]}), /is itself vault-encrypted/],
+    [
+      'a failing script',
+      () => resolveVaultSecrets({passwordFiles: [file('fail.sh', '#!/bin/sh\nexit 4\n', 0o700)]}),
+      /exited with 4/,
+    ],
+    [
+      'a client without the label',
+      () => resolveVaultSecrets({ids: [`x@${file('no-client', '#!/bin/sh\nexit 2\n', 0o700)}`]}),
+      /knows no secret for vault id 'x'/,
+    ],
+    [
+      'a vaulted password file',
+      () => resolveVaultSecrets({passwordFiles: [file('vaulted', fixture('whole-1.1.yml'))]}),
+      /is itself vault-encrypted/,
+    ],
   ];
   for (const [name, run, message] of failures) {
     it(`${name}: E_VAULT`, async () => {
@@ -243,7 +316,10 @@ describe('vault commands: choosing the password and the strings', () => {
   });
 
   it('names strings in order; more names than strings is an error', () => {
-    assert.deepEqual(stringsToEncrypt(['a', 'b'], ['x']), [{text: 'a', name: 'x'}, {text: 'b', name: undefined}]);
+    assert.deepEqual(stringsToEncrypt(['a', 'b'], ['x']), [
+      {text: 'a', name: 'x'},
+      {text: 'b', name: undefined},
+    ]);
     assert.throws(() => stringsToEncrypt(['a'], ['x', 'y']), /2 --name for 1 strings/);
     assert.throws(() => stringsToEncrypt([''], []), /empty string/);
   });

@@ -52,7 +52,7 @@ const accepted: string[] = [
   'a: 1\nb: -2\nc: 1.5\nd: +3\ne: 0\nf: -0.25\ng: 12345678901234\n',
   'yes_: yes\nno_: No\non_: ON\noff_: off\ny: y\nn: N\nt: true\nf: FALSE\nnull1: ~\nnull2: null\nnull3:\nempty: ""\n',
   'ip: 192.168.1.10\nmac: 52:54:00:12:34:56\ntime: 12:30\ndate: 2024-01-02\nurl: http://example.org:8080/a#b\nmode: "0644"\nversion: 1.2.3\n',
-  "s1: 'it''s'\ns2: \"tab\\there \\\"q\\\" \\u00e9 \\x41 \\\\ end\"\ns3: plain text with spaces   \ns4: a#b\ns5: -x\ns6: ünïcödé\n",
+  's1: \'it\'\'s\'\ns2: "tab\\there \\"q\\" \\u00e9 \\x41 \\\\ end"\ns3: plain text with spaces   \ns4: a#b\ns5: -x\ns6: ünïcödé\n',
   '"quoted key": 1\n\'single\': 2\nkey with spaces: 3\n',
   'list:\n  - a\n  - 2\n  - {k: v, n: [1, [2, 3], {}]}\n  - []\n  - name: x\n    value: y\n',
   'list:\n- a\n- b\nnext: 1\n',
@@ -109,11 +109,13 @@ describe('YAML fast first pass', () => {
       assert.deepEqual(fast.value, value);
       const fastFile = new YamlFile('t.yaml', text, fast.value, undefined, undefined, fast);
       for (const path of paths(value)) {
-        for (const key of [false, true]) assert.deepEqual(posAt(fastFile, path, key), posAt(library, path, key), `${JSON.stringify(path)} key=${key}`);
+        for (const key of [false, true])
+          assert.deepEqual(posAt(fastFile, path, key), posAt(library, path, key), `${JSON.stringify(path)} key=${key}`);
       }
     });
   }
   for (const text of declined) {
-    it(`leaves ${JSON.stringify(text.slice(0, 60))} to the library`, () => assert.equal(parseFastYaml(text), undefined));
+    it(`leaves ${JSON.stringify(text.slice(0, 60))} to the library`, () =>
+      assert.equal(parseFastYaml(text), undefined));
   }
 });

@@ -4,7 +4,8 @@ import {parseCommand, runAndReport} from '../../cli/run.js';
 import {makeIso} from '../../lab/make-iso.js';
 
 export default class LabMakeIso extends Command {
-  static override summary = "Build the lab's small CentOS-shaped install ISO (Debian kernel + busybox initrd that fetches its kickstart).";
+  static override summary =
+    "Build the lab's small CentOS-shaped install ISO (Debian kernel + busybox initrd that fetches its kickstart).";
   static override description =
     'Its initrd prints `PXEPROV-TEST-ISO version=N`, takes a DHCP lease, fetches ks= / inst.ks= over HTTP, prints `PXEPROV-KS sha256=…` and powers off. Two versions prove an ISO update. The kernel package is cached under /var/cache/pxeprov-lab.';
   static override flags = {
@@ -17,6 +18,10 @@ export default class LabMakeIso extends Command {
   async run(): Promise<void> {
     const {flags, output} = await parseCommand(this, (argv) => this.parse(LabMakeIso, argv));
     const log = (line: string) => process.stderr.write(`${line}\n`);
-    await runAndReport(output, () => makeIso(flags.version, flags.out, log), (r) => console.log(`${r.path}: ${r.label}, kernel ${r.kernelRelease}`));
+    await runAndReport(
+      output,
+      () => makeIso(flags.version, flags.out, log),
+      (r) => console.log(`${r.path}: ${r.label}, kernel ${r.kernelRelease}`),
+    );
   }
 }

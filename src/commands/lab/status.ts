@@ -11,6 +11,10 @@ export default class LabStatus extends Command {
 
   async run(): Promise<void> {
     const {flags, output} = await parseCommand(this, (argv) => this.parse(LabStatus, argv));
-    await runAndReport(output, () => labStatus({prefix: flags.prefix}), (s) => console.log(formatStatus(s)));
+    await runAndReport(
+      output,
+      () => labStatus({prefix: flags.prefix}),
+      (s) => console.log(formatStatus(s)),
+    );
   }
 }

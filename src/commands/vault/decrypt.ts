@@ -4,10 +4,14 @@ import {parseCommand, runAndReport} from '../../cli/run.js';
 import {inputFiles} from '../../cli/vault.js';
 
 export default class VaultDecrypt extends Command {
-  static override summary = 'Decrypt vault files in place (or to --output) as ansible-vault decrypt does; no file or "-" reads stdin.';
+  static override summary =
+    'Decrypt vault files in place (or to --output) as ansible-vault decrypt does; no file or "-" reads stdin.';
   static override strict = false;
   static override flags = {...decryptFlags, ...outputFlag};
-  static override examples = ['<%= config.bin %> vault decrypt group_vars/all/vault.yml --vault-password-file ~/.vault-pass', '<%= config.bin %> vault decrypt secrets.yml --output - --ask-vault-pass'];
+  static override examples = [
+    '<%= config.bin %> vault decrypt group_vars/all/vault.yml --vault-password-file ~/.vault-pass',
+    '<%= config.bin %> vault decrypt secrets.yml --output - --ask-vault-pass',
+  ];
 
   async run(): Promise<void> {
     const {argv, flags, output} = await parseCommand(this, (args) => this.parse(VaultDecrypt, args));

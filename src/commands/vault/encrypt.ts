@@ -4,10 +4,14 @@ import {parseCommand, runAndReport} from '../../cli/run.js';
 import {inputFiles} from '../../cli/vault.js';
 
 export default class VaultEncrypt extends Command {
-  static override summary = 'Encrypt files in place (or to --output) as ansible-vault encrypt does; no file or "-" reads stdin.';
+  static override summary =
+    'Encrypt files in place (or to --output) as ansible-vault encrypt does; no file or "-" reads stdin.';
   static override strict = false;
   static override flags = encryptFlags;
-  static override examples = ['<%= config.bin %> vault encrypt group_vars/all/vault.yml --vault-password-file ~/.vault-pass', '<%= config.bin %> vault encrypt --vault-id prod@prompt secrets.yml'];
+  static override examples = [
+    '<%= config.bin %> vault encrypt group_vars/all/vault.yml --vault-password-file ~/.vault-pass',
+    '<%= config.bin %> vault encrypt --vault-id prod@prompt secrets.yml',
+  ];
 
   async run(): Promise<void> {
     const {argv, flags, output} = await parseCommand(this, (args) => this.parse(VaultEncrypt, args));

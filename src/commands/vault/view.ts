@@ -8,7 +8,9 @@ export default class VaultView extends Command {
   static override strict = false;
   static override args = {file: Args.string({description: 'Vault file(s) to show.', required: true})};
   static override flags = decryptFlags;
-  static override examples = ['<%= config.bin %> vault view group_vars/all/vault.yml --vault-password-file ~/.vault-pass'];
+  static override examples = [
+    '<%= config.bin %> vault view group_vars/all/vault.yml --vault-password-file ~/.vault-pass',
+  ];
 
   async run(): Promise<void> {
     const {argv, flags, output} = await parseCommand(this, (args) => this.parse(VaultView, args));

@@ -38,7 +38,12 @@ export function recordOf(entries: TreeEntry[]): TreeRecord {
  * Without a record (a manifest written before records were kept) every file counts as changed, so `up`
  * verifies each by its sha256 once; the tree's symlinks are then taken as they are (a remote ISO has some).
  */
-export function treeDrift(manifest: Manifest, record: TreeRecord | undefined, entries: TreeEntry[], checksum: boolean): TreeDrift {
+export function treeDrift(
+  manifest: Manifest,
+  record: TreeRecord | undefined,
+  entries: TreeEntry[],
+  checksum: boolean,
+): TreeDrift {
   const links = record?.links ?? {};
   const seen = new Set<string>();
   const drift: TreeDrift = {missing: [], extra: [], changed: []};
@@ -47,7 +52,12 @@ export function treeDrift(manifest: Manifest, record: TreeRecord | undefined, en
     if (want) {
       seen.add(e.path);
       const written = record?.files[e.path];
-      const same = e.kind === 'file' && e.size === want.size && written?.size === e.size && written.mtime === e.mtime && (!checksum || e.sha256 === want.sha256);
+      const same =
+        e.kind === 'file' &&
+        e.size === want.size &&
+        written?.size === e.size &&
+        written.mtime === e.mtime &&
+        (!checksum || e.sha256 === want.sha256);
       if (!same) drift.changed.push(e.path);
     } else if (e.path in links) {
       seen.add(e.path);
@@ -63,12 +73,24 @@ export function treeDrift(manifest: Manifest, record: TreeRecord | undefined, en
 export const driftCount = (d: TreeDrift) => d.missing.length + d.extra.length + d.changed.length;
 
 /** A unified diff of the names (with size, mtime, link target) of what differs: the tree as found -> as written. */
-export function driftDiff(label: string, drift: TreeDrift, manifest: Manifest, record: TreeRecord | undefined, entries: TreeEntry[], checksum: boolean): string {
+export function driftDiff(
+  label: string,
+  drift: TreeDrift,
+  manifest: Manifest,
+  record: TreeRecord | undefined,
+  entries: TreeEntry[],
+  checksum: boolean,
+): string {
   const found = new Map(entries.map((e) => [e.path, e]));
-  const when = (mtime: number | undefined) => (mtime === undefined ? 'unrecorded' : new Date(mtime * 1000).toISOString());
+  const when = (mtime: number | undefined) =>
+    mtime === undefined ? 'unrecorded' : new Date(mtime * 1000).toISOString();
   const sha = (value: string | undefined) => (checksum ? `, sha256 ${value?.slice(0, 12) ?? 'none'}` : '');
   const describeFound = (e: TreeEntry) =>
-    e.kind === 'file' ? `${e.path}: ${e.size} bytes, mtime ${when(e.mtime)}${sha(e.sha256)}` : e.kind === 'link' ? `${e.path} -> ${e.target}` : `${e.path}: ${e.kind}`;
+    e.kind === 'file'
+      ? `${e.path}: ${e.size} bytes, mtime ${when(e.mtime)}${sha(e.sha256)}`
+      : e.kind === 'link'
+        ? `${e.path} -> ${e.target}`
+        : `${e.path}: ${e.kind}`;
   const describeWanted = (path: string) => {
     const file = manifest.files[path];
     if (!file) return `${path} -> ${record?.links[path]}`;
@@ -89,15 +111,23 @@ export async function readTree(agent: Agent, tree: string, checksum: boolean): P
 }
 
 /** What a repair writes: the files to put back (missing or changed) and the links; what to remove first. */
-export function repairPlan(drift: TreeDrift, manifest: Manifest, entries: TreeEntry[]): {files: string[]; links: string[]; remove: string[]} {
+export function repairPlan(
+  drift: TreeDrift,
+  manifest: Manifest,
+  entries: TreeEntry[],
+): {files: string[]; links: string[]; remove: string[]} {
   const found = new Map(entries.map((e) => [e.path, e]));
   const back = [...drift.missing, ...drift.changed].sort();
   return {
     files: back.filter((p) => p in manifest.files),
     links: back.filter((p) => !(p in manifest.files)),
     // Extra entries go; so does whatever holds a wanted name as another kind (a rename cannot replace a directory).
-    remove: [...drift.extra, ...drift.changed.filter((p) => found.get(p)?.kind !== (p in manifest.files ? 'file' : 'link'))].sort(),
+    remove: [
+      ...drift.extra,
+      ...drift.changed.filter((p) => found.get(p)?.kind !== (p in manifest.files ? 'file' : 'link')),
+    ].sort(),
   };
 }
 
-export const parentDirs = (paths: string[]) => [...new Set(paths.map((p) => posix.dirname(p)).filter((d) => d !== '.'))].sort();
+export const parentDirs = (paths: string[]) =>
+  [...new Set(paths.map((p) => posix.dirname(p)).filter((d) => d !== '.'))].sort();

@@ -13,7 +13,16 @@ import {stateText, unifiedDiff} from '../../report/diff.js';
 import type {Agent, StatResult, TreeEntry} from '../../transport/types.js';
 import type {Resource, TaskContext} from '../types.js';
 import {manifestDelta, openLocalIso, type LocalIso, type Manifest} from './iso.js';
-import {driftCount, driftDiff, parentDirs, readTree, recordOf, repairPlan, treeDrift, type TreeRecord} from './drift.js';
+import {
+  driftCount,
+  driftDiff,
+  parentDirs,
+  readTree,
+  recordOf,
+  repairPlan,
+  treeDrift,
+  type TreeRecord,
+} from './drift.js';
 
 export interface MediaArgs {
   name: string;
@@ -101,7 +110,9 @@ function requireBootFiles(args: MediaArgs, files: Record<string, unknown>, what:
   const found = Object.keys(files).filter((p) => /(^|\/)(vmlinuz|linux|initrd(\.img|\.gz|\.lz)?)$/.test(p));
   throw new PxeError('E_VARS', `${what} has no ${missing.join(' or ')}`, {
     expected: 'the kernel and initrd paths inside the ISO (media kernel:/initrd:)',
-    hint: found.length ? `the ISO has: ${found.join(', ')}` : 'this ISO has no kernel or initrd at all: is it a network-install ISO?',
+    hint: found.length
+      ? `the ISO has: ${found.join(', ')}`
+      : 'this ISO has no kernel or initrd at all: is it a network-install ISO?',
   });
 }
 
@@ -109,9 +120,14 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
   name: 'media',
   schema: {
     type: 'object',
-    description: 'Extract an install ISO into /srv/install/<name>, its kernel and initrd as <tftp_root>/<name>/vmlinuz and initrd.img.',
+    description:
+      'Extract an install ISO into /srv/install/<name>, its kernel and initrd as <tftp_root>/<name>/vmlinuz and initrd.img.',
     properties: {
-      name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'The tree name: /srv/install/<name>, <tftp_root>/<name>/.'},
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        description: 'The tree name: /srv/install/<name>, <tftp_root>/<name>/.',
+      },
       iso: {type: 'string', description: 'The ISO on the control machine (or on the target with remote: true).'},
       remote: {type: 'boolean', description: 'iso is a path on the target (extracted there with bsdtar).'},
       root: {type: 'string', description: 'Where trees live (default /srv/install).'},
@@ -137,11 +153,18 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       agent.stat([where.link, where.bootLink, ...(args.remote ? [args.iso] : [])]),
     ]);
     if (args.remote && stats[2]!.kind !== 'file') {
-      throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {hint: 'check media iso:, or drop remote: true to upload it from the control machine'});
+      throw new PxeError('E_FILE_NOT_FOUND', `ISO ${args.iso} does not exist on the target`, {
+        hint: 'check media iso:, or drop remote: true to upload it from the control machine',
+      });
     }
     const manifest = content ? (JSON.parse(content.toString()) as TargetManifest) : null;
     const [more, entries] = manifest
-      ? await Promise.all([agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {sha256: ctx.checksum || !manifest.bootRecord}), readTree(agent, manifest.tree, ctx.checksum)])
+      ? await Promise.all([
+          agent.stat([manifest.tree, ...BOOT_NAMES.map((name) => posix.join(manifest.boot, name))], {
+            sha256: ctx.checksum || !manifest.bootRecord,
+          }),
+          readTree(agent, manifest.tree, ctx.checksum),
+        ])
       : [[], []];
     return {manifest, stats: new Map([...stats, ...more].map((s) => [s.path, s])), layout: where, entries};
   },
@@ -161,12 +184,24 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       stats.get(old.tree)?.kind === 'directory' &&
       stats.get(where.link)?.target === posix.relative(posix.dirname(where.link), old.tree) &&
       stats.get(where.bootLink)?.target === posix.relative(posix.dirname(where.bootLink), old.boot) &&
-      [kernelOf(args), initrdOf(args)].every((p, i) => bootIntact(stats.get(posix.join(old.boot, BOOT_NAMES[i]!)), old.files[p]?.sha256, old.bootRecord?.[BOOT_NAMES[i]!]));
+      [kernelOf(args), initrdOf(args)].every((p, i) =>
+        bootIntact(
+          stats.get(posix.join(old.boot, BOOT_NAMES[i]!)),
+          old.files[p]?.sha256,
+          old.bootRecord?.[BOOT_NAMES[i]!],
+        ),
+      );
     if (sameIso && healthy) {
       const drift = treeDrift(old, old.record, observed.entries, ctx.checksum);
       const files = `${Object.keys(old.files).length} files${ctx.checksum ? ', contents compared' : ''}`;
       if (driftCount(drift) === 0) return {ok: `${args.name} is up to date (${files})`};
-      const counts = [[drift.missing, 'missing'], [drift.changed, 'changed'], [drift.extra, 'extra']].filter(([list]) => list!.length).map(([list, what]) => `${list!.length} ${what}`);
+      const counts = [
+        [drift.missing, 'missing'],
+        [drift.changed, 'changed'],
+        [drift.extra, 'extra'],
+      ]
+        .filter(([list]) => list!.length)
+        .map(([list, what]) => `${list!.length} ${what}`);
       return {
         summary: `repair ${where.link}: ${counts.join(', ')} (of ${files})`,
         diff: driftDiff(`${where.link} (media tree)`, drift, old, old.record, observed.entries, ctx.checksum),
@@ -174,12 +209,15 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       };
     }
 
-    const {copy, remove} = args.remote ? {copy: [], remove: []} : manifestDelta(sameIso ? null : old, args.local!.manifest);
+    const {copy, remove} = args.remote
+      ? {copy: [], remove: []}
+      : manifestDelta(sameIso ? null : old, args.local!.manifest);
     const bytes = copy.reduce((sum, p) => sum + args.local!.manifest.files[p]!.size, 0);
     const summary = args.remote
       ? `extract ${args.iso} on the target into ${where.link}`
       : `copy ${copy.length} of ${Object.keys(args.local!.manifest.files).length} files (${(bytes / 1e6).toFixed(1)} MB)${remove.length ? `, remove ${remove.length}` : ''}, swap ${where.link} and ${where.bootLink}`;
-    const listing = (manifest: Manifest | null, paths: string[]) => paths.map((p) => (manifest?.files[p] ? stateText({[p]: manifest.files[p]!.sha256}) : '')).join('');
+    const listing = (manifest: Manifest | null, paths: string[]) =>
+      paths.map((p) => (manifest?.files[p] ? stateText({[p]: manifest.files[p]!.sha256}) : '')).join('');
     const diff = args.remote
       ? unifiedDiff(`${where.link} (media)`, stateText({iso: old?.source ?? 'none'}), stateText({iso: id}))
       : unifiedDiff(`${where.link} (media)`, listing(old, [...copy, ...remove]), listing(args.local!.manifest, copy));
@@ -197,7 +235,11 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
     const staging = `${tree}.tmp`;
     const bootStaging = `${boot}.tmp`;
     await run(['rm', '-rf', '--', staging, bootStaging]);
-    await Promise.all([agent.mkdir(where.treesDir, {parents: true}), agent.mkdir(where.bootsDir, {parents: true}), agent.mkdir(STATE_DIR, {parents: true})]);
+    await Promise.all([
+      agent.mkdir(where.treesDir, {parents: true}),
+      agent.mkdir(where.bootsDir, {parents: true}),
+      agent.mkdir(STATE_DIR, {parents: true}),
+    ]);
 
     let manifest: Manifest;
     if (args.remote) {
@@ -205,7 +247,12 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       await run(['bsdtar', '-x', '-f', args.iso, '-C', staging]);
       await run(['chmod', '-R', 'u+rwX,go+rX', '--', staging]);
       const entries = await agent.hashTree(staging);
-      manifest = {iso: {sha256: plan.id, size: 0}, files: Object.fromEntries(entries.filter((e) => e.kind === 'file').map((e) => [e.path, {sha256: e.sha256!, size: e.size}]))};
+      manifest = {
+        iso: {sha256: plan.id, size: 0},
+        files: Object.fromEntries(
+          entries.filter((e) => e.kind === 'file').map((e) => [e.path, {sha256: e.sha256!, size: e.size}]),
+        ),
+      };
       try {
         requireBootFiles(args, manifest.files, `ISO ${args.iso}`);
       } catch (error) {
@@ -221,15 +268,25 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       if (linked) await run(['cp', '-al', '--', base, staging]);
       else await agent.mkdir(staging, {mode: 0o755});
       // The files to copy arrive as new names: the hard links of their old versions go first.
-      await Promise.all([...plan.remove, ...(linked ? plan.copy : [])].map((path) => agent.remove(posix.join(staging, path))));
-      const onSent = bytesSent(ctx, plan.copy.reduce((sum, path) => sum + local.manifest.files[path]!.size, 0));
+      await Promise.all(
+        [...plan.remove, ...(linked ? plan.copy : [])].map((path) => agent.remove(posix.join(staging, path))),
+      );
+      const onSent = bytesSent(
+        ctx,
+        plan.copy.reduce((sum, path) => sum + local.manifest.files[path]!.size, 0),
+      );
       // Staging trees no client reads yet: many files per request, flushed to disk once before the swap below.
-      const fromIso = (path: string) => ({path, ...local.manifest.files[path]!, open: () => createReadStream(posix.join(local.tree, path))});
+      const fromIso = (path: string) => ({
+        path,
+        ...local.manifest.files[path]!,
+        open: () => createReadStream(posix.join(local.tree, path)),
+      });
       await agent.putTree(staging, plan.copy.map(fromIso), {onSent});
     }
     // Kernel and initrd are in the tree: copied on the target (every check hashes them against the manifest), then flushed.
     await agent.mkdir(bootStaging, {mode: 0o755});
-    for (const [i, path] of [kernelOf(args), initrdOf(args)].entries()) await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
+    for (const [i, path] of [kernelOf(args), initrdOf(args)].entries())
+      await run(['cp', '--', posix.join(staging, path), posix.join(bootStaging, BOOT_NAMES[i]!)]);
     await run(['sh', '-c', 'sync -f "$1" 2>/dev/null || sync', 'sh', bootStaging]);
 
     await run(['rm', '-rf', '--', tree, boot]);
@@ -238,12 +295,32 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
     await agent.symlink(posix.relative(posix.dirname(where.link), tree), where.link);
     await agent.symlink(posix.relative(posix.dirname(where.bootLink), boot), where.bootLink);
     const [treeList, bootList] = await Promise.all([agent.listTree(tree), agent.listTree(boot)]);
-    const record: TargetManifest = {...manifest, tree, boot, ...(args.remote ? {source: plan.id} : {}), record: recordOf(treeList), bootRecord: recordOf(bootList).files};
+    const record: TargetManifest = {
+      ...manifest,
+      tree,
+      boot,
+      ...(args.remote ? {source: plan.id} : {}),
+      record: recordOf(treeList),
+      bootRecord: recordOf(bootList).files,
+    };
     await agent.writeFile(where.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
     // Keep the previous generation for clients still reading it; older ones go.
     const keep = new Set([tree, boot, plan.old?.tree, plan.old?.boot]);
-    const listed = await agent.exec(['find', where.treesDir, where.bootsDir, '-mindepth', '1', '-maxdepth', '1', '-name', `${args.name}-${'?'.repeat(12)}`]);
-    const stale = listed.stdout.toString().split('\n').filter((p) => p && !keep.has(p));
+    const listed = await agent.exec([
+      'find',
+      where.treesDir,
+      where.bootsDir,
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '-name',
+      `${args.name}-${'?'.repeat(12)}`,
+    ]);
+    const stale = listed.stdout
+      .toString()
+      .split('\n')
+      .filter((p) => p && !keep.has(p));
     if (stale.length) await run(['rm', '-rf', '--', ...stale]);
   },
 };
@@ -252,7 +329,11 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
  * A boot file as written: its content (when it was hashed: --checksum, or a manifest without a boot record),
  * else its size and mtime as recorded, the quick check the tree gets too.
  */
-function bootIntact(stat: StatResult | undefined, sha256: string | undefined, recorded: {size: number; mtime: number} | undefined): boolean {
+function bootIntact(
+  stat: StatResult | undefined,
+  sha256: string | undefined,
+  recorded: {size: number; mtime: number} | undefined,
+): boolean {
   if (stat?.kind !== 'file') return false;
   if (stat.sha256 !== undefined) return stat.sha256 === sha256;
   return recorded !== undefined && stat.size === recorded.size && stat.mtime === recorded.mtime;
@@ -262,7 +343,10 @@ function bootIntact(stat: StatResult | undefined, sha256: string | undefined, re
 function runOrFail(agent: Agent, ctx: TaskContext): (argv: string[]) => Promise<void> {
   return async (argv) => {
     const result = await agent.exec(argv, {timeout: 3600});
-    if (result.rc !== 0) throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
+    if (result.rc !== 0)
+      throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {
+        where: {host: ctx.host, task: ctx.task.name},
+      });
   };
 }
 
@@ -278,7 +362,11 @@ function bytesSent(ctx: TaskContext, total: number): (bytes: number) => void {
 /** One file of a local ISO's tree to `to` on the target (atomic: temp file, then rename). */
 function uploadFromIso(agent: Agent, local: LocalIso, from: string, to: string, onSent: (bytes: number) => void) {
   const file = local.manifest.files[from]!;
-  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {mode: 0o644, sha256: file.sha256, onSent});
+  return agent.upload(to, createReadStream(posix.join(local.tree, from)), file.size, {
+    mode: 0o644,
+    sha256: file.sha256,
+    onSent,
+  });
 }
 
 /**
@@ -292,7 +380,9 @@ async function repairTree(plan: RepairPlan, agent: Agent, ctx: TaskContext): Pro
   const at = (path: string) => posix.join(old.tree, path);
   const suspects = repair.files.filter((p) => !repair.remove.includes(p));
   const hashed = suspects.length ? await agent.stat(suspects.map(at), {sha256: true}) : [];
-  const intact = new Set(suspects.filter((p, i) => hashed[i]!.kind === 'file' && hashed[i]!.sha256 === old.files[p]!.sha256));
+  const intact = new Set(
+    suspects.filter((p, i) => hashed[i]!.kind === 'file' && hashed[i]!.sha256 === old.files[p]!.sha256),
+  );
   const files = repair.files.filter((p) => !intact.has(p));
   if (repair.remove.length) await run(['rm', '-rf', '--', ...repair.remove.map(at)]);
   for (const dir of parentDirs([...files, ...repair.links])) await agent.mkdir(at(dir), {parents: true, mode: 0o755});
@@ -304,14 +394,24 @@ async function repairTree(plan: RepairPlan, agent: Agent, ctx: TaskContext): Pro
     if (wanted.length) {
       await run(['bsdtar', '-x', '-f', args.iso, '-C', staging, '--', ...wanted]);
       await run(['chmod', '-R', 'u+rwX,go+rX', '--', staging]);
-      await run(['sh', '-c', 'from=$1 to=$2; shift 2; for p do mv -f -- "$from/$p" "$to/$p" || exit 1; done', 'sh', staging, old.tree, ...wanted]);
+      await run([
+        'sh',
+        '-c',
+        'from=$1 to=$2; shift 2; for p do mv -f -- "$from/$p" "$to/$p" || exit 1; done',
+        'sh',
+        staging,
+        old.tree,
+        ...wanted,
+      ]);
     }
     await run(['rm', '-rf', '--', staging]);
   } else {
-    const sent = bytesSent(ctx, files.reduce((sum, path) => sum + args.local!.manifest.files[path]!.size, 0));
+    const sent = bytesSent(
+      ctx,
+      files.reduce((sum, path) => sum + args.local!.manifest.files[path]!.size, 0),
+    );
     for (const path of files) await uploadFromIso(agent, args.local!, path, at(path), sent);
   }
   const record: TargetManifest = {...old, record: recordOf(await agent.listTree(old.tree))};
   await agent.writeFile(plan.layout.manifestPath, JSON.stringify(record) + '\n', {mode: 0o644});
 }
-

@@ -59,11 +59,16 @@ async function cachedSha256(path: string, size: number, mtimeMs: number): Promis
   return known[key];
 }
 
-async function walk(root: string, dir = root, files: Record<string, ManifestFile> = {}): Promise<Record<string, ManifestFile>> {
+async function walk(
+  root: string,
+  dir = root,
+  files: Record<string, ManifestFile> = {},
+): Promise<Record<string, ManifestFile>> {
   for (const entry of await readdir(dir, {withFileTypes: true})) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await walk(root, path, files);
-    else if (entry.isFile()) files[relative(root, path)] = {sha256: await sha256File(path), size: (await stat(path)).size};
+    else if (entry.isFile())
+      files[relative(root, path)] = {sha256: await sha256File(path), size: (await stat(path)).size};
   }
   return files;
 }
@@ -94,10 +99,14 @@ export async function openLocalIso(path: string): Promise<LocalIso> {
   } catch (cause) {
     await rm(staging, {recursive: true, force: true});
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new PxeError('E_FILE_NOT_FOUND', missing ? 'bsdtar is not installed on the control machine' : `${path} is not a readable ISO image`, {
-      cause,
-      hint: missing ? 'apt-get install libarchive-tools' : String((cause as {stderr?: string}).stderr ?? '').trim(),
-    });
+    throw new PxeError(
+      'E_FILE_NOT_FOUND',
+      missing ? 'bsdtar is not installed on the control machine' : `${path} is not a readable ISO image`,
+      {
+        cause,
+        hint: missing ? 'apt-get install libarchive-tools' : String((cause as {stderr?: string}).stderr ?? '').trim(),
+      },
+    );
   }
   await run('chmod', ['-R', 'u+rwX,go+rX', join(staging, 'tree')]);
   const manifest: Manifest = {iso: {sha256, size: info.size}, files: await walk(join(staging, 'tree'))};
@@ -110,7 +119,11 @@ export async function openLocalIso(path: string): Promise<LocalIso> {
 /** Files to copy and to remove to turn `from` into `to`; pure. */
 export function manifestDelta(from: Manifest | null, to: Manifest): {copy: string[]; remove: string[]} {
   const before = from?.files ?? {};
-  const copy = Object.keys(to.files).filter((path) => before[path]?.sha256 !== to.files[path]!.sha256).sort();
-  const remove = Object.keys(before).filter((path) => !(path in to.files)).sort();
+  const copy = Object.keys(to.files)
+    .filter((path) => before[path]?.sha256 !== to.files[path]!.sha256)
+    .sort();
+  const remove = Object.keys(before)
+    .filter((path) => !(path in to.files))
+    .sort();
   return {copy, remove};
 }

@@ -63,12 +63,19 @@ const sources = (args: NetbootArgs) => [args.kernel, args.initrd];
 
 function missing(args: NetbootArgs, path: string, where: string, detail?: string): PxeError {
   // On the control machine a missing file is an input error; on the target an earlier task may still create it.
-  return new PxeError(args.remote ? 'E_REMOTE' : 'E_FILE_NOT_FOUND', `media ${args.name}: ${path} ${detail ?? 'does not exist'} on the ${where}`, {
-    expected: path === args.archive ? `the netboot tarball of media ${args.name}` : `the ${path === args.kernel ? 'kernel' : 'initrd'} file of media ${args.name} (kernel:/initrd:)`,
-    hint: args.remote
-      ? 'netboot_package installs them on the server: check the package ships these paths (dpkg -L <package>)'
-      : 'kernel:/initrd: are files on the control machine (relative to the playbook or files/); remote: true for paths on the server',
-  });
+  return new PxeError(
+    args.remote ? 'E_REMOTE' : 'E_FILE_NOT_FOUND',
+    `media ${args.name}: ${path} ${detail ?? 'does not exist'} on the ${where}`,
+    {
+      expected:
+        path === args.archive
+          ? `the netboot tarball of media ${args.name}`
+          : `the ${path === args.kernel ? 'kernel' : 'initrd'} file of media ${args.name} (kernel:/initrd:)`,
+      hint: args.remote
+        ? 'netboot_package installs them on the server: check the package ships these paths (dpkg -L <package>)'
+        : 'kernel:/initrd: are files on the control machine (relative to the playbook or files/); remote: true for paths on the server',
+    },
+  );
 }
 
 /**
@@ -78,7 +85,9 @@ function missing(args: NetbootArgs, path: string, where: string, detail?: string
 async function extractPair(args: NetbootArgs, archive: string): Promise<string[]> {
   const info = await stat(archive).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') throw missing(args, args.archive!, 'control machine');
-    throw new PxeError('E_FILE_NOT_FOUND', `media ${args.name}: cannot read ${archive}: ${error.message}`, {cause: error});
+    throw new PxeError('E_FILE_NOT_FOUND', `media ${args.name}: cannot read ${archive}: ${error.message}`, {
+      cause: error,
+    });
   });
   if (sources(args).some((p) => posix.isAbsolute(p) || posix.normalize(p).split('/').includes('..'))) {
     throw new PxeError('E_VARS', `media ${args.name}: kernel and initrd of a tarball are paths inside it`, {
@@ -87,23 +96,47 @@ async function extractPair(args: NetbootArgs, archive: string): Promise<string[]
     });
   }
   const real = await realpath(archive);
-  const key = createHash('sha256').update(`${real}\0${info.size}\0${info.mtimeMs}\0${sources(args).join('\0')}`).digest('hex');
+  const key = createHash('sha256')
+    .update(`${real}\0${info.size}\0${info.mtimeMs}\0${sources(args).join('\0')}`)
+    .digest('hex');
   const dir = join(cacheDir(), 'netboot', key);
   const paths = sources(args).map((p) => join(dir, 'tree', posix.normalize(p)));
-  if ((await Promise.all(paths.map((p) => stat(p).then((s) => s.isFile(), () => false)))).every(Boolean)) return paths;
+  if (
+    (
+      await Promise.all(
+        paths.map((p) =>
+          stat(p).then(
+            (s) => s.isFile(),
+            () => false,
+          ),
+        ),
+      )
+    ).every(Boolean)
+  )
+    return paths;
   const staging = `${dir}.tmp-${process.pid}`;
   await rm(staging, {recursive: true, force: true});
   await mkdir(join(staging, 'tree'), {recursive: true});
   try {
-    await run('bsdtar', ['-x', '-f', real, '-C', join(staging, 'tree'), '--', ...sources(args)], {maxBuffer: 16 * 1024 * 1024});
+    await run('bsdtar', ['-x', '-f', real, '-C', join(staging, 'tree'), '--', ...sources(args)], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (cause) {
     await rm(staging, {recursive: true, force: true});
     const noTool = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new PxeError(noTool ? 'E_FILE_NOT_FOUND' : 'E_VARS', noTool ? 'bsdtar is not installed on the control machine' : `media ${args.name}: ${args.archive} has no ${sources(args).join(' or ')}, or is not a readable archive`, {
-      cause,
-      expected: 'the kernel and initrd paths inside the tarball (media kernel:/initrd:)',
-      hint: noTool ? 'apt-get install libarchive-tools' : `bsdtar says: ${String((cause as {stderr?: string}).stderr ?? '').trim()} (list it with bsdtar -tf ${args.archive})`,
-    });
+    throw new PxeError(
+      noTool ? 'E_FILE_NOT_FOUND' : 'E_VARS',
+      noTool
+        ? 'bsdtar is not installed on the control machine'
+        : `media ${args.name}: ${args.archive} has no ${sources(args).join(' or ')}, or is not a readable archive`,
+      {
+        cause,
+        expected: 'the kernel and initrd paths inside the tarball (media kernel:/initrd:)',
+        hint: noTool
+          ? 'apt-get install libarchive-tools'
+          : `bsdtar says: ${String((cause as {stderr?: string}).stderr ?? '').trim()} (list it with bsdtar -tf ${args.archive})`,
+      },
+    );
   }
   await rm(dir, {recursive: true, force: true});
   await rename(staging, dir);
@@ -114,13 +147,33 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
   name: 'netboot',
   schema: {
     type: 'object',
-    description: "Serve a network installer's kernel and initrd (no install tree) as <tftp_root>/<name>/vmlinuz and initrd.img.",
+    description:
+      "Serve a network installer's kernel and initrd (no install tree) as <tftp_root>/<name>/vmlinuz and initrd.img.",
     properties: {
-      name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'The media name: <tftp_root>/<name>/.'},
-      kernel: {type: 'string', minLength: 1, description: 'The kernel: a file on the control machine, or on the target with remote: true.'},
-      initrd: {type: 'string', minLength: 1, description: 'The initrd: a file on the control machine, or on the target with remote: true.'},
-      remote: {type: 'boolean', description: 'kernel and initrd are paths on the target (e.g. files of an installed netboot package).'},
-      archive: {type: 'string', minLength: 1, description: 'A netboot tarball on the control machine; kernel and initrd are paths inside it.'},
+      name: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        description: 'The media name: <tftp_root>/<name>/.',
+      },
+      kernel: {
+        type: 'string',
+        minLength: 1,
+        description: 'The kernel: a file on the control machine, or on the target with remote: true.',
+      },
+      initrd: {
+        type: 'string',
+        minLength: 1,
+        description: 'The initrd: a file on the control machine, or on the target with remote: true.',
+      },
+      remote: {
+        type: 'boolean',
+        description: 'kernel and initrd are paths on the target (e.g. files of an installed netboot package).',
+      },
+      archive: {
+        type: 'string',
+        minLength: 1,
+        description: 'A netboot tarball on the control machine; kernel and initrd are paths inside it.',
+      },
       tftp_root: {type: 'string', description: 'The TFTP root (default /var/lib/tftpboot).'},
     },
     required: ['name', 'kernel', 'initrd'],
@@ -135,7 +188,9 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
         const path = inside ? inside[i]! : ctx.resolveFile(src);
         const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
           if (error.code === 'ENOENT') throw missing(args, src, 'control machine');
-          throw new PxeError('E_FILE_NOT_FOUND', `media ${args.name}: cannot read ${path}: ${error.message}`, {cause: error});
+          throw new PxeError('E_FILE_NOT_FOUND', `media ${args.name}: cannot read ${path}: ${error.message}`, {
+            cause: error,
+          });
         });
         if (!info.isFile()) throw missing(args, src, 'control machine', 'is not a regular file');
         return {path, size: info.size, sha256: await sha256File(path)};
@@ -146,13 +201,21 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
 
   async read(args, agent: Agent) {
     const link = bootLink(args);
-    const [linkStat, ...served] = await agent.stat([link, ...BOOT_NAMES.map((n) => posix.join(link, n))], {sha256: true});
+    const [linkStat, ...served] = await agent.stat([link, ...BOOT_NAMES.map((n) => posix.join(link, n))], {
+      sha256: true,
+    });
     let wanted: string[];
     let sizes: number[];
     if (args.remote) {
       const found = await agent.stat(sources(args), {sha256: true});
       found.forEach((s, i) => {
-        if (s.kind !== 'file') throw missing(args, sources(args)[i]!, 'target', s.kind === 'absent' ? undefined : `is a ${s.kind}, not a regular file`);
+        if (s.kind !== 'file')
+          throw missing(
+            args,
+            sources(args)[i]!,
+            'target',
+            s.kind === 'absent' ? undefined : `is a ${s.kind}, not a regular file`,
+          );
       });
       wanted = found.map((s) => s.sha256!);
       sizes = found.map((s) => s.size!);
@@ -166,8 +229,10 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
   diff(args, observed) {
     const {link, served, wanted, sizes} = observed;
     const swapped = link.kind === 'link' && link.target!.startsWith(`${BOOTS_DIR}/${args.name}-`);
-    if (swapped && served.every((sha, i) => sha === wanted[i])) return {ok: `${args.name}: kernel and initrd are up to date`};
-    const listing = (hashes: string[]) => stateText(Object.fromEntries(BOOT_NAMES.map((n, i) => [n, hashes[i] || 'absent'])));
+    if (swapped && served.every((sha, i) => sha === wanted[i]))
+      return {ok: `${args.name}: kernel and initrd are up to date`};
+    const listing = (hashes: string[]) =>
+      stateText(Object.fromEntries(BOOT_NAMES.map((n, i) => [n, hashes[i] || 'absent'])));
     return {
       summary: `serve ${args.archive ? `${args.archive}: ` : ''}${sources(args).join(' and ')} (${((sizes[0]! + sizes[1]!) / 1e6).toFixed(1)} MB) as ${bootLink(args)}/vmlinuz and initrd.img`,
       diff: unifiedDiff(`${bootLink(args)} (netboot)`, listing(served), listing(wanted)),
@@ -184,7 +249,10 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
     const staging = `${dir}.tmp`;
     const run = async (argv: string[]) => {
       const result = await agent.exec(argv, {timeout: 600});
-      if (result.rc !== 0) throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
+      if (result.rc !== 0)
+        throw new PxeError('E_TASK', `${argv.join(' ')} failed: ${result.stderr.toString().trim()}`, {
+          where: {host: ctx.host, task: ctx.task.name},
+        });
     };
     await run(['rm', '-rf', '--', staging]);
     await agent.mkdir(posix.join(tftp, BOOTS_DIR), {parents: true});
@@ -195,10 +263,16 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
       else await agent.upload(to, createReadStream(args.local![i]!.path), sizes[i]!, {mode: 0o644, sha256: wanted[i]});
     }
     // A package may be updated between read and copy: what is served must be what was planned.
-    const copied = await agent.stat(BOOT_NAMES.map((n) => posix.join(staging, n)), {sha256: true});
+    const copied = await agent.stat(
+      BOOT_NAMES.map((n) => posix.join(staging, n)),
+      {sha256: true},
+    );
     if (copied.some((s, i) => s.sha256 !== wanted[i])) {
       await run(['rm', '-rf', '--', staging]);
-      throw new PxeError('E_TASK', `media ${args.name}: ${sources(args).join(' or ')} changed while being copied`, {where: {host: ctx.host, task: ctx.task.name}, hint: 'run up again'});
+      throw new PxeError('E_TASK', `media ${args.name}: ${sources(args).join(' or ')} changed while being copied`, {
+        where: {host: ctx.host, task: ctx.task.name},
+        hint: 'run up again',
+      });
     }
     await run(['chmod', '0644', '--', ...copied.map((s) => s.path)]);
     await run(['rm', '-rf', '--', dir]);
@@ -206,9 +280,26 @@ export const netboot: Resource<NetbootArgs, Observed, NetbootPlan> = {
     await agent.symlink(posix.join(BOOTS_DIR, dirName), bootLink(args));
     // Keep the previous pair for clients still loading it; older ones go.
     const keep = new Set([dirName, previous && posix.basename(previous)]);
-    const listed = await agent.exec(['find', posix.join(tftp, BOOTS_DIR), '-mindepth', '1', '-maxdepth', '1', '-name', `${args.name}-${'?'.repeat(12)}`]);
-    if (listed.rc !== 0) throw new PxeError('E_TASK', `listing ${posix.join(tftp, BOOTS_DIR)} failed: ${listed.stderr.toString().trim()}`, {where: {host: ctx.host, task: ctx.task.name}});
-    const stale = listed.stdout.toString().split('\n').filter((p) => p && !keep.has(posix.basename(p)));
+    const listed = await agent.exec([
+      'find',
+      posix.join(tftp, BOOTS_DIR),
+      '-mindepth',
+      '1',
+      '-maxdepth',
+      '1',
+      '-name',
+      `${args.name}-${'?'.repeat(12)}`,
+    ]);
+    if (listed.rc !== 0)
+      throw new PxeError(
+        'E_TASK',
+        `listing ${posix.join(tftp, BOOTS_DIR)} failed: ${listed.stderr.toString().trim()}`,
+        {where: {host: ctx.host, task: ctx.task.name}},
+      );
+    const stale = listed.stdout
+      .toString()
+      .split('\n')
+      .filter((p) => p && !keep.has(posix.basename(p)));
     if (stale.length) await run(['rm', '-rf', '--', ...stale]);
   },
 };

@@ -11,7 +11,8 @@ const stringify = (value: unknown): string => (require('yaml') as typeof import(
 
 /** A string the yaml library writes as is (no quotes): names and addresses, not a number, bool or null. */
 const PLAIN = /^[A-Za-z0-9_][A-Za-z0-9_./:-]*$/;
-const NOT_PLAIN = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|y|yes|n|no|true|false|on|off|null)$|:$/i;
+const NOT_PLAIN =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|y|yes|n|no|true|false|on|off|null)$|:$/i;
 const plain = (text: string) => PLAIN.test(text) && !NOT_PLAIN.test(text);
 
 /** The netplan document, as yaml.stringify writes it. */
@@ -43,7 +44,9 @@ function netplanYaml(want: StaticAddress): string {
     '      addresses:',
     `        - ${want.address}`,
     ...(want.gateway ? ['      routes:', '        - to: default', `          via: ${want.gateway}`] : []),
-    ...(want.dns.length ? ['      nameservers:', '        addresses:', ...want.dns.map((dns) => `          - ${dns}`)] : []),
+    ...(want.dns.length
+      ? ['      nameservers:', '        addresses:', ...want.dns.map((dns) => `          - ${dns}`)]
+      : []),
     '',
   ].join('\n');
 }
@@ -80,7 +83,10 @@ export const netplan: Backend = {
       content: '# Managed by pxeprov: the static address of the PXE interface.\n' + netplanYaml(want),
     },
   ],
-  activate: () => [['netplan', 'generate'], ['netplan', 'apply']],
+  activate: () => [
+    ['netplan', 'generate'],
+    ['netplan', 'apply'],
+  ],
 };
 
 export const IFUPDOWN_SOURCE = 'source /etc/network/interfaces.d/*';
@@ -102,7 +108,10 @@ export const ifupdown: Backend = {
       ].join('\n'),
     },
   ],
-  activate: (want) => [['ifdown', '--force', want.iface], ['ifup', want.iface]],
+  activate: (want) => [
+    ['ifdown', '--force', want.iface],
+    ['ifup', want.iface],
+  ],
 };
 
 export const networkManager: Backend = {
@@ -130,7 +139,10 @@ export const networkManager: Backend = {
       ].join('\n'),
     },
   ],
-  activate: (want) => [['nmcli', 'connection', 'reload'], ['nmcli', 'connection', 'up', `pxeprov-${want.iface}`]],
+  activate: (want) => [
+    ['nmcli', 'connection', 'reload'],
+    ['nmcli', 'connection', 'up', `pxeprov-${want.iface}`],
+  ],
 };
 
 /** With ifupdown owning the interface, NetworkManager is told to leave it alone so the two do not fight. */
