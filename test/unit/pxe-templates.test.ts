@@ -84,15 +84,19 @@ describe('PXE role templates', () => {
   for (const [what, extra, host, expected] of earlyAnswers) {
     it(`preseed menu entries answer d-i's questions before the preseed: ${what}`, async () => {
       for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
-        const args = preseedArgs(
-          await render('syslinux', template, {host: host && menuOf(host as unknown as Reservation), ...extra}),
-        );
+        const menu = await render('syslinux', template, {
+          host: host && menuOf(host as unknown as Reservation),
+          ...extra,
+        });
+        const args = preseedArgs(menu);
         for (const arg of expected) assert.ok(args.includes(arg), `${template}: ${arg} in ${args.join(' ')}`);
         assert.equal(
           args.some((a) => a.startsWith('hostname=')),
           host !== null,
           'a host name only for a reservation',
         );
+        // The server writes per-host kickstarts only: a preseed host reads its profile's file.
+        assert.match(menu, /url=http:\/\/192\.168\.1\.20\/preseed\/bookworm\.cfg /);
       }
     });
   }
