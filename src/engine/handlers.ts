@@ -70,6 +70,7 @@ export class PendingHandlers {
     private readonly path: string,
   ) {
     this.earlier = readPending(agent, path);
+    // Marked handled here only so an early failure is not an unhandled rejection: every use awaits it and fails.
     this.earlier.catch(() => undefined);
   }
 

@@ -27,15 +27,29 @@ export async function writeState(n: LabNames, state: LabState): Promise<void> {
 /** Prefixes of the labs that have a state file (for ip_forward: restore it with the last one). */
 export async function labPrefixes(): Promise<string[]> {
   // No state directory: no lab was ever made here.
-  const names = await readdir(STATE_ROOT).catch(() => [] as string[]);
+  // No state root yet: no lab was ever set up. Any other error is one.
+  const names = await readdir(STATE_ROOT).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
   return names.filter((name) => existsSync(`${STATE_ROOT}/${name}/state.json`));
+}
+
+/** A file of a process's /proc entry; undefined only when there is no entry (the process has ended). */
+export async function readProcFile(pid: number | string, name: 'stat' | 'cmdline'): Promise<string | undefined> {
+  try {
+    return await readFile(`/proc/${pid}/${name}`, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return undefined;
+    throw error;
+  }
 }
 
 /** True when pid is alive and its command line contains marker (guards against pid reuse). */
 export async function processAlive(pid: number | undefined, marker: string): Promise<boolean> {
   if (!pid) return false;
-  // An ended process has no /proc entry.
-  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const cmdline = (await readProcFile(pid, 'cmdline')) ?? '';
   return cmdline.split('\0').some((arg) => arg.includes(marker));
 }
 
@@ -53,15 +67,13 @@ export function parseProcStat(text: string): {state: string; start: string} {
 }
 
 export async function processId(pid: number): Promise<ProcessId | undefined> {
-  // An ended process has no /proc entry.
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const text = await readProcFile(pid, 'stat');
   return text === undefined ? undefined : {pid, start: parseProcStat(text).start};
 }
 
 /** True while the process has not exited: a zombie has (it holds nothing but its exit status). */
 async function running(id: ProcessId): Promise<boolean> {
-  // An ended process has no /proc entry: not running.
-  const text = await readFile(`/proc/${id.pid}/stat`, 'utf8').catch(() => undefined);
+  const text = await readProcFile(id.pid, 'stat');
   if (text === undefined) return false;
   const {state, start} = parseProcStat(text);
   return start === id.start && state !== 'Z' && state !== 'X';

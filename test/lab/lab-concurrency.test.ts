@@ -4,14 +4,14 @@
  * `lab down` returns only once every process of the lab has exited. Its own prefix (pxcc).
  */
 import assert from 'node:assert/strict';
-import {mkdtemp, readFile, rm} from 'node:fs/promises';
+import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {labDown, labNames, labUp} from '../../src/lab/index.js';
 import {run} from '../../src/lab/exec.js';
 import {CACHE_LOCK, withLock} from '../../src/lab/lock.js';
-import {parseProcStat} from '../../src/lab/state.js';
+import {parseProcStat, readProcFile} from '../../src/lab/state.js';
 
 const PREFIX = 'pxcc';
 let dir: string;
@@ -32,7 +32,7 @@ async function labProcesses(): Promise<Map<string, string>> {
     pids.push(...(await run(['ip', 'netns', 'pids', ns], {allowFail: true})).stdout.split('\n').filter(Boolean));
   const found = new Map<string, string>();
   for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    const stat = await readProcFile(pid, 'stat');
     if (stat) found.set(pid, parseProcStat(stat).start);
   }
   return found;
@@ -42,7 +42,7 @@ async function labProcesses(): Promise<Map<string, string>> {
 async function stillRunning(processes: Map<string, string>): Promise<string[]> {
   const left: string[] = [];
   for (const [pid, start] of processes) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+    const stat = await readProcFile(pid, 'stat');
     if (!stat) continue;
     const now = parseProcStat(stat);
     if (now.start === start && now.state !== 'Z') left.push(`${pid} (${now.state})`);
