@@ -11,44 +11,17 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {Ajv} from 'ajv';
-import type {RunReport, TaskOutcome} from '../../src/engine/events.js';
+import type {RunReport} from '../../src/engine/events.js';
 import {playRunner, type PlayRunner} from '../helpers/play.js';
+import {assertNameAndStatusOnly, MARK, noLogTasks} from '../helpers/no-log.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-
-/** Every value the no_log tasks handle carries this mark: it must never be shown. */
-const MARK = 'Hidden-Mark-7c1e';
-const HIDDEN = 'the output has been hidden due to no_log: true';
 
 let sshd: TestSshd;
 let dir: string;
 let runner: PlayRunner;
 
-const SHOWN = new Set(['Target directory', 'Shown as usual', 'Rescue reads the failure']);
-const tasks = (target: string) => [
-  {name: 'Target directory', file: {path: target, state: 'directory'}},
-  {name: 'Run a command', command: `echo ${MARK}-command`, no_log: true},
-  {name: 'Write content', copy: {content: `${MARK}-content\n`, dest: `${target}/content`}, no_log: true},
-  {
-    name: 'Per item',
-    copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`},
-    loop: [`${MARK}-item`],
-    no_log: true,
-  },
-  {
-    name: 'Fails, ignored',
-    command: {argv: ['sh', '-c', `echo ${MARK}-stderr >&2; exit 3`]},
-    ignore_errors: true,
-    no_log: true,
-  },
-  {command: `echo ${MARK}-unnamed`, no_log: true},
-  {name: 'Skipped', command: 'true', when: `'${MARK}-when' == 'x'`, no_log: true},
-  {
-    name: 'Guarded',
-    block: [{name: 'Fails in a block', command: {argv: ['sh', '-c', `echo ${MARK}-block >&2; exit 4`]}, no_log: true}],
-    rescue: [{name: 'Rescue reads the failure', debug: {msg: 'rescued: {{ ansible_failed_result.msg }}'}}],
-  },
-  {name: 'Shown as usual', command: 'echo visible-output'},
-];
+const tasks = (target: string) =>
+  noLogTasks(target, (rc, text) => ({argv: ['sh', '-c', `echo ${text} >&2; exit ${rc}`]}));
 
 function cli(args: string[]): {code: number | null; stdout: string; stderr: string} {
   const r = spawnSync('node', ['bin/run.js', ...args], {
@@ -56,21 +29,6 @@ function cli(args: string[]): {code: number | null; stdout: string; stderr: stri
     env: {...process.env, CI: 'true', PXEPROV_SSH_CONFIG: join(sshd.dir, 'ssh_config')},
   });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
-}
-
-function assertNameAndStatusOnly(outcomes: TaskOutcome[], what: string): void {
-  const hidden = outcomes.filter((o) => !SHOWN.has(o.task));
-  assert.ok(hidden.length >= 7, `${what}: ${hidden.length} no_log outcomes`);
-  for (const o of hidden) {
-    assert.equal(o.summary, HIDDEN, `${what}: ${o.task}`);
-    assert.equal(o.diff, undefined, `${what}: ${o.task} diff`);
-    assert.equal(o.item, undefined, `${what}: ${o.task} item`);
-    if (o.error) assert.deepEqual(Object.keys(o.error).sort(), ['code', 'message']);
-  }
-  assert.ok(
-    outcomes.some((o) => o.task === 'command'),
-    `${what}: an unnamed no_log task is named by its module`,
-  );
 }
 
 before(async () => {

@@ -5,12 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import {after, describe, it} from 'node:test';
-import type {TaskOutcome} from '../../src/engine/events.js';
 import {FakeProject} from '../helpers/fake-play.js';
+import {assertNameAndStatusOnly, HIDDEN, MARK, noLogTasks} from '../helpers/no-log.js';
 
-/** Every value the no_log tasks handle carries this mark: it must never be shown. */
-const MARK = 'Hidden-Mark-7c1e';
-const HIDDEN = 'the output has been hidden due to no_log: true';
 const SECRET = 'Sup3r-Secret-Passw0rd';
 
 const project = new FakeProject(['t'], {db_password: SECRET});
@@ -20,42 +17,7 @@ project
   .answer('fails', (argv) => ({rc: Number(argv[1]), stderr: `${argv[2]}\n`}));
 after(() => project.remove());
 
-const SHOWN = new Set(['Target directory', 'Shown as usual', 'Rescue reads the failure']);
-const tasks = (target: string) => [
-  {name: 'Target directory', file: {path: target, state: 'directory'}},
-  {name: 'Run a command', command: `echo ${MARK}-command`, no_log: true},
-  {name: 'Write content', copy: {content: `${MARK}-content\n`, dest: `${target}/content`}, no_log: true},
-  {
-    name: 'Per item',
-    copy: {content: '{{ item }}\n', dest: `${target}/{{ item }}`},
-    loop: [`${MARK}-item`],
-    no_log: true,
-  },
-  {name: 'Fails, ignored', command: `fails 3 ${MARK}-stderr`, ignore_errors: true, no_log: true},
-  {command: `echo ${MARK}-unnamed`, no_log: true},
-  {name: 'Skipped', command: 'echo never', when: `'${MARK}-when' == 'x'`, no_log: true},
-  {
-    name: 'Guarded',
-    block: [{name: 'Fails in a block', command: `fails 4 ${MARK}-block`, no_log: true}],
-    rescue: [{name: 'Rescue reads the failure', debug: {msg: 'rescued: {{ ansible_failed_result.msg }}'}}],
-  },
-  {name: 'Shown as usual', command: 'echo visible-output'},
-];
-
-function assertNameAndStatusOnly(outcomes: TaskOutcome[], what: string): void {
-  const hidden = outcomes.filter((o) => !SHOWN.has(o.task));
-  assert.ok(hidden.length >= 7, `${what}: ${hidden.length} no_log outcomes`);
-  for (const o of hidden) {
-    assert.equal(o.summary, HIDDEN, `${what}: ${o.task}`);
-    assert.equal(o.diff, undefined, `${what}: ${o.task} diff`);
-    assert.equal(o.item, undefined, `${what}: ${o.task} item`);
-    if (o.error) assert.deepEqual(Object.keys(o.error).sort(), ['code', 'message']);
-  }
-  assert.ok(
-    outcomes.some((o) => o.task === 'command'),
-    `${what}: an unnamed no_log task is named by its module`,
-  );
-}
+const tasks = (target: string) => noLogTasks(target, (rc, text) => `fails ${rc} ${text}`);
 
 describe('no_log', () => {
   it('check and up report only name and status, in events and report; a rescue sees the failure hidden', async () => {
