@@ -8,7 +8,8 @@
  * first (untimed); every timed check must then exit 0 (no drift). For each host count: wall time, CPU, peak
  * RSS (GNU time) and the peak of open file descriptors of the pxeprov process (sampled from /proc), medians of
  * RUNS runs, and the cost per added host.
- * Env: COUNTS=1,10,50,200 FORKS=50 SSHDS=4 RUNS=3 BENCH_USER=pxeprovtest; KEEP=1 keeps the temp dir.
+ * Env: COUNTS=1,10,50,200 FORKS=50 SSHDS=4 RUNS=3 BENCH_USER=pxeprovtest PLAYBOOK=bench/fleet/site.yaml; KEEP=1
+ * keeps the temp dir.
  */
 import {execFileSync, spawn} from 'node:child_process';
 import {chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -23,12 +24,17 @@ const runs = Number(process.env.RUNS ?? 3);
 const user = process.env.BENCH_USER ?? 'pxeprovtest';
 const repo = resolve(import.meta.dirname, '..');
 const pxeprov = join(repo, 'bin/pxeprov');
-const playbook = join(repo, 'bench/fleet/site.yaml');
+const playbook = resolve(process.env.PLAYBOOK ?? join(repo, 'bench/fleet/site.yaml'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Sample {
   wall: number;
   cpu: number;
+  /** CPU seconds of the targets: everything the sshds' connections ran (their reaped children). */
+  targetCpu: number;
+  /** CPU seconds the whole machine was busy during the run (both cores). */
+  machineCpu: number;
+
   rssMb: number;
   fds: number;
 }
@@ -68,9 +74,31 @@ function runPxeprov(args: string[], log: string, env: NodeJS.ProcessEnv, expect 
         .at(-1)!
         .split(' ')
         .map(Number);
-      done({wall: wall!, cpu: userS! + sysS!, rssMb: rssKb! / 1024, fds});
+      done({wall: wall!, cpu: userS! + sysS!, targetCpu: 0, machineCpu: 0, rssMb: rssKb! / 1024, fds});
     });
   });
+}
+
+/** CPU seconds the sshds' reaped children (sessions, shells, agents and what they ran) have used so far. */
+function targetCpuSeconds(sshds: TestSshd[]): number {
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}));
+  return sshds.reduce((sum, sshd) => {
+    const pid = readFileSync(join(sshd.dir, 'sshd.pid'), 'utf8').trim();
+    // Fields after the command name (which may hold spaces): cutime and cstime are the 14th and 15th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + (Number(fields[13]) + Number(fields[14])) / ticks;
+  }, 0);
+}
+
+/** CPU seconds the whole machine has been busy (all cores), from /proc/stat. */
+function machineBusySeconds(): number {
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}));
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / ticks;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'pxeprov-bench-fleet-'));
@@ -150,13 +178,19 @@ try {
     const file = inventory(n);
     const samples: Sample[] = [];
     for (let run = 1; run <= runs; run++) {
+      const before = targetCpuSeconds(sshds);
+      const busyBefore = machineBusySeconds();
       const sample = await runPxeprov(
         ['check', file, '-p', playbook, '-f', String(forks)],
         join(tmp, `check-${n}-${run}.log`),
         env,
       );
+      // The connections' sessions end as pxeprov exits: give the sshds a moment to reap them.
+      await new Promise((r) => setTimeout(r, 300));
+      sample.targetCpu = targetCpuSeconds(sshds) - before;
+      sample.machineCpu = machineBusySeconds() - busyBefore;
       console.error(
-        `  check ${n} host(s), run ${run}/${runs}: ${sample.wall.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s, ${sample.rssMb.toFixed(0)} MB, ${sample.fds} fds`,
+        `  check ${n} host(s), run ${run}/${runs}: ${sample.wall.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s, targets ${sample.targetCpu.toFixed(2)} s, machine ${sample.machineCpu.toFixed(2)} s, ${sample.rssMb.toFixed(0)} MB, ${sample.fds} fds`,
       );
       samples.push(sample);
     }
@@ -166,12 +200,12 @@ try {
   console.log(
     `\nFleet bench (pxeprov check, -f ${forks}, ${sshdCount} sshds on 127.0.10.x, user ${user}, 40 tasks per host), ${machine}\n`,
   );
-  console.log('| hosts | wall s | CPU s | peak RSS MB | peak open fds | wall runs |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | --- |');
+  console.log('| hosts | wall s | CPU s | targets CPU s | peak RSS MB | peak open fds | wall runs |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const {n, samples} of rows) {
     const m = (key: keyof Sample) => median(samples.map((s) => s[key]));
     console.log(
-      `| ${n} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} | ${Math.max(...samples.map((s) => s.fds))} | ${samples.map((s) => s.wall.toFixed(2)).join(', ')} |`,
+      `| ${n} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${m('targetCpu').toFixed(2)} | ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} | ${Math.max(...samples.map((s) => s.fds))} | ${samples.map((s) => s.wall.toFixed(2)).join(', ')} |`,
     );
   }
   const first = rows[0]!;
@@ -181,7 +215,7 @@ try {
       ((median(last.samples.map((s) => s[key])) - median(first.samples.map((s) => s[key]))) / (last.n - first.n)) *
       1000;
     console.log(
-      `\nper added host: ${per('wall').toFixed(0)} ms wall, ${per('cpu').toFixed(0)} ms CPU of the control process`,
+      `\nper added host: ${per('wall').toFixed(0)} ms wall, ${per('cpu').toFixed(0)} ms CPU of the control process, ${per('targetCpu').toFixed(0)} ms CPU of the targets`,
     );
     const wall = median(last.samples.map((s) => s.wall));
     const rss = Math.max(...last.samples.map((s) => s.rssMb));

@@ -39,19 +39,26 @@ trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 pxp_tmp=$(mktemp -d "${TMPDIR:-/tmp}/pxeprov.XXXXXX") || exit 90
-pxp_uid=$(id -u) pxp_gid=$(id -g)
+# One `id` for the uid, the gid and the facts: "uid=0(root) gid=0(root) ..." (names may be missing).
+pxp_ids=$(id) || exit 90
+pxp_uid=${pxp_ids#uid=}; pxp_uid=${pxp_uid%%[!0-9]*}
+pxp_gid=${pxp_ids#* gid=}; pxp_gid=${pxp_gid%%[!0-9]*}
 # Operations on paths run inside their directory (pxp_enter); everything else here.
 pxp_home=$(pwd -P 2>/dev/null) || pxp_home=/
 
 # An exact reader: GNU head -c stops at N bytes on a pipe; busybox head reads past them, so
-# fall back to dd with iflag=fullblock, else to dd bs=1 (exact but slow).
-if [ "$(command printf abc | { head -c 1 >/dev/null; cat; })" = bc ]; then
-  pxp_exact=head
-elif [ "$(command printf abcdef | { dd bs=2 count=1 iflag=fullblock >/dev/null 2>&1; cat; })" = cdef ]; then
-  pxp_exact=ddfull
-else
-  pxp_exact=dd1
-fi
+# fall back to dd with iflag=fullblock, else to dd bs=1 (exact but slow). Probed on the first body
+# (a run that writes nothing never needs it).
+pxp_exact=
+pxp_probe_exact() {
+  if [ "$(command printf abc | { head -c 1 >/dev/null; cat; })" = bc ]; then
+    pxp_exact=head
+  elif [ "$(command printf abcdef | { dd bs=2 count=1 iflag=fullblock >/dev/null 2>&1; cat; })" = cdef ]; then
+    pxp_exact=ddfull
+  else
+    pxp_exact=dd1
+  fi
+}
 
 # ${#var} counts bytes only in a byte locale; some shells (busybox) count characters.
 pxp_s=$(command printf '\303\251')
@@ -63,6 +70,7 @@ pxp_shell=${pxp_shell##*/}
 # Copy exactly $1 bytes from stdin (the request stream) to stdout; false if the output failed.
 pxp_read_exact() {
   if [ "$1" = 0 ]; then return 0; fi
+  if [ -z "$pxp_exact" ]; then pxp_probe_exact; fi
   case $pxp_exact in
     head) head -c "$1" ;;
     ddfull)
@@ -278,6 +286,12 @@ pxp_op_stat() {
   cat -- "$pxp_tmp/h1" "$pxp_tmp/stats" "$pxp_tmp/h2" "$pxp_tmp/links" "$pxp_tmp/h3" "$pxp_tmp/shas"
 }
 
+# pxp_dd_exact FILE N: exactly N bytes of FILE (at most 1 MiB): zero-padded if it shrank meanwhile, N zero
+# bytes if it can no longer be opened (the caller's re-stat sees either), so the frame stays in step.
+pxp_dd_exact() {
+  dd if="$1" bs="$2" count=1 conv=sync 2>/dev/null || dd if=/dev/zero bs="$2" count=1 2>/dev/null
+}
+
 # read PATH: part d = content, then K; K "absent" without a part when PATH does not exist.
 pxp_op_read() {
   if [ ! -e "$1" ]; then
@@ -298,12 +312,45 @@ pxp_op_read() {
   pxp_frame d "$pxp_n"
   # Exactly N bytes even if the file shrinks meanwhile (zero-padded); the re-stat below reports it.
   if [ "$pxp_n" -le 1048576 ]; then
-    if [ "$pxp_n" -gt 0 ]; then dd if="$1" bs="$pxp_n" count=1 conv=sync 2>/dev/null; fi
+    pxp_dd_exact "$1" "$pxp_n"
   else
     cat -- "$1" /dev/zero 2>/dev/null | head -c "$pxp_n"
   fi
   if [ "$(stat -L -c '%s %Y' -- "$1" 2>/dev/null)" != "$pxp_before" ]; then
     pxp_err E_REMOTE "the file changed while it was read"
+  else pxp_ok; fi
+}
+
+# reads PATH...: many small files in one request, a process per file and one stat before and after for
+# all. Part z = a line per path, its size or "-" when it does not exist; part d = the contents in order;
+# then K. K "single" (what was sent is void) when a path needs the one-file read (a link to nothing, a
+# directory, an unreadable, empty or large file) or a file changed while it was read.
+pxp_op_reads() {
+  pxp_refs=; pxp_pos=0
+  for pxp_p do
+    pxp_pos=$((pxp_pos + 1))
+    if [ ! -e "$pxp_p" ] && [ ! -L "$pxp_p" ]; then continue; fi
+    if [ ! -f "$pxp_p" ] || [ ! -r "$pxp_p" ] || [ ! -s "$pxp_p" ]; then pxp_ok single; return; fi
+    pxp_refs="$pxp_refs \"\${$pxp_pos}\""
+  done
+  pxp_before=
+  if [ -n "$pxp_refs" ]; then pxp_before=$(eval "stat -L -c '%s %Y' --$pxp_refs" 2>/dev/null) || { pxp_ok single; return; }; fi
+  pxp_sizes=; pxp_total=0; pxp_rest=$pxp_before
+  for pxp_p do
+    if [ ! -e "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_sizes="$pxp_sizes-$pxp_nl"; continue; fi
+    pxp_n=${pxp_rest%%[!0-9]*}; pxp_rest=${pxp_rest#*"$pxp_nl"}
+    if [ -z "$pxp_n" ] || [ "$pxp_n" -gt 1048576 ]; then pxp_ok single; return; fi
+    pxp_sizes="$pxp_sizes$pxp_n$pxp_nl"; pxp_total=$((pxp_total + pxp_n))
+  done
+  pxp_reply_str z "$pxp_sizes"
+  pxp_frame d "$pxp_total"
+  pxp_rest=$pxp_sizes
+  for pxp_p do
+    pxp_n=${pxp_rest%%"$pxp_nl"*}; pxp_rest=${pxp_rest#*"$pxp_nl"}
+    if [ "$pxp_n" != - ]; then pxp_dd_exact "$pxp_p" "$pxp_n"; fi
+  done
+  if [ -n "$pxp_refs" ] && [ "$(eval "stat -L -c '%s %Y' --$pxp_refs" 2>/dev/null)" != "$pxp_before" ]; then
+    pxp_ok single
   else pxp_ok; fi
 }
 
@@ -672,12 +719,6 @@ pxp_fact_nm() {
   if [ -d /run/NetworkManager ] && command -v nmcli >/dev/null 2>&1; then nmcli -t -f DEVICE,STATE dev; fi
 }
 
-pxp_fact_df() {
-  for pxp_f in / /var /srv; do
-    if [ -d "$pxp_f" ]; then command printf '%s ' "$pxp_f"; df -Pk "$pxp_f" | tail -n 1; fi
-  done
-}
-
 pxp_fact_dpkg() {
   if [ $# -gt 0 ] && command -v dpkg-query >/dev/null 2>&1; then
     dpkg-query -W -f '${Package}\t${Status}\t${Version}\n' -- "$@"
@@ -690,7 +731,7 @@ pxp_op_facts() {
   {
     pxp_fact os pxp_fact_files /etc/os-release
     pxp_fact uname uname -n -r -m
-    pxp_fact id id
+    pxp_fact id echo "$pxp_ids"
     pxp_fact init pxp_fact_init
     pxp_fact links pxp_fact_links
     pxp_fact addr ip addr show
@@ -700,7 +741,6 @@ pxp_op_facts() {
     pxp_fact netplan pxp_fact_files /etc/netplan/*.yaml
     pxp_fact ifupdown pxp_fact_files /etc/network/interfaces /etc/network/interfaces.d/*
     pxp_fact nm pxp_fact_nm
-    pxp_fact df pxp_fact_df
     pxp_fact dpkg pxp_fact_dpkg "$@"
   } >"$pxp_tmp/out"
   pxp_reply_file K "$pxp_tmp/out"
@@ -723,7 +763,7 @@ pxp_read_args() {
 
 pxp_main() {
   pxp_id=0
-  pxp_reply_str R "pxeprov-agent $pxp_version $pxp_shell $pxp_exact $pxp_mode"
+  pxp_reply_str R "pxeprov-agent $pxp_version $pxp_shell $pxp_mode"
   while IFS=' ' read -r pxp_id pxp_op pxp_nargs pxp_blen; do
     case $pxp_nargs$pxp_blen in *[!0-9]*|'') pxp_err E_AGENT "bad request header"; exit 92 ;; esac
     pxp_read_args "$pxp_nargs"
@@ -731,7 +771,7 @@ pxp_main() {
     pxp_trailer_left=0
     case $pxp_op in write|puttree) pxp_trailer_left=1 ;; esac
     case $pxp_op in
-      stat|read|facts|tree|list|exec) ;;
+      stat|read|reads|facts|tree|list|exec) ;;
       write|puttree|attrs|mkdir|rm|link|swap|lock)
         if [ "$pxp_mode" != rw ]; then pxp_op=refuse; elif [ ! -d "$pxp_state" ]; then mkdir -p "$pxp_state" 2>/dev/null; fi ;;
       *) pxp_op=unknown ;;

@@ -27,8 +27,16 @@ interface StatCall {
   reject(error: Error): void;
 }
 
+interface ReadCall {
+  path: string;
+  resolve(content: Buffer | null): void;
+  reject(error: Error): void;
+}
+
 // The agent passes a stat request's paths as one argv: stay far below ARG_MAX (2 MiB on Linux).
 const STAT_CHUNK_PATHS = 2000;
+// Files per `reads` request: at most 1 MiB each, so a batch stays a few MiB.
+const READ_BATCH_FILES = 16;
 const STAT_CHUNK_BYTES = 256 * 1024;
 // Files per putTree request: the agent reads three argument lines per file.
 const PUT_TREE_FILES = 1000;
@@ -72,6 +80,7 @@ async function sendExactly(
 export class AgentClient implements Agent {
   facts!: Facts;
   private readonly statQueues = new Map<boolean, StatCall[]>();
+  private readQueue: ReadCall[] | undefined;
 
   constructor(
     readonly host: string,
@@ -153,9 +162,57 @@ export class AgentClient implements Agent {
     }
   }
 
-  async readFile(path: string): Promise<Buffer | null> {
-    const reply = await this.channel.request('read', [this.absolute(path, 'readFile')], {what: path});
+  /** The reads of one tick go together (`reads`, a few files per request); one alone is a `read`. */
+  readFile(path: string): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      this.absolute(path, 'readFile');
+      if (!this.readQueue) {
+        this.readQueue = [];
+        setImmediate(() => this.flushReads());
+      }
+      this.readQueue.push({path, resolve, reject});
+    });
+  }
+
+  private flushReads(): void {
+    const calls = this.readQueue ?? [];
+    this.readQueue = undefined;
+    for (let i = 0; i < calls.length; i += READ_BATCH_FILES) {
+      const batch = calls.slice(i, i + READ_BATCH_FILES);
+      const settle = (call: ReadCall, read: Promise<Buffer | null>) => read.then(call.resolve, call.reject);
+      if (batch.length === 1) settle(batch[0]!, this.readOne(batch[0]!.path));
+      else
+        this.readBatch(batch.map((c) => c.path)).then(
+          (contents) =>
+            batch.forEach((call, n) =>
+              settle(call, contents ? Promise.resolve(contents[n]!) : this.readOne(call.path)),
+            ),
+          (error: Error) => batch.forEach((call) => call.reject(error)),
+        );
+    }
+  }
+
+  private async readOne(path: string): Promise<Buffer | null> {
+    const reply = await this.channel.request('read', [path], {what: path});
     return reply.parts.get('d') ?? (reply.payload.toString() === 'absent' ? null : Buffer.alloc(0));
+  }
+
+  /** The contents (null: absent) in order, or undefined when the agent says to read each path alone. */
+  private async readBatch(paths: string[]): Promise<Array<Buffer | null> | undefined> {
+    const what = `${paths[0]} (+${paths.length - 1} paths)`;
+    const reply = await this.channel.request('reads', paths, {what});
+    if (reply.payload.toString() === 'single') return undefined;
+    const sizes = (reply.parts.get('z') ?? Buffer.alloc(0)).toString().split('\n').slice(0, -1);
+    const data = reply.parts.get('d') ?? Buffer.alloc(0);
+    const total = sizes.reduce((sum, size) => sum + (size === '-' ? 0 : Number(size)), 0);
+    if (sizes.length !== paths.length || sizes.some((s) => s !== '-' && !/^\d+$/.test(s)) || total !== data.length)
+      throw this.error('E_REMOTE', `reads ${what}: the agent's reply does not match its sizes`);
+    let offset = 0;
+    return sizes.map((size) => {
+      if (size === '-') return null;
+      offset += Number(size);
+      return data.subarray(offset - Number(size), offset);
+    });
   }
 
   async download(path: string, into: NodeJS.WritableStream): Promise<void> {

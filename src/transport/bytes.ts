@@ -4,6 +4,7 @@
  */
 
 export function pathToBytes(path: string): Buffer {
+  if (!/[\uD800-\uDFFF]/.test(path)) return Buffer.from(path, 'utf8');
   const out: Buffer[] = [];
   let run = '';
   for (let i = 0; i < path.length; i++) {

@@ -147,11 +147,6 @@ export function parseFacts(raw: Buffer, requested: string[] = []): Facts {
     const [name, status, version] = line.split('\t');
     if (name) packages[name] = {name, status: status || undefined, version: version || undefined};
   }
-  const diskFree: Record<string, number> = {};
-  for (const line of get('df').split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length >= 5 && /^\d+$/.test(f[4]!)) diskFree[f[0]!] = Number(f[4]) * 1024;
-  }
   const init = get('init').trim();
   const facts: Facts = {
     os: parseOsRelease([...splitFiles(get('os')).values()][0] ?? ''),
@@ -164,7 +159,6 @@ export function parseFacts(raw: Buffer, requested: string[] = []): Facts {
     sshIface,
     sshAddress: sshAddress || undefined,
     packages,
-    diskFree,
     user: id?.[2] ?? '',
     uid: id ? Number(id[1]) : -1,
     shell: get('shell').trim(),

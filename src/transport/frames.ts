@@ -17,8 +17,16 @@ export function encodeArg(value: string | Buffer): Buffer {
   return Buffer.from(escaped + '\n', 'latin1');
 }
 
+/** A string that encodeArg would send as "=" + its UTF-8 bytes (no NUL, newline or surrogate-escaped byte). */
+const PLAIN_ARG = /^[^\0\n\uD800-\uDFFF]*$/;
+
 export function encodeRequest(id: number, op: string, args: Array<string | Buffer>, bodyLength: number): Buffer {
-  return Buffer.concat([Buffer.from(`${id} ${op} ${args.length} ${bodyLength}\n`), ...args.map(encodeArg)]);
+  const head = `${id} ${op} ${args.length} ${bodyLength}\n`;
+  // The common case, every argument a plain path or word: one string, one buffer (a stat of 1,500 paths
+  // made 4,500 small buffers).
+  if (args.every((a) => typeof a === 'string' && PLAIN_ARG.test(a)))
+    return Buffer.from(head + args.map((a) => `=${a}\n`).join(''), 'utf8');
+  return Buffer.concat([Buffer.from(head), ...args.map(encodeArg)]);
 }
 
 export interface FrameSink {

@@ -117,8 +117,6 @@ export interface Facts {
   /** Address the SSH connection arrives at on the target. */
   sshAddress?: string;
   packages: Record<string, PackageFact>;
-  /** Free bytes under /, /var and /srv. */
-  diskFree: Record<string, number>;
   /** The user the agent runs as (after become). */
   user: string;
   uid: number;

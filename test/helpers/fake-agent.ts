@@ -64,7 +64,6 @@ export function fakeFacts(overrides: Partial<Facts> = {}): Facts {
     ],
     defaultRoute: {iface: 'eth0', gateway: '192.0.2.1'},
     packages: {},
-    diskFree: {'/': 10e9, '/var': 10e9, '/srv': 10e9},
     user: 'root',
     uid: 0,
     shell: 'dash',

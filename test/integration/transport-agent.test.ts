@@ -74,7 +74,6 @@ for (const [shell, shellName] of [
       assert.ok(f.os.id && f.kernel && f.arch && f.hostname);
       assert.equal(f.packages['openssh-server']?.status, 'install ok installed');
       assert.deepEqual(f.packages['no-such-package-pxeprov'], {name: 'no-such-package-pxeprov'});
-      assert.ok(f.diskFree['/']! > 0);
       assert.ok(f.interfaces.some((i) => i.name === 'lo' && i.ipv4.includes('127.0.0.1/8') && i.up));
     });
 
@@ -150,6 +149,41 @@ for (const [shell, shellName] of [
       // procfs says size 0 whatever a file holds: the content still comes whole.
       assert.deepEqual(await agent.readFile('/proc/version'), readFileSync('/proc/version'));
       await assert.rejects(agent.readFile(root), isPxe('E_REMOTE'));
+    });
+
+    it('reads the files of one tick in few requests, each call its own content or its own error', async () => {
+      const dir = join(root, 'reads');
+      mkdirSync(dir);
+      const small = Array.from({length: 20}, (_, i) => join(dir, i % 7 === 3 ? `it's "$x" ${i}` : `f${i}`));
+      small.forEach((p, i) => i % 4 !== 1 && writeFileSync(p, i % 5 === 0 ? ALL_BYTES : `line ${i}\n`));
+      const big = join(dir, 'big');
+      writeFileSync(big, Buffer.alloc(1048577, 7));
+      const requests: string[] = [];
+      const channel = (agent as unknown as {channel: {request: (op: string, ...rest: unknown[]) => unknown}}).channel;
+      const request = channel.request.bind(channel);
+      channel.request = (op, ...rest) => (requests.push(op), request(op, ...rest));
+      try {
+        const read = await Promise.all(small.map((p) => agent.readFile(p)));
+        read.forEach((content, i) =>
+          assert.deepEqual(content, i % 4 === 1 ? null : i % 5 === 0 ? ALL_BYTES : Buffer.from(`line ${i}\n`)),
+        );
+        assert.deepEqual(requests, ['reads', 'reads'], '20 small files and absent paths: two requests of 16 and 4');
+        // A directory, an empty and a large file need the one-file read: the batch falls back, each call alone.
+        requests.length = 0;
+        writeFileSync(join(dir, 'empty'), '');
+        const mixed = await Promise.allSettled(
+          [small[0]!, dir, join(dir, 'empty'), big, small[1]!].map((p) => agent.readFile(p)),
+        );
+        assert.deepEqual(requests, ['reads', 'read', 'read', 'read', 'read', 'read']);
+        assert.deepEqual(mixed[0], {status: 'fulfilled', value: ALL_BYTES});
+        assert.equal(mixed[1]!.status, 'rejected');
+        assert.ok(isPxe('E_REMOTE')((mixed[1] as PromiseRejectedResult).reason));
+        assert.deepEqual(mixed[2], {status: 'fulfilled', value: Buffer.alloc(0)});
+        assert.deepEqual(mixed[3], {status: 'fulfilled', value: Buffer.alloc(1048577, 7)});
+        assert.deepEqual(mixed[4], {status: 'fulfilled', value: null});
+      } finally {
+        channel.request = request;
+      }
     });
 
     it('writes atomically, and leaves an identical file untouched (mtime included)', async () => {

@@ -118,7 +118,6 @@ describe('facts as Ansible variables', () => {
     ],
     defaultRoute: {iface: 'eth1', gateway: '192.168.1.1'},
     packages: {},
-    diskFree: {},
     user: 'root',
     uid: 0,
     shell: 'dash',

@@ -62,6 +62,24 @@ describe('request encoding', () => {
   it('writes a header then one line per argument', () => {
     assert.equal(encodeRequest(3, 'stat', ['n', '/x'], 0).toString(), '3 stat 2 0\n=n\n=/x\n');
   });
+
+  // Plain strings take a shorter path than the others: both must give the bytes of the argument lines.
+  const mixes: Array<Array<string | Buffer>> = [
+    ['/etc/hosts', 'ünï €', ''],
+    ['/a', 'x\ny', '/b'],
+    ['/a', bytesToPath(Buffer.from([0x2f, 0xff])), '/c'],
+    ['/a', Buffer.from('raw\n'), 'b'],
+    ['\ud83d\ude00 emoji', '\ud800 lone'],
+  ];
+  for (const args of mixes) {
+    it(`encodes ${JSON.stringify(args.map(String))} as its argument lines`, () =>
+      assert.deepEqual(
+        encodeRequest(7, 'op', args, 5),
+        Buffer.concat([Buffer.from(`7 op ${args.length} 5\n`), ...args.map(encodeArg)]),
+      ));
+  }
+
+  it('refuses NUL bytes in a request', () => assert.throws(() => encodeRequest(1, 'stat', ['/a', 'b\0'], 0)));
 });
 
 describe('byte paths (surrogateescape)', () => {
