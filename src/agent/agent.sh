@@ -360,6 +360,23 @@ pxp_write_same() {
   if pxp_attrs "$pxp_b" "$pxp_wm" "$pxp_wo" "$pxp_wg"; then pxp_ok 1; else pxp_err E_REMOTE "cannot set attributes" "$pxp_tmp/err"; fi
 }
 
+# The hasher of large streams: openssl's sha256 where the target has it (it uses the CPU's SHA instructions:
+# five times sha256sum's speed here, seconds of a DVD's upload), else sha256sum. Checked once, on a known value.
+pxp_sha_tool=
+pxp_pick_sha() {
+  if [ -n "$pxp_sha_tool" ]; then return; fi
+  pxp_sha_tool=sha256sum
+  if command -v openssl >/dev/null 2>&1; then
+    pxp_r=$(command printf abc | openssl dgst -sha256 -r 2>/dev/null)
+    if [ "${pxp_r%% *}" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ]; then pxp_sha_tool=openssl; fi
+  fi
+}
+
+# pxp_sha_stdin: the sha256 of stdin, first on its output line (pxp_pick_sha must have run).
+pxp_sha_stdin() {
+  if [ "$pxp_sha_tool" = openssl ]; then openssl dgst -sha256 -r; else sha256sum; fi
+}
+
 # pxp_fill: fd 3 is the temp file just created exclusively. Copies the body into it, gives it its
 # owner and mode through the descriptor (never by name), and fsyncs it. pxp_filled: 1 done, 2 the
 # body could not be written (disk full), 3 the attributes could not be set.
@@ -367,7 +384,8 @@ pxp_fill() {
   pxp_body_left=0
   # Large bodies are hashed while they arrive (the second core), not after.
   if [ "$pxp_n" -gt 1048576 ]; then
-    pxp_read_exact "$pxp_n" | tee /dev/fd/3 | sha256sum >|"$pxp_tmp/sum"
+    pxp_pick_sha
+    pxp_read_exact "$pxp_n" | tee /dev/fd/3 | pxp_sha_stdin >|"$pxp_tmp/sum"
     if [ "$(stat -L -c %s /dev/fd/3)" != "$pxp_n" ]; then pxp_filled=2; return; fi
     read -r pxp_tsum <"$pxp_tmp/sum"
     pxp_tsum=${pxp_tsum%% *}
@@ -507,14 +525,16 @@ pxp_op_puttree() {
     shift 3
     case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_err E_REMOTE "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
     case $pxp_n in ''|*[!0-9]*) pxp_err E_REMOTE "$pxp_f: bad size"; return ;; esac
-    case $pxp_f in */*) mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_err E_REMOTE "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
+    # A process per file counts (300 packages in one directory): mkdir only for a directory not made yet.
+    case $pxp_f in */*) [ -d "${pxp_f%/*}" ] || mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_err E_REMOTE "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
     if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_err E_REMOTE "$pxp_f exists already"; return; fi
     # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
     pxp_we="could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"
     set -C
     if [ "$pxp_n" -gt 8388608 ]; then
       # A large file is hashed as it arrives (on another core), not read again at the end.
-      { pxp_read_exact "$pxp_n" | tee /dev/fd/3 | sha256sum >|"$pxp_tmp/sum"; } 3>"$pxp_f"
+      pxp_pick_sha
+      { pxp_read_exact "$pxp_n" | tee /dev/fd/3 | pxp_sha_stdin >|"$pxp_tmp/sum"; } 3>"$pxp_f"
       set +C
       if [ "$(stat -c %s -- "$pxp_f" 2>/dev/null)" != "$pxp_n" ]; then pxp_err E_REMOTE "$pxp_we"; exit 91; fi
       pxp_body_left=$((pxp_body_left - pxp_n))
