@@ -44,8 +44,41 @@ export interface ValidateResult {
   warnings: string[];
 }
 
+/** Every input, parsed, with the connection variables of the hosts a run reaches checked: enough to connect. */
+export interface ParsedInputs {
+  inventory: Inventory;
+  playbook: Playbook;
+  extraVars: Vars;
+}
+
 /** Load every input once, reporting every error of every input together (PxeErrors). */
 export function loadInputs(options: ValidateOptions): Inputs {
+  const stages = loadStages(options);
+  for (;;) {
+    const stage = stages.next();
+    if (stage.done) return stage.value;
+  }
+}
+
+/**
+ * loadInputs, letting the event loop turn between its stages; `parsed` is called once the inputs are parsed
+ * and nothing found wrong so far, so that connections opened then make progress while the rest is checked.
+ */
+export async function loadInputsStaged(
+  options: ValidateOptions,
+  parsed: (inputs: ParsedInputs) => void,
+): Promise<Inputs> {
+  const stages = loadStages(options);
+  for (;;) {
+    const stage = stages.next();
+    if (stage.done) return stage.value;
+    if (stage.value) parsed(stage.value);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The stages of loadInputs: the parsed inputs when they and the connection variables are valid, then a pause between the checks. */
+function* loadStages(options: ValidateOptions): Generator<ParsedInputs | undefined, Inputs> {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
@@ -61,11 +94,13 @@ export function loadInputs(options: ValidateOptions): Inputs {
       : undefined;
   const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
   if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
+  if (inventory && playbook && !errors.length) yield {inventory, playbook, extraVars};
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers]))
       errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
     if (inventory) warnings.push(...playHosts(playbook, inventory));
+    yield;
     // Only the hosts a run would reach (--limit): a host left out does not stop the others.
     const reached = {
       inventory: inventory!,
@@ -73,6 +108,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
       only: limited && new Set(limited),
     };
     if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, reached)));
+    yield;
     if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, reached, extraVars));
   }
   if (errors.length) throw new PxeErrors(errors);

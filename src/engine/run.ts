@@ -36,7 +36,7 @@ export const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
 };
 
 /** Each host's plays (in playbook order, within --limit), and a warning for each play that matches no host. */
-function selectPlays(
+export function selectPlays(
   inventory: Inventory,
   playbook: Playbook,
   limit: string | undefined,
