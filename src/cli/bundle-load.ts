@@ -29,9 +29,12 @@ export async function runFromBundle(argv: string[]): Promise<boolean> {
   if (!runsBundledCommand(argv)) return false;
   const stats = statSync(BUNDLE, {throwIfNoEntry: false});
   if (!stats) return false;
-  // V8 checks only the length of the source against cached code: the key names this very file.
-  const key = cacheKey(BUNDLE, stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs, process.version, process.arch);
-  const cachedData = cacheReadBytes('code', key, '.bin');
+  // One entry per installed bundle, replaced when the bundle is rebuilt. V8 checks only the length of the
+  // source against cached code: the entry starts with a stamp of this very file.
+  const key = cacheKey(BUNDLE, process.version, process.arch);
+  const stamp = Buffer.from(`${cacheKey(stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs)}\n`);
+  const entry = cacheReadBytes('code', key, '.bin');
+  const cachedData = entry?.subarray(0, stamp.length).equals(stamp) ? entry.subarray(stamp.length) : undefined;
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${readFileSync(BUNDLE, 'utf8')}\n})`,
     {filename: BUNDLE, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER},
@@ -46,6 +49,7 @@ export async function runFromBundle(argv: string[]): Promise<boolean> {
   );
   await module.exports.runBundled(PACKAGE_ROOT, argv);
   // After the run, the cache holds the functions the run compiled too.
-  if (!cachedData || script.cachedDataRejected) cacheWrite('code', key, script.createCachedData(), '.bin');
+  if (!cachedData || script.cachedDataRejected)
+    cacheWrite('code', key, Buffer.concat([stamp, script.createCachedData()]), '.bin');
   return true;
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -91,5 +91,15 @@ describe('up and check from the bundle', () => {
     assert.deepEqual(readdirSync(codeDir), entries);
     assert.equal(statSync(entry).mtimeMs, first.mtimeMs);
     assert.equal(statSync(entry).ino, first.ino);
+    // A rebuilt bundle (here: the same text, a new mtime) replaces the entry, once.
+    const bundle = resolve('dist/bundle/run.cjs');
+    const now = new Date();
+    utimesSync(bundle, now, now);
+    assert.equal(run(args, 'bundle').code, 0);
+    assert.deepEqual(readdirSync(codeDir), entries);
+    const replaced = statSync(entry);
+    assert.notEqual(replaced.ino, first.ino);
+    assert.equal(run(args, 'bundle').code, 0);
+    assert.equal(statSync(entry).ino, replaced.ino);
   });
 });
