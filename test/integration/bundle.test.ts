@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
@@ -75,6 +76,17 @@ describe('up and check from the bundle', () => {
       assert.notEqual(bundled.stdout + bundled.stderr, '');
     });
   }
+
+  it("requires native addons (ssh2's crypto) by package path, resolved from the bundle as before", () => {
+    const bundle = resolve('dist/bundle/run.cjs');
+    const addons = [...readFileSync(bundle, 'utf8').matchAll(/require\("([^"]+\.node)"\)/g)].map((m) => m[1]!);
+    assert.ok(addons.includes('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'), addons.join(', '));
+    const fromBundle = createRequire(bundle);
+    assert.equal(
+      fromBundle.resolve('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node'),
+      createRequire(fromBundle.resolve('ssh2')).resolve('./protocol/crypto/build/Release/sshcrypto.node'),
+    );
+  });
 
   it("keeps V8's code cache 0600 in the parse cache, and uses it again", () => {
     const args = ['check', inventory(), '-p', join(dir, 'site.yaml'), '--list-hosts'];
