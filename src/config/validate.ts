@@ -13,7 +13,7 @@ import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
 import type {Inputs, Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
-import {loadPlaybook} from './playbook.js';
+import {loadPlaybook, playTargets, type PlayTarget} from './playbook.js';
 import {hasTemplate} from './template.js';
 import {kindOf, readText} from './text-file.js';
 import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
@@ -44,11 +44,11 @@ export interface ValidateResult {
   warnings: string[];
 }
 
-/** Every input, parsed, with the connection variables of the hosts a run reaches checked: enough to connect. */
-export interface ParsedInputs {
+/** Enough to connect: the inventory and -e with the connection variables of the hosts a run reaches checked, and the plays' hosts. */
+export interface ConnectInputs {
   inventory: Inventory;
-  playbook: Playbook;
   extraVars: Vars;
+  plays: PlayTarget[];
 }
 
 /** Load every input once, reporting every error of every input together (PxeErrors). */
@@ -61,40 +61,50 @@ export function loadInputs(options: ValidateOptions): Inputs {
 }
 
 /**
- * loadInputs, letting the event loop turn between its stages; `parsed` is called once the inputs are parsed
- * and nothing found wrong so far, so that connections opened then make progress while the rest is checked.
+ * loadInputs, letting the event loop turn between its stages; `connectable` is called as soon as the hosts
+ * of the plays and their connection variables are known and nothing was found wrong so far (before the
+ * roles load when the playbook is a plain list of plays, else once it is loaded), so that connections
+ * opened then make progress while the rest is loaded and checked.
  */
 export async function loadInputsStaged(
   options: ValidateOptions,
-  parsed: (inputs: ParsedInputs) => void,
+  connectable: (inputs: ConnectInputs) => void,
 ): Promise<Inputs> {
   const stages = loadStages(options);
   for (;;) {
     const stage = stages.next();
     if (stage.done) return stage.value;
-    if (stage.value) parsed(stage.value);
+    if (stage.value) connectable(stage.value);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-/** The stages of loadInputs: the parsed inputs when they and the connection variables are valid, then a pause between the checks. */
-function* loadStages(options: ValidateOptions): Generator<ParsedInputs | undefined, Inputs> {
+/**
+ * The stages of loadInputs: what connecting needs when it is valid (ConnectInputs), before the playbook's
+ * roles load and again once they did; then a pause between the checks. Errors keep the order of the inputs.
+ */
+function* loadStages(options: ValidateOptions): Generator<ConnectInputs | undefined, Inputs> {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
+  const warnings: string[] = [...(inventory?.warnings ?? [])];
+  const connection: PxeError[] = [];
+  // -e wins over the inventory for the connection too.
+  checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, connection, warnings);
+  const limited =
+    inventory && options.limit
+      ? (collectErrors(connection, () => selectHosts(inventory, options.limit!)) ?? [])
+      : undefined;
+  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
+  if (inventory)
+    connection.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
+  const plays = !errors.length && !connection.length ? playTargets(options.playbook) : undefined;
+  if (inventory && plays) yield {inventory, extraVars, plays};
   const playbook = collectErrors(errors, () =>
     loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}),
   );
-  const warnings: string[] = [...(inventory?.warnings ?? [])];
-  // -e wins over the inventory for the connection too.
-  checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
-  const limited =
-    inventory && options.limit
-      ? (collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [])
-      : undefined;
-  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
-  if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
-  if (inventory && playbook && !errors.length) yield {inventory, playbook, extraVars};
+  errors.push(...connection);
+  if (inventory && playbook && !errors.length) yield {inventory, extraVars, plays: playbook.plays};
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers]))
       errors.push(...checkSources(task, playbook));

@@ -1,16 +1,16 @@
 /**
  * Connections opened while the inputs are still being checked. Connecting, starting the agent and reading
  * the facts is mostly waiting on the target: the first agent of each of the first --forks hosts starts as
- * soon as the inventory and the playbook are parsed, and makes progress while the rest of the inputs is
- * checked. An early agent only reads (the run's lock and every write come later, from the run); nothing of it
+ * soon as the inventory and the plays' hosts are known (before the roles load), and makes progress while
+ * the rest of the inputs is loaded and checked. An early agent only reads (the run's lock and every write come later, from the run); nothing of it
  * is reported until the run uses it, so invalid inputs still fail alone: their agents are closed unused.
  */
 import {isDeepStrictEqual} from 'node:util';
 import type {Vars} from '../config/model.js';
-import type {ParsedInputs} from '../config/validate.js';
+import type {ConnectInputs} from '../config/validate.js';
 import type {Agent} from '../transport/types.js';
 import {agentRequest, hostConnectionVars, type OpenAgent} from './host-run.js';
-import {selectPlays} from './run.js';
+import {playsOfHosts} from './run.js';
 
 interface EarlyAgent {
   vars: Vars;
@@ -29,13 +29,16 @@ export interface EarlyOpenOptions {
 
 export class EarlyOpens {
   private readonly agents = new Map<string, EarlyAgent>();
+  private started = false;
 
   constructor(private readonly options: EarlyOpenOptions) {}
 
-  /** Opens the agent of the first play of each host the run starts with (the first --forks hosts). */
-  start({inventory, playbook, extraVars}: ParsedInputs): void {
+  /** Opens the agent of the first play of each host the run starts with (the first --forks hosts); once. */
+  start({inventory, plays, extraVars}: ConnectInputs): void {
+    if (this.started) return;
+    this.started = true;
     const {open, limit, forks, check, connectionVars, become} = this.options;
-    const {playsByHost} = selectPlays(inventory, playbook, limit);
+    const {playsByHost} = playsOfHosts(inventory, plays, limit);
     for (const [host, plays] of [...playsByHost].slice(0, Math.max(1, forks))) {
       const inventoryVars = hostConnectionVars(inventory, host, extraVars, connectionVars);
       const {vars} = agentRequest(inventoryVars, plays[0]!, undefined, become);

@@ -4,6 +4,7 @@
  */
 import {performance} from 'node:perf_hooks';
 import type {Inventory, Play, Task, Vars} from '../config/model.js';
+import type {PlayTarget} from '../config/playbook.js';
 import {PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import type {Emit, HostReport, TaskOutcome} from './events.js';
@@ -82,7 +83,7 @@ export function hostConnectionVars(inventory: Inventory, host: string, extraVars
  */
 export function agentRequest(
   inventoryVars: Vars,
-  play: Play,
+  play: PlayTarget,
   task: Task | undefined,
   defaultBecome: boolean | undefined,
 ): {key: string; vars: Vars} {

@@ -97,6 +97,18 @@ describe('connecting while the inputs are checked', () => {
     assert.deepEqual(recording.events, [], 'nothing of the run was reported');
   });
 
+  it('connects before the roles and tasks load: a playbook error found then closes the agent unused', async () => {
+    const project = new FakeProject(['h1']);
+    const recording = recordingOpen(project.hosts);
+    await assert.rejects(
+      run(project, [writeTask, {name: 'Unknown', no_such_module: {}}], recording),
+      (e: unknown) => e instanceof PxeErrors && e.errors.map((x) => x.code).join() === 'E_UNKNOWN_MODULE',
+    );
+    assert.deepEqual(recording.opens.map((o) => o.host), ['h1']);
+    assert.deepEqual(recording.closed, ['h1']);
+    assert.deepEqual(project.host('h1').changes, []);
+  });
+
   it('an unreachable host with invalid inputs: the input errors, not the connection error', async () => {
     const down = new FakeHost('down');
     down.unreachable = true;
