@@ -104,7 +104,10 @@ describe('connecting while the inputs are checked', () => {
       run(project, [writeTask, {name: 'Unknown', no_such_module: {}}], recording),
       (e: unknown) => e instanceof PxeErrors && e.errors.map((x) => x.code).join() === 'E_UNKNOWN_MODULE',
     );
-    assert.deepEqual(recording.opens.map((o) => o.host), ['h1']);
+    assert.deepEqual(
+      recording.opens.map((o) => o.host),
+      ['h1'],
+    );
     assert.deepEqual(recording.closed, ['h1']);
     assert.deepEqual(project.host('h1').changes, []);
   });
