@@ -6,6 +6,9 @@ if (process.env.PXEPROV_EXTRA_CA_CERTS !== undefined) {
 }
 // package.json's engines field already says Node >= 20: skip oclif's check (it loads semver on every start).
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-const {execute} = await import('@oclif/core');
-
-await execute({dir: import.meta.url});
+// `up` and `check` start from one bundled file (dist/cli/bundle-load.js); the other commands through oclif.
+const {runFromBundle} = await import('../dist/cli/bundle-load.js');
+if (!(await runFromBundle(process.argv.slice(2)))) {
+  const {execute} = await import('@oclif/core');
+  await execute({dir: import.meta.url});
+}

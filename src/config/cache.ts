@@ -74,10 +74,14 @@ export function cachePath(kind: string, key: string, ext: string): string | unde
 }
 
 export function cacheRead(kind: string, key: string, ext = '.json'): string | undefined {
+  return cacheReadBytes(kind, key, ext)?.toString('utf8');
+}
+
+export function cacheReadBytes(kind: string, key: string, ext: string): Buffer | undefined {
   const file = cachePath(kind, key, ext);
   if (!file) return undefined;
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch {
     // Not cached yet (or unreadable): computed again.
     return undefined;
@@ -85,7 +89,7 @@ export function cacheRead(kind: string, key: string, ext = '.json'): string | un
 }
 
 /** Write atomically (a new 0600 temp file + rename): a concurrent reader sees the old entry or the new one. */
-export function cacheWrite(kind: string, key: string, text: string, ext = '.json'): string | undefined {
+export function cacheWrite(kind: string, key: string, text: string | Uint8Array, ext = '.json'): string | undefined {
   try {
     const dir = kindDir(kind, true);
     if (!dir) return undefined;

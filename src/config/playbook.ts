@@ -35,6 +35,38 @@ export interface LoadPlaybookOptions {
 
 type RawPlay = Record<string, unknown>;
 
+/** What connecting needs of a play: its hosts pattern and become settings. */
+export type PlayTarget = Pick<Play, 'name' | 'hosts' | 'become' | 'becomeUser'>;
+
+function playTarget(raw: RawPlay): PlayTarget {
+  const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
+  return {
+    name: typeof raw.name === 'string' ? raw.name : hosts,
+    hosts,
+    become: raw.become === undefined ? undefined : toBool(raw.become),
+    becomeUser: raw.become_user as string | undefined,
+  };
+}
+
+/**
+ * The plays of a playbook file as far as connecting goes, read as loadPlaybook reads them but without their
+ * roles and tasks, so that hosts can connect while those load. Undefined for anything but a plain list of
+ * plays with hosts (an import_playbook, a file that does not parse): loadPlaybook then says what is wrong.
+ */
+export function playTargets(file: string): PlayTarget[] | undefined {
+  let value: unknown;
+  try {
+    value = loadYaml(file, 'playbook').value;
+  } catch {
+    // Reported by loadPlaybook, which reads the same file next.
+    return undefined;
+  }
+  const plays = Array.isArray(value) ? (value as unknown[]) : [];
+  const plain = (p: unknown): p is RawPlay =>
+    typeof p === 'object' && p !== null && !Array.isArray(p) && !('import_playbook' in p) && 'hosts' in p;
+  return plays.length > 0 && plays.every(plain) ? plays.map(playTarget) : undefined;
+}
+
 export function loadPlaybook(file: string, options: LoadPlaybookOptions = {}): Playbook {
   const errors: PxeError[] = [];
   const plays = readPlaybook(file, options, errors, [{file: resolve(file)}], newTaskBudget());
@@ -82,7 +114,6 @@ function readPlay(
   errors: PxeError[],
   budget: TaskBudget,
 ): Play {
-  const hosts = Array.isArray(raw.hosts) ? raw.hosts.join(',') : String(raw.hosts);
   const vars = (raw.vars ?? {}) as Vars;
   const tags = commaList(raw.tags);
   const inherited: Inherited = {...emptyInherited(), tags};
@@ -104,15 +135,12 @@ function readPlay(
   const handlers = [...roles.handlers, ...section('handlers')];
   checkNotify(tasks, handlers, errors);
   return {
-    name: typeof raw.name === 'string' ? raw.name : hosts,
-    hosts,
+    ...playTarget(raw),
     vars,
     varsFiles,
     roles: roles.refs,
     tasks,
     handlers,
-    become: raw.become === undefined ? undefined : toBool(raw.become),
-    becomeUser: raw.become_user as string | undefined,
     gatherFacts: raw.gather_facts === undefined ? true : toBool(raw.gather_facts),
     tags,
     pos: posAt(y, [i]),

@@ -13,7 +13,7 @@ import {parseExtraVars} from './extra-vars.js';
 import {selectHosts} from './host-pattern.js';
 import {loadInventory} from './inventory.js';
 import type {Inputs, Inventory, Play, Playbook, RoleRef, Task, Vars} from './model.js';
-import {loadPlaybook} from './playbook.js';
+import {loadPlaybook, playTargets, type PlayTarget} from './playbook.js';
 import {hasTemplate} from './template.js';
 import {kindOf, readText} from './text-file.js';
 import {checkPxeVars, playHostsReached, varSources, type HostsReached} from './pxe-vars.js';
@@ -44,28 +44,73 @@ export interface ValidateResult {
   warnings: string[];
 }
 
+/** Enough to connect: the inventory and -e with the connection variables of the hosts a run reaches checked, and the plays' hosts. */
+export interface ConnectInputs {
+  inventory: Inventory;
+  extraVars: Vars;
+  plays: PlayTarget[];
+}
+
 /** Load every input once, reporting every error of every input together (PxeErrors). */
 export function loadInputs(options: ValidateOptions): Inputs {
+  const stages = loadStages(options);
+  for (;;) {
+    const stage = stages.next();
+    if (stage.done) return stage.value;
+  }
+}
+
+/**
+ * loadInputs, letting the event loop turn between its stages; `connectable` is called as soon as the hosts
+ * of the plays and their connection variables are known and nothing was found wrong so far (before the
+ * roles load when the playbook is a plain list of plays, else once it is loaded), so that connections
+ * opened then make progress while the rest is loaded and checked.
+ */
+export async function loadInputsStaged(
+  options: ValidateOptions,
+  connectable: (inputs: ConnectInputs) => void,
+): Promise<Inputs> {
+  const stages = loadStages(options);
+  for (;;) {
+    const stage = stages.next();
+    if (stage.done) return stage.value;
+    if (stage.value) connectable(stage.value);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * The stages of loadInputs: what connecting needs when it is valid (ConnectInputs), before the playbook's
+ * roles load and again once they did; then a pause between the checks. Errors keep the order of the inputs.
+ */
+function* loadStages(options: ValidateOptions): Generator<ConnectInputs | undefined, Inputs> {
   const errors: PxeError[] = [];
   const extraVars = collectErrors(errors, () => parseExtraVars(options.extraVars)) ?? {};
   const inventory = collectErrors(errors, () => loadInventory(options.inventory));
+  const warnings: string[] = [...(inventory?.warnings ?? [])];
+  const connection: PxeError[] = [];
+  // -e wins over the inventory for the connection too.
+  checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, connection, warnings);
+  const limited =
+    inventory && options.limit
+      ? (collectErrors(connection, () => selectHosts(inventory, options.limit!)) ?? [])
+      : undefined;
+  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
+  if (inventory)
+    connection.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
+  const plays = !errors.length && !connection.length ? playTargets(options.playbook) : undefined;
+  if (inventory && plays) yield {inventory, extraVars, plays};
   const playbook = collectErrors(errors, () =>
     loadPlaybook(options.playbook, {extraVars, rolesPath: options.rolesPath}),
   );
-  const warnings: string[] = [...(inventory?.warnings ?? [])];
-  // -e wins over the inventory for the connection too.
-  checkConnectionVars(extraVars, {label: '-e', at: () => undefined}, errors, warnings);
-  const limited =
-    inventory && options.limit
-      ? (collectErrors(errors, () => selectHosts(inventory, options.limit!)) ?? [])
-      : undefined;
-  const hosts = limited?.length ?? inventory?.hosts.size ?? 0;
-  if (inventory) errors.push(...checkRenderedConnectionVars(inventory, extraVars, limited ?? inventory.hosts.keys()));
+  errors.push(...connection);
+  if (inventory && playbook && !errors.length) yield {inventory, extraVars, plays: playbook.plays};
   if (playbook) {
     for (const task of playbook.plays.flatMap((p) => [...p.tasks, ...p.handlers]))
       errors.push(...checkSources(task, playbook));
     for (const play of playbook.plays) checkPlayConnectionVars(play, errors, warnings);
     if (inventory) warnings.push(...playHosts(playbook, inventory));
+    yield;
     // Only the hosts a run would reach (--limit): a host left out does not stop the others.
     const reached = {
       inventory: inventory!,
@@ -73,6 +118,7 @@ export function loadInputs(options: ValidateOptions): Inputs {
       only: limited && new Set(limited),
     };
     if (inventory) errors.push(...checkTemplateStrings(templateInputs(playbook, reached)));
+    yield;
     if (inventory && !errors.length) errors.push(...checkPxeVars(playbook, reached, extraVars));
   }
   if (errors.length) throw new PxeErrors(errors);

@@ -1,10 +1,11 @@
 /** What `up` and `check` share: load and validate every input (all errors at once), then run. */
 import type {Vars} from '../config/model.js';
 import {startAtTask} from '../config/start-at-task.js';
-import {loadInputs} from '../config/validate.js';
+import {loadInputsStaged} from '../config/validate.js';
+import {EarlyOpens} from './early-open.js';
 import type {Emit, RunReport} from './events.js';
 import type {OpenAgent} from './host-run.js';
-import {runPlaybook} from './run.js';
+import {openOverSsh, runPlaybook} from './run.js';
 
 export interface ConvergeOptions {
   inventory: string;
@@ -31,31 +32,40 @@ export interface ConvergeOptions {
   open?: OpenAgent;
 }
 
+/** Loads the inputs while the first hosts connect (early-open.ts), then runs; unused early agents are closed. */
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
-  const inputs = loadInputs({
-    inventory: options.inventory,
-    playbook: options.playbook,
-    limit: options.limit,
-    extraVars: options.extraVars,
-    rolesPath: options.rolesPath,
-    vaultPasswordFiles: options.vaultPasswordFiles,
-  });
-  const {inventory, extraVars} = inputs;
-  const playbook =
-    options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
-  return runPlaybook({
-    inventory,
-    playbook,
-    limit: options.limit,
-    tags: options.tags,
-    skipTags: options.skipTags,
-    extraVars,
-    forks: options.forks,
-    check: options.check,
-    checksum: options.checksum,
-    emit: options.emit,
-    connectionVars: options.connectionVars,
-    become: options.become,
-    open: options.open,
-  });
+  const early = new EarlyOpens({...options, open: options.open ?? openOverSsh});
+  try {
+    const inputs = await loadInputsStaged(
+      {
+        inventory: options.inventory,
+        playbook: options.playbook,
+        limit: options.limit,
+        extraVars: options.extraVars,
+        rolesPath: options.rolesPath,
+        vaultPasswordFiles: options.vaultPasswordFiles,
+      },
+      (parsed) => early.start(parsed),
+    );
+    const {inventory, extraVars} = inputs;
+    const playbook =
+      options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
+    return await runPlaybook({
+      inventory,
+      playbook,
+      limit: options.limit,
+      tags: options.tags,
+      skipTags: options.skipTags,
+      extraVars,
+      forks: options.forks,
+      check: options.check,
+      checksum: options.checksum,
+      emit: options.emit,
+      connectionVars: options.connectionVars,
+      become: options.become,
+      open: early.open,
+    });
+  } finally {
+    await early.close();
+  }
 }

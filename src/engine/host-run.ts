@@ -4,6 +4,7 @@
  */
 import {performance} from 'node:perf_hooks';
 import type {Inventory, Play, Task, Vars} from '../config/model.js';
+import type {PlayTarget} from '../config/playbook.js';
 import {PxeError} from '../errors.js';
 import type {Agent} from '../transport/types.js';
 import type {Emit, HostReport, TaskOutcome} from './events.js';
@@ -71,6 +72,31 @@ async function takeLock(agent: Agent, options: {stateDir: string; timeoutS: numb
   return agent;
 }
 
+/** The variables a host connects with: -u, --private-key, ansible.cfg …, below the inventory's, below -e. */
+export function hostConnectionVars(inventory: Inventory, host: string, extraVars: Vars, connectionVars?: Vars): Vars {
+  return {...connectionVars, ...inventory.hosts.get(host)?.vars, ...extraVars};
+}
+
+/**
+ * The agent a task runs on (a play's first agent: no task), as its key among the host's agents and the
+ * variables it is opened with: its become settings, else the inventory's, else its play's, else -b.
+ */
+export function agentRequest(
+  inventoryVars: Vars,
+  play: PlayTarget,
+  task: Task | undefined,
+  defaultBecome: boolean | undefined,
+): {key: string; vars: Vars} {
+  const become =
+    task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? defaultBecome ?? false;
+  const becomeUser =
+    task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
+  return {
+    key: become ? `become:${becomeUser}` : 'plain',
+    vars: {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser},
+  };
+}
+
 /** A host's agents, one per become user and one without become, each opened on first use. */
 class HostAgents {
   private readonly agents = new Map<string, Promise<Agent>>();
@@ -80,20 +106,12 @@ class HostAgents {
     private readonly inventoryVars: Vars,
   ) {}
 
-  /** The agent for a task: its become settings, else the inventory's, else its play's, else -b. */
+  /** The agent for a task (see agentRequest). */
   for(play: Play, task?: Task): Promise<Agent> {
     const {options, inventoryVars} = this;
-    const become =
-      task?.become ?? (inventoryVars.ansible_become as boolean | undefined) ?? play.become ?? options.become ?? false;
-    const becomeUser =
-      task?.becomeUser ?? (inventoryVars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
-    const key = become ? `become:${becomeUser}` : 'plain';
+    const {key, vars} = agentRequest(inventoryVars, play, task, options.become);
     if (!this.agents.has(key)) {
-      let opened = options.open(
-        options.host,
-        {...inventoryVars, ansible_become: become, ansible_become_user: becomeUser},
-        options.check,
-      );
+      let opened = options.open(options.host, vars, options.check);
       // The first agent that may write takes the run's lock; the others of this host work under it.
       if (!options.check && this.agents.size === 0)
         opened = opened.then((agent) => takeLock(agent, lockOptions(inventoryVars), options.emit));
@@ -138,7 +156,7 @@ export async function runHost(options: HostRunOptions): Promise<HostReport> {
   const started = performance.now();
   const report: HostReport = {host, stats: emptyStats(), tasks: [], ms: 0};
   const redactor = new Redactor();
-  const inventoryVars = {...options.connectionVars, ...options.inventory.hosts.get(host)?.vars, ...options.extraVars};
+  const inventoryVars = hostConnectionVars(options.inventory, host, options.extraVars, options.connectionVars);
   redactor.add(secretValues(inventoryVars));
   emit({type: 'host-start', host});
   const agents = new HostAgents(options, inventoryVars);

@@ -1,6 +1,7 @@
 /** A playbook over many hosts: each host runs its plays on its own connection, --forks hosts at a time. */
 import {performance} from 'node:perf_hooks';
-import type {Inventory, Play, Playbook, Vars} from '../config/model.js';
+import type {Inventory, Playbook, Vars} from '../config/model.js';
+import type {PlayTarget} from '../config/playbook.js';
 import {renderConnectionVars} from '../config/connection-vars.js';
 import {selectHosts} from '../config/inventory.js';
 import {unmatchedPlay} from '../config/validate.js';
@@ -35,30 +36,31 @@ export const openOverSsh: OpenAgent = async (host, vars, readOnly) => {
   return connect(connectionSpecFromVars(host, renderConnectionVars(host, vars)), {readOnly});
 };
 
-/** Each host's plays (in playbook order, within --limit), and a warning for each play that matches no host. */
-function selectPlays(
+/** Each host's plays (in playbook order, within --limit), and the plays that match no host. */
+export function playsOfHosts<P extends PlayTarget>(
   inventory: Inventory,
-  playbook: Playbook,
+  plays: readonly P[],
   limit: string | undefined,
-): {playsByHost: Map<string, Play[]>; warnings: string[]} {
+): {playsByHost: Map<string, P[]>; unmatched: P[]} {
   const limited = limit ? new Set(selectHosts(inventory, limit)) : undefined;
-  const playsByHost = new Map<string, Play[]>();
-  const warnings: string[] = [];
-  for (const play of playbook.plays) {
+  const playsByHost = new Map<string, P[]>();
+  const unmatched: P[] = [];
+  for (const play of plays) {
     const matched = selectHosts(inventory, play.hosts, {strict: false, what: `play '${play.name}'`});
-    if (matched.length === 0) warnings.push(unmatchedPlay(play));
+    if (matched.length === 0) unmatched.push(play);
     for (const host of matched) {
       if (limited && !limited.has(host)) continue;
       playsByHost.set(host, [...(playsByHost.get(host) ?? []), play]);
     }
   }
-  return {playsByHost, warnings};
+  return {playsByHost, unmatched};
 }
 
 export async function runPlaybook(options: RunOptions): Promise<RunReport> {
   const started = performance.now();
   const {inventory, playbook} = options;
-  const {playsByHost, warnings} = selectPlays(inventory, playbook, options.limit);
+  const {playsByHost, unmatched} = playsOfHosts(inventory, playbook.plays, options.limit);
+  const warnings = unmatched.map(unmatchedPlay);
   const hosts = [...playsByHost.keys()];
   // Before run-start: a terminal renderer owns stderr from then on.
   for (const message of warnings) options.emit({type: 'warning', message});

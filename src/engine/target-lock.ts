@@ -27,12 +27,16 @@ function holder(): string {
 }
 
 export async function lockTarget(agent: Agent, options: TargetLockOptions): Promise<void> {
-  await agent.mkdir(options.stateDir, {parents: true});
   const dir = `${options.stateDir}/run.lock`;
   const me = holder();
   const deadline = Date.now() + options.timeoutS * 1000;
+  // The first try goes right behind the mkdir (the agent answers in order): one round trip, not two.
+  const made = agent.mkdir(options.stateDir, {parents: true});
+  let attempt = agent.lock(dir, me);
+  attempt.catch(() => undefined);
+  await made;
   for (;;) {
-    const held = await agent.lock(dir, me);
+    const held = await attempt;
     if (held === undefined) return;
     if (Date.now() >= deadline) {
       const [pid, , ...who] = held.split(' ');
@@ -46,5 +50,6 @@ export async function lockTarget(agent: Agent, options: TargetLockOptions): Prom
       );
     }
     await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+    attempt = agent.lock(dir, me);
   }
 }

@@ -48,6 +48,56 @@ export function parseSystemctlShow(show: string, isEnabled: string): Omit<Servic
   };
 }
 
+/**
+ * One request for the services read in the same tick (a play reads its coming tasks together): is-enabled
+ * per unit (it drops the line of a unit it does not know, so it cannot take them all), each answer followed
+ * by `---`, then one `systemctl show` of them all. The names are arguments, never code.
+ */
+const UNITS_SCRIPT =
+  'for u; do systemctl is-enabled -- "$u" 2>/dev/null; echo ---; done; systemctl show -p LoadState -p ActiveState -- "$@"';
+
+interface UnitBatch {
+  names: string[];
+  waiting: Array<{resolve(state: Omit<ServiceObserved, 'init'>): void; reject(error: unknown): void}>;
+}
+
+const unitBatches = new WeakMap<Agent, UnitBatch>();
+
+/** The output of UNITS_SCRIPT -> each unit's state, in order; an answer for fewer or more units is an error. */
+export function parseUnits(names: string[], stdout: string): Array<Omit<ServiceObserved, 'init'>> {
+  const parts = stdout.split('---\n');
+  const shows = (parts.pop() ?? '').split(/\n\n+/).filter((block) => block.trim() !== '');
+  if (parts.length !== names.length || shows.length !== names.length)
+    throw new PxeError(
+      'E_REMOTE',
+      `systemctl answered for ${Math.min(parts.length, shows.length)} of ${names.length} units (${names.join(', ')})`,
+    );
+  return names.map((_, i) => parseSystemctlShow(shows[i]!, parts[i]!));
+}
+
+function readUnit(agent: Agent, name: string): Promise<Omit<ServiceObserved, 'init'>> {
+  let batch = unitBatches.get(agent);
+  if (!batch) {
+    batch = {names: [], waiting: []};
+    unitBatches.set(agent, batch);
+    setImmediate(flushUnits, agent, batch);
+  }
+  batch.names.push(name);
+  const {waiting} = batch;
+  return new Promise((resolve, reject) => waiting.push({resolve, reject}));
+}
+
+async function flushUnits(agent: Agent, batch: UnitBatch): Promise<void> {
+  unitBatches.delete(agent);
+  try {
+    const shown = await agent.exec(['sh', '-c', UNITS_SCRIPT, 'sh', ...batch.names]);
+    const states = parseUnits(batch.names, shown.stdout.toString());
+    batch.waiting.forEach((w, i) => w.resolve(states[i]!));
+  } catch (error) {
+    for (const w of batch.waiting) w.reject(error);
+  }
+}
+
 /** What to do; pure. */
 export function planService(args: ServiceArgs, observed: ServiceObserved): ServicePlan | undefined {
   const plan: ServicePlan = {name: args.name, init: observed.init};
@@ -88,18 +138,7 @@ export const service: Resource<ServiceArgs, ServiceObserved, ServicePlan> = {
 
   async read(args, agent: Agent) {
     const init = agent.facts.init;
-    if (init === 'systemd') {
-      // One request: is-enabled's answer on the first line, then show's properties; the name is an argument, never code.
-      const shown = await agent.exec([
-        'sh',
-        '-c',
-        'systemctl is-enabled -- "$1" 2>/dev/null; echo ---; systemctl show -p LoadState -p ActiveState -- "$1"',
-        'sh',
-        args.name,
-      ]);
-      const [isEnabled, show] = shown.stdout.toString().split('---\n');
-      return {init, ...parseSystemctlShow(show ?? '', isEnabled ?? '')};
-    }
+    if (init === 'systemd') return {init, ...(await readUnit(agent, args.name))};
     const [script, status, links] = await Promise.all([
       agent.stat([`/etc/init.d/${args.name}`]),
       agent.exec(['service', args.name, 'status']),

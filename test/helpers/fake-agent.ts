@@ -206,13 +206,16 @@ function builtinAnswer(host: FakeHost, argv: string[]): ExecReply | undefined {
     }
     return {rc: 0};
   }
-  if (cmd === 'sh' && argv[2]?.startsWith('systemctl is-enabled')) {
-    const service = host.services.get(argv[4]!);
-    if (!service) return {rc: 0, stdout: '---\nLoadState=not-found\nActiveState=inactive\n'};
-    return {
-      rc: 0,
-      stdout: `${service.enabled ? 'enabled' : 'disabled'}\n---\nLoadState=loaded\nActiveState=${service.active ? 'active' : 'inactive'}\n`,
-    };
+  if (cmd === 'sh' && argv[2]?.includes('systemctl is-enabled')) {
+    // The service module's query: is-enabled of each unit (nothing for an unknown one) and `---`, then one show.
+    const services = argv.slice(4).map((name) => host.services.get(name));
+    const enabled = services.map((s) => `${s ? `${s.enabled ? 'enabled' : 'disabled'}\n` : ''}---\n`).join('');
+    const shown = services.map((s) =>
+      s
+        ? `LoadState=loaded\nActiveState=${s.active ? 'active' : 'inactive'}\n`
+        : 'LoadState=not-found\nActiveState=inactive\n',
+    );
+    return {rc: 0, stdout: enabled + shown.join('\n')};
   }
   if (cmd === 'systemctl') {
     const service = host.services.get(argv.at(-1)!);

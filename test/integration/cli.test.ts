@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
@@ -182,6 +182,25 @@ describe('exit codes (one test per row of the table in README)', {concurrency: f
       assert.equal((r.json as {errors: Array<{code: string}>}).errors[0]!.code, 'E_USAGE');
       assert.equal(r.stderr, '');
     }
+  });
+
+  it('3: inputs found invalid while the hosts connect: the reachable host is not changed, the unreachable one not reported', () => {
+    writeInventory(['t', 'down']);
+    const broken = writePlay('broken', [
+      {name: 'Would write', copy: {content: 'new\n', dest: `${target}/early`}},
+      {name: 'Broken', copy: {content: '{{ unclosed', dest: `${target}/other`}},
+    ]);
+    const state = join(dir, 'state');
+    const before = existsSync(state) ? readdirSync(state, {recursive: true}).sort() : [];
+    for (const command of ['up', 'check']) {
+      const r = pxeprov([command, inventory(), '-p', broken], env);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /error\[E_TEMPLATE\]/);
+      assert.doesNotMatch(r.stderr + r.stdout, /E_CONNECT|unreachable|down/);
+      assert.equal(r.stdout, '');
+    }
+    assert.ok(!existsSync(join(target, 'early')));
+    assert.deepEqual(existsSync(state) ? readdirSync(state, {recursive: true}).sort() : [], before);
   });
 });
 

@@ -10,7 +10,16 @@ import {
   type AptObserved,
 } from '../../src/resources/apt.js';
 import {planFile, type FileArgs} from '../../src/resources/file.js';
-import {parseSystemctlShow, planService, type ServiceArgs, type ServiceObserved} from '../../src/resources/service.js';
+import {
+  parseSystemctlShow,
+  parseUnits,
+  planService,
+  service,
+  type ServiceArgs,
+  type ServiceObserved,
+} from '../../src/resources/service.js';
+import {PxeError} from '../../src/errors.js';
+import {FakeHost} from '../helpers/fake-agent.js';
 import {parseMode} from '../../src/resources/attrs.js';
 import {diffContent} from '../../src/resources/content.js';
 import type {StatResult} from '../../src/transport/types.js';
@@ -122,6 +131,38 @@ describe('service', () => {
       active: true,
       enabled: undefined,
     });
+  });
+  it('parses the answer for several units: in order, an unknown one included; too few or too many is an error', () => {
+    const stdout =
+      'enabled\n---\n---\ndisabled\n---\n' +
+      'LoadState=loaded\nActiveState=active\n\nLoadState=not-found\nActiveState=inactive\n\nLoadState=loaded\nActiveState=inactive\n';
+    assert.deepEqual(parseUnits(['nginx', 'gone', 'tftpd-hpa'], stdout), [
+      {exists: true, active: true, enabled: true},
+      {exists: false, active: false, enabled: undefined},
+      {exists: true, active: false, enabled: false},
+    ]);
+    // systemctl show failing (no systemd bus) leaves the units without properties: not "absent".
+    for (const broken of ['---\n---\n', 'enabled\n---\nLoadState=loaded\nActiveState=active\n'])
+      assert.throws(
+        () => parseUnits(['nginx', 'tftpd-hpa'], broken),
+        (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE',
+      );
+  });
+  it('reads the services of one tick in one request', async () => {
+    const host = new FakeHost('h');
+    host.services.set('nginx', {active: true, enabled: true});
+    host.services.set('tftpd-hpa', {active: false, enabled: false});
+    const agent = host.connect(true);
+    const observed = await Promise.all(['nginx', 'gone', 'tftpd-hpa'].map((name) => service.read({name}, agent)));
+    assert.deepEqual(
+      observed.map((o) => [o.exists, o.active, o.enabled]),
+      [
+        [true, true, true],
+        [false, false, undefined],
+        [true, false, false],
+      ],
+    );
+    assert.equal(host.commands.length, 1, host.commands.map((c) => c.join(' ')).join('\n'));
   });
   const running: ServiceObserved = {init: 'systemd', exists: true, active: true, enabled: true};
   const stopped: ServiceObserved = {init: 'systemd', exists: true, active: false, enabled: false};
