@@ -273,7 +273,13 @@ pxp_op_stat() {
     pxp_kinds=$pxp_kinds$pxp_k
   done 5>"$pxp_tmp/links"
   true >"$pxp_tmp/shas"
-  if [ "$pxp_flag" = s ] && [ -n "$pxp_files" ]; then eval "sha256sum --$pxp_files" >"$pxp_tmp/shas" 2>/dev/null; fi
+  if [ "$pxp_flag" = s ] && [ -n "$pxp_files" ] && ! eval "sha256sum --$pxp_files" >"$pxp_tmp/shas" 2>"$pxp_tmp/err"; then
+    # A file that cannot be hashed fails the request, naming it (never a stat without its hash).
+    for pxp_p do
+      if [ ! -L "$pxp_p" ] && [ -f "$pxp_p" ] && [ ! -r "$pxp_p" ]; then pxp_err E_REMOTE "$pxp_p: permission denied"; return; fi
+    done
+    pxp_err E_REMOTE "cannot hash" "$pxp_tmp/err"; return
+  fi
   # Four sections "LEN\n" + bytes, written by one wc and one cat: every process costs a few ms.
   wc -c "$pxp_tmp/stats" "$pxp_tmp/links" "$pxp_tmp/shas" >"$pxp_tmp/sizes"
   { read -r pxp_s1 pxp_f; read -r pxp_s2 pxp_f; read -r pxp_s3 pxp_f; } <"$pxp_tmp/sizes"

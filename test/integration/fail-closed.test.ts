@@ -50,6 +50,11 @@ describe('fail closed', () => {
         (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE' && /permission denied/.test(e.message),
       );
       await assert.rejects(readContent(secret, agent, Buffer.from('other\n')), (e: unknown) => e instanceof PxeError);
+      // Its hash cannot be taken either: the stat fails naming it, never a file without a hash.
+      await assert.rejects(
+        agent.stat([join(dir, 'absent.conf'), secret], {sha256: true}),
+        /root-only\.conf: permission denied/,
+      );
       assert.equal(
         (await readContent(join(dir, 'absent.conf'), agent)).content,
         null,
