@@ -327,10 +327,11 @@ pxp_op_read() {
   else pxp_ok; fi
 }
 
-# reads PATH...: many small files in one request, a process per file and one stat before and after for
-# all. Part z = a line per path, its size or "-" when it does not exist; part d = the contents in order;
-# then K. K "single" (what was sent is void) when a path needs the one-file read (a link to nothing, a
-# directory, an unreadable, empty or large file) or a file changed while it was read.
+# reads PATH...: many small files in one request: one stat before, one cat of all into a scratch file, one
+# stat after (the files and the scratch file), one cat out. Part z = a line per path, its size or "-" when it
+# does not exist; part d = the contents in order; then K. Nothing is sent before the scratch file holds
+# exactly what the first stat saw. K "single" (no parts) when a path needs the one-file read (a link to
+# nothing, a directory, an unreadable, empty or large file) or a file changed while it was read.
 pxp_op_reads() {
   pxp_refs=; pxp_pos=0
   for pxp_p do
@@ -339,25 +340,28 @@ pxp_op_reads() {
     if [ ! -f "$pxp_p" ] || [ ! -r "$pxp_p" ] || [ ! -s "$pxp_p" ]; then pxp_ok single; return; fi
     pxp_refs="$pxp_refs \"\${$pxp_pos}\""
   done
-  pxp_before=
-  if [ -n "$pxp_refs" ]; then pxp_before=$(eval "stat -L -c '%s %Y' --$pxp_refs" 2>/dev/null) || { pxp_ok single; return; }; fi
-  pxp_sizes=; pxp_total=0; pxp_rest=$pxp_before
+  pxp_before=; pxp_sizes=; pxp_total=0
+  : >"$pxp_tmp/reads"
+  if [ -n "$pxp_refs" ]; then
+    pxp_before=$(eval "stat -L -c '%s %Y' --$pxp_refs" 2>/dev/null) || { pxp_ok single; return; }
+    eval "cat --$pxp_refs" >"$pxp_tmp/reads" 2>/dev/null || { pxp_ok single; return; }
+    pxp_after=$(eval "stat -L -c '%s %Y' --$pxp_refs \"\$pxp_tmp/reads\"" 2>/dev/null) || { pxp_ok single; return; }
+  fi
+  pxp_rest=$pxp_before
   for pxp_p do
     if [ ! -e "$pxp_p" ] && [ ! -L "$pxp_p" ]; then pxp_sizes="$pxp_sizes-$pxp_nl"; continue; fi
     pxp_n=${pxp_rest%%[!0-9]*}; pxp_rest=${pxp_rest#*"$pxp_nl"}
     if [ -z "$pxp_n" ] || [ "$pxp_n" -gt 1048576 ]; then pxp_ok single; return; fi
     pxp_sizes="$pxp_sizes$pxp_n$pxp_nl"; pxp_total=$((pxp_total + pxp_n))
   done
+  if [ -n "$pxp_refs" ]; then
+    pxp_n=${pxp_after##*"$pxp_nl"}
+    if [ "${pxp_after%"$pxp_nl"*}" != "$pxp_before" ] || [ "${pxp_n%% *}" != "$pxp_total" ]; then pxp_ok single; return; fi
+  fi
   pxp_reply_str z "$pxp_sizes"
   pxp_frame d "$pxp_total"
-  pxp_rest=$pxp_sizes
-  for pxp_p do
-    pxp_n=${pxp_rest%%"$pxp_nl"*}; pxp_rest=${pxp_rest#*"$pxp_nl"}
-    if [ "$pxp_n" != - ]; then pxp_dd_exact "$pxp_p" "$pxp_n"; fi
-  done
-  if [ -n "$pxp_refs" ] && [ "$(eval "stat -L -c '%s %Y' --$pxp_refs" 2>/dev/null)" != "$pxp_before" ]; then
-    pxp_ok single
-  else pxp_ok; fi
+  if [ "$pxp_total" != 0 ]; then cat -- "$pxp_tmp/reads"; fi
+  pxp_ok
 }
 
 # The content is already there: only attributes may need a change.
