@@ -37,6 +37,7 @@ interface ReadCall {
 const STAT_CHUNK_PATHS = 2000;
 // Files per `reads` request: at most 1 MiB each, so a batch stays a few MiB.
 const READ_BATCH_FILES = 16;
+const PSEUDO_FS = /^\/(proc|sys)\//;
 const STAT_CHUNK_BYTES = 256 * 1024;
 // Files per putTree request: the agent reads three argument lines per file.
 const PUT_TREE_FILES = 1000;
@@ -175,11 +176,17 @@ export class AgentClient implements Agent {
   }
 
   private flushReads(): void {
-    const calls = this.readQueue ?? [];
+    const queued = this.readQueue ?? [];
     this.readQueue = undefined;
+    const settle = (call: ReadCall, read: Promise<Buffer | null>) => read.then(call.resolve, call.reject);
+    // procfs and sysfs files say size 0 whatever they hold: the batch would send them back to a read each.
+    const calls: ReadCall[] = [];
+    for (const call of queued) {
+      if (PSEUDO_FS.test(call.path)) settle(call, this.readOne(call.path));
+      else calls.push(call);
+    }
     for (let i = 0; i < calls.length; i += READ_BATCH_FILES) {
       const batch = calls.slice(i, i + READ_BATCH_FILES);
-      const settle = (call: ReadCall, read: Promise<Buffer | null>) => read.then(call.resolve, call.reject);
       if (batch.length === 1) settle(batch[0]!, this.readOne(batch[0]!.path));
       else
         this.readBatch(batch.map((c) => c.path)).then(
