@@ -330,14 +330,15 @@ pxp_op_read() {
 # reads PATH...: many small files in one request: one stat before, one cat of all into a scratch file, one
 # stat after (the files and the scratch file), one cat out. Part z = a line per path, its size or "-" when it
 # does not exist; part d = the contents in order; then K. Nothing is sent before the scratch file holds
-# exactly what the first stat saw. K "single" (no parts) when a path needs the one-file read (a link to
-# nothing, a directory, an unreadable, empty or large file) or a file changed while it was read.
+# exactly what the first stat saw (a file that says size 0 but holds more, as in procfs, fails that). K
+# "single" (no parts) when a path needs the one-file read (a link to nothing, a directory, an unreadable or
+# large file) or a file changed while it was read.
 pxp_op_reads() {
   pxp_refs=; pxp_pos=0
   for pxp_p do
     pxp_pos=$((pxp_pos + 1))
     if [ ! -e "$pxp_p" ] && [ ! -L "$pxp_p" ]; then continue; fi
-    if [ ! -f "$pxp_p" ] || [ ! -r "$pxp_p" ] || [ ! -s "$pxp_p" ]; then pxp_ok single; return; fi
+    if [ ! -f "$pxp_p" ] || [ ! -r "$pxp_p" ]; then pxp_ok single; return; fi
     pxp_refs="$pxp_refs \"\${$pxp_pos}\""
   done
   pxp_before=; pxp_sizes=; pxp_total=0

@@ -168,9 +168,14 @@ for (const [shell, shellName] of [
           assert.deepEqual(content, i % 4 === 1 ? null : i % 5 === 0 ? ALL_BYTES : Buffer.from(`line ${i}\n`)),
         );
         assert.deepEqual(requests, ['reads', 'reads'], '20 small files and absent paths: two requests of 16 and 4');
-        // A directory, an empty and a large file need the one-file read: the batch falls back, each call alone.
+        // An empty file is read with the others.
         requests.length = 0;
         writeFileSync(join(dir, 'empty'), '');
+        const withEmpty = await Promise.all([join(dir, 'empty'), small[2]!].map((p) => agent.readFile(p)));
+        assert.deepEqual(withEmpty, [Buffer.alloc(0), Buffer.from('line 2\n')]);
+        assert.deepEqual(requests, ['reads']);
+        // A directory and a large file need the one-file read: the batch falls back, each call alone.
+        requests.length = 0;
         const mixed = await Promise.allSettled(
           [small[0]!, dir, join(dir, 'empty'), big, small[1]!].map((p) => agent.readFile(p)),
         );
@@ -181,6 +186,10 @@ for (const [shell, shellName] of [
         assert.deepEqual(requests, ['read', 'reads']);
         assert.deepEqual(withProc[1], readFileSync('/proc/version'));
         assert.deepEqual(withProc[2], Buffer.from('line 2\n'));
+        // Sent in a batch all the same, the file that says size 0 and holds more voids it: nothing out of step.
+        const reply = (await request('reads', [small[2]!, '/proc/version'], {what: 'reads'})) as {payload: Buffer};
+        assert.equal(reply.payload.toString(), 'single');
+        assert.deepEqual(await agent.readFile(small[2]!), Buffer.from('line 2\n'));
         assert.deepEqual(mixed[0], {status: 'fulfilled', value: ALL_BYTES});
         assert.equal(mixed[1]!.status, 'rejected');
         assert.ok(isPxe('E_REMOTE')((mixed[1] as PromiseRejectedResult).reason));
