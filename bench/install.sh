@@ -13,15 +13,8 @@ RUNS=${RUNS:-10}
 PREFIX=${PREFIX:-bnil}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-install.XXXXXX)
 . bench/lib.sh
-PX="bin/pxeprov"
-INV=$BENCH_TMP/lab.yaml
-[ -f dist/commands/install.js ] || { echo "run npm run build first" >&2; exit 1; }
+lab_bench "$PREFIX"
 MACHINE=$(machine_line)
-cleanup() {
-  $PX lab down --prefix "$PREFIX" > /dev/null 2>&1 || true
-  [ -n "${KEEP:-}" ] || rm -rf "$BENCH_TMP"
-}
-trap cleanup EXIT
 
 echo "lab host, test ISO, first converge..." >&2
 $PX lab up --prefix "$PREFIX" --inventory "$INV" > "$BENCH_TMP/lab-up.log" 2>&1

@@ -1,9 +1,10 @@
-# Shared helpers of bench/engine.sh and bench/pxe.sh (bash; sourced, not run).
+# Shared helpers of the bench scripts (bash; sourced, not run).
 # measure LABEL RUNS CMD...   runs CMD RUNS times (stdout/stderr to $BENCH_TMP/last.log), records wall seconds
 #                             in $BENCH_TMP/times/LABEL; fails loudly if CMD exits non-zero.
 #                             If the function `before_each` is set in $BEFORE_EACH, it runs untimed first.
 # median LABEL                prints the median (seconds, 3 decimals) of LABEL's runs.
 # runs LABEL                  prints LABEL's runs, comma-separated.
+# lab_bench PREFIX            PX, INV and the EXIT trap of a bench on a lab host (below).
 mkdir -p "$BENCH_TMP/times"
 
 measure() {
@@ -47,4 +48,21 @@ row() {
 
 machine_line() {
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average at start: $(cut -d' ' -f1-3 /proc/loadavg), $(node --version), $(ansible --version 2>/dev/null | sed -n 1p)"
+}
+
+# lab_bench PREFIX: the setup of a bench on a lab host (`pxeprov lab up --prefix PREFIX`): PX, INV (the lab's
+# inventory in $BENCH_TMP), a check that pxeprov is built, and an EXIT trap that removes the lab and $BENCH_TMP
+# unless KEEP is set. The bench itself runs `$PX lab up --prefix "$PREFIX" --inventory "$INV"`.
+lab_bench() {
+  PREFIX=$1
+  PX=bin/pxeprov
+  INV=$BENCH_TMP/lab.yaml
+  [ -f dist/bundle/run.cjs ] || { echo "run npm run build first" >&2; exit 1; }
+  trap lab_bench_cleanup EXIT
+}
+
+lab_bench_cleanup() {
+  if [ -n "${KEEP:-}" ]; then echo "kept: lab $PREFIX, $BENCH_TMP" >&2; return; fi
+  $PX lab down --prefix "$PREFIX" > /dev/null 2>&1 || true
+  rm -rf "$BENCH_TMP"
 }

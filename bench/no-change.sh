@@ -17,13 +17,7 @@ RUNS=${RUNS:-7}
 PREFIX=${PREFIX:-nchg}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-nochange.XXXXXX)
 . bench/lib.sh
-PX=bin/pxeprov
-INV=$BENCH_TMP/lab.yaml
-[ -f dist/bundle/run.cjs ] || { echo "run npm run build first" >&2; exit 1; }
-cleanup() {
-  [ -n "${KEEP:-}" ] || { $PX lab down --prefix "$PREFIX" > /dev/null 2>&1 || true; rm -rf "$BENCH_TMP"; }
-}
-trap cleanup EXIT
+lab_bench "$PREFIX"
 
 echo "lab host, then one converging up (untimed)..." >&2
 $PX lab up --prefix "$PREFIX" --inventory "$INV" > "$BENCH_TMP/lab-up.log" 2>&1

@@ -18,18 +18,11 @@ BIG_MB=${BIG_MB:-700}
 PREFIX=${PREFIX:-bnch}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-pxe.XXXXXX)
 . bench/lib.sh
-PX="bin/pxeprov"
-INV=$BENCH_TMP/lab.yaml
+lab_bench "$PREFIX"
 PLAY=playbooks/pxe-server.yaml
 AN_PLAY=bench/pxe/ansible/site.yaml
 export ANSIBLE_CONFIG=$PWD/bench/pxe/ansible/ansible.cfg
-[ -f dist/commands/up.js ] || { echo "run npm run build first" >&2; exit 1; }
 MACHINE=$(machine_line)
-cleanup() {
-  $PX lab down --prefix "$PREFIX" > /dev/null 2>&1 || true
-  [ -n "${KEEP:-}" ] || rm -rf "$BENCH_TMP"
-}
-trap cleanup EXIT
 
 lab_fresh() { $PX lab up --fresh --prefix "$PREFIX" --inventory "$INV"; }
 

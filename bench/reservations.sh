@@ -21,17 +21,11 @@ ANSIBLE_RUNS=${ANSIBLE_RUNS:-1}
 PREFIX=${PREFIX:-rsv}
 export BENCH_TMP=$(mktemp -d /tmp/pxeprov-bench-reservations.XXXXXX)
 . bench/lib.sh
-PX="bin/pxeprov"
+lab_bench "$PREFIX"
 PLAY=playbooks/pxe-server.yaml
 AN_PLAY=bench/pxe/ansible/site.yaml
 export ANSIBLE_CONFIG=$PWD/bench/pxe/ansible/ansible.cfg
-[ -f dist/commands/up.js ] || { echo "run npm run build first" >&2; exit 1; }
 MACHINE=$(machine_line)
-cleanup() {
-  $PX lab down --prefix "$PREFIX" > /dev/null 2>&1 || true
-  [ -n "${KEEP:-}" ] || rm -rf "$BENCH_TMP"
-}
-trap cleanup EXIT
 
 echo "lab host..." >&2
 $PX lab up --prefix "$PREFIX" --inventory "$BENCH_TMP/lab.yaml" > "$BENCH_TMP/lab-up.log" 2>&1

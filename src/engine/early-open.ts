@@ -43,7 +43,8 @@ export class EarlyOpens {
       const inventoryVars = hostConnectionVars(inventory, host, extraVars, connectionVars);
       const {vars} = agentRequest(inventoryVars, plays[0]!, undefined, become);
       const agent = open(host, vars, check);
-      // A failure is the run's to report, when it asks for this agent.
+      // Marked handled, not dropped: the run that takes this agent awaits it and reports its failure; one the
+      // run does not take (invalid inputs, other variables) is replaced by the run's own, which reports its own.
       agent.catch(() => undefined);
       this.agents.set(host, {vars, readOnly: check, agent});
     }
@@ -66,6 +67,7 @@ export class EarlyOpens {
       unused.map((e) =>
         e.agent.then(
           (agent) => agent.close(),
+          // An agent that never opened has nothing to close; the run reports its own connections' failures.
           () => undefined,
         ),
       ),

@@ -33,6 +33,8 @@ export async function lockTarget(agent: Agent, options: TargetLockOptions): Prom
   // The first try goes right behind the mkdir (the agent answers in order): one round trip, not two.
   const made = agent.mkdir(options.stateDir, {parents: true});
   let attempt = agent.lock(dir, me);
+  // Marked handled only while the mkdir is awaited first: its failure is the error to report; otherwise the
+  // loop below awaits this attempt and its failure propagates.
   attempt.catch(() => undefined);
   await made;
   for (;;) {
