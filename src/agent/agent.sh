@@ -388,6 +388,12 @@ pxp_sha_stdin() {
   if [ "$pxp_sha_tool" = openssl ]; then openssl dgst -sha256 -r; else sha256sum; fi
 }
 
+# pxp_sha_files FILE...: one line per file, its sha256 first (pxp_pick_sha must have run). Names start with
+# ./ (never taken for an option).
+pxp_sha_files() {
+  if [ "$pxp_sha_tool" = openssl ]; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi
+}
+
 # pxp_fill: fd 3 is the temp file just created exclusively. Copies the body into it, gives it its
 # owner and mode through the descriptor (never by name), and fsyncs it. pxp_filled: 1 done, 2 the
 # body could not be written (disk full), 3 the attributes could not be set.
@@ -521,8 +527,9 @@ pxp_op_write() {
 # (commit) or "a" (abort). Many new files in one request, one process each: DIR must be a directory only
 # root or this user can change (the staging tree of a media copy), each REL a relative name inside it
 # without . or .. components or a newline; parents are made as needed, every file is created exclusively
-# (noclobber: an existing name, a planted link included, is refused). Then all are checked against their
-# sha256 in one sha256sum run and the filesystem is flushed (sync -f), once, before the reply. On an error
+# (noclobber: an existing name, a planted link included, is refused). The files written are hashed in
+# batches in the background while the next ones arrive (from the page cache, on the other core); all are
+# checked against their sha256 and the filesystem is flushed (sync -f), once, before the reply. On an error
 # what was written stays in DIR, which the caller removes as a whole.
 pxp_op_puttree() {
   pxp_root=$1
@@ -530,40 +537,59 @@ pxp_op_puttree() {
   pxp_enter "$pxp_root" || { pxp_err E_REMOTE "$pxp_root: $pxp_r"; return; }
   pxp_r=$(stat -c '%u %a' .) || { pxp_err E_REMOTE "$pxp_root: cannot stat"; return; }
   if ! pxp_trusted "$pxp_r"; then pxp_err E_REMOTE "$pxp_root: other users can change this directory"; return; fi
-  true >|"$pxp_tmp/sums"
-  while [ $# -ge 3 ]; do
-    pxp_f=$1 pxp_n=$2 pxp_h=$3
-    shift 3
-    case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_err E_REMOTE "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
-    case $pxp_n in ''|*[!0-9]*) pxp_err E_REMOTE "$pxp_f: bad size"; return ;; esac
+  pxp_pick_sha
+  true >|"$pxp_tmp/want"
+  # The files stay in "$@" (no shift): a batch is a list of references to them ("./${7}" ...) for one eval.
+  pxp_i=1 pxp_batch= pxp_batch_bytes=0 pxp_hashers= pxp_nb=0
+  while [ "$pxp_i" -le $(($# - 2)) ]; do
+    eval "pxp_f=\${$pxp_i} pxp_n=\${$((pxp_i + 1))} pxp_h=\${$((pxp_i + 2))}"
+    case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_put_fail "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
+    case $pxp_n in ''|*[!0-9]*) pxp_put_fail "$pxp_f: bad size"; return ;; esac
     # A process per file counts (300 packages in one directory): mkdir only for a directory not made yet.
-    case $pxp_f in */*) [ -d "${pxp_f%/*}" ] || mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_err E_REMOTE "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
-    if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_err E_REMOTE "$pxp_f exists already"; return; fi
-    # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
-    pxp_we="could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"
+    case $pxp_f in */*) [ -d "${pxp_f%/*}" ] || mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_put_fail "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
+    if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_put_fail "$pxp_f exists already"; return; fi
     set -C
-    if [ "$pxp_n" -gt 8388608 ]; then
-      # A large file is hashed as it arrives (on another core), not read again at the end.
-      pxp_pick_sha
-      { pxp_read_exact "$pxp_n" | tee /dev/fd/3 | pxp_sha_stdin >|"$pxp_tmp/sum"; } 3>"$pxp_f"
-      set +C
-      if [ "$(stat -c %s -- "$pxp_f" 2>/dev/null)" != "$pxp_n" ]; then pxp_err E_REMOTE "$pxp_we"; exit 91; fi
-      pxp_body_left=$((pxp_body_left - pxp_n))
-      read -r pxp_r <"$pxp_tmp/sum"
-      if [ "${pxp_r%% *}" != "$pxp_h" ]; then pxp_err E_REMOTE "sha256 mismatch after transfer: $pxp_f"; return; fi
-    else
-      if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "$pxp_we"; exit 91; fi
-      set +C
-      pxp_body_left=$((pxp_body_left - pxp_n))
-      command printf '%s  %s\n' "$pxp_h" "$pxp_f" >>"$pxp_tmp/sums"
+    # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
+    if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"; exit 91; fi
+    set +C
+    pxp_body_left=$((pxp_body_left - pxp_n))
+    command printf '%s\n' "$pxp_h" >>"$pxp_tmp/want"
+    pxp_batch="$pxp_batch \"./\${$pxp_i}\"" pxp_batch_bytes=$((pxp_batch_bytes + pxp_n))
+    pxp_i=$((pxp_i + 3))
+    # About 32 MB a batch: the hashing keeps pace with the transfer, and the last batch is short.
+    if [ "$pxp_batch_bytes" -ge 33554432 ] || [ "$pxp_i" -gt $(($# - 2)) ]; then
+      pxp_nb=$((pxp_nb + 1))
+      eval "pxp_sha_files $pxp_batch" >|"$pxp_tmp/got.$pxp_nb" 2>|"$pxp_tmp/goterr.$pxp_nb" &
+      pxp_hashers="$pxp_hashers $!" pxp_batch= pxp_batch_bytes=0
     fi
   done
   IFS= read -r pxp_trailer || exit 0
   pxp_trailer_left=0
-  if [ "$pxp_trailer" != c ]; then pxp_err E_REMOTE "upload aborted by the client"; return; fi
-  if ! sha256sum -c "$pxp_tmp/sums" >|"$pxp_tmp/err" 2>&1; then pxp_err E_REMOTE "sha256 mismatch after transfer" "$pxp_tmp/err"; return; fi
+  if [ "$pxp_trailer" != c ]; then pxp_put_fail "upload aborted by the client"; return; fi
+  pxp_b=0
+  for pxp_p in $pxp_hashers; do
+    pxp_b=$((pxp_b + 1))
+    if ! wait "$pxp_p"; then pxp_put_fail "cannot hash the files written" "$pxp_tmp/goterr.$pxp_b"; return; fi
+    # openssl -r: "HASH *NAME"; sha256sum: "HASH  NAME", "\HASH" for a name it escapes.
+    sed -e 's/^\\//' -e 's/ .*//' "$pxp_tmp/got.$pxp_b"
+  done >|"$pxp_tmp/got"
+  pxp_hashers=
+  if ! pxp_r=$(cmp -- "$pxp_tmp/want" "$pxp_tmp/got" 2>&1); then
+    # "... differ: byte B, line L": the L-th file (or EOF: a file without its hash).
+    pxp_r=${pxp_r##*line } pxp_i=1
+    case $pxp_r in ''|*[!0-9]*) ;; *) pxp_i=$((3 * pxp_r - 2)) ;; esac
+    eval "pxp_f=\${$pxp_i}"
+    pxp_err E_REMOTE "sha256 mismatch after transfer: $pxp_f"; return
+  fi
   if ! { sync -f . || sync; } 2>|"$pxp_tmp/err"; then pxp_err E_REMOTE "cannot flush $pxp_root to disk" "$pxp_tmp/err"; return; fi
   pxp_ok
+}
+
+# pxp_put_fail MESSAGE [FILE]: a failed puttree waits for its hashers first (they write into pxp_tmp).
+pxp_put_fail() {
+  for pxp_p in $pxp_hashers; do wait "$pxp_p"; done
+  pxp_hashers=
+  pxp_err E_REMOTE "$@"
 }
 
 # attrs PATH MODE OWNER GROUP: a directory is changed from inside it, anything else from its parent.

@@ -404,12 +404,14 @@ for (const [shell, shellName] of [
     it('puts many new files into a staging tree in one request, each checked, and stays in step after a refusal', async () => {
       const tree = join(root, 'staging');
       mkdirSync(tree, {mode: 0o755});
-      // Above 8 MiB a file is hashed as it arrives; below, all are hashed in one run at the end.
-      const big = Buffer.alloc(9 * 1024 * 1024 + 3, 7);
+      // Files are hashed in batches of about 32 MiB while the next ones arrive: this tree makes two.
+      const big = Buffer.alloc(33 * 1024 * 1024 + 3, 7);
       const content: Record<string, Buffer> = {
         '.treeinfo': Buffer.from('[general]\n'),
         'images/pxeboot/initrd.img': big,
         'Packages/a b $(x).rpm': ALL_BYTES,
+        'Packages/-n': Buffer.from('an option?'),
+        'Packages/back\\slash': Buffer.from('sha256sum escapes this name'),
         'Packages/empty': Buffer.alloc(0),
       };
       const files = (entries: Record<string, Buffer>, wrong?: string) =>
@@ -441,6 +443,11 @@ for (const [shell, shellName] of [
       await assert.rejects(
         agent.putTree(tree, files({'new/big': big, 'new/after': Buffer.from('3')}, 'new/big')),
         /sha256 mismatch after transfer: new\/big/,
+      );
+      // In a later batch than the first.
+      await assert.rejects(
+        agent.putTree(tree, files({'late/big': big, 'late/x': Buffer.from('4'), 'late/y': Buffer.from('5')}, 'late/y')),
+        /sha256 mismatch after transfer: late\/y$/,
       );
       await assert.rejects(
         agent.putTree(tree, [
@@ -492,6 +499,44 @@ describe('read-only agent (check mode)', () => {
       assert.deepEqual(readdirSync(root), ['f']);
       assert.equal((await agent.readFile(file))!.toString(), 'old');
       assert.equal((await agent.stat([file]))[0]!.size, 3);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('agent on a target without openssl', () => {
+  it('checks uploads with sha256sum instead, naming a file that does not match', async () => {
+    // dash in a mount namespace of its own where /usr/bin/openssl is a program that fails.
+    const dir = mkdtempSync(join(sshd.dir, 'no-openssl-'));
+    writeFileSync(join(dir, 'openssl'), '#!/bin/sh\nexit 1\n', {mode: 0o755});
+    writeFileSync(
+      join(dir, 'shell'),
+      `#!/bin/sh\nexec unshare -m /bin/sh -c 'mount --bind "$1" /usr/bin/openssl && shift && exec /bin/dash "$@"' shell ${join(dir, 'openssl')} "$@"\n`,
+      {mode: 0o755},
+    );
+    const agent = await connect(sshd.spec({shell: join(dir, 'shell')}));
+    try {
+      assert.equal((await agent.exec(['openssl', 'version'])).rc, 1);
+      const root = mkdtempSync(join(sshd.dir, 'no-openssl-root-'));
+      const big = Buffer.alloc(2 * 1024 * 1024, 5);
+      await agent.upload(join(root, 'big'), Readable.from([big]), big.length);
+      assert.equal(sha(readFileSync(join(root, 'big'))), sha(big));
+      const tree = join(root, 'tree');
+      mkdirSync(tree, {mode: 0o755});
+      const entry = (path: string, data: Buffer, hash = sha(data)) => ({
+        path,
+        size: data.length,
+        sha256: hash,
+        open: () => Readable.from([data]),
+      });
+      // sha256sum escapes a name holding a backslash: "\\HASH  NAME".
+      await agent.putTree(tree, [entry('a/back\\slash', big), entry('-n', Buffer.from('x'))]);
+      assert.equal(sha(readFileSync(join(tree, 'a/back\\slash'))), sha(big));
+      await assert.rejects(
+        agent.putTree(tree, [entry('b/one', big), entry('b/two', Buffer.from('y'), sha('z'))]),
+        /sha256 mismatch after transfer: b\/two$/,
+      );
     } finally {
       await agent.close();
     }

@@ -279,7 +279,7 @@ export const media: Resource<MediaArgs, Observed, MediaPlan> = {
       const fromIso = (path: string) => ({
         path,
         ...local.manifest.files[path]!,
-        open: () => createReadStream(posix.join(local.tree, path)),
+        open: () => createReadStream(posix.join(local.tree, path), {highWaterMark: 1 << 20}),
       });
       await agent.putTree(staging, plan.copy.map(fromIso), {onSent});
     }
