@@ -107,6 +107,15 @@ for (const [shell, shellName] of [
       assert.deepEqual(a, {path: join(root, 'nope'), kind: 'absent'});
       const [plain] = await agent.stat([file]);
       assert.equal(plain!.sha256, undefined);
+      // Above a few MB in all the files are hashed by openssl, which prints odd names raw.
+      const big = Buffer.alloc(5 * 1024 * 1024, 3);
+      const odd = [join(root, 'big\nnew line'), join(root, 'big\\back slash')];
+      odd.forEach((p) => writeFileSync(p, big));
+      const hashed = await agent.stat([...odd, file], {sha256: true});
+      assert.deepEqual(
+        hashed.map((r) => r.sha256),
+        [sha(big), sha(big), sha(ALL_BYTES)],
+      );
     });
 
     it('merges pipelined stat calls and returns each its own results', async () => {
