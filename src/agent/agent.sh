@@ -548,14 +548,16 @@ pxp_op_write() {
   pxp_ok "1 $pxp_bk"
 }
 
-# puttree DIR [REL SIZE SHA256]...; body = the files' bytes one after another, then the trailer line "c"
-# (commit) or "a" (abort). Many new files in one request, one process each: DIR must be a directory only
-# root or this user can change (the staging tree of a media copy), each REL a relative name inside it
-# without . or .. components or a newline; parents are made as needed, every file is created exclusively
-# (noclobber: an existing name, a planted link included, is refused). The files written are hashed in
-# batches in the background while the next ones arrive (from the page cache, on the other core); all are
-# checked against their sha256 and the filesystem is flushed (sync -f), once, before the reply. On an error
-# what was written stays in DIR, which the caller removes as a whole.
+# puttree DIR ENTRY...; ENTRY is "f REL SIZE SHA256" (the body holds the file's bytes) or "t BYTES COUNT"
+# followed by COUNT times "REL SIZE SHA256" (the body holds a tar archive of BYTES bytes of those files:
+# one tar -x for many small files, where a process each would cost more than their bytes). Then the trailer
+# line "c" (commit) or "a" (abort). DIR must be a directory only root or this user can change (the staging
+# tree of a media copy), each REL a relative name inside it without . or .. components or a newline;
+# parents are made as needed, every file is created exclusively (noclobber, tar -k: an existing name, a
+# planted link included, is refused). The files written are hashed in batches in the background while the
+# next ones arrive (from the page cache, on the other core); all are checked against their sha256 and the
+# filesystem is flushed (sync -f), once, before the reply. On an error what was written stays in DIR,
+# which the caller removes as a whole.
 pxp_op_puttree() {
   pxp_root=$1
   shift
@@ -564,25 +566,45 @@ pxp_op_puttree() {
   if ! pxp_trusted "$pxp_r"; then pxp_err E_REMOTE "$pxp_root: other users can change this directory"; return; fi
   pxp_pick_sha
   true >|"$pxp_tmp/want"
-  # The files stay in "$@" (no shift): a batch is a list of references to them ("./${7}" ...) for one eval.
+  true >|"$pxp_tmp/names"
+  # The entries stay in "$@" (no shift): a batch is a list of references to names ("./${7}" ...) for one eval.
   pxp_i=1 pxp_batch= pxp_batch_bytes=0 pxp_hashers= pxp_nb=0
-  while [ "$pxp_i" -le $(($# - 2)) ]; do
-    eval "pxp_f=\${$pxp_i} pxp_n=\${$((pxp_i + 1))} pxp_h=\${$((pxp_i + 2))}"
-    case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_put_fail "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
-    case $pxp_n in ''|*[!0-9]*) pxp_put_fail "$pxp_f: bad size"; return ;; esac
-    # A process per file counts (300 packages in one directory): mkdir only for a directory not made yet.
-    case $pxp_f in */*) [ -d "${pxp_f%/*}" ] || mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_put_fail "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
-    if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_put_fail "$pxp_f exists already"; return; fi
-    set -C
-    # Once the file is open, a failed copy (disk full) leaves the stream out of step: report and end.
-    if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"; exit 91; fi
-    set +C
-    pxp_body_left=$((pxp_body_left - pxp_n))
-    command printf '%s\n' "$pxp_h" >>"$pxp_tmp/want"
-    pxp_batch="$pxp_batch \"./\${$pxp_i}\"" pxp_batch_bytes=$((pxp_batch_bytes + pxp_n))
-    pxp_i=$((pxp_i + 3))
+  while [ "$pxp_i" -le $# ]; do
+    eval "pxp_kind=\${$pxp_i} pxp_seg=\${$((pxp_i + 1))-} pxp_count=\${$((pxp_i + 2))-}"
+    case $pxp_kind in
+      f) pxp_count=1 pxp_i=$((pxp_i + 1)) ;;
+      t) pxp_i=$((pxp_i + 3)) ;;
+      *) pxp_put_fail "bad entry kind ${pxp_kind}"; return ;;
+    esac
+    case $pxp_count in ''|*[!0-9]*) pxp_put_fail "bad file count"; return ;; esac
+    while [ "$pxp_count" -gt 0 ]; do
+      if [ "$pxp_i" -gt $(($# - 2)) ]; then pxp_put_fail "an entry without its name, size and sha256"; return; fi
+      eval "pxp_f=\${$pxp_i} pxp_n=\${$((pxp_i + 1))} pxp_h=\${$((pxp_i + 2))}"
+      case /$pxp_f/ in *//*|*/./*|*/../*|*"$pxp_nl"*) pxp_put_fail "$pxp_f: not a plain relative name inside $pxp_root"; return ;; esac
+      case $pxp_n in ''|*[!0-9]*) pxp_put_fail "$pxp_f: bad size"; return ;; esac
+      # A process per file counts (300 packages in one directory): mkdir only for a directory not made yet.
+      case $pxp_f in */*) [ -d "${pxp_f%/*}" ] || mkdir -p -- "${pxp_f%/*}" 2>|"$pxp_tmp/err" || { pxp_put_fail "cannot make the directory of $pxp_f" "$pxp_tmp/err"; return; } ;; esac
+      if [ -e "$pxp_f" ] || [ -L "$pxp_f" ]; then pxp_put_fail "$pxp_f exists already"; return; fi
+      command printf '%s\n' "$pxp_h" >>"$pxp_tmp/want"
+      command printf '%s\n' "$pxp_f" >>"$pxp_tmp/names"
+      pxp_batch="$pxp_batch \"./\${$pxp_i}\"" pxp_batch_bytes=$((pxp_batch_bytes + pxp_n))
+      pxp_i=$((pxp_i + 3)) pxp_count=$((pxp_count - 1))
+    done
+    # Once a file is open, a failed copy (disk full) leaves the stream out of step: report and end.
+    if [ "$pxp_kind" = f ]; then
+      set -C
+      if ! pxp_read_exact "$pxp_n" >"$pxp_f"; then set +C; pxp_err E_REMOTE "could not write $pxp_n bytes to $pxp_root/$pxp_f (disk full?)"; exit 91; fi
+      set +C
+      pxp_body_left=$((pxp_body_left - pxp_n))
+    else
+      case $pxp_seg in ''|*[!0-9]*) pxp_put_fail "bad archive size"; return ;; esac
+      if ! pxp_read_exact "$pxp_seg" | tar -x -o -m -k -f - 2>|"$pxp_tmp/err"; then
+        pxp_err E_REMOTE "could not write the files before $pxp_f in $pxp_root" "$pxp_tmp/err"; exit 91
+      fi
+      pxp_body_left=$((pxp_body_left - pxp_seg))
+    fi
     # About 32 MB a batch: the hashing keeps pace with the transfer, and the last batch is short.
-    if [ "$pxp_batch_bytes" -ge 33554432 ] || [ "$pxp_i" -gt $(($# - 2)) ]; then
+    if [ "$pxp_batch_bytes" -ge 33554432 ] || [ "$pxp_i" -gt $# ]; then
       pxp_nb=$((pxp_nb + 1))
       eval "pxp_sha_files $pxp_batch" >|"$pxp_tmp/got.$pxp_nb" 2>|"$pxp_tmp/goterr.$pxp_nb" &
       pxp_hashers="$pxp_hashers $!" pxp_batch= pxp_batch_bytes=0
@@ -600,10 +622,10 @@ pxp_op_puttree() {
   done >|"$pxp_tmp/got"
   pxp_hashers=
   if ! pxp_r=$(cmp -- "$pxp_tmp/want" "$pxp_tmp/got" 2>&1); then
-    # "... differ: byte B, line L": the L-th file (or EOF: a file without its hash).
-    pxp_r=${pxp_r##*line } pxp_i=1
-    case $pxp_r in ''|*[!0-9]*) ;; *) pxp_i=$((3 * pxp_r - 2)) ;; esac
-    eval "pxp_f=\${$pxp_i}"
+    # "... differ: byte B, line L" (or "EOF on ... line L"): the L-th file.
+    pxp_r=${pxp_r##*line }
+    case $pxp_r in ''|*[!0-9]*) pxp_r=1 ;; esac
+    pxp_f=$(sed -n "${pxp_r}p" "$pxp_tmp/names")
     pxp_err E_REMOTE "sha256 mismatch after transfer: $pxp_f"; return
   fi
   if ! { sync -f . || sync; } 2>|"$pxp_tmp/err"; then pxp_err E_REMOTE "cannot flush $pxp_root to disk" "$pxp_tmp/err"; return; fi

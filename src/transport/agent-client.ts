@@ -8,6 +8,7 @@ import {PxeError} from '../errors.js';
 import type {AgentChannel, AgentLink, Reply} from './channel.js';
 import {parseFacts} from './facts.js';
 import {parseListing, parseStat, parseTree} from './payloads.js';
+import {archiveSize, END as TAR_END, fileHeader, filePadding} from './tar.js';
 import type {
   Agent,
   ExecOptions,
@@ -39,8 +40,10 @@ const STAT_CHUNK_PATHS = 2000;
 const READ_BATCH_FILES = 16;
 const PSEUDO_FS = /^\/(proc|sys)\//;
 const STAT_CHUNK_BYTES = 256 * 1024;
-// Files per putTree request: the agent reads three argument lines per file.
+// Files per putTree request: the agent reads three or four argument lines per file.
 const PUT_TREE_FILES = 1000;
+const TAR_FILE_BYTES = 8 * 1024 * 1024;
+const TAR_RUN_BYTES = 32 * 1024 * 1024;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.:-]*$/;
 
@@ -76,6 +79,47 @@ async function sendExactly(
   for (let left = size - done; left > 0; left -= Math.min(left, 65536))
     await write(Buffer.alloc(Math.min(left, 65536)));
   return failure;
+}
+
+/** A tree upload's unit: one file as it is, or a run of small files in one tar archive of `archive` bytes. */
+interface UploadEntry {
+  files: TreeUpload[];
+  archive?: number;
+}
+
+/**
+ * Consecutive files of at most TAR_FILE_BYTES go into tar archives of about TAR_RUN_BYTES (the agent hashes in
+ * batches of that size); a file alone stays as it is.
+ */
+export function uploadEntries(files: TreeUpload[]): UploadEntry[] {
+  const entries: UploadEntry[] = [];
+  let run: TreeUpload[] = [];
+  let runBytes = 0;
+  const close = () => {
+    if (run.length === 1) entries.push({files: run});
+    else if (run.length > 1) entries.push({files: run, archive: archiveSize(run)});
+    run = [];
+    runBytes = 0;
+  };
+  for (const file of files) {
+    if (file.size > TAR_FILE_BYTES) {
+      close();
+      entries.push({files: [file]});
+      continue;
+    }
+    run.push(file);
+    runBytes += file.size;
+    if (runBytes >= TAR_RUN_BYTES) close();
+  }
+  close();
+  return entries;
+}
+
+function entryArgs(entry: UploadEntry): string[] {
+  const files = entry.files.flatMap((f) => [f.path, String(f.size), f.sha256]);
+  return entry.archive === undefined
+    ? ['f', ...files]
+    : ['t', String(entry.archive), String(entry.files.length), ...files];
 }
 
 export class AgentClient implements Agent {
@@ -323,16 +367,29 @@ export class AgentClient implements Agent {
     options: {onSent?: (bytes: number) => void},
   ): Promise<void> {
     let localError: Error | undefined;
-    const reply = this.channel.request('puttree', [root, ...files.flatMap((f) => [f.path, String(f.size), f.sha256])], {
+    const entries = uploadEntries(files);
+    // After a local failure the agent still waits for every byte announced: the rest is padding.
+    const send = async (file: TreeUpload, write: (chunk: Buffer) => Promise<void>) => {
+      const error = await sendExactly(localError ? undefined : file.open(), file.size, write, (chunk) =>
+        options.onSent?.(chunk.length),
+      );
+      if (error && !localError) localError = new Error(`${file.path}: ${error.message}`);
+    };
+    const reply = this.channel.request('puttree', [root, ...entries.flatMap(entryArgs)], {
       what: `${root} (${files.length} files)`,
-      bodyLength: files.reduce((sum, f) => sum + f.size, 0),
+      bodyLength: entries.reduce((sum, e) => sum + (e.archive ?? e.files[0]!.size), 0),
       stream: async (write) => {
-        for (const file of files) {
-          // After a local failure the agent still waits for every byte announced: the rest is padding.
-          const error = await sendExactly(localError ? undefined : file.open(), file.size, write, (chunk) =>
-            options.onSent?.(chunk.length),
-          );
-          if (error && !localError) localError = new Error(`${file.path}: ${error.message}`);
+        for (const entry of entries) {
+          if (entry.archive === undefined) {
+            await send(entry.files[0]!, write);
+            continue;
+          }
+          for (const file of entry.files) {
+            await write(fileHeader(file.path, file.size));
+            await send(file, write);
+            await write(filePadding(file.size));
+          }
+          await write(TAR_END);
         }
         return localError ? 'a' : 'c';
       },

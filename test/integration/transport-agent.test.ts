@@ -444,6 +444,14 @@ for (const [shell, shellName] of [
       writeFileSync(join(root, 'victim'), 'keep');
       symlinkSync(join(root, 'victim'), join(tree, 'planted'));
       await assert.rejects(agent.putTree(tree, files({planted: Buffer.from('evil')})), isPxe('E_REMOTE'));
+      // The same inside a run of small files written by one tar.
+      await assert.rejects(
+        agent.putTree(
+          tree,
+          files({'run/a': Buffer.from('a'), planted: Buffer.from('evil'), 'run/b': Buffer.from('b')}),
+        ),
+        /planted exists already/,
+      );
       assert.equal(readFileSync(join(root, 'victim'), 'utf8'), 'keep');
       await assert.rejects(
         agent.putTree(tree, files({'new/one': Buffer.from('1'), 'new/two': Buffer.from('2')}, 'new/two')),
