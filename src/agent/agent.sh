@@ -599,7 +599,7 @@ pxp_op_puttree() {
     else
       case $pxp_seg in ''|*[!0-9]*) pxp_put_fail "bad archive size"; return ;; esac
       if ! pxp_read_exact "$pxp_seg" | tar -x -o -m -k -f - 2>|"$pxp_tmp/err"; then
-        pxp_err E_REMOTE "could not write the files before $pxp_f in $pxp_root" "$pxp_tmp/err"; exit 91
+        pxp_err E_REMOTE "could not write the archive of files up to $pxp_f into $pxp_root (disk full?)" "$pxp_tmp/err"; exit 91
       fi
       pxp_body_left=$((pxp_body_left - pxp_seg))
     fi

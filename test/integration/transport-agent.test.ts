@@ -559,3 +559,35 @@ describe('agent on a target without openssl', () => {
     }
   });
 });
+
+describe('tree upload onto a full file system', () => {
+  it('fails naming what could not be written, a run of small files as well as a large file', async () => {
+    const dir = mkdtempSync(join(sshd.dir, 'full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    try {
+      const entry = (path: string, data: Buffer) => ({
+        path,
+        size: data.length,
+        sha256: sha(data),
+        open: () => Readable.from([data]),
+      });
+      const small = Buffer.alloc(700 * 1024, 1);
+      for (const [files, error] of [
+        [[entry('run/a', small), entry('run/b', small)], /could not write the archive of files up to run\/b/],
+        [[entry('big', Buffer.alloc(9 * 1024 * 1024, 2))], /could not write 9437184 bytes to .*\/big \(disk full\?\)/],
+      ] as const) {
+        rmSync(join(dir, 'tree'), {recursive: true, force: true});
+        mkdirSync(join(dir, 'tree'), {mode: 0o755});
+        // The agent ends after such a failure (the stream is out of step): one connection each.
+        const agent = await connect(sshd.spec({shell: '/bin/dash'}));
+        try {
+          await assert.rejects(agent.putTree(join(dir, 'tree'), [...files]), error);
+        } finally {
+          await agent.close();
+        }
+      }
+    } finally {
+      execFileSync('umount', [dir]);
+    }
+  });
+});
