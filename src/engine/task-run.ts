@@ -303,6 +303,8 @@ export async function finishTask(
   }
   const module = moduleOf(task);
   for (const item of prepared.items) done.results.push(await finishItem(item, module, agent, scope, recorder));
+  // An empty loop runs nothing: the task is skipped, as Ansible reports it ("No items in the list").
+  if (prepared.items.length === 0) recorder.record('skipped', 'no items in the loop');
   if (task.register) {
     const {results} = done;
     scope.hostFacts[task.register] =

@@ -67,6 +67,15 @@ const cases: Case[] = [
     ],
   },
   {
+    what: 'an empty loop runs nothing and reports the task skipped, as Ansible does; its register says so too',
+    tasks: [
+      {name: 'None', command: 'echo {{ item }}', loop: [], register: 'empty'},
+      {name: 'After', command: 'echo {{ empty.skipped }} {{ empty.results | length }}'},
+    ],
+    ran: ['echo True 0'],
+    statuses: ['skipped: None', 'changed: After'],
+  },
+  {
     what: 'register and set_fact define variables for the tasks after them, per host',
     tasks: [
       {name: 'Who', command: 'whoami', register: 'who'},
