@@ -45,19 +45,41 @@ function changed(report: RunReport): string[] {
   );
 }
 
-/** The callback as systemd runs it: the request on stdin, the reply on stdout. */
-async function callback(path: string, shell: string): Promise<{status: string; body: string}> {
+/**
+ * The callback as systemd runs it: the request on stdin (with the caller's address as nginx passes it, node01's
+ * by default; null: no such header), the reply on stdout.
+ */
+async function callback(
+  path: string,
+  shell: string,
+  client: string | null = NODE01_IP,
+): Promise<{status: string; body: string}> {
   const script = join(dir, 'build-done');
-  const vars = {pxe_build_state_dir: stateDir(), pxe_tftp_root: tftp(), grub_cfg_dir: 'grub'};
+  const vars = {
+    pxe_build_state_dir: stateDir(),
+    pxe_tftp_root: tftp(),
+    grub_cfg_dir: 'grub',
+    dhcp_mode: 'server',
+    dhcp_hosts: DHCP_HOSTS,
+  };
   writeFileSync(script, await renderTemplateFile('roles/http/templates/build-done.sh.j2', vars));
+  const from = client === null ? '' : `X-Pxeprov-Client: ${client}\r\n`;
   const r = spawnSync(shell.split(' ')[0]!, [...shell.split(' ').slice(1), script], {
-    input: `GET ${path} HTTP/1.0\r\nHost: pxe\r\nConnection: close\r\n\r\n`,
+    input: `GET ${path} HTTP/1.0\r\nHost: pxe\r\n${from}Connection: close\r\n\r\n`,
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
   const [head, body] = r.stdout.split('\r\n\r\n');
   return {status: head!.split('\r\n')[0]!, body: body!.trim()};
 }
+
+const NODE01_IP = '192.168.77.51';
+const DHCP_HOSTS = [
+  {name: 'node01', mac: MACS.node01, ip: NODE01_IP, profile: 'ks'},
+  {name: 'node02', mac: MACS.node02, profiles: ['manual', 'ks'], profile: 'ks'},
+  {name: 'node03', mac: MACS.node03},
+  {name: 'kiosk', mac: MACS.kiosk, profile: 'ks', install: 'always'},
+];
 
 const token = (name: string) => /^token=(.*)$/m.exec(read(join(stateDir(), name)))?.[1];
 
@@ -91,12 +113,7 @@ before(async () => {
                   {name: 'ks', media: 'testos'},
                   {name: 'manual', media: 'testos', kind: 'manual'},
                 ],
-                dhcp_hosts: [
-                  {name: 'node01', mac: MACS.node01, ip: '192.168.77.51', profile: 'ks'},
-                  {name: 'node02', mac: MACS.node02, profiles: ['manual', 'ks'], profile: 'ks'},
-                  {name: 'node03', mac: MACS.node03},
-                  {name: 'kiosk', mac: MACS.kiosk, profile: 'ks', install: 'always'},
-                ],
+                dhcp_hosts: DHCP_HOSTS,
               },
             },
           },
@@ -178,6 +195,12 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
       ]) {
         const reply = await callback(path, shell);
         assert.match(reply.status, /^HTTP\/1\.0 40[34] /, path);
+      }
+      // The right token from another address, or with no address: node01 has a reserved one.
+      for (const client of ['192.168.77.99', null]) {
+        const reply = await callback(`/pxeprov/done/node01/${t}`, shell, client);
+        assert.equal(reply.status, 'HTTP/1.0 403 Forbidden', String(client));
+        assert.equal(reply.body, `node01 ends its build from its own address, ${NODE01_IP}`);
       }
       assert.deepEqual(snapshot(), before);
       assert.deepEqual(
