@@ -137,7 +137,7 @@ describe('the callback turns a build menu into the one the templates render for 
   const script = readFileSync('roles/http/templates/build-done.sh.j2', 'utf8');
   const sed = /^ {2}if sed (.*) "\$1" >"\$tmp" &&$/m.exec(script)![1]!;
   const flip = (menu: string) => spawnSync('sh', ['-c', `sed ${sed}`], {input: menu, encoding: 'utf8'}).stdout;
-  for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
+  for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2', 'boot.ipxe.j2']) {
     for (const host of [
       {name: 'node01', mac: '52:54:00:aa:00:01', profile: 'ks'},
       {name: 'node02', mac: '52:54:00:aa:00:02', profiles: ['deb', 'noble', 'ks', 'live']},
