@@ -16,6 +16,7 @@ import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
 import {bootClient, labDown, labNames, labUp, makeIso, runInLabHost} from '../../src/lab/index.js';
 import {run} from '../../src/lab/exec.js';
+import {probeInNetns} from '../../src/probe/netns.js';
 import {pxeprovAsync} from '../helpers/cli.js';
 
 const PREFIX = 'acc';
@@ -222,6 +223,21 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     const fetched = await httpFetches();
     for (const path of ['/tftp/ipxe/boot.ipxe', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
       assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    // The probe follows iPXE as these clients do: a second DHCP as iPXE, then the menu and its files.
+    const n = labNames(PREFIX);
+    for (const arch of ['bios', 'uefi'] as const) {
+      const probe = await probeInNetns(n.lanNetns, {iface: n.bridge, arch});
+      assert.ok(probe.ok, `${arch}: ${JSON.stringify(probe.steps)}`);
+      assert.deepEqual(
+        [probe.offers[0]?.file, probe.configMatched, probe.boots?.label, probe.boots?.kernel],
+        [
+          arch === 'bios' ? 'undionly.kpxe' : 'snponly.efi',
+          'http://192.168.77.1/tftp/ipxe/boot.ipxe',
+          'ks',
+          'http://192.168.77.1/tftp/testos/vmlinuz',
+        ],
+      );
+    }
   });
 
   it('pxelinux under iPXE stays reachable: dhcp_ipxe_bootfile names pxelinux.0', async () => {
