@@ -1,19 +1,23 @@
 /**
  * Boot transport bench (root, QEMU TCG, in the lab): the real Debian 12 installer (Debian's
- * debian-installer-12-netboot-amd64: an 8 MB kernel and a 40 MB initrd) from a pxeprov server,
- * pxe_boot_transport http against tftp, BIOS and UEFI clients. Per boot, read from the client's serial console:
- *   load   the kernel and initrd: BIOS, from pxelinux starting the kernel's load to its "ok" for the initrd;
- *          UEFI, from GRUB's echo before `linux` to the kernel's first line (the EFI stub)
+ * debian-installer-12-netboot-amd64: an 8 MB kernel and a 40 MB initrd) from a pxeprov server, each boot path
+ * of pxe_boot_transport http against tftp, BIOS and UEFI clients:
+ *   BIOS  http: iPXE's own menu (the default) | http: pxelinux run by iPXE (dhcp_ipxe_bootfile pxelinux.0) | tftp
+ *   UEFI  http: shim -> GRUB (the default) | http: snponly.efi and iPXE's menu (pxe_uefi_loader ipxe) | tftp
+ * Per boot, read from the client's serial console:
+ *   load   the kernel and initrd. BIOS: from the loader starting the kernel's fetch (pxelinux's "Loading", or
+ *          iPXE printing the kernel's URL) to its "ok" for the initrd. UEFI: from GRUB's echo before `linux`, or
+ *          iPXE printing the kernel's URL, to the kernel's first line (the EFI stub): both files and the start
  *   total  power-on to d-i having read its preseed (the preseed's early command prints a marker)
- * Prints medians of RUNS runs (default 3) and the ratios tftp / http; LAB_PREFIX names the lab (default pxbt);
- * UNTIL=kernel stops each boot once the kernel runs (the load only: minutes less per boot on a busy machine).
- * Goal: the load >= 5x faster over HTTP.
+ * Prints medians of RUNS runs (default 3) and the ratios tftp / path of the same firmware; LAB_PREFIX names the
+ * lab (default pxbt); UNTIL=kernel stops each boot once the kernel runs (the load only: minutes less per boot
+ * on a busy machine). Goal: the load >= 5x faster over HTTP.
  */
 import {execFileSync} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {labDown, labUp} from '../src/lab/index.js';
+import {LAN, labDown, labUp} from '../src/lab/index.js';
 import {cleanLine} from '../src/lab/timeline.js';
 import {bootUntilPreseedRan, MARKER, upInstallerServer, type InstallerBoot} from '../test/lab/debian-installer.js';
 
@@ -30,6 +34,29 @@ function consoleLines(text: string): Array<{at: number; line: string}> {
   });
 }
 
+/** The boot paths, grouped by the server's variables (one `up` each). */
+const PATHS: Array<{vars: Record<string, unknown>; clients: Array<{key: string; uefi: boolean}>}> = [
+  {
+    vars: {pxe_boot_transport: 'http'},
+    clients: [
+      {key: 'BIOS | http: iPXE menu', uefi: false},
+      {key: 'UEFI | http: shim -> GRUB', uefi: true},
+    ],
+  },
+  {
+    vars: {pxe_boot_transport: 'http', dhcp_ipxe_bootfile: `http://${LAN.serverIp}/tftp/pxelinux.0`},
+    clients: [{key: 'BIOS | http: iPXE -> pxelinux', uefi: false}],
+  },
+  {vars: {pxe_boot_transport: 'http', pxe_uefi_loader: 'ipxe'}, clients: [{key: 'UEFI | http: iPXE menu', uefi: true}]},
+  {
+    vars: {pxe_boot_transport: 'tftp'},
+    clients: [
+      {key: 'BIOS | tftp: pxelinux', uefi: false},
+      {key: 'UEFI | tftp: shim -> GRUB', uefi: true},
+    ],
+  },
+];
+
 /** Seconds of the kernel and initrd load, and power-on to the preseed read (NaN with UNTIL=kernel), of one boot. */
 function timings(boot: InstallerBoot, uefi: boolean): {load: number; total: number} {
   const lines = consoleLines(boot.console);
@@ -38,14 +65,17 @@ function timings(boot: InstallerBoot, uefi: boolean): {load: number; total: numb
     if (!found) throw new Error(`no ${what} on the console (${boot.result.consoleLog})`);
     return found.at;
   };
-  // pxelinux prints "Loading <file>..." as the load starts (the timeline's kernel step) and "ok" as it ends.
-  const start = uefi
-    ? at(/^Loading debian12 \.\.\./, "GRUB's echo")
-    : boot.result.steps.find((s) => s.step === 'kernel')?.at;
+  // pxelinux prints "Loading <file>..." as the load starts, iPXE the file's URL (the timeline's kernel step, at
+  // the first part of the line seen), and "ok" as it ends; GRUB's menu entry echoes before its `linux`.
+  const ipxe = lines.some((l) => /^http:\/\/\S+\/vmlinuz\.\.\./.test(l.line));
+  const start =
+    uefi && !ipxe
+      ? at(/^Loading debian12 \.\.\./, "GRUB's echo")
+      : boot.result.steps.find((s) => s.step === 'kernel')?.at;
   if (start === undefined) throw new Error(`no kernel load on the console (${boot.result.consoleLog})`);
   const end = uefi
     ? at(/EFI stub: |Linux version \d/, "the kernel's first line")
-    : at(/initrd\S*\s*\.\.\.\s*ok/, "pxelinux's initrd ok");
+    : at(/initrd\S*\s*\.\.\.\s*ok/, "the loader's initrd ok");
   return {load: end - start, total: LOAD_ONLY ? NaN : at(new RegExp(MARKER), 'the preseed marker')};
 }
 
@@ -55,10 +85,9 @@ const results = new Map<string, Array<{load: number; total: number}>>();
 try {
   await labDown({prefix: PREFIX});
   await labUp({prefix: PREFIX, inventory});
-  for (const transport of ['http', 'tftp']) {
-    await upInstallerServer(inventory, dir, {pxe_boot_transport: transport});
-    for (const uefi of [false, true]) {
-      const key = `${uefi ? 'UEFI' : 'BIOS'} ${transport}`;
+  for (const {vars, clients} of PATHS) {
+    await upInstallerServer(inventory, dir, vars);
+    for (const {key, uefi} of clients) {
       results.set(key, []);
       for (let i = 0; i < RUNS; i++) {
         const boot = await bootUntilPreseedRan(PREFIX, uefi, LOAD_ONLY ? /Linux version \d/ : undefined);
@@ -79,18 +108,12 @@ const loadavg = execFileSync('cat', ['/proc/loadavg']).toString().split(' ').sli
 console.log(
   `\nreal d-i (40 MB initrd), QEMU TCG, ${RUNS} run(s) each, medians in seconds; ${execFileSync('nproc').toString().trim()} cores, load ${loadavg}`,
 );
-console.log(
-  '| client | kernel+initrd load: http | tftp | tftp / http | power-on to preseed: http | tftp | tftp / http |',
-);
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-for (const arch of ['BIOS', 'UEFI']) {
-  const [http, tftp] = [results.get(`${arch} http`)!, results.get(`${arch} tftp`)!];
-  const m = (xs: Array<{load: number; total: number}>, k: 'load' | 'total') => median(xs.map((x) => x[k]));
-  const ratio = (k: 'load' | 'total') => (m(tftp, k) / m(http, k)).toFixed(1);
-  const total = LOAD_ONLY
-    ? '- | - | -'
-    : `${m(http, 'total').toFixed(1)} | ${m(tftp, 'total').toFixed(1)} | ${ratio('total')}x`;
-  console.log(
-    `| ${arch} | ${m(http, 'load').toFixed(1)} | ${m(tftp, 'load').toFixed(1)} | ${ratio('load')}x | ${total} |`,
-  );
+console.log('| client | path | kernel+initrd load | tftp / this | power-on to preseed | tftp / this |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+const m = (xs: Array<{load: number; total: number}>, k: 'load' | 'total') => median(xs.map((x) => x[k]));
+for (const [key, runs] of [...results].sort(([a], [b]) => a.localeCompare(b))) {
+  const tftp = results.get([...results.keys()].find((k) => k.startsWith(key.split(' |')[0]!) && k.includes('tftp'))!)!;
+  const ratio = (k: 'load' | 'total') => `${(m(tftp, k) / m(runs, k)).toFixed(1)}x`;
+  const total = LOAD_ONLY ? '- | -' : `${m(runs, 'total').toFixed(1)} | ${ratio('total')}`;
+  console.log(`| ${key} | ${m(runs, 'load').toFixed(1)} | ${ratio('load')} | ${total} |`);
 }

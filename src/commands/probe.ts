@@ -9,7 +9,7 @@ export default class Probe extends Command {
   static override summary =
     'Check a PXE server from the outside, as a client would: DHCP offers, boot file, config, kernels and initrds. Root.';
   static override description =
-    "Sends DHCPDISCOVER with the PXE vendor class (never a REQUEST: no lease is kept), lists every offer and warns when two servers answer, fetches the boot file over TFTP, then the pxelinux.cfg files in pxelinux's order (or shim/GRUB and grub.cfg for UEFI), and checks every kernel and initrd named. Exit 0 when a client would boot, 1 with the failing step otherwise.";
+    "Sends DHCPDISCOVER with the PXE vendor class (never a REQUEST: no lease is kept), lists every offer and warns when two servers answer, fetches the boot file over TFTP, then the pxelinux.cfg files in pxelinux's order (or shim/GRUB and grub.cfg for UEFI; for iPXE, asks DHCP again as iPXE and reads the iPXE script it gets, the client's own one first), and checks every kernel and initrd named. Exit 0 when a client would boot, 1 with the failing step otherwise.";
   static override flags = {
     iface: Flags.string({
       description: 'Interface facing the PXE LAN; 255.255.255.255 must route out of it.',

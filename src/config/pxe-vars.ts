@@ -145,10 +145,12 @@ function checkHost(c: Check): PxeError[] {
   if (c.roles.has('media')) checkIsos(c, value('media_isos'), fail);
   if (c.roles.has('syslinux') || c.roles.has('dhcp'))
     checkBootTransport(value, fail, c.roles.has('dhcp') && c.roles.has('syslinux'));
+  if (c.roles.has('syslinux') && value('pxe_boot_transport') === 'http') checkIpxeText(value, fail);
   return errors;
 }
 
 export const BOOT_TRANSPORTS = ['http', 'tftp'];
+export const UEFI_LOADERS = ['grub', 'syslinux', 'ipxe'];
 
 /**
  * pxe_boot_transport and the loaders DHCP hands out: each client architecture must get a file the syslinux
@@ -167,6 +169,22 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
     return;
   }
   const uefi = value('pxe_uefi');
+  const loader = value('pxe_uefi_loader');
+  if (known(loader) && !UEFI_LOADERS.includes(String(loader))) {
+    fail(
+      ['pxe_uefi_loader'],
+      `pxe_uefi_loader '${String(loader)}' is not a UEFI loader`,
+      `one of: ${UEFI_LOADERS.join(', ')}`,
+      'grub: shim + signed GRUB (Secure Boot works); syslinux: syslinux.efi; ipxe: snponly.efi (both unsigned)',
+    );
+  } else if (loader === 'ipxe' && transport !== 'http') {
+    fail(
+      ['pxe_uefi_loader'],
+      `pxe_uefi_loader ipxe needs pxe_boot_transport http, but it is ${String(transport)}`,
+      'pxe_boot_transport: http, or pxe_uefi_loader: grub',
+      'iPXE loads its menu, kernel and initrd from nginx; over TFTP only GRUB or syslinux.efi read the menus',
+    );
+  }
   if (transport === 'http' && value('http_enabled') === false) {
     fail(
       ['pxe_boot_transport'],
@@ -178,7 +196,10 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
   if (!loaders) return;
   const installed = {
     dhcp_bios_bootfile: ['pxelinux.0', ...(transport === 'http' ? ['undionly.kpxe'] : [])],
-    dhcp_uefi_bootfile: uefi === true ? ['bootx64.efi', 'grubx64.efi', 'efi64/syslinux.efi'] : [],
+    dhcp_uefi_bootfile:
+      uefi === true
+        ? ['bootx64.efi', 'grubx64.efi', 'efi64/syslinux.efi', ...(loader === 'ipxe' ? ['snponly.efi'] : [])]
+        : [],
   };
   for (const [name, files] of Object.entries(installed)) {
     const file = value(name);
@@ -194,6 +215,52 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
       );
     }
   }
+  if (transport === 'http') checkIpxeBootfile(value, fail, uefi === true && loader === 'ipxe');
+}
+
+/** What iPXE clients load over HTTP: the iPXE menu, or pxelinux (which BIOS iPXE only can run). */
+function checkIpxeBootfile(value: (name: string) => unknown, fail: Fail, uefiIpxe: boolean): void {
+  const [file, url] = [value('dhcp_ipxe_bootfile'), value('pxe_http_url')];
+  if (!known(file) || typeof url !== 'string') return;
+  const menu = `${url}/tftp/ipxe/boot.ipxe`;
+  const allowed = uefiIpxe ? [menu] : [menu, `${url}/tftp/pxelinux.0`];
+  if (allowed.includes(String(file))) return;
+  fail(
+    ['dhcp_ipxe_bootfile'],
+    `dhcp_ipxe_bootfile ${String(file)}: iPXE clients get no such file from this server`,
+    `one of: ${allowed.join(', ')}`,
+    uefiIpxe
+      ? 'with pxe_uefi_loader ipxe UEFI clients run iPXE too, and pxelinux.0 is a BIOS program: leave the default (the iPXE menu)'
+      : 'the iPXE menu (the default), or pxelinux run by iPXE (BIOS clients only)',
+  );
+}
+
+/**
+ * iPXE splits a script line at spaces with no quoting: `${...}` is always expanded, a word starting with '#'
+ * starts a comment and a word `||`, `&&` or `;` ends the command, so text carrying one cannot be written into
+ * the iPXE menus as it is.
+ */
+function checkIpxeText(value: (name: string) => unknown, fail: Fail): void {
+  const unsafe = (text: unknown) =>
+    typeof text === 'string' && /\$\{|[\r\n]|(^|\s)(#|(\|\||&&|;)(\s|$))/.test(text) ? text : undefined;
+  const refuse = (path: YamlPath, what: string, text: string) =>
+    fail(
+      path,
+      `${what} '${text}' cannot be written into an iPXE menu`,
+      "text without '${', a line break, or a word that starts with '#' or is '||', '&&' or ';'",
+      'iPXE expands ${...} and splits its lines at spaces without quoting; reword it, or use pxe_boot_transport: tftp',
+    );
+  const title = unsafe(value('pxe_menu_title'));
+  if (title !== undefined) refuse(['pxe_menu_title'], 'pxe_menu_title', title);
+  const profiles = value('pxe_profiles');
+  if (!Array.isArray(profiles)) return;
+  profiles.forEach((entry, i) => {
+    const p = (entry ?? {}) as Record<string, unknown>;
+    for (const key of ['name', 'label', 'append']) {
+      const text = unsafe(p[key]);
+      if (text !== undefined) refuse(['pxe_profiles', i, key], `pxe_profiles entry ${i + 1} ${key}`, text);
+    }
+  });
 }
 
 type Fail = (path: YamlPath, message: string, expected: string, hint: string) => void;

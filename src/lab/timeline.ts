@@ -1,6 +1,7 @@
 /**
- * Reads a PXE client's serial console (SeaBIOS + iPXE + pxelinux, or OVMF + shim/GRUB, then the test
- * ISO's initrd) into a timeline. Pure: lines and their times in, steps and a verdict out.
+ * Reads a PXE client's serial console (SeaBIOS + iPXE + pxelinux or iPXE's menu, or OVMF + shim/GRUB or
+ * snponly.efi, then the test ISO's initrd) into a timeline. Pure: lines and their times in, steps and a
+ * verdict out.
  */
 
 export type StepName = 'firmware' | 'dhcp' | 'bootfile' | 'menu' | 'kernel' | 'initrd' | 'ip' | 'kickstart';
@@ -25,10 +26,14 @@ const STEPS: Array<[StepName, RegExp]> = [
   ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start PXE over IPv4/],
   ['dhcp', /Configuring \(net\d.*\bok\b|^net\d: \d+\.\d+\.\d+\.\d+\/|Station IP address is/],
   ['bootfile', /(?:tftp|http):\/\/\S+\.\.\. ok|NBP file downloaded successfully/],
-  // The boot loader is up (with GRUB's timeout=0 no menu is drawn).
-  ['menu', /^PXELINUX \d|boot: |Welcome to GRUB|GNU GRUB +version|Booting `/],
-  ['kernel', /Loading \S*vmlinuz|Linux version \d|EFI stub: |Decompressing Linux/],
-  ['initrd', /Loading \S*initrd|Unpacking initramfs|PXEPROV-TEST-ISO version=/],
+  // The boot loader is up (with GRUB's timeout=0 no menu is drawn); iPXE's menu shows its local-disk item.
+  ['menu', /^PXELINUX \d|boot: |Welcome to GRUB|GNU GRUB +version|Booting `|Boot from the local disk/],
+  // iPXE prints the URL as its own fetch starts and "ok" when it ends.
+  [
+    'kernel',
+    /Loading \S*vmlinuz|^(?:tftp|http):\/\/\S+\/vmlinuz\.\.\.|Linux version \d|EFI stub: |Decompressing Linux/,
+  ],
+  ['initrd', /Loading \S*initrd|^(?:tftp|http):\/\/\S+\/initrd\S*\.\.\.|Unpacking initramfs|PXEPROV-TEST-ISO version=/],
   ['ip', /PXEPROV-DHCP /],
   ['kickstart', /PXEPROV-KS sha256=/],
 ];

@@ -55,8 +55,10 @@ export function hostRows(
   server: string,
   reservations: Reservation[],
   records: ServerRecords,
-  tftpMenuDirs = ['pxelinux.cfg/', 'grub/'],
+  tftpMenuDirs = ['pxelinux.cfg/', 'grub/', 'ipxe/'],
 ): HostRow[] {
+  // nginx serves the TFTP root under /tftp/ (iPXE's scripts, pxelinux under iPXE).
+  const tftpPath = (f: FetchEvent) => (f.via === 'http' ? f.path.replace(/^tftp\//, '') : f.path);
   return reservations.map((host) => {
     const mac = host.mac?.toLowerCase().replaceAll('-', ':');
     const lastLease = latest(records.leases.filter((l) => l.mac === mac));
@@ -65,7 +67,9 @@ export function hostRows(
     const mine = records.fetches.filter(
       (f) =>
         (ip !== undefined && f.ip === ip) ||
-        (menuFile !== undefined && tftpMenuDirs.some((d) => f.path.startsWith(d)) && f.path.endsWith(menuFile)),
+        (menuFile !== undefined &&
+          tftpMenuDirs.some((d) => tftpPath(f).startsWith(d)) &&
+          [menuFile, `${menuFile}.ipxe`].some((name) => tftpPath(f).endsWith(name))),
     );
     const lastInstallFile = latest(mine.filter((f) => isInstallFile(f.path)));
     const lastBootFile = latest(mine.filter((f) => !isInstallFile(f.path) && !f.path.startsWith('pxeprov/')));

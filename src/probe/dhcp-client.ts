@@ -8,6 +8,8 @@ export interface DiscoverRun {
   uuid: string;
   /** How long to collect offers. */
   waitMs: number;
+  /** Option 77 (iPXE's "iPXE"). */
+  userClass?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface DiscoverRun {
  */
 export function discover(run: DiscoverRun): Promise<DhcpReply[]> {
   const xid = randomBytes(4).readUInt32BE(0);
-  const packet = encodeDiscover({xid, mac: run.mac, arch: run.arch, uuid: run.uuid});
+  const packet = encodeDiscover({xid, mac: run.mac, arch: run.arch, uuid: run.uuid, userClass: run.userClass});
   return new Promise((resolve, reject) => {
     const socket = createSocket({type: 'udp4', reuseAddr: true});
     const offers: DhcpReply[] = [];

@@ -14,6 +14,8 @@ export interface DiscoverOptions {
   arch: Arch;
   /** 16 bytes, hex with or without dashes. */
   uuid: string;
+  /** Option 77: "iPXE" as iPXE sends it, so that a server answers with iPXE's own boot file. */
+  userClass?: string;
 }
 
 export function macBytes(mac: string): Buffer {
@@ -56,6 +58,7 @@ export function encodeDiscover(o: DiscoverOptions): Buffer {
     option(94, [1, 2, 1]), // UNDI 2.1
     option(97, Buffer.concat([Buffer.from([0]), uuidBytes(o.uuid)])),
     option(60, Buffer.from(pxeVendorClass(o.arch))),
+    ...(o.userClass ? [option(77, Buffer.from(o.userClass))] : []),
     // subnet, router, DNS, domain, vendor, class, TFTP server, boot file, UUID, PXE 128-135, iPXE 175
     option(55, [1, 3, 6, 15, 43, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135, 175]),
     Buffer.from([255]),

@@ -4,11 +4,12 @@ import {posix} from 'node:path';
 import {run} from '../lab/exec.js';
 import {PxeError} from '../errors.js';
 import {discover} from './dhcp-client.js';
-import {httpHead} from './http.js';
+import {httpGet, httpHead} from './http.js';
 import {bootTarget, isProxyOffer, type Arch, type DhcpReply} from './dhcp.js';
 import {TftpError, tftpGet} from './tftp-client.js';
 import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames, type PxelinuxConfig} from './pxelinux.js';
 import {defaultEntry, grubConfigNames, grubTftpPath, parseGrubCfg, type GrubConfig} from './grub.js';
+import {clientSettings, defaultItem, parseIpxeScript} from './ipxe.js';
 
 export interface ProbeOptions {
   iface: string;
@@ -59,6 +60,7 @@ export interface ProbeReport {
 
 const PXELINUX = /(^|\/)(l?pxelinux\.0|syslinux(64)?\.efi)$/i;
 const SHIM_OR_GRUB = /(^|\/)(shim\w*\.efi|bootx64\.efi|grub\w*\.efi)$/i;
+const IPXE = /(^|\/)(\w+\.k?kpxe|ipxe\.(pxe|efi)|snponly\.efi)$/i;
 
 /** Checks a PXE server from the outside as a client on `iface` would meet it; never keeps a lease. */
 export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
@@ -119,7 +121,18 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeReport> {
     const ids = {uuid: report.uuid, mac, ip: lease!.yiaddr};
     if (PXELINUX.test(file)) await checkPxelinux(report, step, server, dir, ids);
     else if (SHIM_OR_GRUB.test(file)) await checkGrub(report, step, server, dir, file, options.grubDir ?? 'grub', ids);
-    else step('config', true, `${file} is neither pxelinux nor shim/GRUB: its config is not checked`);
+    else if (IPXE.test(file)) {
+      phase = 'ipxe-dhcp';
+      const again = await discover({
+        mac,
+        arch,
+        uuid: report.uuid,
+        waitMs: (options.wait ?? 3) * 1000,
+        userClass: 'iPXE',
+      });
+      phase = 'config';
+      await checkIpxe(report, step, again, server, arch, ids);
+    } else step('config', true, `${file} is neither pxelinux, shim/GRUB nor iPXE: its config is not checked`);
     report.ok = report.failedStep === undefined;
     return report;
   } catch (error) {
@@ -284,6 +297,86 @@ async function checkGrub(
       await fetchStep(step, `${kind} ${path} (entry "${entry.title}")`, server, target, true);
     }
   }
+}
+
+/**
+ * iPXE asks DHCP again with user class iPXE and runs what it gets: an iPXE script (the per-host scripts it
+ * chains to first, then its menu), or pxelinux, which reads the same TFTP root's files through iPXE.
+ */
+async function checkIpxe(
+  report: ProbeReport,
+  step: StepFn,
+  offers: DhcpReply[],
+  tftpServer: string,
+  arch: Arch,
+  ids: {uuid: string; mac: string; ip: string},
+) {
+  const target = [...offers.filter((o) => !isProxyOffer(o)), ...offers.filter(isProxyOffer)]
+    .map(bootTarget)
+    .find((t) => t.file);
+  const detail = target ? `iPXE is sent to ${target.file}` : 'no offer names a boot file for iPXE (user class iPXE)';
+  if (!step('ipxe-dhcp', target !== undefined, detail)) return;
+  const {file} = target as {file: string};
+  const server = target!.server ?? tftpServer;
+  if (PXELINUX.test(file)) {
+    if (await fetchStep(step, 'ipxe-boot-file', server, file, true)) await checkPxelinux(report, step, server, '', ids);
+    return;
+  }
+  const settings = clientSettings(ids.mac, arch === 'bios' ? 'pcbios' : 'efi');
+  report.configTried.push(file);
+  const shared = await ipxeScript(server, file);
+  if (!step('config', shared !== undefined, shared !== undefined ? file : `${file}: not found`)) return;
+  let script = parseIpxeScript(shared!, settings);
+  report.configMatched = file;
+  // The shared script tries the client's own first: the first that exists runs instead of the rest.
+  for (const url of script.chains) {
+    report.configTried.push(url);
+    const own = await ipxeScript(server, url);
+    if (own === undefined) continue;
+    [script, report.configMatched] = [parseIpxeScript(own, settings), url];
+    step('chain', true, `${url} (the client's own script)`);
+    break;
+  }
+  const boot = defaultItem(script);
+  const items = boot ? `${script.items.length} item(s), default ${boot.name}` : 'no menu item in the script';
+  if (!step('items', boot !== undefined, items)) return;
+  report.boots = {label: boot!.name, kernel: boot!.kernel, initrds: boot!.initrds, args: boot!.args};
+  if (boot!.exit) report.warnings.push(`the default item ${boot!.name} boots the local disk`);
+  const base = report.configMatched;
+  const at = (path: string) => (/^https?:\/\//.test(base) ? new URL(path, base).href : path);
+  const checked = new Set<string>();
+  for (const item of script.items) {
+    for (const [kind, path] of [['kernel', item.kernel], ...item.initrds.map((i) => ['initrd', i])] as Array<
+      [string, string | undefined]
+    >) {
+      if (!path || checked.has(path)) continue;
+      checked.add(path);
+      await fetchStep(step, `${kind} ${path} (item ${item.name})`, server, at(path), true);
+    }
+  }
+}
+
+/** An iPXE script's text; undefined when the server has no such file. Anything else, or not a script, fails. */
+async function ipxeScript(server: string, ref: string): Promise<string | undefined> {
+  let text: string;
+  if (/^https?:\/\//.test(ref)) {
+    const {status, body} = await httpGet(ref);
+    if (status === 404) return undefined;
+    if (status < 200 || status >= 300) throw new PxeError('E_PROBE', `${ref}: HTTP ${status}`);
+    text = body.toString('utf8');
+  } else {
+    try {
+      text = (await tftpGet(server, ref)).data.toString('utf8');
+    } catch (error) {
+      if (error instanceof TftpError && error.code === 1) return undefined;
+      throw new PxeError('E_PROBE', `TFTP ${ref}: ${(error as Error).message}`);
+    }
+  }
+  if (!text.startsWith('#!ipxe'))
+    throw new PxeError('E_PROBE', `${ref} is not an iPXE script (no #!ipxe line)`, {
+      hint: 'iPXE runs a file as a script only when it starts with #!ipxe',
+    });
+  return text;
 }
 
 function summary(o: DhcpReply): OfferSummary {

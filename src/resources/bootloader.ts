@@ -1,5 +1,5 @@
 /**
- * bootloader: boot loader files (pxelinux, syslinux.efi, shim, GRUB, memtest) copied into the TFTP root
+ * bootloader: boot loader files (pxelinux, syslinux.efi, shim, GRUB, iPXE, memtest) copied into the TFTP root
  * from the target's own packages. Their paths differ between releases, so each name has candidates;
  * all candidates and destinations are stat'ed (with sha256) in one request.
  */
@@ -42,6 +42,7 @@ export const CANDIDATES: Record<string, string[]> = {
   ],
   'grubnetx64.efi': ['/usr/lib/grub/x86_64-efi-signed/grubnetx64.efi.signed'],
   'undionly.kpxe': ['/usr/lib/ipxe/undionly.kpxe'],
+  'snponly.efi': ['/usr/lib/ipxe/snponly.efi'],
   'x86_64-efi/http.mod': ['/usr/lib/grub/x86_64-efi/http.mod'],
   memtest: [
     '/boot/memtest86+x64.bin',

@@ -33,6 +33,7 @@ const tftp = () => join(dir, 'tftp');
 const stateDir = () => join(dir, 'state', 'hosts');
 const biosMenu = (mac: string) => join(tftp(), 'pxelinux.cfg', `01-${mac.toLowerCase().replaceAll(':', '-')}`);
 const grubMenu = (mac: string) => join(tftp(), 'grub', `grub.cfg-01-${mac.toLowerCase().replaceAll(':', '-')}`);
+const ipxeMenu = (mac: string) => join(tftp(), 'ipxe', `01-${mac.toLowerCase().replaceAll(':', '-')}.ipxe`);
 const read = (path: string) => readFileSync(path, 'utf8');
 
 function run(args: string[]) {
@@ -134,6 +135,7 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
   it('per-host menus boot the local disk by default; install: always boots the profile; a host without profile has none', () => {
     assert.match(read(biosMenu(MACS.node01)), /^ONTIMEOUT local$/m);
     assert.match(read(grubMenu(MACS.node01)), /^set default=local$/m);
+    assert.match(read(ipxeMenu(MACS.node01)), /^choose --default local /m);
     assert.match(read(biosMenu(MACS.kiosk)), /^ONTIMEOUT ks$/m);
     assert.doesNotMatch(read(biosMenu(MACS.kiosk)), /pxeprov\.done=/, 'nothing to flip back');
     assert.ok(!existsSync(biosMenu(MACS.node03)));
@@ -159,8 +161,8 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     const t = token('node01')!;
     assert.match(t, /^[0-9a-f]{32}$/);
     assert.ok(!r.stdout.includes(t) && !r.stderr.includes(t), 'the token never shows');
-    for (const menu of [read(biosMenu(MACS.node01)), read(grubMenu(MACS.node01))]) {
-      assert.match(menu, /^(ONTIMEOUT ks|set default=ks)$/m);
+    for (const menu of [read(biosMenu(MACS.node01)), read(grubMenu(MACS.node01)), read(ipxeMenu(MACS.node01))]) {
+      assert.match(menu, /^(ONTIMEOUT ks|set default=ks|choose --default ks .*)$/m);
       assert.ok(menu.includes(` pxeprov.done=http://192.168.77.1/pxeprov/done/node01/${t}`));
     }
     assert.equal(read(biosMenu(MACS.node02)), before, 'other hosts are left alone');
@@ -183,6 +185,7 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
       const snapshot = () => [
         read(biosMenu(MACS.node01)),
         read(grubMenu(MACS.node01)),
+        read(ipxeMenu(MACS.node01)),
         read(join(stateDir(), 'node01')),
       ];
       const before = snapshot();
@@ -219,6 +222,8 @@ describe('install lifecycle on a real sshd', {concurrency: false}, () => {
     assert.match(read(join(stateDir(), 'node01')), /^state=local\nsince=\S+\ndone=\S+\n$/);
     assert.match(read(biosMenu(MACS.node01)), /^ONTIMEOUT local$/m);
     assert.doesNotMatch(read(grubMenu(MACS.node01)), /pxeprov\.done/);
+    assert.match(read(ipxeMenu(MACS.node01)), /^choose --default local /m);
+    assert.doesNotMatch(read(ipxeMenu(MACS.node01)), /pxeprov\.done/);
     const again = await callback(`/pxeprov/done/node01/${t}`, 'dash');
     assert.match(again.status, /403/, 'a token works once');
     assert.equal(run(['check', inventory, '--tags', 'pxe_menus']).code, 0, 'the flip is not drift');

@@ -1,6 +1,7 @@
 /**
  * The install lifecycle end to end in the lab (root), its own prefix (ilc): a converged PXE server ->
- * `pxeprov install node01` -> a BIOS client with node01's MAC PXE-boots its profile, fetches its own
+ * `pxeprov install node01` -> a BIOS client with node01's MAC PXE-boots its profile from its own iPXE script
+ * (ipxe/01-<mac>.ipxe, chained from the shared one), fetches its own
  * kickstart and runs its %post --nochroot (the test ISO's initrd does what anaconda does at the end), which
  * calls back -> the server's socket-activated script flips node01's menus -> the next boot goes to the local
  * disk -> `pxeprov hosts` shows done with the time; the same for a UEFI client (node02); `check` exits 0 and
@@ -106,9 +107,17 @@ describe('lab: install once, the installer calls back, the next boot is local', 
       assert.equal(install.code, 0, install.stderr + install.stdout);
       assert.match(await state(host.name), /^state=build\n/);
 
+      await runInLabHost('truncate -s 0 /var/log/nginx/access.log', {prefix: PREFIX});
       const first = await boot(host.mac, uefi, /PXEPROV-KS sha256=|PXEPROV-FAIL/);
       const console = first.lines.join('\n');
       assert.match(console, /PXEPROV-POST ok/, console.slice(-3000));
+      if (!uefi) {
+        // BIOS runs iPXE (QEMU's ROM): the shared script chains to this host's own, which loads the kernel.
+        const log = (await runInLabHost('cat /var/log/nginx/access.log', {prefix: PREFIX})).stdout;
+        const script = `/tftp/ipxe/01-${host.mac.replaceAll(':', '-')}.ipxe`;
+        for (const path of ['/tftp/ipxe/boot.ipxe', script, '/tftp/testos/vmlinuz'])
+          assert.match(log, new RegExp(`"GET ${path} HTTP/1\\.[01]" 200 `), `${path} in\n${log}`);
+      }
       assert.ok(first.kickstart, 'it fetched its kickstart (which one: hosts below, from the access log)');
       const after = await state(host.name);
       assert.match(
@@ -133,7 +142,7 @@ describe('lab: install once, the installer calls back, the next boot is local', 
       assert.deepEqual([row.state, row.at], ['done', /^done=(.*)$/m.exec(after)![1]]);
       assert.equal(row.lastInstallFile?.path, `ks/hosts/${host.name}.cfg`);
 
-      // BIOS: pxelinux's LOCALBOOT hands back to the BIOS, which finds no disk; UEFI: GRUB exits to the firmware,
+      // BIOS: iPXE's exit hands back to the BIOS, which finds no disk; UEFI: GRUB exits to the firmware,
       // which goes on to its next boot option (the setup UI, or the next network boot).
       const local = uefi
         ? /BdsDxe: loading Boot\d+ "(UiApp|UEFI PXEv6|UEFI HTTP)/

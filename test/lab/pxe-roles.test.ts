@@ -1,7 +1,8 @@
 /**
  * The PXE roles' acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
  * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
- * with a unified diff -> BIOS, UEFI and UEFI Secure Boot clients boot and fetch their kickstart -> a new ISO
+ * with a unified diff -> BIOS (iPXE's menu), UEFI and UEFI Secure Boot clients boot and fetch their kickstart ->
+ * with pxe_uefi_loader ipxe a UEFI client boots iPXE's menu; pxelinux under iPXE stays reachable -> a new ISO
  * changes only the media -> clients boot the new version; with pxe_boot_transport tftp they boot over TFTP alone -> bad inputs fail before anything changes ->
  * an office DHCP server on the LAN makes the dhcp role refuse, and proxy mode boots clients beside it. Its own prefix (acc): other labs are left alone.
  */
@@ -15,6 +16,7 @@ import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
 import {bootClient, labDown, labNames, labUp, makeIso, runInLabHost} from '../../src/lab/index.js';
 import {run} from '../../src/lab/exec.js';
+import {probeInNetns} from '../../src/probe/netns.js';
 import {pxeprovAsync} from '../helpers/cli.js';
 
 const PREFIX = 'acc';
@@ -138,6 +140,7 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     const files = (n: number) => [
       `/var/lib/tftpboot/pxelinux.cfg/01-52-54-00-aa-00-0${n}`,
       `/var/lib/tftpboot/grub/grub.cfg-01-52-54-00-aa-00-0${n}`,
+      `/var/lib/tftpboot/ipxe/01-52-54-00-aa-00-0${n}.ipxe`,
       `/srv/install/ks/hosts/n${n}.cfg`,
     ];
     const present = async (paths: string[]) =>
@@ -160,6 +163,7 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       'Kickstarts of hosts no longer in dhcp_hosts are removed: n2.cfg',
       'Per-host BIOS menus of hosts no longer in dhcp_hosts are removed: 01-52-54-00-aa-00-02',
       'Per-host UEFI menus of hosts no longer in dhcp_hosts are removed: grub.cfg-01-52-54-00-aa-00-02',
+      'Per-host iPXE menus of hosts no longer in dhcp_hosts are removed: 01-52-54-00-aa-00-02.ipxe',
     ]);
     assert.deepEqual(await present([...files(1), ...files(2)]), files(1));
     assert.deepEqual(changedTasks((await pxeprov(['up'], {dhcp_hosts: [host(1)]})).report!), []);
@@ -168,7 +172,7 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     assert.deepEqual(await present(files(1)), [], 'no dhcp_hosts: no per-host file');
   });
 
-  it("a BIOS client (QEMU's iPXE ROM, recognised: not chained again) loads pxelinux, kernel and initrd over HTTP and fetches its kickstart", async () => {
+  it("a BIOS client (QEMU's iPXE ROM, recognised: not chained again) loads the iPXE menu, kernel and initrd over HTTP and fetches its kickstart", async () => {
     await httpFetches();
     const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
     assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
@@ -179,11 +183,12 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     );
     assert.match(
       boot.steps.find((s) => s.step === 'bootfile')!.line,
-      /^http:\/\/192\.168\.77\.1\/tftp\/pxelinux\.0\.\.\. ok/,
+      /^http:\/\/192\.168\.77\.1\/tftp\/ipxe\/boot\.ipxe\.\.\. ok/,
     );
     const fetched = await httpFetches();
-    for (const path of ['/tftp/pxelinux.0', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
+    for (const path of ['/tftp/ipxe/boot.ipxe', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
       assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    assert.ok(!fetched.includes('/tftp/pxelinux.0'), 'iPXE loads kernel and initrd itself');
     assert.ok(!fetched.includes('/tftp/undionly.kpxe'), 'an iPXE client is not handed iPXE');
     const ks = await runInLabHost('sha256sum /srv/install/ks/ks.cfg', {prefix: PREFIX});
     assert.equal(boot.ksSha256, ks.stdout.split(' ')[0]);
@@ -199,6 +204,58 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       const fetched = (await httpFetches()).filter((path) => path.startsWith('/tftp/testos/'));
       assert.deepEqual(fetched, secureBoot ? [] : ['/tftp/testos/vmlinuz', '/tftp/testos/initrd.img']);
     }
+  });
+
+  it('pxe_uefi_loader ipxe: a UEFI client (firmware PXE -> snponly.efi) boots from the iPXE menu over HTTP', async () => {
+    const ipxe = await pxeprov(['up'], {pxe_uefi_loader: 'ipxe'});
+    assert.equal(ipxe.code, 0, JSON.stringify(ipxe.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
+    await httpFetches();
+    const boot = await bootClient({prefix: PREFIX, uefi: true, timeoutSeconds: 150});
+    assert.ok(boot.ok, `${boot.verdict}\n${boot.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
+    assert.deepEqual(
+      [...new Set(boot.steps.map((s) => s.step))].filter((s) => s !== 'ip'),
+      ['firmware', 'dhcp', 'bootfile', 'menu', 'kernel', 'initrd', 'kickstart'],
+    );
+    assert.match(
+      boot.steps.find((s) => s.step === 'kernel')!.line,
+      /^http:\/\/192\.168\.77\.1\/tftp\/testos\/vmlinuz\.\.\./,
+    );
+    const fetched = await httpFetches();
+    for (const path of ['/tftp/ipxe/boot.ipxe', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
+      assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    // The probe follows iPXE as these clients do: a second DHCP as iPXE, then the menu and its files.
+    const n = labNames(PREFIX);
+    for (const arch of ['bios', 'uefi'] as const) {
+      const probe = await probeInNetns(n.lanNetns, {iface: n.bridge, arch});
+      assert.ok(probe.ok, `${arch}: ${JSON.stringify(probe.steps)}`);
+      assert.deepEqual(
+        [probe.offers[0]?.file, probe.configMatched, probe.boots?.label, probe.boots?.kernel],
+        [
+          arch === 'bios' ? 'undionly.kpxe' : 'snponly.efi',
+          'http://192.168.77.1/tftp/ipxe/boot.ipxe',
+          'ks',
+          'http://192.168.77.1/tftp/testos/vmlinuz',
+        ],
+      );
+    }
+  });
+
+  it('pxelinux under iPXE stays reachable: dhcp_ipxe_bootfile names pxelinux.0', async () => {
+    const pxelinux = await pxeprov(['up'], {dhcp_ipxe_bootfile: 'http://192.168.77.1/tftp/pxelinux.0'});
+    assert.equal(
+      pxelinux.code,
+      0,
+      JSON.stringify(pxelinux.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')),
+    );
+    await httpFetches();
+    const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
+    assert.ok(boot.ok, boot.verdict);
+    assert.match(boot.steps.find((s) => s.step === 'menu')!.line, /^PXELINUX \d/);
+    const fetched = await httpFetches();
+    for (const path of ['/tftp/pxelinux.0', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img'])
+      assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    assert.ok(!fetched.includes('/tftp/ipxe/boot.ipxe'));
+    assert.equal((await pxeprov(['up'])).code, 0);
   });
 
   it('pxe_boot_transport tftp: BIOS (pxelinux.0) and UEFI clients load everything over TFTP', async () => {
@@ -314,9 +371,10 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       await httpFetches();
       const boot = await bootClient({prefix: PREFIX, timeoutSeconds: 150});
       assert.ok(boot.ok, boot.verdict);
+      const fetched = await httpFetches();
       assert.ok(
-        (await httpFetches()).includes('/tftp/testos/initrd.img'),
-        'proxyDHCP sends iPXE to pxelinux over HTTP too',
+        fetched.includes('/tftp/ipxe/boot.ipxe') && fetched.includes('/tftp/testos/initrd.img'),
+        `proxyDHCP sends iPXE to its menu over HTTP too: ${fetched.join(' ')}`,
       );
       const address = boot.steps.find((s) => s.step === 'ip')!.line;
       assert.match(address, /ip=192\.168\.77\.2[23]\d/, 'the address came from the office server');

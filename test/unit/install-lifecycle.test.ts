@@ -137,7 +137,7 @@ describe('the callback turns a build menu into the one the templates render for 
   const script = readFileSync('roles/http/templates/build-done.sh.j2', 'utf8');
   const sed = /^ {2}if sed (.*) "\$1" >"\$tmp" &&$/m.exec(script)![1]!;
   const flip = (menu: string) => spawnSync('sh', ['-c', `sed ${sed}`], {input: menu, encoding: 'utf8'}).stdout;
-  for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
+  for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2', 'boot.ipxe.j2']) {
     for (const host of [
       {name: 'node01', mac: '52:54:00:aa:00:01', profile: 'ks'},
       {name: 'node02', mac: '52:54:00:aa:00:02', profiles: ['deb', 'noble', 'ks', 'live']},
@@ -298,6 +298,7 @@ lease 192.168.77.100 {
   const access = `192.168.77.51 - - [03/Dec/2026:07:30:09 +0000] "GET /ks/hosts/node01.cfg HTTP/1.1" 200 1721 "-" "Wget"
 192.168.77.100 - - [03/Dec/2026:07:35:12 +0000] "GET /ks/hosts/node02.cfg HTTP/1.1" 404 153 "-" "curl/7.29.0"
 192.168.77.100 - - [03/Dec/2026:08:35:12 +0100] "GET /testos/images/pxeboot/initrd.img HTTP/1.1" 200 9 "-" "curl/7.29.0"
+192.168.77.230 - - [03/Dec/2026:07:50:00 +0000] "GET /tftp/ipxe/01-52-54-00-aa-00-04.ipxe HTTP/1.1" 200 790 "-" "iPXE/1.0.0+git-20190125.36a4c85-5.1"
 not a log line
 `;
   it('the lease file: the last lease of each MAC, in UTC; a free lease has no client', () => {
@@ -328,6 +329,7 @@ not a log line
       [
         ['192.168.77.51', 'ks/hosts/node01.cfg', '2026-12-03T07:30:09Z'],
         ['192.168.77.100', 'testos/images/pxeboot/initrd.img', '2026-12-03T07:35:12Z'],
+        ['192.168.77.230', 'tftp/ipxe/01-52-54-00-aa-00-04.ipxe', '2026-12-03T07:50:00Z'],
       ],
     );
   });
@@ -370,6 +372,11 @@ not a log line
       [rows[1]!.lastLease?.at, rows[1]!.lastBootFile?.path, rows[1]!.lastInstallFile],
       ['2026-12-03T07:35:10Z', 'testos/images/pxeboot/initrd.img', undefined],
       'a 404 is no fetch',
+    );
+    assert.equal(
+      rows[3]!.lastBootFile?.path,
+      'tftp/ipxe/01-52-54-00-aa-00-04.ipxe',
+      'its own iPXE script over HTTP names it, whatever address it had (another DHCP server gave it)',
     );
   });
 });

@@ -145,6 +145,32 @@ describe('boot timeline', () => {
       ['bootfile'],
     );
   });
+  it("iPXE's own menu: its boot script, the per-host miss, the menu, then its fetches of kernel and initrd", () => {
+    const t = timelineOf([
+      {at: 3.4, line: 'Configuring (net0 52:54:00:81:a6:87)... ok'},
+      {at: 3.5, line: 'http://192.168.77.1/tftp/ipxe/boot.ipxe... ok'},
+      {at: 3.5, line: 'http://192.168.77.1/tftp/ipxe/01-52-54-00-81-a6-87.ipxe... No such file or direc'},
+      {
+        at: 4.8,
+        line: '\x1b[2J\x1b[0;44m\x1b[2J\x1b[02;36H\x1b[0;44;1mPXE Server\x1b[04;02H  Install TestOS (kickstart)  \x1b[05;02H  Boot from the local disk',
+      },
+      {at: 4.9, line: '\x1b[0m\x1b[2Jhttp://192.168.77.1/tftp/testos/vmlinuz...'},
+      {at: 5.0, line: 'http://192.168.77.1/tftp/testos/vmlinuz... ok'},
+      {at: 5.0, line: 'http://192.168.77.1/tftp/testos/initrd.img... ok'},
+    ]);
+    assert.deepEqual(
+      t.steps.map((s) => [s.step, s.at]),
+      [
+        ['dhcp', 3.4],
+        ['bootfile', 3.5],
+        ['menu', 4.8],
+        ['kernel', 4.9],
+        ['initrd', 5.0],
+      ],
+    );
+    assert.equal(t.steps.find((s) => s.step === 'kernel')!.line, 'http://192.168.77.1/tftp/testos/vmlinuz... ok');
+    assert.equal(t.failure, undefined, 'a host without a script of its own is no failure');
+  });
   it('a step first seen in an unfinished console chunk keeps its first time and gets its whole line', () => {
     const t = timelineOf([
       {at: 27.8, line: 'PXEPROV-DHCP iface=eth0 ip=192.168.7'},

@@ -2,6 +2,10 @@ import {describe, it} from 'node:test';
 import assert from 'node:assert/strict';
 import {defaultLabel, mergeInclude, parsePxelinux, pxelinuxConfigNames} from '../../src/probe/pxelinux.js';
 import {defaultEntry, grubConfigNames, grubTftpPath, grubWords, parseGrubCfg} from '../../src/probe/grub.js';
+import {clientSettings, defaultItem, expandIpxe, parseIpxeScript} from '../../src/probe/ipxe.js';
+import {loadPlaybook} from '../../src/config/playbook.js';
+import {renderTemplateFile} from '../../src/config/template.js';
+import {hostMenus} from '../../src/lifecycle/menus.js';
 
 describe('pxelinux config names', () => {
   it("follow the order of a CentOS 7 server's tftpd log: UUID, 01-MAC, hex IP and prefixes, default", () => {
@@ -128,5 +132,82 @@ menuentry 'Install' {
     assert.equal(grubTftpPath('(tftp,10.0.0.1)/a/b'), 'a/b');
     assert.equal(grubTftpPath('/a/b'), 'a/b');
     assert.deepEqual(grubWords(`menuentry 'a b' "c d" e`), ['menuentry', 'a b', 'c d', 'e']);
+  });
+});
+
+describe('iPXE script reader, on the scripts the syslinux role writes', () => {
+  const play = loadPlaybook('playbooks/pxe-server.yaml').plays[0]!;
+  const vars = {
+    ...Object.assign({}, ...play.roles.map((r) => r.defaults)),
+    pxe_iface: 'eth1',
+    pxe_ip: '192.168.77.1',
+    pxe_subnet: '192.168.77.0/24',
+    memtest_file: {stat: {exists: true}},
+    pxe_menu_default: 'ks',
+    pxe_profiles: [
+      {name: 'ks', label: 'Install TestOS (kickstart)', media: 'testos'},
+      {name: 'noble', label: 'Ubuntu', media: 'noble', kind: 'autoinstall'},
+    ],
+  };
+  const mac = '52:54:00:AB:CD:EF';
+  const render = (host: unknown) => renderTemplateFile('roles/syslinux/templates/boot.ipxe.j2', {...vars, host});
+  it("the shared script: the client's own script first, then the menu; settings expanded as iPXE does", async () => {
+    const script = parseIpxeScript(await render(null), clientSettings(mac, 'pcbios'));
+    assert.deepEqual(script.chains, ['http://192.168.77.1/tftp/ipxe/01-52-54-00-ab-cd-ef.ipxe']);
+    assert.deepEqual(
+      script.items.map((i) => [i.name, i.label, i.exit]),
+      [
+        ['ks', 'Install TestOS (kickstart)', false],
+        ['noble', 'Ubuntu', false],
+        ['local', 'Boot from the local disk', true],
+        ['memtest', 'Memory test (memtest86+)', false],
+      ],
+    );
+    const boot = defaultItem(script)!;
+    assert.deepEqual(
+      [boot.name, boot.kernel, boot.initrds],
+      ['ks', 'http://192.168.77.1/tftp/testos/vmlinuz', ['http://192.168.77.1/tftp/testos/initrd.img']],
+    );
+    assert.match(boot.args, /^initrd=initrd\.img inst\.ks=\S+ .* BOOTIF=01-52-54-00-ab-cd-ef$/);
+    assert.match(script.items[1]!.args, / ds=nocloud-net;s=http:\/\/192\.168\.77\.1\/autoinstall\/noble\/ /);
+  });
+  it('UEFI clients see no memtest item; a per-host script chains nowhere and boots local by default', async () => {
+    const uefi = parseIpxeScript(await render(null), clientSettings(mac, 'efi'));
+    assert.deepEqual(
+      uefi.items.map((i) => i.name),
+      ['ks', 'noble', 'local'],
+    );
+    const host = hostMenus([{name: 'n1', mac, profile: 'ks'}], new Map(), 'http://192.168.77.1/pxeprov/done')[0];
+    const own = parseIpxeScript(await render(host), clientSettings(mac, 'pcbios'));
+    assert.deepEqual([own.chains, defaultItem(own)!.name, defaultItem(own)!.exit], [[], 'local', true]);
+  });
+  it('reads comments, unknown settings and the status operators as iPXE does', () => {
+    const script = parseIpxeScript(
+      `#!ipxe
+set base http://s/x   # a comment
+iseq \${platform} efi && item a A || item b B
+isset \${nothing} || item c \${nothing}C
+choose --default b --timeout 0 t
+:b
+kernel \${base}/k\${undefined} quiet
+initrd \${base}/i
+`,
+      clientSettings(mac, 'pcbios'),
+    );
+    assert.deepEqual(
+      script.items.map((i) => [i.name, i.label]),
+      [
+        ['b', 'B'],
+        ['c', 'C'],
+      ],
+    );
+    assert.deepEqual([defaultItem(script)!.kernel, defaultItem(script)!.initrds], ['http://s/x/k', ['http://s/x/i']]);
+  });
+  it('expands the innermost setting first, again until none is left', () => {
+    const settings = new Map([
+      ['a', 'b'],
+      ['xb', 'done'],
+    ]);
+    assert.equal(expandIpxe('${x${a}}!', settings), 'done!');
   });
 });

@@ -7,7 +7,7 @@ import type {AddressInfo} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import nock from 'nock';
-import {httpHead} from '../../src/probe/http.js';
+import {httpGet, httpHead} from '../../src/probe/http.js';
 
 describe('probe: HEAD over http', () => {
   before(() => nock.disableNetConnect());
@@ -50,6 +50,20 @@ describe('probe: HEAD over http', () => {
   it('a refused connection fails with its reason', async () => {
     nock('http://pxe.test').head('/ks.cfg').replyWithError('connect ECONNREFUSED 10.0.0.1:80');
     await assert.rejects(httpHead('http://pxe.test/ks.cfg'), /ECONNREFUSED/);
+  });
+
+  it('GET reads a config through a redirect; a body larger than a config fails', async () => {
+    nock('http://pxe.test')
+      .get('/tftp/ipxe/boot.ipxe')
+      .reply(302, '', {location: '/ipxe/boot.ipxe'})
+      .get('/ipxe/boot.ipxe')
+      .reply(200, '#!ipxe\nexit\n');
+    const {status, body} = await httpGet('http://pxe.test/tftp/ipxe/boot.ipxe');
+    assert.deepEqual([status, body.toString()], [200, '#!ipxe\nexit\n']);
+    nock('http://pxe.test')
+      .get('/big')
+      .reply(200, Buffer.alloc((1 << 20) + 1));
+    await assert.rejects(httpGet('http://pxe.test/big'), /more than 1048576 bytes/);
   });
 });
 

@@ -67,6 +67,17 @@ describe('DHCPDISCOVER', () => {
     assert.equal(o.get(97)!.toString('hex'), '008c6b4dc2837ada11b45db37d29a9f83d');
     assert.ok([...o.get(55)!].includes(67));
   });
+  it('carries user class iPXE (option 77) only when asked, as iPXE asks again after its PXE ROM', () => {
+    assert.equal(optionsOf(packet).get(77), undefined);
+    const ipxe = encodeDiscover({
+      xid: 1,
+      mac: '52:54:00:00:00:01',
+      arch: 'bios',
+      uuid: '00'.repeat(16),
+      userClass: 'iPXE',
+    });
+    assert.equal(optionsOf(ipxe).get(77)!.toString(), 'iPXE');
+  });
   it('names the BIOS architecture 0', () => {
     assert.equal(pxeVendorClass('bios'), 'PXEClient:Arch:00000:UNDI:002001');
   });

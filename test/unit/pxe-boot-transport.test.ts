@@ -1,7 +1,8 @@
 /**
  * pxe_boot_transport in the PXE roles' templates: http (the default) sends BIOS PXE ROMs to iPXE and iPXE to
- * pxelinux over HTTP, GRUB loads over HTTP, UEFI HTTP Boot clients get a URL; tftp keeps every file on TFTP.
- * The same profiles drive every menu either way.
+ * its own menu over HTTP (or to pxelinux), GRUB loads over HTTP, UEFI HTTP Boot clients get a URL; with
+ * pxe_uefi_loader ipxe UEFI clients run iPXE and its menu too; tftp keeps every file on TFTP. The same profiles
+ * drive every menu either way.
  */
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
@@ -32,6 +33,13 @@ function pxelinuxFiles(menu: string): string[][] {
 }
 function grubFiles(menu: string): string[][] {
   return [...menu.matchAll(/^ {2}linux (\S+).*\n {2}initrd (\S+)/gm)].map((m) => [m[1]!, m[2]!]);
+}
+/** iPXE's, with its base URL expanded as iPXE does. */
+function ipxeFiles(menu: string): string[][] {
+  const base = /^set base (\S+)$/m.exec(menu)![1]!;
+  return [...menu.matchAll(/^kernel (\S+) initrd=initrd\.img .*\ninitrd (\S+)$/gm)].map((m) =>
+    [m[1]!, m[2]!].map((url) => url.replace('${base}', base)),
+  );
 }
 
 /** The filename dhcpd hands out on each branch of the subnet's if/elsif chain. */
@@ -82,6 +90,8 @@ describe('pxe_boot_transport', () => {
       ]) {
         assert.deepEqual(pxelinuxFiles(await render('syslinux', 'pxelinux.cfg.j2', {...extra, host})), [pxelinux]);
         assert.deepEqual(grubFiles(await render('syslinux', 'grub.cfg.j2', {...extra, host})), [grub]);
+        if (what !== 'tftp')
+          assert.deepEqual(ipxeFiles(await render('syslinux', 'boot.ipxe.j2', {...extra, host})), [pxelinux]);
       }
     });
   }
@@ -107,15 +117,18 @@ describe('pxe_boot_transport', () => {
     });
   }
 
-  it('the kernel command line does not depend on the transport', async () => {
+  it('the kernel command line does not depend on the transport, nor on the loader', async () => {
     const args = async (transport: string) => {
       const menu = await render('syslinux', 'pxelinux.cfg.j2', {pxe_boot_transport: transport});
       return /APPEND initrd=\S+ (.*)/.exec(menu)![1];
     };
     assert.equal(await args('http'), await args('tftp'));
+    // iPXE's line is pxelinux's, with BOOTIF written out where pxelinux appends it (IPAPPEND 2).
+    const ipxe = /^kernel \S+ initrd=initrd\.img (.*)$/m.exec(await render('syslinux', 'boot.ipxe.j2'))![1];
+    assert.equal(ipxe, `${await args('http')} BOOTIF=01-\${netX/mac:hexhyp}`);
   });
 
-  it('dhcpd, http: UEFI PXE gets shim over TFTP, UEFI HTTP Boot a URL, iPXE pxelinux over HTTP, other BIOS ROMs iPXE', async () => {
+  it('dhcpd, http: UEFI PXE gets shim over TFTP, UEFI HTTP Boot a URL, iPXE its menu over HTTP, other BIOS ROMs iPXE', async () => {
     assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2')), [
       {
         when: 'option architecture-type = 00:07 or option architecture-type = 00:09',
@@ -129,7 +142,7 @@ describe('pxe_boot_transport', () => {
       },
       {
         when: 'exists user-class and option user-class = "iPXE"',
-        filename: 'http://192.168.1.20/tftp/pxelinux.0',
+        filename: 'http://192.168.1.20/tftp/ipxe/boot.ipxe',
         vendorClass: undefined,
       },
       {when: 'else', filename: 'undionly.kpxe', vendorClass: undefined},
@@ -162,20 +175,66 @@ describe('pxe_boot_transport', () => {
       dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2', {pxe_uefi: false})).map((b) => [b.when, b.filename]),
       [
         ['option architecture-type = 00:07 or option architecture-type = 00:09', undefined],
-        ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/pxelinux.0'],
+        ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/ipxe/boot.ipxe'],
         ['else', 'undionly.kpxe'],
       ],
     );
     assert.doesNotMatch(await render('dhcp', 'dnsmasq-proxy.conf.j2', {pxe_uefi: false}), /efi64,X86-64_EFI/);
   });
 
-  it('proxyDHCP, http: PXE ROMs get iPXE in the PXE menu, iPXE gets pxelinux over HTTP (never iPXE again)', async () => {
+  it('proxyDHCP, http: PXE ROMs get iPXE in the PXE menu, iPXE gets its menu over HTTP (never iPXE again)', async () => {
     const conf = await render('dhcp', 'dnsmasq-proxy.conf.j2', {dhcp_mode: 'proxy'});
     assert.match(conf, /^dhcp-userclass=set:ipxe,iPXE$/m);
     assert.deepEqual(conf.match(/^pxe-service=.*$/gm), [
-      'pxe-service=tag:!efi64,tag:ipxe,x86PC,"Network install",http://192.168.1.20/tftp/pxelinux.0,192.168.1.20',
+      'pxe-service=tag:!efi64,tag:ipxe,x86PC,"Network install",http://192.168.1.20/tftp/ipxe/boot.ipxe,192.168.1.20',
       'pxe-service=tag:!efi64,tag:!ipxe,x86PC,"Network install",undionly.kpxe,192.168.1.20',
       'pxe-service=tag:efi64,X86-64_EFI,"Network install",bootx64.efi,192.168.1.20',
+    ]);
+  });
+
+  it('pxelinux under iPXE stays reachable: dhcp_ipxe_bootfile names pxelinux.0', async () => {
+    const bootfile = 'http://192.168.1.20/tftp/pxelinux.0';
+    const ipxe = (conf: string) => dhcpdBranches(conf).find((b) => b.when.includes('"iPXE"'))?.filename;
+    assert.equal(ipxe(await render('dhcp', 'dhcpd.conf.j2', {dhcp_ipxe_bootfile: bootfile})), bootfile);
+    assert.match(
+      await render('dhcp', 'dnsmasq-proxy.conf.j2', {dhcp_ipxe_bootfile: bootfile}),
+      /^pxe-service=tag:!efi64,tag:ipxe,x86PC,"Network install",http:\/\/192\.168\.1\.20\/tftp\/pxelinux\.0,/m,
+    );
+  });
+
+  it('pxe_uefi_loader ipxe: UEFI PXE gets snponly.efi, UEFI iPXE the iPXE menu, never undionly.kpxe', async () => {
+    const conf = await render('dhcp', 'dhcpd.conf.j2', {pxe_uefi_loader: 'ipxe'});
+    const uefi =
+      /^ {2}if option architecture-type = 00:07 or option architecture-type = 00:09 \{\n([\s\S]*?)\n {2}\}/m.exec(
+        conf,
+      )![1]!;
+    assert.equal(
+      uefi.replace(/^ {4}#.*\n/m, ''),
+      [
+        '    if exists user-class and option user-class = "iPXE" {',
+        '      filename "http://192.168.1.20/tftp/ipxe/boot.ipxe";',
+        '    } else {',
+        '      filename "snponly.efi";',
+        '    }',
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      dhcpdBranches(conf)
+        .slice(1)
+        .map((b) => [b.when, b.filename]),
+      [
+        ['option architecture-type = 00:10', 'http://192.168.1.20/tftp/snponly.efi'],
+        ['exists user-class and option user-class = "iPXE"', 'http://192.168.1.20/tftp/ipxe/boot.ipxe'],
+        ['else', 'undionly.kpxe'],
+      ],
+    );
+  });
+
+  it('pxe_uefi_loader ipxe, proxyDHCP: the efi64 and ipxe tags pick snponly.efi or the iPXE menu', async () => {
+    const conf = await render('dhcp', 'dnsmasq-proxy.conf.j2', {dhcp_mode: 'proxy', pxe_uefi_loader: 'ipxe'});
+    assert.deepEqual(conf.match(/^pxe-service=tag:efi64.*$/gm), [
+      'pxe-service=tag:efi64,tag:ipxe,X86-64_EFI,"Network install",http://192.168.1.20/tftp/ipxe/boot.ipxe,192.168.1.20',
+      'pxe-service=tag:efi64,tag:!ipxe,X86-64_EFI,"Network install",snponly.efi,192.168.1.20',
     ]);
   });
 

@@ -83,9 +83,10 @@ describe('PXE role templates', () => {
   ];
   for (const [what, extra, host, expected] of earlyAnswers) {
     it(`preseed menu entries answer d-i's questions before the preseed: ${what}`, async () => {
-      for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2']) {
+      for (const template of ['pxelinux.cfg.j2', 'grub.cfg.j2', 'boot.ipxe.j2']) {
         const menu = await render('syslinux', template, {
           host: host && menuOf(host as unknown as Reservation),
+          pxe_boot_transport: template === 'boot.ipxe.j2' ? 'http' : 'tftp',
           ...extra,
         });
         const args = preseedArgs(menu);
@@ -137,6 +138,54 @@ describe('PXE role templates', () => {
     );
     const perHost = entries(await render('syslinux', 'grub.cfg.j2', {host: menuOf(inventory.dhcp_hosts[0]!)}));
     assert.match(perHost.ks!, /ks\/hosts\/node01\.cfg .* BOOTIF=01-\$\{net_default_mac\}$/);
+  });
+  const ipxe = (extra: Record<string, unknown>) =>
+    render('syslinux', 'boot.ipxe.j2', {pxe_boot_transport: 'http', ...extra});
+  it("iPXE menu: every profile, local boot (exit to the firmware), memtest on BIOS only, the NIC's own script first", async () => {
+    assert.equal(
+      await ipxe({host: null, pxe_profiles: inventory.pxe_profiles.slice(0, 2), pxe_menu_timeout: 35}),
+      `#!ipxe
+# Managed by pxeprov (role syslinux): local edits are reported by \`pxeprov check\` and undone by \`pxeprov up\`.
+set base http://192.168.1.20/tftp
+chain --autofree \${base}/ipxe/01-\${netX/mac:hexhyp}.ipxe && exit ||
+menu PXE Server
+item ks CentOS 7 kickstart
+item noble Ubuntu autoinstall
+item local Boot from the local disk
+iseq \${platform} pcbios && item memtest Memory test (memtest86+) ||
+choose --default local --timeout 3500 target || goto local
+goto \${target}
+
+:ks
+kernel \${base}/centos7/vmlinuz initrd=initrd.img inst.ks=http://192.168.1.20/ks/ks.cfg inst.repo=http://192.168.1.20/centos7 ip=dhcp BOOTIF=01-\${netX/mac:hexhyp}
+initrd \${base}/centos7/initrd.img
+boot
+
+:noble
+kernel \${base}/noble/vmlinuz initrd=initrd.img autoinstall ip=dhcp netboot=nfs nfsroot=192.168.1.20:/srv/install/noble ds=nocloud-net;s=http://192.168.1.20/autoinstall/noble/ BOOTIF=01-\${netX/mac:hexhyp}
+initrd \${base}/noble/initrd.img
+boot
+
+:local
+exit
+
+:memtest
+kernel \${base}/memtest
+boot
+`,
+    );
+  });
+  it('a per-host iPXE script never chains again; local by default, its profile and the callback in build mode', async () => {
+    const local = await ipxe({host: menuOf(inventory.dhcp_hosts[0]!), memtest_file: {stat: {exists: false}}});
+    assert.doesNotMatch(local, /chain|memtest|:noble/);
+    assert.match(local, /^item ks CentOS 7 kickstart\nitem local Boot from the local disk\nchoose --default local /m);
+    assert.match(local, / inst\.ks=http:\/\/192\.168\.1\.20\/ks\/hosts\/node01\.cfg inst\.repo=\S+ ip=dhcp BOOTIF=/);
+    const build = await ipxe({host: menuOf(inventory.dhcp_hosts[0]!, building)});
+    assert.match(build, /^choose --default ks --timeout 10000 target \|\| goto local$/m);
+    assert.match(build, / ip=dhcp pxeprov\.done=http:\/\/192\.168\.1\.20\/pxeprov\/done\/node01\/(ab){16} BOOTIF=/);
+  });
+  it('iPXE waits for a choice when pxe_menu_timeout is 0, as pxelinux does', async () => {
+    assert.match(await ipxe({host: null, pxe_menu_timeout: 0}), /^choose --default local --timeout 0 target /m);
   });
   it('kickstart: the classic CentOS 7 settings, the password hashed, never in clear', async () => {
     const ks = await render('kickstart', 'ks.cfg.j2', {host: null, profile: 'ks'});
