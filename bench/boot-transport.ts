@@ -5,9 +5,9 @@
  *   BIOS  http: iPXE's own menu (the default) | http: pxelinux run by iPXE (dhcp_ipxe_bootfile pxelinux.0) | tftp
  *   UEFI  http: shim -> GRUB (the default) | http: snponly.efi and iPXE's menu (pxe_uefi_loader ipxe) | tftp
  * Per boot, read from the client's serial console:
- *   load   the kernel and initrd. BIOS: from the loader starting the kernel's fetch (pxelinux's "Loading", or
- *          iPXE printing the kernel's URL) to its "ok" for the initrd. UEFI: from GRUB's echo before `linux`, or
- *          iPXE printing the kernel's URL, to the kernel's first line (the EFI stub): both files and the start
+ *   load   the kernel and initrd: from the loader starting the kernel's fetch (pxelinux's "Loading", iPXE printing
+ *          the kernel's URL, GRUB's echo before `linux`) to the end of the initrd's (pxelinux's and iPXE's "ok",
+ *          GRUB's echo after `initrd`)
  *   total  power-on to d-i having read its preseed (the preseed's early command prints a marker)
  * Prints medians of RUNS runs (default 3) and the ratios tftp / path of the same firmware; LAB_PREFIX names the
  * lab (default pxbt); UNTIL=kernel stops each boot once the kernel runs (the load only: minutes less per boot
@@ -66,15 +66,15 @@ function timings(boot: InstallerBoot, uefi: boolean): {load: number; total: numb
     return found.at;
   };
   // pxelinux prints "Loading <file>..." as the load starts, iPXE the file's URL (the timeline's kernel step, at
-  // the first part of the line seen), and "ok" as it ends; GRUB's menu entry echoes before its `linux`.
+  // the first part of the line seen), and "ok" as it ends; GRUB's menu entry echoes before `linux` and after `initrd`.
   const ipxe = lines.some((l) => /^http:\/\/\S+\/vmlinuz\.\.\./.test(l.line));
-  const start =
-    uefi && !ipxe
-      ? at(/^Loading debian12 \.\.\./, "GRUB's echo")
-      : boot.result.steps.find((s) => s.step === 'kernel')?.at;
+  const grub = uefi && !ipxe;
+  const start = grub
+    ? at(/^Loading debian12 \.\.\./, "GRUB's echo before linux")
+    : boot.result.steps.find((s) => s.step === 'kernel')?.at;
   if (start === undefined) throw new Error(`no kernel load on the console (${boot.result.consoleLog})`);
-  const end = uefi
-    ? at(/EFI stub: |Linux version \d/, "the kernel's first line")
+  const end = grub
+    ? at(/^Starting debian12 \.\.\./, "GRUB's echo after initrd")
     : at(/initrd\S*\s*\.\.\.\s*ok/, "the loader's initrd ok");
   return {load: end - start, total: LOAD_ONLY ? NaN : at(new RegExp(MARKER), 'the preseed marker')};
 }

@@ -117,11 +117,11 @@ describe('PXE role templates', () => {
     assert.match(build, /^ONTIMEOUT ks$/m);
     assert.match(build, / ip=dhcp pxeprov\.done=http:\/\/192\.168\.1\.20\/pxeprov\/done\/node01\/(ab){16}\n/);
   });
-  it('GRUB menu: the same entries, linux/initrd (no linuxefi), ds=nocloud quoted', async () => {
+  it('GRUB menu: the same entries, linux/initrd (no linuxefi) between two echoes, ds=nocloud quoted', async () => {
     const grub = await render('syslinux', 'grub.cfg.j2', {host: null});
     assert.match(
       grub,
-      /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp BOOTIF=01-\$\{net_default_mac\}\n {2}initrd \/centos7\/initrd\.img\n\}/,
+      /menuentry 'CentOS 7 kickstart' --id ks \{\n {2}echo 'Loading centos7 \.\.\.'\n {2}linux \/centos7\/vmlinuz inst\.ks=http:\/\/192\.168\.1\.20\/ks\/ks\.cfg inst\.repo=http:\/\/192\.168\.1\.20\/centos7 ip=dhcp BOOTIF=01-\$\{net_default_mac\}\n {2}initrd \/centos7\/initrd\.img\n {2}echo 'Starting centos7 \.\.\.'\n\}/,
     );
     assert.match(grub, /"ds=nocloud-net;s=http:\/\/192\.168\.1\.20\/autoinstall\/noble\/"/);
     assert.doesNotMatch(grub, /linuxefi|initrdefi/);
