@@ -55,7 +55,8 @@ const FAILURES = [
 export function cleanLine(raw: string): string {
   return raw
     .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '')
-    .replace(/\r/g, '')
+    // \r, and the backspaces of a progress figure overwritten in place ("initrd.img... 76%\b\b\b\b ok").
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
     .trim();
 }
 

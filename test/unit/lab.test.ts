@@ -181,6 +181,10 @@ describe('boot timeline', () => {
   });
   it('cleans terminal escapes', () => {
     assert.equal(cleanLine('\x1b[0m\x1b[30m\x1b[47mWelcome to GRUB!\r'), 'Welcome to GRUB!');
+    assert.equal(
+      cleanLine('http://s/tftp/d/initrd.img... 76%\x08\x08\x08\x08    \x08\x08\x08\x08 ok'),
+      'http://s/tftp/d/initrd.img... 76%     ok',
+    );
   });
 });
 
