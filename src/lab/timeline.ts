@@ -53,11 +53,13 @@ const FAILURES = [
 
 /** Removes terminal escapes and carriage returns that firmware consoles emit. */
 export function cleanLine(raw: string): string {
-  return raw
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '')
-    // \r, and the backspaces of a progress figure overwritten in place ("initrd.img... 76%\b\b\b\b ok").
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-    .trim();
+  return (
+    raw
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>c]/g, '')
+      // \r, and the backspaces of a progress figure overwritten in place ("initrd.img... 76%\b\b\b\b ok").
+      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
+      .trim()
+  );
 }
 
 /**
