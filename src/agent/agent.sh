@@ -299,13 +299,13 @@ pxp_op_stat() {
     pxp_total=0
     while read -r pxp_x pxp_x pxp_x pxp_s pxp_x; do pxp_total=$((pxp_total + pxp_s)); done <"$pxp_tmp/stats"
     pxp_sha_for "$pxp_total"
-  fi
-  if [ "$pxp_flag" = s ] && [ -n "$pxp_files" ] && ! eval "$pxp_sha_cmd --$pxp_files" >"$pxp_tmp/shas" 2>"$pxp_tmp/err"; then
-    # A file that cannot be hashed fails the request, naming it (never a stat without its hash).
-    for pxp_p do
-      if [ ! -L "$pxp_p" ] && [ -f "$pxp_p" ] && [ ! -r "$pxp_p" ]; then pxp_err E_REMOTE "$pxp_p: permission denied"; return; fi
-    done
-    pxp_err E_REMOTE "cannot hash" "$pxp_tmp/err"; return
+    if ! eval "$pxp_sha_cmd --$pxp_files" >"$pxp_tmp/shas" 2>"$pxp_tmp/err"; then
+      # A file that cannot be hashed fails the request, naming it (never a stat without its hash).
+      for pxp_p do
+        if [ ! -L "$pxp_p" ] && [ -f "$pxp_p" ] && [ ! -r "$pxp_p" ]; then pxp_err E_REMOTE "$pxp_p: permission denied"; return; fi
+      done
+      pxp_err E_REMOTE "cannot hash" "$pxp_tmp/err"; return
+    fi
   fi
   # Four sections "LEN\n" + bytes, written by one wc and one cat: every process costs a few ms.
   wc -c "$pxp_tmp/stats" "$pxp_tmp/links" "$pxp_tmp/shas" >"$pxp_tmp/sizes"
@@ -415,21 +415,15 @@ pxp_sha_stdin() {
   if [ "$pxp_sha_tool" = openssl ]; then openssl dgst -sha256 -r; else sha256sum; fi
 }
 
-# pxp_sha_for BYTES: pxp_sha_cmd, the command that hashes files of BYTES in all, printing sha256sum's records
-# ("HASH *NAME" has the length of "HASH  NAME"). openssl hashes 3-4x as fast where it works, and takes a few
-# ms longer to start: worth it from a few MB.
+# pxp_sha_for [BYTES]: pxp_sha_cmd, the command that hashes files of BYTES in all (no BYTES: many MB), printing
+# sha256sum's records ("HASH *NAME" has the length of "HASH  NAME"). openssl hashes 3-4x as fast where it
+# works, and takes a few ms longer to start: worth it from a few MB.
 pxp_sha_for() {
   pxp_sha_cmd=sha256sum
-  if [ "$1" -gt 4194304 ]; then
+  if [ "${1-4194305}" -gt 4194304 ]; then
     pxp_pick_sha
     if [ "$pxp_sha_tool" = openssl ]; then pxp_sha_cmd='openssl dgst -sha256 -r'; fi
   fi
-}
-
-# pxp_sha_files FILE...: one line per file, its sha256 first (pxp_pick_sha must have run). Names start with
-# ./ (never taken for an option).
-pxp_sha_files() {
-  if [ "$pxp_sha_tool" = openssl ]; then openssl dgst -sha256 -r "$@"; else sha256sum "$@"; fi
 }
 
 # pxp_fill: fd 3 is the temp file just created exclusively. Copies the body into it, gives it its
@@ -577,7 +571,7 @@ pxp_op_puttree() {
   pxp_enter "$pxp_root" || { pxp_err E_REMOTE "$pxp_root: $pxp_r"; return; }
   pxp_r=$(stat -c '%u %a' .) || { pxp_err E_REMOTE "$pxp_root: cannot stat"; return; }
   if ! pxp_trusted "$pxp_r"; then pxp_err E_REMOTE "$pxp_root: other users can change this directory"; return; fi
-  pxp_pick_sha
+  pxp_sha_for
   true >|"$pxp_tmp/want"
   true >|"$pxp_tmp/names"
   # The entries stay in "$@" (no shift): a batch is a list of references to names ("./${7}" ...) for one eval.
@@ -619,7 +613,8 @@ pxp_op_puttree() {
     # About 32 MB a batch: the hashing keeps pace with the transfer, and the last batch is short.
     if [ "$pxp_batch_bytes" -ge 33554432 ] || [ "$pxp_i" -gt $# ]; then
       pxp_nb=$((pxp_nb + 1))
-      eval "pxp_sha_files $pxp_batch" >|"$pxp_tmp/got.$pxp_nb" 2>|"$pxp_tmp/goterr.$pxp_nb" &
+      # The names start with ./: never taken for an option.
+      eval "$pxp_sha_cmd $pxp_batch" >|"$pxp_tmp/got.$pxp_nb" 2>|"$pxp_tmp/goterr.$pxp_nb" &
       pxp_hashers="$pxp_hashers $!" pxp_batch= pxp_batch_bytes=0
     fi
   done
@@ -777,7 +772,7 @@ pxp_op_tree() {
   find "$1" -mindepth 1 -exec sh -c 'printf "%s\0" "$@" >&3; stat -c "%f %s" -- "$@"' sh {} + \
     3>"$pxp_tmp/list" >"$pxp_tmp/stats" 2>>"$pxp_tmp/err"
   # The trees hashed whole are media trees: hundreds of MB.
-  pxp_sha_for 4194305
+  pxp_sha_for
   PXP_SHA=$pxp_sha_cmd find "$1" -mindepth 1 -type f -exec sh -c 'printf "%s\0" "$@" >&3; $PXP_SHA -- "$@"' sh {} + \
     3>"$pxp_tmp/files" >"$pxp_tmp/shas" 2>>"$pxp_tmp/err"
   find "$1" -mindepth 1 -type l -exec sh -c 'for f do t=$(readlink -- "$f"; echo x); printf "%s\0%s\0" "$f" "${t%?x}"; done' sh {} + \

@@ -192,6 +192,25 @@ async function firstConfig(
   return undefined;
 }
 
+/** Fetches every entry's kernel and initrds once each (entries often share them); `where` maps a menu's path to a fetchable one. */
+async function fetchBootFiles(
+  step: StepFn,
+  server: string,
+  entries: Array<{what: string; kernel?: string; initrds: string[]}>,
+  where: (path: string) => string,
+): Promise<void> {
+  const checked = new Set<string>();
+  for (const entry of entries) {
+    for (const [kind, path] of [['kernel', entry.kernel], ...entry.initrds.map((i) => ['initrd', i])] as Array<
+      [string, string | undefined]
+    >) {
+      if (!path || checked.has(path)) continue;
+      checked.add(path);
+      await fetchStep(step, `${kind} ${path} (${entry.what})`, server, where(path), true);
+    }
+  }
+}
+
 async function checkPxelinux(
   report: ProbeReport,
   step: StepFn,
@@ -238,16 +257,8 @@ async function checkPxelinux(
     return;
   report.boots = {label: boot!.name, kernel: boot!.kernel, initrds: boot!.initrds, args: boot!.append};
   if (boot!.localboot) report.warnings.push(`the default label ${boot!.name} boots the local disk`);
-  const checked = new Set<string>();
-  for (const label of config.labels) {
-    for (const [kind, path] of [['kernel', label.kernel], ...label.initrds.map((i) => ['initrd', i])] as Array<
-      [string, string | undefined]
-    >) {
-      if (!path || checked.has(path)) continue;
-      checked.add(path);
-      await fetchStep(step, `${kind} ${path} (label ${label.name})`, server, at(path), true);
-    }
-  }
+  const labels = config.labels.map((l) => ({what: `label ${l.name}`, kernel: l.kernel, initrds: l.initrds}));
+  await fetchBootFiles(step, server, labels, at);
 }
 
 async function checkGrub(
@@ -285,18 +296,11 @@ async function checkGrub(
   report.boots = {label: boot!.title, kernel: boot!.linux, initrds: boot!.initrds, args: boot!.args};
   if (/^\s*(linuxefi|initrdefi)\b/m.test(found!.text))
     report.warnings.push('linuxefi/initrdefi: GRUB 2.06 and later have no such commands; use linux/initrd');
-  const checked = new Set<string>();
-  for (const entry of config.entries) {
-    for (const [kind, path] of [['kernel', entry.linux], ...entry.initrds.map((i) => ['initrd', i])] as Array<
-      [string, string | undefined]
-    >) {
-      if (!path || checked.has(path)) continue;
-      checked.add(path);
-      const http = /^\(https?,([^)]+)\)(.*)$/.exec(path);
-      const target = http ? `http://${http[1]}${http[2]}` : grubTftpPath(path);
-      await fetchStep(step, `${kind} ${path} (entry "${entry.title}")`, server, target, true);
-    }
-  }
+  const entries = config.entries.map((e) => ({what: `entry "${e.title}"`, kernel: e.linux, initrds: e.initrds}));
+  await fetchBootFiles(step, server, entries, (path) => {
+    const http = /^\(https?,([^)]+)\)(.*)$/.exec(path);
+    return http ? `http://${http[1]}${http[2]}` : grubTftpPath(path);
+  });
 }
 
 /**
@@ -344,16 +348,8 @@ async function checkIpxe(
   if (boot!.exit) report.warnings.push(`the default item ${boot!.name} boots the local disk`);
   const base = report.configMatched;
   const at = (path: string) => (/^https?:\/\//.test(base) ? new URL(path, base).href : path);
-  const checked = new Set<string>();
-  for (const item of script.items) {
-    for (const [kind, path] of [['kernel', item.kernel], ...item.initrds.map((i) => ['initrd', i])] as Array<
-      [string, string | undefined]
-    >) {
-      if (!path || checked.has(path)) continue;
-      checked.add(path);
-      await fetchStep(step, `${kind} ${path} (item ${item.name})`, server, at(path), true);
-    }
-  }
+  const entries = script.items.map((i) => ({what: `item ${i.name}`, kernel: i.kernel, initrds: i.initrds}));
+  await fetchBootFiles(step, server, entries, at);
 }
 
 /** An iPXE script's text; undefined when the server has no such file. Anything else, or not a script, fails. */
