@@ -53,9 +53,12 @@ export function filePadding(size: number): Buffer {
 /** The end of an archive: two zero blocks. */
 export const END = Buffer.alloc(2 * BLOCK);
 
-/** Bytes of the archive of these files. */
+/** Bytes of the archive of these files: what fileHeader, the content and filePadding make of each, and END. */
 export function archiveSize(files: Array<{path: string; size: number}>): number {
   let total = END.length;
-  for (const f of files) total += fileHeader(f.path, 0).length + padded(f.size);
+  for (const f of files) {
+    const name = pathToBytes(f.path).length;
+    total += (name <= 100 ? BLOCK : 2 * BLOCK + padded(name + 1)) + padded(f.size);
+  }
   return total;
 }
