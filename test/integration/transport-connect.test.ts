@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
-import {createServer, connect as netConnect} from 'node:net';
-import type {Server, Socket} from 'node:net';
+import {Socket, createServer, connect as netConnect} from 'node:net';
+import type {Server} from 'node:net';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {PxeError} from '../../src/errors.js';
@@ -449,6 +449,27 @@ describe('become with su', () => {
       }
     });
     for (const text of captured) assert.ok(!text.includes(password), `the password leaked into: ${text.slice(0, 200)}`);
+  });
+});
+
+describe('the connection', () => {
+  it("turns Nagle's algorithm off: each small handshake packet would otherwise wait for the server's delayed ACK", async () => {
+    const noDelay = new Set<Socket>();
+    const original = Socket.prototype.setNoDelay;
+    Socket.prototype.setNoDelay = function (this: Socket, on?: boolean) {
+      if (on !== false) noDelay.add(this);
+      return original.call(this, on);
+    };
+    try {
+      await withAgent(sshd.spec({}), async () =>
+        assert.ok(
+          [...noDelay].some((s) => s.remotePort === sshd.port),
+          'the socket to sshd has TCP_NODELAY',
+        ),
+      );
+    } finally {
+      Socket.prototype.setNoDelay = original;
+    }
   });
 });
 
