@@ -207,9 +207,13 @@ function builtinAnswer(host: FakeHost, argv: string[]): ExecReply | undefined {
     return {rc: 0};
   }
   if (cmd === 'sh' && argv[2]?.includes('systemctl is-enabled')) {
-    // The service module's query: is-enabled of each unit (nothing for an unknown one) and `---`, then one show.
+    // The service module's query: `INDEX STATE` and `---` per unit (empty for an unknown one; the units answer in
+    // any order: here the last first), then one show.
     const services = argv.slice(4).map((name) => host.services.get(name));
-    const enabled = services.map((s) => `${s ? `${s.enabled ? 'enabled' : 'disabled'}\n` : ''}---\n`).join('');
+    const enabled = services
+      .map((s, i) => `${i + 1} ${s ? (s.enabled ? 'enabled' : 'disabled') : ''}\n---\n`)
+      .reverse()
+      .join('');
     const shown = services.map((s) =>
       s
         ? `LoadState=loaded\nActiveState=${s.active ? 'active' : 'inactive'}\n`

@@ -132,20 +132,30 @@ describe('service', () => {
       enabled: undefined,
     });
   });
-  it('parses the answer for several units: in order, an unknown one included; too few or too many is an error', () => {
-    const stdout =
-      'enabled\n---\n---\ndisabled\n---\n' +
+  it('parses the answer for several units: in any order, an unknown one included; one missing, repeated or stray is an error', () => {
+    const shows =
       'LoadState=loaded\nActiveState=active\n\nLoadState=not-found\nActiveState=inactive\n\nLoadState=loaded\nActiveState=inactive\n';
+    const stdout = '3 disabled\n---\n1 enabled\n---\n2 \n---\n' + shows;
     assert.deepEqual(parseUnits(['nginx', 'gone', 'tftpd-hpa'], stdout), [
       {exists: true, active: true, enabled: true},
       {exists: false, active: false, enabled: undefined},
       {exists: true, active: false, enabled: false},
     ]);
-    // systemctl show failing (no systemd bus) leaves the units without properties: not "absent".
-    for (const broken of ['---\n---\n', 'enabled\n---\nLoadState=loaded\nActiveState=active\n'])
+    const twoShows = 'LoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=inactive\n';
+    assert.equal(parseUnits(['nginx', 'tftpd-hpa'], '2 disabled\n---\n1 enabled\n---\n' + twoShows).length, 2);
+    const broken = [
+      // systemctl show failing (no systemd bus) leaves the units without properties: not "absent".
+      '1 enabled\n---\n2 enabled\n---\n',
+      '1 enabled\n---\nLoadState=loaded\nActiveState=active\n\nLoadState=loaded\nActiveState=active\n',
+      '1 enabled\n---\n1 enabled\n---\n' + twoShows,
+      '1 enabled\n---\n3 enabled\n---\n' + twoShows,
+      '1 enabled\n---\nenabled\n---\n' + twoShows,
+    ];
+    for (const answer of broken)
       assert.throws(
-        () => parseUnits(['nginx', 'tftpd-hpa'], broken),
+        () => parseUnits(['nginx', 'tftpd-hpa'], answer),
         (e: unknown) => e instanceof PxeError && e.code === 'E_REMOTE',
+        answer,
       );
   });
   it('reads the services of one tick in one request', async () => {
