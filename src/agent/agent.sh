@@ -275,48 +275,57 @@ pxp_attrs_match() {
 # stat FLAG PATH...: FLAG s = also sha256 of regular files. Payload: sections kinds (one letter
 # a/f/d/l/o per path), stat lines of the non-absent paths in order, link targets (NUL-terminated),
 # sha256sum records of the regular files. No xargs: busybox xargs corrupts arguments when it runs
-# an applet in-process; the client keeps a request's paths well under ARG_MAX.
+# an applet in-process; the client keeps a request's paths well under ARG_MAX. The sections are text (a
+# target has no NUL): they are held in variables and sized by the shell, so the reply costs no process.
 pxp_op_stat() {
   pxp_flag=$1; shift
-  stat -c '%f %u %g %s %Y %U %G' -- "$@" >"$pxp_tmp/stats" 2>/dev/null
+  pxp_stats=$(stat -c '%f %u %g %s %Y %U %G' -- "$@" 2>/dev/null)
+  if [ -n "$pxp_stats" ]; then pxp_stats=$pxp_stats$pxp_nl; fi
   pxp_kinds=
   # The regular files, as references to their positional parameters ("${7}" ...) for one eval: appending
   # to "$@" in the loop (set -- "$@" "$f") copies the whole list each time, seconds for 1,500 paths.
-  pxp_files=; pxp_pos=0
+  pxp_files=; pxp_pos=0; pxp_links=0; pxp_ls=0
   for pxp_p do
     pxp_pos=$((pxp_pos + 1))
     if [ -L "$pxp_p" ]; then pxp_k=l
       pxp_t=$(readlink -- "$pxp_p"; echo x); pxp_t=${pxp_t%?x}
-      command printf '%s\0' "$pxp_t" >&5
+      pxp_links=$((pxp_links + 1))
+      eval "pxp_lt$pxp_links=\$pxp_t"
+      pxp_len "$pxp_t"; pxp_ls=$((pxp_ls + pxp_r + 1))
     elif [ -f "$pxp_p" ]; then pxp_k=f; pxp_files="$pxp_files \"\${$pxp_pos}\""
     elif [ -d "$pxp_p" ]; then pxp_k=d
     elif [ -e "$pxp_p" ]; then pxp_k=o
     else pxp_k=a; fi
     pxp_kinds=$pxp_kinds$pxp_k
-  done 5>"$pxp_tmp/links"
-  true >"$pxp_tmp/shas"
+  done
+  pxp_shas=
   if [ "$pxp_flag" = s ] && [ -n "$pxp_files" ]; then
-    pxp_total=0
-    while read -r pxp_x pxp_x pxp_x pxp_s pxp_x; do pxp_total=$((pxp_total + pxp_s)); done <"$pxp_tmp/stats"
+    # The sizes (fourth field) summed in one pass over the lines: no glob, split on newlines only.
+    pxp_total=0; set -f; IFS=$pxp_nl
+    for pxp_line in $pxp_stats; do pxp_s=${pxp_line#* * * }; pxp_total=$((pxp_total + ${pxp_s%% *})); done
+    set +f; unset IFS
     pxp_sha_for "$pxp_total"
-    if ! eval "$pxp_sha_cmd --$pxp_files" >"$pxp_tmp/shas" 2>"$pxp_tmp/err"; then
+    if ! pxp_shas=$(eval "$pxp_sha_cmd --$pxp_files" 2>"$pxp_tmp/err"); then
       # A file that cannot be hashed fails the request, naming it (never a stat without its hash).
       for pxp_p do
         if [ ! -L "$pxp_p" ] && [ -f "$pxp_p" ] && [ ! -r "$pxp_p" ]; then pxp_err E_REMOTE "$pxp_p: permission denied"; return; fi
       done
       pxp_err E_REMOTE "cannot hash" "$pxp_tmp/err"; return
     fi
+    pxp_shas=$pxp_shas$pxp_nl
   fi
-  # Four sections "LEN\n" + bytes, written by one wc and one cat: every process costs a few ms.
-  wc -c "$pxp_tmp/stats" "$pxp_tmp/links" "$pxp_tmp/shas" >"$pxp_tmp/sizes"
-  { read -r pxp_s1 pxp_f; read -r pxp_s2 pxp_f; read -r pxp_s3 pxp_f; } <"$pxp_tmp/sizes"
+  pxp_len "$pxp_stats"; pxp_s1=$pxp_r
+  pxp_len "$pxp_shas"; pxp_s3=$pxp_r
   pxp_kl=${#pxp_kinds}
-  command printf '%s\n%s%s\n' "$pxp_kl" "$pxp_kinds" "$pxp_s1" >"$pxp_tmp/h1"
-  command printf '%s\n' "$pxp_s2" >"$pxp_tmp/h2"
-  command printf '%s\n' "$pxp_s3" >"$pxp_tmp/h3"
-  pxp_n=$((${#pxp_kl} + 1 + pxp_kl + ${#pxp_s1} + 1 + pxp_s1 + ${#pxp_s2} + 1 + pxp_s2 + ${#pxp_s3} + 1 + pxp_s3))
+  pxp_n=$((${#pxp_kl} + 1 + pxp_kl + ${#pxp_s1} + 1 + pxp_s1 + ${#pxp_ls} + 1 + pxp_ls + ${#pxp_s3} + 1 + pxp_s3))
   pxp_frame K "$pxp_n"
-  cat -- "$pxp_tmp/h1" "$pxp_tmp/stats" "$pxp_tmp/h2" "$pxp_tmp/links" "$pxp_tmp/h3" "$pxp_tmp/shas"
+  command printf '%s\n%s%s\n%s%s\n' "$pxp_kl" "$pxp_kinds" "$pxp_s1" "$pxp_stats" "$pxp_ls"
+  pxp_i=0
+  while [ "$pxp_i" -lt "$pxp_links" ]; do
+    pxp_i=$((pxp_i + 1))
+    eval "command printf '%s\\0' \"\$pxp_lt$pxp_i\""
+  done
+  command printf '%s\n%s' "$pxp_s3" "$pxp_shas"
 }
 
 # pxp_dd_exact FILE N: exactly N bytes of FILE (at most 1 MiB): zero-padded if it shrank meanwhile, N zero
