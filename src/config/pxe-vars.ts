@@ -216,6 +216,23 @@ function checkBootTransport(value: (name: string) => unknown, fail: Fail, loader
     }
   }
   if (transport === 'http') checkIpxeBootfile(value, fail, uefi === true && loader === 'ipxe');
+  if (transport === 'http' && uefi === true) checkHttpBootfile(value, fail);
+}
+
+/** What UEFI HTTP Boot clients are sent to: none of this server's loaders but snponly.efi starts that way. */
+function checkHttpBootfile(value: (name: string) => unknown, fail: Fail): void {
+  const [file, url] = [value('dhcp_uefi_http_bootfile'), value('pxe_http_url')];
+  if (!known(file) || typeof url !== 'string') return;
+  const loader = ['bootx64.efi', 'grubx64.efi', 'efi64/syslinux.efi'].find((f) => file === `${url}/tftp/${f}`);
+  if (!loader) return;
+  fail(
+    ['dhcp_uefi_http_bootfile'],
+    `dhcp_uefi_http_bootfile ${String(file)}: ${loader} cannot boot a UEFI HTTP Boot client`,
+    `${url}/tftp/snponly.efi (pxe_uefi_loader: ipxe), or '' (no boot file: the firmware goes on to PXE)`,
+    loader === 'efi64/syslinux.efi'
+      ? "syslinux.efi needs the firmware's PXE and does not start from HTTP Boot"
+      : "Debian's signed GRUB finds no configuration when HTTP Boot starts it: it stops at its prompt",
+  );
 }
 
 /** What iPXE clients load over HTTP: the iPXE menu, or pxelinux (which BIOS iPXE only can run). */

@@ -17,6 +17,8 @@ export interface BootOptions {
    * NIC has no option ROM and OVMF's own PXE boots, as on most real UEFI machines.
    */
   ipxe?: boolean;
+  /** UEFI: the firmware's PXE turned off (fw_cfg), so that it boots by UEFI HTTP Boot. */
+  httpBoot?: boolean;
   mac?: string;
   /** BIOS client's NIC (and so iPXE ROM): e1000, QEMU's default, or virtio (faster under TCG). UEFI uses virtio. */
   nic?: 'e1000' | 'virtio';
@@ -114,6 +116,14 @@ export async function qemuArgv(
     `if=pflash,format=raw,unit=1,file=${vars}`,
     '-device',
     `virtio-net-pci,netdev=n0,mac=${mac}${o.ipxe ? '' : ',romfile='}`,
+    ...(o.httpBoot
+      ? [
+          '-fw_cfg',
+          'name=opt/org.tianocore/IPv4PXESupport,string=n',
+          '-fw_cfg',
+          'name=opt/org.tianocore/IPv6PXESupport,string=n',
+        ]
+      : []),
   ];
 }
 

@@ -23,9 +23,10 @@ export interface Timeline {
 }
 
 const STEPS: Array<[StepName, RegExp]> = [
-  ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start PXE over IPv4/],
+  ['firmware', /SeaBIOS \(version|iPXE \d|UEFI firmware|BdsDxe:|>>Start (?:PXE|HTTP Boot) over IPv4/],
   ['dhcp', /Configuring \(net\d.*\bok\b|^net\d: \d+\.\d+\.\d+\.\d+\/|Station IP address is/],
-  ['bootfile', /(?:tftp|http):\/\/\S+\.\.\. ok|NBP file downloaded successfully/],
+  // UEFI HTTP Boot counts its download up to 100%, on one line.
+  ['bootfile', /(?:tftp|http):\/\/\S+\.\.\. ok|NBP file downloaded successfully|Downloading\.\.\.100%/],
   // The boot loader is up (with GRUB's timeout=0 no menu is drawn); iPXE's menu shows its local-disk item.
   ['menu', /^PXELINUX \d|boot: |Welcome to GRUB|GNU GRUB +version|Booting `|Boot from the local disk/],
   // iPXE prints the URL as its own fetch starts and "ok" when it ends.
@@ -49,6 +50,8 @@ const FAILURES = [
   /error: you need to load the kernel first.*/,
   /Boot Failed\..*/,
   /No bootable device.*/,
+  // UEFI HTTP Boot got no boot URL in the DHCP offers (or the server did not answer for it).
+  /Could not retrieve NBP file size from HTTP server.*/,
 ];
 
 /** Removes terminal escapes and carriage returns that firmware consoles emit. */

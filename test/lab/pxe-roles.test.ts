@@ -2,9 +2,10 @@
  * The PXE roles' acceptance in the lab (root): a fresh lab host -> `pxeprov up` converges it into a PXE server
  * -> a second `up` changes nothing and touches nothing -> `check` exits 0 -> a hand edit makes `check` exit 2
  * with a unified diff -> BIOS (iPXE's menu), UEFI and UEFI Secure Boot clients boot and fetch their kickstart ->
- * with pxe_uefi_loader ipxe a UEFI client boots iPXE's menu; pxelinux under iPXE stays reachable -> a new ISO
+ * a UEFI HTTP Boot client is sent nowhere by shim/GRUB's server -> with pxe_uefi_loader ipxe a UEFI client boots
+ * iPXE's menu, by PXE and by UEFI HTTP Boot; pxelinux under iPXE stays reachable -> a new ISO
  * changes only the media -> clients boot the new version; with pxe_boot_transport tftp they boot over TFTP alone -> bad inputs fail before anything changes ->
- * an office DHCP server on the LAN makes the dhcp role refuse, and proxy mode boots clients beside it. Its own prefix (acc): other labs are left alone.
+ * an office DHCP server on the LAN makes the dhcp role refuse, and proxy mode boots BIOS and UEFI (iPXE) clients beside it. Its own prefix (acc): other labs are left alone.
  */
 import assert from 'node:assert/strict';
 import {execFile} from 'node:child_process';
@@ -206,6 +207,15 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     }
   });
 
+  it('a UEFI HTTP Boot client gets an address and no boot file from a shim/GRUB server: its firmware gives up on HTTP', async () => {
+    await httpFetches();
+    const boot = await bootClient({prefix: PREFIX, uefi: true, httpBoot: true, timeoutSeconds: 120});
+    assert.ok(!boot.ok);
+    assert.match(boot.failure ?? '', /Could not retrieve NBP file size/, boot.verdict);
+    assert.ok(!boot.steps.some((s) => s.step === 'menu'), 'never stops in GRUB');
+    assert.deepEqual(await httpFetches(), []);
+  });
+
   it('pxe_uefi_loader ipxe: a UEFI client (firmware PXE -> snponly.efi) boots from the iPXE menu over HTTP', async () => {
     const ipxe = await pxeprov(['up'], {pxe_uefi_loader: 'ipxe'});
     assert.equal(ipxe.code, 0, JSON.stringify(ipxe.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')));
@@ -223,6 +233,12 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
     const fetched = await httpFetches();
     for (const path of ['/tftp/ipxe/boot.ipxe', '/tftp/testos/vmlinuz', '/tftp/testos/initrd.img', '/ks/ks.cfg'])
       assert.ok(fetched.includes(path), `${path} in ${fetched.join(' ')}`);
+    // UEFI HTTP Boot (the firmware's PXE off): snponly.efi itself comes over HTTP, then the same iPXE menu.
+    const httpBoot = await bootClient({prefix: PREFIX, uefi: true, httpBoot: true, timeoutSeconds: 150});
+    assert.ok(httpBoot.ok, `HTTP Boot: ${httpBoot.verdict}`);
+    const overHttp = await httpFetches();
+    for (const path of ['/tftp/snponly.efi', '/tftp/ipxe/boot.ipxe', '/tftp/testos/vmlinuz', '/ks/ks.cfg'])
+      assert.ok(overHttp.includes(path), `HTTP Boot: ${path} in ${overHttp.join(' ')}`);
     // The probe follows iPXE as these clients do: a second DHCP as iPXE, then the menu and its files.
     const n = labNames(PREFIX);
     for (const arch of ['bios', 'uefi'] as const) {
@@ -378,6 +394,23 @@ describe('lab: pxeprov turns a bare host into a PXE server', {timeout: 30 * 60_0
       );
       const address = boot.steps.find((s) => s.step === 'ip')!.line;
       assert.match(address, /ip=192\.168\.77\.2[23]\d/, 'the address came from the office server');
+
+      // UEFI beside the office server, with pxe_uefi_loader ipxe: snponly.efi from the PXE menu, then iPXE's menu.
+      const uefiProxy = await pxeprov(['up'], {dhcp_mode: 'proxy', pxe_uefi_loader: 'ipxe'});
+      assert.equal(
+        uefiProxy.code,
+        0,
+        JSON.stringify(uefiProxy.report?.hosts[0]?.tasks.filter((t) => t.status === 'failed')),
+      );
+      await httpFetches();
+      const uefi = await bootClient({prefix: PREFIX, uefi: true, timeoutSeconds: 150});
+      assert.ok(uefi.ok, `${uefi.verdict}\n${uefi.steps.map((s) => `${s.at} ${s.step} ${s.line}`).join('\n')}`);
+      const uefiFetched = await httpFetches();
+      assert.ok(
+        uefiFetched.includes('/tftp/ipxe/boot.ipxe') && uefiFetched.includes('/tftp/testos/initrd.img'),
+        `UEFI iPXE beside the office server: ${uefiFetched.join(' ')}`,
+      );
+      assert.match(uefi.steps.find((s) => s.step === 'ip')!.line, /ip=192\.168\.77\.2[23]\d/);
     } finally {
       server.kill();
       await run(['ip', 'netns', 'exec', n.lanNetns, 'ip', 'addr', 'del', '192.168.77.250/24', 'dev', n.bridge], {

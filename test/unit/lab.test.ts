@@ -138,6 +138,28 @@ describe('boot timeline', () => {
     ]);
     assert.equal(denied.failure, 'Access Denied');
   });
+  it('UEFI HTTP Boot: its download is the boot file step, an offer without a URL a failure', () => {
+    const t = timelineOf([
+      {at: 6.1, line: '>>Start HTTP Boot over IPv4....'},
+      {at: 7.4, line: '  Station IP address is 192.168.77.100'},
+      {at: 7.5, line: '  URI: http://192.168.77.1/tftp/snponly.efi'},
+      {at: 8.2, line: '  Downloading...1%  Downloading...2%  Downloading...100%BdsDxe: loading Boot0002'},
+    ]);
+    assert.deepEqual(
+      t.steps.map((s) => [s.step, s.at]),
+      [
+        ['firmware', 6.1],
+        ['dhcp', 7.4],
+        ['bootfile', 8.2],
+      ],
+    );
+    assert.equal(t.failure, undefined);
+    const noUrl = timelineOf([
+      {at: 6.1, line: '>>Start HTTP Boot over IPv4.....'},
+      {at: 12, line: '  Error: Could not retrieve NBP file size from HTTP server.'},
+    ]);
+    assert.equal(noUrl.failure, 'Error: Could not retrieve NBP file size from HTTP server.');
+  });
   it('iPXE fetching its boot file over HTTP is the boot file step', () => {
     const t = timelineOf([{at: 3, line: 'http://192.168.77.1/tftp/pxelinux.0... ok'}]);
     assert.deepEqual(

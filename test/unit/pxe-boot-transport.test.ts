@@ -128,18 +128,14 @@ describe('pxe_boot_transport', () => {
     assert.equal(ipxe, `${await args('http')} BOOTIF=01-\${netX/mac:hexhyp}`);
   });
 
-  it('dhcpd, http: UEFI PXE gets shim over TFTP, UEFI HTTP Boot a URL, iPXE its menu over HTTP, other BIOS ROMs iPXE', async () => {
+  it('dhcpd, http: UEFI PXE gets shim over TFTP, UEFI HTTP Boot no file (GRUB cannot start that way), iPXE its menu over HTTP, other BIOS ROMs iPXE', async () => {
     assert.deepEqual(dhcpdBranches(await render('dhcp', 'dhcpd.conf.j2')), [
       {
         when: 'option architecture-type = 00:07 or option architecture-type = 00:09',
         filename: 'bootx64.efi',
         vendorClass: undefined,
       },
-      {
-        when: 'option architecture-type = 00:10',
-        filename: 'http://192.168.1.20/tftp/bootx64.efi',
-        vendorClass: 'HTTPClient',
-      },
+      {when: 'option architecture-type = 00:10', filename: undefined, vendorClass: undefined},
       {
         when: 'exists user-class and option user-class = "iPXE"',
         filename: 'http://192.168.1.20/tftp/ipxe/boot.ipxe',

@@ -18,6 +18,10 @@ export default class LabBoot extends Command {
     ipxe: Flags.boolean({
       description: "UEFI through QEMU's iPXE EFI ROM instead of the firmware's own PXE; implies --uefi.",
     }),
+    'http-boot': Flags.boolean({
+      description:
+        "UEFI HTTP Boot: the firmware's PXE is off, so it asks DHCP for a boot URL (vendor class HTTPClient); implies --uefi.",
+    }),
     nic: Flags.string({
       description: 'BIOS client NIC (its iPXE ROM comes with it); UEFI clients use virtio.',
       options: ['e1000', 'virtio'],
@@ -44,9 +48,10 @@ export default class LabBoot extends Command {
       () =>
         bootClient({
           prefix: flags.prefix,
-          uefi: flags.uefi || flags['secure-boot'] || flags.ipxe,
+          uefi: flags.uefi || flags['secure-boot'] || flags.ipxe || flags['http-boot'],
           secureBoot: flags['secure-boot'],
           ipxe: flags.ipxe,
+          httpBoot: flags['http-boot'],
           nic: flags.nic as 'e1000' | 'virtio',
           mac: flags.mac,
           timeoutSeconds: flags.timeout,
