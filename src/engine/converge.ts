@@ -2,6 +2,7 @@
 import type {Vars} from '../config/model.js';
 import {startAtTask} from '../config/start-at-task.js';
 import {loadInputsStaged} from '../config/validate.js';
+import {holdPrompts} from '../transport/passphrase.js';
 import {EarlyOpens} from './early-open.js';
 import type {Emit, RunReport} from './events.js';
 import type {OpenAgent} from './host-run.js';
@@ -35,6 +36,7 @@ export interface ConvergeOptions {
 /** Loads the inputs while the first hosts connect (early-open.ts), then runs; unused early agents are closed. */
 export async function converge(options: ConvergeOptions): Promise<RunReport> {
   const early = new EarlyOpens({...options, open: options.open ?? openOverSsh});
+  const releasePrompts = holdPrompts();
   try {
     const inputs = await loadInputsStaged(
       {
@@ -50,6 +52,7 @@ export async function converge(options: ConvergeOptions): Promise<RunReport> {
     const {inventory, extraVars} = inputs;
     const playbook =
       options.startAtTask === undefined ? inputs.playbook : startAtTask(inputs.playbook, options.startAtTask);
+    releasePrompts(true);
     return await runPlaybook({
       inventory,
       playbook,
@@ -66,6 +69,7 @@ export async function converge(options: ConvergeOptions): Promise<RunReport> {
       open: early.open,
     });
   } finally {
+    releasePrompts(false);
     await early.close();
   }
 }

@@ -3,10 +3,28 @@ import {createInterface} from 'node:readline';
 
 const asked = new Map<string, Promise<string | undefined>>();
 
-export function keyPassphrase(keyFile: string): Promise<string | undefined> {
+/** While the inputs are checked, a prompt waits: true once they are valid, false when the run will not happen. */
+let promptGate: Promise<boolean> | undefined;
+
+/**
+ * Holds terminal prompts (connections open while the inputs load) until the returned function says whether
+ * the run goes on: invalid inputs are reported without a passphrase asked first, and nothing is asked then.
+ */
+export function holdPrompts(): (runGoesOn: boolean) => void {
+  let open!: (runGoesOn: boolean) => void;
+  const gate = new Promise<boolean>((resolve) => (open = resolve));
+  promptGate = gate;
+  return (runGoesOn) => {
+    if (promptGate === gate) promptGate = undefined;
+    open(runGoesOn);
+  };
+}
+
+export async function keyPassphrase(keyFile: string): Promise<string | undefined> {
   const fromEnv = process.env.PXEPROV_KEY_PASSPHRASE;
-  if (fromEnv !== undefined) return Promise.resolve(fromEnv);
-  if (!process.stdin.isTTY || !process.stderr.isTTY) return Promise.resolve(undefined);
+  if (fromEnv !== undefined) return fromEnv;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  if (promptGate && !(await promptGate)) return undefined;
   let answer = asked.get(keyFile);
   if (!answer) {
     answer = promptHidden(`Passphrase for ${keyFile}: `);

@@ -11,6 +11,7 @@ import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
+import {shellQuote} from '../../src/transport/bootstrap.js';
 import {pxeprov} from '../helpers/cli.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
@@ -288,5 +289,40 @@ describe('output like a tool people pipe', {concurrency: false}, () => {
     assert.match(screen, /\x1b\[31m✖\x1b\[39m down: ok=0 changed=0 unreachable/);
     assert.match(screen, /\x1b\[32m✔\x1b\[39m t: ok=2 changed=0/);
     assert.doesNotMatch(screen, /✔\S* down/);
+  });
+});
+
+describe('on a terminal', {concurrency: false}, () => {
+  /** bin/pxeprov under `script`: stdin and stderr are a terminal; `input` is what is typed. */
+  function onTerminal(args: string[], input: string) {
+    const bin = new URL('../../bin/pxeprov', import.meta.url).pathname;
+    const {PXEPROV_KEY_PASSPHRASE: _, ...rest} = process.env;
+    return spawnSync('script', ['-qec', [bin, ...args].map(shellQuote).join(' '), '/dev/null'], {
+      input,
+      encoding: 'utf8',
+      env: {...rest, CI: 'true', ...env},
+      timeout: 60_000,
+    });
+  }
+
+  it("asks an encrypted key's passphrase only once the inputs are valid", () => {
+    const inv = join(dir, 'encrypted-key.yaml');
+    const host = {
+      ansible_host: '127.0.0.1',
+      ansible_port: sshd.port,
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: sshd.keys.encrypted,
+      pxeprov_known_hosts: sshd.knownHosts,
+      pxeprov_state_dir: join(dir, 'state'),
+    };
+    writeFileSync(inv, stringify({all: {hosts: {t: host}}}));
+    const invalid = writePlay('invalid-arg', [{name: 'Bad', copy: {content: 'x', dest: `${target}/x`, colour: 1}}]);
+    const refused = onTerminal(['check', inv, '-p', invalid], `${sshd.passphrase}\n`);
+    assert.equal(refused.status, 3, refused.stdout);
+    assert.match(refused.stdout, /colour/);
+    assert.doesNotMatch(refused.stdout, /Passphrase for/, 'the connection opened meanwhile asked nothing');
+    const run = onTerminal(['check', inv, '-p', playbook('site')], `${sshd.passphrase}\n`);
+    assert.match(run.stdout, /Passphrase for .*id_encrypted: /);
+    assert.ok(run.status === 0 || run.status === 2, run.stdout);
   });
 });
