@@ -1,5 +1,6 @@
 # Shared helpers of the bench scripts (bash; sourced, not run).
-# measure LABEL RUNS CMD...   runs CMD RUNS times (stdout/stderr to $BENCH_TMP/last.log), records wall seconds
+# measure LABEL RUNS CMD...   runs CMD RUNS times (stdout to $BENCH_TMP/last.out, stderr to last.err, both to
+#                             last.log), records wall seconds
 #                             in $BENCH_TMP/times/LABEL; fails loudly if CMD exits non-zero.
 #                             If the function `before_each` is set in $BEFORE_EACH, it runs untimed first.
 # median LABEL                prints the median (seconds, 3 decimals) of LABEL's runs.
@@ -14,12 +15,13 @@ measure() {
   for ((i = 1; i <= n; i++)); do
     if [ -n "${BEFORE_EACH:-}" ]; then "$BEFORE_EACH" >> "$BENCH_TMP/prepare.log" 2>&1 || { echo "prepare failed for $label (see $BENCH_TMP/prepare.log)" >&2; exit 1; }; fi
     start=$(date +%s%N)
-    if ! "$@" > "$BENCH_TMP/last.log" 2>&1; then
+    if ! "$@" > "$BENCH_TMP/last.out" 2> "$BENCH_TMP/last.err"; then
       echo "FAILED ($label): $*" >&2
-      tail -30 "$BENCH_TMP/last.log" >&2
+      tail -30 "$BENCH_TMP/last.out" "$BENCH_TMP/last.err" >&2
       exit 1
     fi
     end=$(date +%s%N)
+    cat "$BENCH_TMP/last.out" "$BENCH_TMP/last.err" > "$BENCH_TMP/last.log"
     echo "$(( (end - start) / 1000000 ))" >> "$BENCH_TMP/times/$label"
     echo "  $label run $i/$n: $(( (end - start) / 1000000 )) ms" >&2
   done

@@ -52,9 +52,9 @@ AN=(ansible-playbook -i "$INV" $AN_PLAY -e "@$BENCH_TMP/vars.yaml" -e "@$BENCH_T
 
 echo "pxeprov: first converge x$FIRST_RUNS, re-run x$RUNS, check x$RUNS..." >&2
 BEFORE_EACH=lab_fresh measure px-first "$FIRST_RUNS" "${PX_UP[@]}" --json
-cp "$BENCH_TMP/last.log" "$BENCH_TMP/px-first.json"
+cp "$BENCH_TMP/last.out" "$BENCH_TMP/px-first.json"
 measure px-rerun "$RUNS" "${PX_UP[@]}" --json
-cp "$BENCH_TMP/last.log" "$BENCH_TMP/px-rerun.json"
+cp "$BENCH_TMP/last.out" "$BENCH_TMP/px-rerun.json"
 measure px-check "$RUNS" "${PX_CHECK[@]}"
 
 echo "ansible: first converge x$FIRST_RUNS, re-run x$ANSIBLE_RUNS, check x$ANSIBLE_RUNS..." >&2
@@ -84,7 +84,7 @@ start=$(date +%s%N)
 "${PX_BIG[@]}" > "$BENCH_TMP/big-first.log" 2>&1
 big_first_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 measure px-big-rerun "$RUNS" "${PX_BIG[@]}" --json
-cp "$BENCH_TMP/last.log" "$BENCH_TMP/px-big-rerun.json"
+cp "$BENCH_TMP/last.out" "$BENCH_TMP/px-big-rerun.json"
 ln -sf "$BENCH_TMP/big-v2.iso" "$BENCH_TMP/big.iso"
 measure px-big-update 1 "${PX_BIG[@]}"
 cp "$BENCH_TMP/last.log" "$BENCH_TMP/px-big-update.log"
