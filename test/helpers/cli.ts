@@ -38,7 +38,7 @@ export function assertPublishedJson(args: readonly string[], stdout: string, cod
   return json;
 }
 
-const BIN = new URL('../../bin/pxeprov', import.meta.url).pathname;
+export const BIN = new URL('../../bin/pxeprov', import.meta.url).pathname;
 const baseEnv = (env: Record<string, string>) => ({...process.env, CI: 'true', ...env});
 
 function result(args: readonly string[], code: number, stdout: string, stderr: string): CliResult {

@@ -12,7 +12,7 @@ import {after, before, describe, it} from 'node:test';
 import {stringify} from 'yaml';
 import type {RunReport} from '../../src/engine/events.js';
 import {shellQuote} from '../../src/transport/bootstrap.js';
-import {pxeprov} from '../helpers/cli.js';
+import {BIN, pxeprov} from '../helpers/cli.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 
 const SECRET = 'Cli-Secret-Passw0rd';
@@ -295,9 +295,8 @@ describe('output like a tool people pipe', {concurrency: false}, () => {
 describe('on a terminal', {concurrency: false}, () => {
   /** bin/pxeprov under `script`: stdin and stderr are a terminal; `input` is what is typed. */
   function onTerminal(args: string[], input: string) {
-    const bin = new URL('../../bin/pxeprov', import.meta.url).pathname;
     const {PXEPROV_KEY_PASSPHRASE: _, ...rest} = process.env;
-    return spawnSync('script', ['-qec', [bin, ...args].map(shellQuote).join(' '), '/dev/null'], {
+    return spawnSync('script', ['-qec', [BIN, ...args].map(shellQuote).join(' '), '/dev/null'], {
       input,
       encoding: 'utf8',
       env: {...rest, CI: 'true', ...env},
